@@ -1,0 +1,54 @@
+// Command santrald is Santral's central routing server.
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"santral/backend/config"
+	"santral/backend/server"
+)
+
+func main() {
+	cfg, err := config.Load(os.Args[1:], os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		os.Exit(2)
+	}
+	log := newLogger(cfg)
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	srv, err := server.New(ctx, cfg, log, os.Stdout)
+	if err != nil {
+		log.Error("unable to start", "err", err)
+		os.Exit(1)
+	}
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		log.Error("unable to listen", "addr", cfg.Addr, "err", err)
+		srv.Close()
+		os.Exit(1)
+	}
+	log.Info("santrald listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "demo", cfg.Demo, "sandbox", cfg.Sandbox)
+	if err := srv.Serve(ctx, ln); err != nil {
+		log.Error("stopped with error", "err", err)
+		os.Exit(1)
+	}
+	log.Info("santrald stopped")
+}
+
+func newLogger(cfg config.Config) *slog.Logger {
+	var level slog.Level
+	level.UnmarshalText([]byte(cfg.LogLevel))
+	opts := &slog.HandlerOptions{Level: level}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, opts))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, opts))
+}

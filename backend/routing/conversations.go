@@ -1,0 +1,340 @@
+package routing
+
+import (
+	"context"
+	"strings"
+
+	"santral/backend/store"
+	"santral/backend/wire"
+)
+
+// Inbound is a customer message arriving on a channel.
+type Inbound struct {
+	ChannelID   int64
+	SenderID    string // the customer's id on the channel
+	Name, Phone string
+	ExternalID  string // the provider's message id: the same id twice stores one message
+	Body        string
+	Attachments []wire.Attachment
+}
+
+// InboundResult says where an inbound message went.
+type InboundResult struct {
+	ConversationID int64
+	MessageID      int64
+	Duplicate      bool
+}
+
+// Ingest stores a customer message durably (PRODUCT.md rules 2 and 9): into the customer's open
+// conversation, or a new queued conversation linked to their earlier ones. Assignment of a new
+// conversation happens in the same transaction.
+func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error) {
+	if in.SenderID == "" {
+		return InboundResult{}, wire.Invalid("sender_id", "the sender id is required")
+	}
+	if in.ExternalID == "" {
+		return InboundResult{}, wire.Invalid("message_id", "the message id is required")
+	}
+	if err := checkBody(in.Body, in.Attachments); err != nil {
+		return InboundResult{}, err
+	}
+	var res InboundResult
+	err := s.do(ctx, func(tx *store.Tx) error {
+		if m, seen, err := tx.MessageSeen(in.ChannelID, in.ExternalID); err != nil || seen {
+			res = InboundResult{ConversationID: m.ConversationID, MessageID: m.ID, Duplicate: seen}
+			return err
+		}
+		contactID, err := tx.Contact(in.ChannelID, in.SenderID, in.Name, in.Phone)
+		if err != nil {
+			return err
+		}
+		convID, open, err := tx.OpenConversationOf(contactID)
+		if err != nil {
+			return err
+		}
+		if !open {
+			if convID, err = tx.NewConversation(contactID, in.ChannelID); err != nil {
+				return err
+			}
+			if _, err := tx.AddTimeline(convID, "created", 0, nil); err != nil {
+				return err
+			}
+		}
+		msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: in.ChannelID, Direction: "in",
+			Body: in.Body, Attachments: in.Attachments, Status: wire.StatusReceived, ExternalID: in.ExternalID})
+		if err != nil {
+			return err
+		}
+		res = InboundResult{ConversationID: msg.ConversationID, MessageID: msg.ID, Duplicate: dup}
+		if dup {
+			return nil
+		}
+		if err := tx.TouchConversation(convID, true, preview(in.Body, in.Attachments), false); err != nil {
+			return err
+		}
+		c, err := tx.Conversation(convID)
+		if err != nil {
+			return err
+		}
+		if !open {
+			if err := tx.Append(wire.EventConversationQueued, convID, store.Everyone, wire.ConversationData{Conversation: c}); err != nil {
+				return err
+			}
+		} else if err := tx.Append(wire.EventConversationUpdated, convID, audienceOf(c), wire.ConversationData{Conversation: c}); err != nil {
+			return err
+		}
+		return tx.Append(wire.EventMessageCreated, convID, audienceOf(c), wire.MessageData{Message: msg})
+	})
+	return res, err
+}
+
+// requireOnline refuses an action by a user who is not online, saying why.
+func requireOnline(u store.UserRow) error {
+	switch u.Presence {
+	case wire.Online:
+		return nil
+	case wire.Break:
+		return wire.Errorf(wire.CodeAgentOnBreak, "you are on break: go online first")
+	default:
+		return wire.Errorf(wire.CodeNotOnline, "you are offline: go online first")
+	}
+}
+
+// Pull takes the oldest queued conversation for the agent (PRODUCT.md rule 4). The
+// auto-assignment limit does not apply; the hard cap, when set, does.
+func (s *Service) Pull(ctx context.Context, agentID int64) (wire.Conversation, error) {
+	var out wire.Conversation
+	err := s.do(ctx, func(tx *store.Tx) error {
+		u, err := tx.User(agentID)
+		if err != nil {
+			return err
+		}
+		if err := requireOnline(u); err != nil {
+			return err
+		}
+		set, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if limit := u.EffectiveHardCap(set); limit > 0 && u.Active >= limit {
+			return wire.Errorf(wire.CodeHardCapReached, "you already hold %d conversations, the most allowed", u.Active)
+		}
+		convID, ok, err := tx.OldestQueued()
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return wire.Errorf(wire.CodeQueueEmpty, "the queue is empty")
+		}
+		if won, err := tx.AssignQueued(convID, agentID); err != nil || !won {
+			if err == nil {
+				err = wire.Errorf(wire.CodeQueueEmpty, "the queue is empty")
+			}
+			return err
+		}
+		if err := s.assigned(tx, convID, agentID, "pull", agentID); err != nil {
+			return err
+		}
+		out, err = tx.Conversation(convID)
+		return err
+	})
+	return out, err
+}
+
+// holderOf loads a conversation and checks that the agent holds it.
+func holderOf(tx *store.Tx, convID, agentID int64) (wire.Conversation, error) {
+	c, err := tx.Conversation(convID)
+	if err != nil {
+		return c, err
+	}
+	switch {
+	case c.State == wire.Ended:
+		return c, wire.Errorf(wire.CodeConversationEnded, "this conversation has ended")
+	case c.State == wire.Queued:
+		return c, wire.Errorf(wire.CodeNotAssigned, "this conversation is waiting in the queue")
+	case c.AgentID == nil || *c.AgentID != agentID:
+		return c, wire.Errorf(wire.CodeNotHolder, "this conversation is held by another agent")
+	}
+	return c, nil
+}
+
+// Reply stores an agent's message (PRODUCT.md rule 5): only the holder, only while online. The
+// same idempotency key twice stores one message and returns it.
+func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendMessageRequest) (wire.Message, error) {
+	if err := checkBody(r.Body, r.Attachments); err != nil {
+		return wire.Message{}, err
+	}
+	if len(r.IdempotencyKey) > 100 {
+		return wire.Message{}, wire.Invalid("idempotency_key", "the idempotency key can be at most 100 characters")
+	}
+	var out wire.Message
+	err := s.do(ctx, func(tx *store.Tx) error {
+		c, err := holderOf(tx, convID, agentID)
+		if err != nil {
+			// A retried send whose first try was stored answers with that message, wherever
+			// the conversation went since.
+			if r.IdempotencyKey != "" {
+				if m, dup, derr := tx.MessageByKey(agentID, r.IdempotencyKey); derr == nil && dup && m.ConversationID == convID {
+					out = m
+					return nil
+				}
+			}
+			return err
+		}
+		u, err := tx.User(agentID)
+		if err != nil {
+			return err
+		}
+		if err := requireOnline(u); err != nil {
+			return err
+		}
+		// The sandbox hands the message to the customer as it is stored; real channels will
+		// queue a send job here instead.
+		msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: c.Channel.ID, Direction: "out",
+			AuthorID: agentID, Body: r.Body, Attachments: r.Attachments, Status: wire.StatusSent, IdempotencyKey: r.IdempotencyKey})
+		if err != nil {
+			return err
+		}
+		out = msg
+		if dup {
+			return nil
+		}
+		if err := tx.TouchConversation(convID, false, preview(r.Body, r.Attachments), true); err != nil {
+			return err
+		}
+		if err := tx.Append(wire.EventMessageCreated, convID, audienceOf(c), wire.MessageData{Message: msg}); err != nil {
+			return err
+		}
+		return conversationChanged(tx, convID)
+	})
+	return out, err
+}
+
+// End ends a conversation with a reason from the admin's list (PRODUCT.md rule 9). The holder
+// ends it in any presence (wrapping up before a break is normal); staff may end any.
+func (s *Service) End(ctx context.Context, actor wire.User, convID, reasonID int64) (wire.Conversation, error) {
+	if reasonID == 0 {
+		return wire.Conversation{}, wire.Errorf(wire.CodeEndReasonRequired, "choose an end reason")
+	}
+	var out wire.Conversation
+	err := s.do(ctx, func(tx *store.Tx) error {
+		r, err := tx.EndReason(reasonID)
+		if wire.CodeOf(err) == wire.CodeNotFound || (err == nil && !r.Active) {
+			return wire.Errorf(wire.CodeEndReasonUnknown, "end reason %d is not in the list", reasonID)
+		}
+		if err != nil {
+			return err
+		}
+		c, err := tx.Conversation(convID)
+		if err != nil {
+			return err
+		}
+		holder := actor.ID
+		if actor.Role.Staff() && c.State == wire.Assigned && c.AgentID != nil {
+			holder = *c.AgentID
+		}
+		if _, err := holderOf(tx, convID, holder); err != nil {
+			return err
+		}
+		if offerID, pending, err := tx.PendingOfferOf(convID); err != nil {
+			return err
+		} else if pending {
+			if err := s.failOffer(tx, offerID, wire.OfferWithdrawn, "conversation_ended", false); err != nil {
+				return err
+			}
+		}
+		if ok, err := tx.EndConversation(convID, holder, actor.ID, reasonID); err != nil || !ok {
+			if err == nil {
+				err = wire.Errorf(wire.CodeNotHolder, "this conversation is held by another agent")
+			}
+			return err
+		}
+		if _, err := tx.AddTimeline(convID, "ended", actor.ID, map[string]any{"end_reason_id": reasonID, "end_reason": r.Label}); err != nil {
+			return err
+		}
+		out, err = tx.Conversation(convID)
+		if err != nil {
+			return err
+		}
+		return tx.Append(wire.EventConversationEnded, convID, store.Everyone, wire.ConversationData{Conversation: out})
+	})
+	return out, err
+}
+
+// TakeUp starts an ended conversation again for an online agent (PRODUCT.md rule 10).
+func (s *Service) TakeUp(ctx context.Context, agentID, convID int64) (wire.Conversation, error) {
+	var out wire.Conversation
+	err := s.do(ctx, func(tx *store.Tx) error {
+		u, err := tx.User(agentID)
+		if err != nil {
+			return err
+		}
+		if err := requireOnline(u); err != nil {
+			return err
+		}
+		c, err := tx.Conversation(convID)
+		if err != nil {
+			return err
+		}
+		if c.State != wire.Ended {
+			return wire.Errorf(wire.CodeConversationNotEnded, "only an ended conversation can be taken up again")
+		}
+		ok, err := tx.TakeUp(convID, agentID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return wire.Errorf(wire.CodeConversationNotEnded, "only an ended conversation can be taken up again")
+		}
+		if _, err := tx.AddTimeline(convID, "taken_up", agentID, nil); err != nil {
+			return err
+		}
+		if err := s.assigned(tx, convID, agentID, "take_up", agentID); err != nil {
+			return err
+		}
+		out, err = tx.Conversation(convID)
+		return err
+	})
+	return out, err
+}
+
+// ReturnToQueue is a supervisor's action: the conversation leaves its holder for the head of
+// the queue.
+func (s *Service) ReturnToQueue(ctx context.Context, actorID, convID int64) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		c, err := tx.Conversation(convID)
+		if err != nil {
+			return err
+		}
+		if c.State != wire.Assigned {
+			return wire.Errorf(wire.CodeNotAssigned, "only a held conversation can be returned to the queue")
+		}
+		if offerID, pending, err := tx.PendingOfferOf(convID); err != nil {
+			return err
+		} else if pending {
+			if err := s.failOffer(tx, offerID, wire.OfferWithdrawn, "returned_to_queue", false); err != nil {
+				return err
+			}
+		}
+		return s.requeue(tx, convID, true, "supervisor", actorID)
+	})
+}
+
+// requeue returns a held conversation to the queue and says so.
+func (s *Service) requeue(tx *store.Tx, convID int64, atHead bool, why string, actorID int64) error {
+	ok, err := tx.Requeue(convID, atHead)
+	if err != nil || !ok {
+		return err
+	}
+	if _, err := tx.AddTimeline(convID, "requeued", actorID, map[string]any{"reason": why, "head": atHead}); err != nil {
+		return err
+	}
+	c, err := tx.Conversation(convID)
+	if err != nil {
+		return err
+	}
+	return tx.Append(wire.EventConversationQueued, convID, store.Everyone, wire.ConversationData{Conversation: c})
+}
+
+// trimNote normalises a transfer note.
+func trimNote(n string) string { return strings.TrimSpace(n) }

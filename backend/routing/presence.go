@@ -1,0 +1,112 @@
+package routing
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"santral/backend/store"
+	"santral/backend/wire"
+)
+
+// SetPresence changes a user's presence (PRODUCT.md rule 1). Going on break or offline withdraws
+// the offers waiting for them at once; going offline also returns the conversations they hold
+// to the head of the queue when the workspace says so. Coming online triggers assignment.
+func (s *Service) SetPresence(ctx context.Context, userID int64, p wire.Presence, reason string) (wire.User, error) {
+	switch p {
+	case wire.Online, wire.Offline:
+		reason = ""
+	case wire.Break:
+		if utf8.RuneCountInString(reason) > 100 {
+			return wire.User{}, wire.Invalid("reason", "a break reason can be at most 100 characters")
+		}
+	default:
+		return wire.User{}, wire.Invalid("presence", "presence must be online, break or offline")
+	}
+	var out wire.User
+	err := s.do(ctx, func(tx *store.Tx) error {
+		if err := s.changePresence(tx, userID, p, reason); err != nil {
+			return err
+		}
+		u, err := tx.User(userID)
+		out = u.User
+		return err
+	})
+	return out, err
+}
+
+func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, reason string) error {
+	changed, err := tx.SetPresence(userID, p, reason)
+	if err != nil || !changed {
+		return err
+	}
+	if p != wire.Online {
+		why := "receiver_on_break"
+		if p == wire.Offline {
+			why = "receiver_offline"
+		}
+		offers, err := tx.PendingOffersTo(userID)
+		if err != nil {
+			return err
+		}
+		for _, id := range offers {
+			if err := s.failOffer(tx, id, wire.OfferWithdrawn, why, true); err != nil {
+				return err
+			}
+		}
+	}
+	if p == wire.Offline {
+		set, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if set.RequeueOnOffline {
+			held, err := tx.HeldIDs(userID)
+			if err != nil {
+				return err
+			}
+			for _, convID := range held {
+				// A conversation with an offer out stays until the offer resolves; if it then
+				// fails, the sender is offline and it goes to the head of the queue anyway.
+				if _, pending, err := tx.PendingOfferOf(convID); err != nil || pending {
+					if err != nil {
+						return err
+					}
+					continue
+				}
+				if err := s.requeue(tx, convID, true, "agent_offline", 0); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	u, err := tx.User(userID)
+	if err != nil {
+		return err
+	}
+	return tx.Append(wire.EventPresenceChanged, 0, store.Everyone, wire.PresenceData{User: u.User})
+}
+
+// Connected records a live stream connection: the user is not disconnected any more.
+func (s *Service) Connected(ctx context.Context, connID string, userID int64, node string) error {
+	_, err := s.store.Tx(ctx, func(tx *store.Tx) error { return tx.AddConnection(connID, userID, node) })
+	return err
+}
+
+// Disconnected drops a stream connection; the user's last one starts the offline grace period,
+// a stored deadline the sweeper honours on any node, after any restart.
+func (s *Service) Disconnected(ctx context.Context, connID string, userID int64) error {
+	_, err := s.store.Tx(ctx, func(tx *store.Tx) error {
+		set, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		return tx.RemoveConnection(connID, userID, int64(set.OfflineGraceSeconds)*1000)
+	})
+	return err
+}
+
+// Heartbeat keeps this node's connections fresh, so other nodes do not take them for dead.
+func (s *Service) Heartbeat(ctx context.Context, node string) error {
+	_, err := s.store.Tx(ctx, func(tx *store.Tx) error { return tx.Heartbeat(node) })
+	return err
+}

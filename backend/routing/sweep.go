@@ -1,0 +1,55 @@
+package routing
+
+import (
+	"context"
+	"time"
+
+	"santral/backend/store"
+	"santral/backend/wire"
+)
+
+// Sweep honours the stored deadlines (ARCHITECTURE.md invariant 5): transfer offers past their
+// timeout expire, users disconnected past the grace period go offline, and connections of a
+// node that stopped heartbeating are dropped. Any node may run it; the conditional updates make
+// a deadline fire once.
+func (s *Service) Sweep(ctx context.Context, staleAfter time.Duration) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		set, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		if err := tx.DropStaleConnections(tx.Now-staleAfter.Milliseconds(), int64(set.OfflineGraceSeconds)*1000); err != nil {
+			return err
+		}
+		offers, err := tx.DueOffers()
+		if err != nil {
+			return err
+		}
+		for _, id := range offers {
+			if err := s.failOffer(tx, id, wire.OfferExpired, "timeout", true); err != nil {
+				return err
+			}
+		}
+		users, err := tx.DueOffline()
+		if err != nil {
+			return err
+		}
+		for _, id := range users {
+			if err := s.changePresence(tx, id, wire.Offline, ""); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// PruneEvents drops events older than the retention; clients further behind must resync.
+func (s *Service) PruneEvents(ctx context.Context, retention time.Duration) (int64, error) {
+	var n int64
+	_, err := s.store.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		n, err = tx.PruneEvents(tx.Now - retention.Milliseconds())
+		return err
+	})
+	return n, err
+}

@@ -1,0 +1,181 @@
+package routing
+
+import (
+	"context"
+	"unicode/utf8"
+
+	"santral/backend/store"
+	"santral/backend/wire"
+)
+
+// Transfer offers the holder's conversation to another online agent, with an optional note
+// (PRODUCT.md rule 8). The conversation stays with the sender until the receiver accepts.
+func (s *Service) Transfer(ctx context.Context, fromID, convID int64, r wire.TransferRequest) (wire.TransferOffer, error) {
+	note := trimNote(r.Note)
+	if utf8.RuneCountInString(note) > 1000 {
+		return wire.TransferOffer{}, wire.Invalid("note", "a transfer note can be at most 1000 characters")
+	}
+	if r.ToAgentID <= 0 {
+		return wire.TransferOffer{}, wire.Invalid("to_agent_id", "choose the agent to transfer to")
+	}
+	if r.ToAgentID == fromID {
+		return wire.TransferOffer{}, wire.Errorf(wire.CodeTransferToSelf, "you already hold this conversation")
+	}
+	var out wire.TransferOffer
+	err := s.do(ctx, func(tx *store.Tx) error {
+		if _, err := holderOf(tx, convID, fromID); err != nil {
+			return err
+		}
+		from, err := tx.User(fromID)
+		if err != nil {
+			return err
+		}
+		if err := requireOnline(from); err != nil {
+			return err
+		}
+		to, err := tx.User(r.ToAgentID)
+		if err != nil || to.Disabled {
+			return wire.Errorf(wire.CodeNotFound, "agent %d not found", r.ToAgentID)
+		}
+		switch to.Presence {
+		case wire.Break:
+			return wire.Errorf(wire.CodeAgentOnBreak, "%s is on break and cannot receive transfers", to.DisplayName)
+		case wire.Offline:
+			return wire.Errorf(wire.CodeAgentOffline, "%s is offline and cannot receive transfers", to.DisplayName)
+		}
+		set, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		offer, err := tx.CreateOffer(convID, fromID, to.ID, note, tx.Now+int64(set.OfferTimeoutSeconds)*1000)
+		if err != nil {
+			return err
+		}
+		out = offer
+		if _, err := tx.AddTimeline(convID, "transfer_offered", fromID, map[string]any{
+			"offer_id": offer.ID, "to_agent_id": to.ID, "note": note}); err != nil {
+			return err
+		}
+		if err := tx.Append(wire.EventTransferOffered, convID, store.Users(fromID, to.ID), wire.OfferData{Offer: offer}); err != nil {
+			return err
+		}
+		return conversationChanged(tx, convID)
+	})
+	return out, err
+}
+
+// Accept completes a transfer: the conversation and the note move to the receiver.
+func (s *Service) Accept(ctx context.Context, agentID, offerID int64) (wire.Conversation, error) {
+	var out wire.Conversation
+	err := s.do(ctx, func(tx *store.Tx) error {
+		o, err := offerFor(tx, offerID, agentID, true)
+		if err != nil {
+			return err
+		}
+		if o.ExpiresAt <= tx.Now {
+			return wire.Errorf(wire.CodeOfferNotPending, "this transfer offer has expired")
+		}
+		u, err := tx.User(agentID)
+		if err != nil {
+			return err
+		}
+		if err := requireOnline(u); err != nil {
+			return err
+		}
+		if ok, err := tx.ResolveOffer(o.ID, wire.OfferAccepted, ""); err != nil || !ok {
+			if err == nil {
+				err = wire.Errorf(wire.CodeOfferNotPending, "this transfer offer is no longer pending")
+			}
+			return err
+		}
+		if ok, err := tx.MoveHolder(o.ConversationID, o.FromAgentID, agentID); err != nil || !ok {
+			if err == nil {
+				err = wire.Errorf(wire.CodeOfferNotPending, "the conversation is no longer with the sender")
+			}
+			return err
+		}
+		if err := tx.TouchAssigned(agentID); err != nil {
+			return err
+		}
+		if _, err := tx.AddTimeline(o.ConversationID, "transfer_accepted", agentID, map[string]any{
+			"offer_id": o.ID, "from_agent_id": o.FromAgentID, "to_agent_id": agentID, "note": o.Note}); err != nil {
+			return err
+		}
+		o.State, o.ResolvedAt = wire.OfferAccepted, tx.Now
+		if err := tx.Append(wire.EventTransferResolved, o.ConversationID, store.Users(o.FromAgentID, o.ToAgentID), wire.OfferData{Offer: o}); err != nil {
+			return err
+		}
+		if out, err = tx.Conversation(o.ConversationID); err != nil {
+			return err
+		}
+		return tx.Append(wire.EventConversationAssigned, o.ConversationID, store.Everyone, wire.AssignedData{Conversation: out, By: "transfer"})
+	})
+	return out, err
+}
+
+// Reject declines an offer; the conversation stays with the sender.
+func (s *Service) Reject(ctx context.Context, agentID, offerID int64) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		if _, err := offerFor(tx, offerID, agentID, true); err != nil {
+			return err
+		}
+		return s.failOffer(tx, offerID, wire.OfferRejected, "rejected", true)
+	})
+}
+
+// Cancel takes an offer back; the conversation stays with the sender.
+func (s *Service) Cancel(ctx context.Context, agentID, offerID int64) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		if _, err := offerFor(tx, offerID, agentID, false); err != nil {
+			return err
+		}
+		return s.failOffer(tx, offerID, wire.OfferCancelled, "cancelled", true)
+	})
+}
+
+// offerFor loads a pending offer addressed to (receiver) or sent by (!receiver) the agent.
+func offerFor(tx *store.Tx, offerID, agentID int64, receiver bool) (wire.TransferOffer, error) {
+	o, err := tx.Offer(offerID)
+	if err != nil {
+		return o, err
+	}
+	party := o.FromAgentID
+	if receiver {
+		party = o.ToAgentID
+	}
+	if party != agentID {
+		return o, wire.Errorf(wire.CodeForbidden, "this transfer offer is not yours")
+	}
+	if o.State != wire.OfferPending {
+		return o, wire.Errorf(wire.CodeOfferNotPending, "this transfer offer is already %s", o.State)
+	}
+	return o, nil
+}
+
+// failOffer ends a pending offer without a transfer. The conversation stays with the sender; if
+// the sender is no longer online it goes to the head of the queue (when requeueIfAway).
+func (s *Service) failOffer(tx *store.Tx, offerID int64, state wire.OfferState, reason string, requeueIfAway bool) error {
+	ok, err := tx.ResolveOffer(offerID, state, reason)
+	if err != nil || !ok {
+		return err
+	}
+	o, err := tx.Offer(offerID)
+	if err != nil {
+		return err
+	}
+	if _, err := tx.AddTimeline(o.ConversationID, "transfer_"+string(state), 0, map[string]any{
+		"offer_id": o.ID, "from_agent_id": o.FromAgentID, "to_agent_id": o.ToAgentID, "reason": reason}); err != nil {
+		return err
+	}
+	if err := tx.Append(wire.EventTransferResolved, o.ConversationID, store.Users(o.FromAgentID, o.ToAgentID), wire.OfferData{Offer: o}); err != nil {
+		return err
+	}
+	sender, err := tx.User(o.FromAgentID)
+	if err != nil {
+		return err
+	}
+	if requeueIfAway && sender.Presence != wire.Online {
+		return s.requeue(tx, o.ConversationID, true, "transfer_failed_sender_away", 0)
+	}
+	return conversationChanged(tx, o.ConversationID)
+}

@@ -1,0 +1,181 @@
+// Package server wires santrald together: store, rules, stream hub, API and the workers that
+// honour stored deadlines. cmd/santrald and the tests both start santrald through it.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"santral/backend/api"
+	"santral/backend/auth"
+	"santral/backend/config"
+	"santral/backend/demo"
+	"santral/backend/routing"
+	"santral/backend/store"
+	"santral/backend/stream"
+	"santral/backend/wire"
+)
+
+// Server is a running santrald.
+type Server struct {
+	cfg     config.Config
+	log     *slog.Logger
+	Store   *store.Store
+	Routing *routing.Service
+	Hub     *stream.Hub
+	handler http.Handler
+	node    string
+	sandbox int64
+}
+
+// New opens the database (creating it and the admin on first start), seeds the demo when asked,
+// and builds the API. out receives the first start's generated admin password, printed once.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer) (*Server, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	st, err := store.OpenSQLite(ctx, cfg.DatabasePath())
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{cfg: cfg, log: log, Store: st, Hub: stream.NewHub(), node: cfg.NodeID}
+	if s.node == "" {
+		s.node = "node-" + auth.RandomPassword()[:8]
+	}
+	s.Routing = routing.New(st, s.Hub, log)
+	if err := s.firstStart(ctx, out); err != nil {
+		st.Close()
+		return nil, err
+	}
+	if cfg.Sandbox {
+		if _, err := st.Tx(ctx, func(tx *store.Tx) error {
+			s.sandbox, err = tx.EnsureChannel("sandbox", "Sandbox")
+			return err
+		}); err != nil {
+			st.Close()
+			return nil, fmt.Errorf("server: unable to create the sandbox channel: %w", err)
+		}
+	}
+	if cfg.Demo {
+		if err := demo.Seed(ctx, st, s.Routing, s.sandbox, out); err != nil {
+			st.Close()
+			return nil, err
+		}
+	}
+	s.handler = api.New(st, s.Routing, s.Hub, api.Options{
+		Node: s.node, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, StreamPoll: cfg.StreamPoll,
+	}, log).Handler()
+	return s, nil
+}
+
+// firstStart creates the admin named "admin" when the database has no users.
+func (s *Server) firstStart(ctx context.Context, out io.Writer) error {
+	n, err := s.Store.CountUsers(ctx)
+	if err != nil || n > 0 {
+		return err
+	}
+	password, generated := s.cfg.AdminPassword, false
+	if password == "" {
+		password, generated = auth.RandomPassword(), true
+	}
+	hash, err := auth.HashPassword(password)
+	if err != nil {
+		return err
+	}
+	_, err = s.Store.Tx(ctx, func(tx *store.Tx) error {
+		if err := tx.PutSettings(wire.DefaultSettings()); err != nil {
+			return err
+		}
+		_, err := tx.CreateUser("admin", "Admin", hash, wire.RoleAdmin, nil, nil)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("server: unable to create the admin: %w", err)
+	}
+	if generated {
+		fmt.Fprintf(out, "\n  First start: created user \"admin\" with password %s\n  (shown once; set SANTRAL_ADMIN_PASSWORD to choose it)\n\n", password)
+	}
+	s.log.Info("first start: created admin user")
+	return nil
+}
+
+// Handler is the HTTP handler (tests serve it with httptest).
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// SandboxChannelID is the sandbox channel's id (0 when off).
+func (s *Server) SandboxChannelID() int64 { return s.sandbox }
+
+// RunWorkers runs the deadline sweeper, the connection heartbeat, event pruning and (in demo
+// mode) the simulated customers until ctx is done.
+func (s *Server) RunWorkers(ctx context.Context) {
+	var wg sync.WaitGroup
+	every := func(d time.Duration, name string, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			t := time.NewTicker(d)
+			defer t.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-t.C:
+					if err := fn(ctx); err != nil && ctx.Err() == nil {
+						s.log.Error("worker failed", "worker", name, "err", err)
+					}
+				}
+			}
+		}()
+	}
+	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
+	every(30*time.Second, "heartbeat", func(ctx context.Context) error { return s.Routing.Heartbeat(ctx, s.node) })
+	every(time.Hour, "prune", func(ctx context.Context) error {
+		_, err := s.Routing.PruneEvents(ctx, s.cfg.EventRetention)
+		return err
+	})
+	if s.cfg.Demo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			demo.Simulate(ctx, s.Store, s.Routing, s.sandbox, s.cfg.SimulateEvery, s.log)
+		}()
+	}
+	wg.Wait()
+}
+
+// Serve listens on ln until ctx is done, then shuts down in order: HTTP first, then workers,
+// then the database.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+	workersCtx, stopWorkers := context.WithCancel(context.Background())
+	workersDone := make(chan struct{})
+	go func() { s.RunWorkers(workersCtx); close(workersDone) }()
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	var err error
+	select {
+	case <-ctx.Done():
+		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		err = srv.Shutdown(shutdownCtx)
+		cancel()
+	case err = <-errc:
+	}
+	stopWorkers()
+	<-workersDone
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	return errors.Join(err, s.Store.Close())
+}
+
+// Close closes the database (when Serve was not used).
+func (s *Server) Close() error { return s.Store.Close() }

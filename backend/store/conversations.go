@@ -1,0 +1,256 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"santral/backend/wire"
+)
+
+const conversationColumns = `c.id, c.state, c.agent_id, c.queued_at, c.created_at, c.assigned_at, c.first_response_at,
+	c.last_inbound_at, c.last_message_at, c.last_message_preview, c.ended_at, c.end_reason_id, COALESCE(r.label, ''),
+	c.previous_id, ct.id, ct.channel_id, ct.external_id, ct.name, ct.phone, ct.email, ch.id, ch.type, ch.name,
+	(SELECT o.id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending')`
+
+const conversationFrom = ` FROM conversations c
+	JOIN contacts ct ON ct.id = c.contact_id
+	JOIN channels ch ON ch.id = c.channel_id
+	LEFT JOIN end_reasons r ON r.id = c.end_reason_id`
+
+func scanConversation(row interface{ Scan(...any) error }) (wire.Conversation, error) {
+	var c wire.Conversation
+	var agent, reason, prev, offer sql.NullInt64
+	err := row.Scan(&c.ID, &c.State, &agent, &c.QueuedAt, &c.CreatedAt, &c.AssignedAt, &c.FirstResponseAt,
+		&c.LastInboundAt, &c.LastMessageAt, &c.LastMessagePreview, &c.EndedAt, &reason, &c.EndReason,
+		&prev, &c.Contact.ID, &c.Contact.ChannelID, &c.Contact.ExternalID, &c.Contact.Name, &c.Contact.Phone,
+		&c.Contact.Email, &c.Channel.ID, &c.Channel.Type, &c.Channel.Name, &offer)
+	c.AgentID, c.EndReasonID, c.PreviousID, c.PendingOfferID = nullInt(agent), nullInt(reason), nullInt(prev), nullInt(offer)
+	return c, err
+}
+
+func scanConversations(rows *sql.Rows, err error) ([]wire.Conversation, error) {
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list conversations: %w", err)
+	}
+	defer rows.Close()
+	out := []wire.Conversation{}
+	for rows.Next() {
+		c, err := scanConversation(rows)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read conversation: %w", err)
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// Conversation reads one conversation inside the transaction.
+func (t *Tx) Conversation(id int64) (wire.Conversation, error) {
+	c, err := scanConversation(t.queryRow(`SELECT `+conversationColumns+conversationFrom+` WHERE c.id = ?`, id))
+	if err != nil {
+		return c, wireNotFound(err, "conversation")
+	}
+	return c, nil
+}
+
+// Conversation reads one conversation.
+func (s *Store) Conversation(ctx context.Context, id int64) (wire.Conversation, error) {
+	c, err := scanConversation(s.readRow(ctx, `SELECT `+conversationColumns+conversationFrom+` WHERE c.id = ?`, id))
+	if err != nil {
+		return c, wireNotFound(err, "conversation")
+	}
+	return c, nil
+}
+
+// HeldBy lists the conversations an agent holds, most recent activity first.
+func (s *Store) HeldBy(ctx context.Context, agentID int64) ([]wire.Conversation, error) {
+	return scanConversations(s.readRows(ctx, `SELECT `+conversationColumns+conversationFrom+`
+		WHERE c.agent_id = ? AND c.state = 'assigned' ORDER BY c.last_message_at DESC, c.id DESC`, agentID))
+}
+
+// HeldIDs lists the ids of the conversations an agent holds, oldest assignment first.
+func (t *Tx) HeldIDs(agentID int64) ([]int64, error) {
+	return t.ids(`SELECT id FROM conversations WHERE agent_id = ? AND state = 'assigned' ORDER BY queued_at, id`, agentID)
+}
+
+// Queue lists the queued conversations in the order they are served.
+func (s *Store) Queue(ctx context.Context, limit int) ([]wire.Conversation, error) {
+	return scanConversations(s.readRows(ctx, `SELECT `+conversationColumns+conversationFrom+`
+		WHERE c.state = 'queued' ORDER BY c.queue_rank, c.queued_at, c.id LIMIT ?`, limit))
+}
+
+// QueueStats reports the queue length and its oldest entry time.
+func (s *Store) QueueStats(ctx context.Context) (length int, oldest int64, err error) {
+	err = s.readRow(ctx, `SELECT COUNT(*), COALESCE(MIN(queued_at), 0) FROM conversations WHERE state = 'queued'`).Scan(&length, &oldest)
+	return
+}
+
+// ContactConversations lists a contact's conversations, newest first.
+func (s *Store) ContactConversations(ctx context.Context, contactID int64, limit int) ([]wire.Conversation, error) {
+	return scanConversations(s.readRows(ctx, `SELECT `+conversationColumns+conversationFrom+`
+		WHERE c.contact_id = ? ORDER BY c.created_at DESC, c.id DESC LIMIT ?`, contactID, limit))
+}
+
+// ActiveCount is how many conversations the agent holds.
+func (t *Tx) ActiveCount(agentID int64) (int, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM conversations WHERE agent_id = ? AND state = 'assigned'`, agentID).Scan(&n)
+	return n, err
+}
+
+// OldestQueued returns the conversation at the head of the queue.
+func (t *Tx) OldestQueued() (int64, bool, error) {
+	var id int64
+	err := t.queryRow(`SELECT id FROM conversations WHERE state = 'queued' ORDER BY queue_rank, queued_at, id LIMIT 1`).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// AssignQueued gives a queued conversation to an agent. It reports false when the conversation
+// is no longer queued: someone else won it.
+func (t *Tx) AssignQueued(convID, agentID int64) (bool, error) {
+	ok, err := t.execOne(`UPDATE conversations SET state = 'assigned', agent_id = ?, assigned_at = ?, queue_rank = 0
+		WHERE id = ? AND state = 'queued'`, agentID, t.Now, convID)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to assign conversation: %w", err)
+	}
+	return ok, nil
+}
+
+// MoveHolder hands an assigned conversation from one agent to another, only if `from` still
+// holds it.
+func (t *Tx) MoveHolder(convID, from, to int64) (bool, error) {
+	ok, err := t.execOne(`UPDATE conversations SET agent_id = ?, assigned_at = ? WHERE id = ? AND state = 'assigned' AND agent_id = ?`,
+		to, t.Now, convID, from)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to move conversation: %w", err)
+	}
+	return ok, nil
+}
+
+// Requeue puts an assigned conversation back in the queue; atHead puts it before every
+// conversation of normal rank (a failed transfer whose sender left, a supervisor's return).
+func (t *Tx) Requeue(convID int64, atHead bool) (bool, error) {
+	rank := 0
+	if atHead {
+		rank = -1
+	}
+	ok, err := t.execOne(`UPDATE conversations SET state = 'queued', agent_id = NULL, queue_rank = ? WHERE id = ? AND state = 'assigned'`,
+		rank, convID)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to requeue conversation: %w", err)
+	}
+	return ok, nil
+}
+
+// EndConversation ends an assigned conversation held by agentID (or by anyone when agentID is 0).
+func (t *Tx) EndConversation(convID, agentID, endedBy, reasonID int64) (bool, error) {
+	ok, err := t.execOne(`UPDATE conversations SET state = 'ended', ended_at = ?, end_reason_id = ?, ended_by = ?
+		WHERE id = ? AND state = 'assigned' AND (? = 0 OR agent_id = ?)`, t.Now, reasonID, endedBy, convID, agentID, agentID)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to end conversation: %w", err)
+	}
+	return ok, nil
+}
+
+// TakeUp gives an ended conversation to an agent again. A contact that already has an open
+// conversation is refused with contact_has_open_conversation (they are talking there).
+func (t *Tx) TakeUp(convID, agentID int64) (bool, error) {
+	ok, err := t.execOne(`UPDATE conversations SET state = 'assigned', agent_id = ?, assigned_at = ?, ended_at = 0,
+		end_reason_id = NULL, ended_by = NULL, queue_rank = 0 WHERE id = ? AND state = 'ended'`, agentID, t.Now, convID)
+	if isUniqueViolation(err) {
+		return false, wire.Errorf(wire.CodeContactHasOpen, "this customer already has an open conversation")
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: unable to take up conversation: %w", err)
+	}
+	return ok, nil
+}
+
+// Contact upserts a contact by its channel identity and returns its id. A known contact gets a
+// name or phone it lacked.
+func (t *Tx) Contact(channelID int64, externalID, name, phone string) (int64, error) {
+	var id int64
+	err := t.queryRow(`INSERT INTO contacts (channel_id, external_id, name, phone, created_at) VALUES (?, ?, ?, ?, ?)
+		ON CONFLICT (channel_id, external_id) DO UPDATE SET
+			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
+			phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE contacts.phone END
+		RETURNING id`, channelID, externalID, name, phone, t.Now).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to save contact: %w", err)
+	}
+	return id, nil
+}
+
+// OpenConversationOf returns the contact's open (queued or assigned) conversation.
+func (t *Tx) OpenConversationOf(contactID int64) (int64, bool, error) {
+	var id int64
+	err := t.queryRow(`SELECT id FROM conversations WHERE contact_id = ? AND state <> 'ended'`, contactID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
+// NewConversation opens a queued conversation for the contact, linked to their previous one.
+func (t *Tx) NewConversation(contactID, channelID int64) (int64, error) {
+	var prev sql.NullInt64
+	err := t.queryRow(`SELECT id FROM conversations WHERE contact_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`, contactID).Scan(&prev)
+	if err != nil && err != sql.ErrNoRows {
+		return 0, err
+	}
+	id, err := t.insert(`INSERT INTO conversations (contact_id, channel_id, state, queued_at, created_at, previous_id)
+		VALUES (?, ?, 'queued', ?, ?, ?)`, contactID, channelID, t.Now, t.Now, prev)
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to open conversation: %w", err)
+	}
+	return id, nil
+}
+
+// Timeline.
+
+// AddTimeline records a step in the conversation's life.
+func (t *Tx) AddTimeline(convID int64, kind string, actorID int64, data any) (wire.TimelineEntry, error) {
+	raw := []byte("{}")
+	if data != nil {
+		var err error
+		if raw, err = json.Marshal(data); err != nil {
+			return wire.TimelineEntry{}, err
+		}
+	}
+	var actor sql.NullInt64
+	if actorID != 0 {
+		actor = sql.NullInt64{Int64: actorID, Valid: true}
+	}
+	id, err := t.insert(`INSERT INTO timeline (conversation_id, at, kind, actor_id, data) VALUES (?, ?, ?, ?, ?)`,
+		convID, t.Now, kind, actor, string(raw))
+	if err != nil {
+		return wire.TimelineEntry{}, fmt.Errorf("store: unable to add timeline entry: %w", err)
+	}
+	return wire.TimelineEntry{ID: id, ConversationID: convID, At: t.Now, Kind: kind, ActorID: nullInt(actor), Data: raw}, nil
+}
+
+// Timeline lists a conversation's steps in order.
+func (s *Store) Timeline(ctx context.Context, convID int64) ([]wire.TimelineEntry, error) {
+	rows, err := s.readRows(ctx, `SELECT id, conversation_id, at, kind, actor_id, data FROM timeline WHERE conversation_id = ? ORDER BY id`, convID)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read timeline: %w", err)
+	}
+	defer rows.Close()
+	out := []wire.TimelineEntry{}
+	for rows.Next() {
+		var e wire.TimelineEntry
+		var actor sql.NullInt64
+		var data string
+		if err := rows.Scan(&e.ID, &e.ConversationID, &e.At, &e.Kind, &actor, &data); err != nil {
+			return nil, err
+		}
+		e.ActorID, e.Data = nullInt(actor), json.RawMessage(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,225 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+)
+
+// migrations is the ordered list of schema changes; migration i brings the schema to version
+// i+1. Each runs in its own transaction. Never edit one that has shipped: append a new one.
+var migrations = []func(tx *sql.Tx, d dialect) error{
+	migrateInitial,
+}
+
+// SchemaVersion is the version this build migrates to.
+func SchemaVersion() int { return len(migrations) }
+
+func (s *Store) migrate(ctx context.Context) error {
+	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+		return fmt.Errorf("store: unable to create version table: %w", err)
+	}
+	var current int
+	err := s.write.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&current)
+	switch {
+	case err == sql.ErrNoRows:
+		if _, err := s.write.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+			return fmt.Errorf("store: unable to initialise version table: %w", err)
+		}
+	case err != nil:
+		return fmt.Errorf("store: unable to read schema version: %w", err)
+	}
+	if current > len(migrations) {
+		return fmt.Errorf("store: database schema version %d is newer than this santrald (%d); upgrade santrald", current, len(migrations))
+	}
+	for v := current; v < len(migrations); v++ {
+		tx, err := s.write.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("store: unable to begin migration %d: %w", v+1, err)
+		}
+		if err := migrations[v](tx, s.dialect); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %d failed: %w", v+1, err)
+		}
+		if _, err := tx.Exec(`UPDATE schema_version SET version = ?`, v+1); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: unable to record migration %d: %w", v+1, err)
+		}
+		if err := tx.Commit(); err != nil {
+			return fmt.Errorf("store: unable to commit migration %d: %w", v+1, err)
+		}
+	}
+	return nil
+}
+
+// Times are unix milliseconds in BIGINT columns; 0 means "not yet". The same tables and columns
+// serve PostgreSQL (INTEGER PRIMARY KEY becomes an identity column there).
+func migrateInitial(tx *sql.Tx, d dialect) error {
+	stmts := []string{
+		`CREATE TABLE settings (
+			key   TEXT PRIMARY KEY,
+			value TEXT NOT NULL
+		)`,
+		`CREATE TABLE users (
+			id               INTEGER PRIMARY KEY,
+			username         TEXT NOT NULL UNIQUE,
+			display_name     TEXT NOT NULL,
+			password_hash    TEXT NOT NULL,
+			role             TEXT NOT NULL CHECK (role IN ('admin', 'supervisor', 'agent')),
+			auto_limit       INTEGER,
+			hard_cap         INTEGER,
+			presence         TEXT NOT NULL DEFAULT 'offline' CHECK (presence IN ('offline', 'online', 'break')),
+			presence_reason  TEXT NOT NULL DEFAULT '',
+			presence_since   BIGINT NOT NULL DEFAULT 0,
+			last_assigned_at BIGINT NOT NULL DEFAULT 0,
+			offline_deadline BIGINT NOT NULL DEFAULT 0,
+			disabled         INTEGER NOT NULL DEFAULT 0,
+			created_at       BIGINT NOT NULL
+		)`,
+		`CREATE TABLE sessions (
+			token_hash TEXT PRIMARY KEY,
+			user_id    INTEGER NOT NULL REFERENCES users(id),
+			created_at BIGINT NOT NULL,
+			expires_at BIGINT NOT NULL
+		)`,
+		`CREATE INDEX sessions_user ON sessions(user_id)`,
+		// Live WebSocket connections, per node, with a heartbeat: an agent is offline only when the
+		// last connection anywhere is gone (plus the grace period), and a dead node's rows age out.
+		`CREATE TABLE connections (
+			id      TEXT PRIMARY KEY,
+			user_id INTEGER NOT NULL REFERENCES users(id),
+			node    TEXT NOT NULL,
+			seen_at BIGINT NOT NULL
+		)`,
+		`CREATE INDEX connections_user ON connections(user_id)`,
+		`CREATE TABLE presence_log (
+			id       INTEGER PRIMARY KEY,
+			user_id  INTEGER NOT NULL REFERENCES users(id),
+			presence TEXT NOT NULL,
+			reason   TEXT NOT NULL DEFAULT '',
+			at       BIGINT NOT NULL
+		)`,
+		`CREATE INDEX presence_log_user_at ON presence_log(user_id, at)`,
+		`CREATE TABLE channels (
+			id         INTEGER PRIMARY KEY,
+			type       TEXT NOT NULL,
+			name       TEXT NOT NULL,
+			created_at BIGINT NOT NULL
+		)`,
+		`CREATE TABLE contacts (
+			id          INTEGER PRIMARY KEY,
+			channel_id  INTEGER NOT NULL REFERENCES channels(id),
+			external_id TEXT NOT NULL,
+			name        TEXT NOT NULL DEFAULT '',
+			phone       TEXT NOT NULL DEFAULT '',
+			email       TEXT NOT NULL DEFAULT '',
+			created_at  BIGINT NOT NULL,
+			UNIQUE (channel_id, external_id)
+		)`,
+		`CREATE TABLE end_reasons (
+			id       INTEGER PRIMARY KEY,
+			label    TEXT NOT NULL,
+			active   INTEGER NOT NULL DEFAULT 1,
+			position INTEGER NOT NULL DEFAULT 0
+		)`,
+		`CREATE TABLE conversations (
+			id                   INTEGER PRIMARY KEY,
+			contact_id           INTEGER NOT NULL REFERENCES contacts(id),
+			channel_id           INTEGER NOT NULL REFERENCES channels(id),
+			state                TEXT NOT NULL CHECK (state IN ('queued', 'assigned', 'ended')),
+			agent_id             INTEGER REFERENCES users(id),
+			queue_rank           INTEGER NOT NULL DEFAULT 0,
+			queued_at            BIGINT NOT NULL DEFAULT 0,
+			created_at           BIGINT NOT NULL,
+			assigned_at          BIGINT NOT NULL DEFAULT 0,
+			first_response_at    BIGINT NOT NULL DEFAULT 0,
+			last_inbound_at      BIGINT NOT NULL DEFAULT 0,
+			last_message_at      BIGINT NOT NULL DEFAULT 0,
+			last_message_preview TEXT NOT NULL DEFAULT '',
+			ended_at             BIGINT NOT NULL DEFAULT 0,
+			end_reason_id        INTEGER REFERENCES end_reasons(id),
+			ended_by             INTEGER REFERENCES users(id),
+			previous_id          INTEGER REFERENCES conversations(id)
+		)`,
+		// A customer has at most one open conversation: two webhooks racing for a new customer
+		// cannot open two.
+		`CREATE UNIQUE INDEX conversations_one_open ON conversations(contact_id) WHERE state <> 'ended'`,
+		`CREATE INDEX conversations_queue ON conversations(queue_rank, queued_at, id) WHERE state = 'queued'`,
+		`CREATE INDEX conversations_agent ON conversations(agent_id, state)`,
+		`CREATE INDEX conversations_created ON conversations(created_at)`,
+		`CREATE INDEX conversations_contact ON conversations(contact_id, created_at)`,
+		`CREATE TABLE messages (
+			id              INTEGER PRIMARY KEY,
+			conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+			channel_id      INTEGER NOT NULL REFERENCES channels(id),
+			direction       TEXT NOT NULL CHECK (direction IN ('in', 'out')),
+			author_id       INTEGER REFERENCES users(id),
+			body            TEXT NOT NULL DEFAULT '',
+			attachments     TEXT NOT NULL DEFAULT '[]',
+			status          TEXT NOT NULL,
+			status_reason   TEXT NOT NULL DEFAULT '',
+			external_id     TEXT,
+			idempotency_key TEXT,
+			created_at      BIGINT NOT NULL
+		)`,
+		`CREATE INDEX messages_conversation ON messages(conversation_id, id)`,
+		// Providers deliver at least once: their message id stores one message.
+		`CREATE UNIQUE INDEX messages_external ON messages(channel_id, external_id) WHERE external_id IS NOT NULL`,
+		// The desktop outbox retries with the same key: one message per key and author.
+		`CREATE UNIQUE INDEX messages_idempotency ON messages(author_id, idempotency_key) WHERE idempotency_key IS NOT NULL`,
+		`CREATE TABLE transfer_offers (
+			id              INTEGER PRIMARY KEY,
+			conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+			from_agent_id   INTEGER NOT NULL REFERENCES users(id),
+			to_agent_id     INTEGER NOT NULL REFERENCES users(id),
+			note            TEXT NOT NULL DEFAULT '',
+			state           TEXT NOT NULL,
+			reason          TEXT NOT NULL DEFAULT '',
+			created_at      BIGINT NOT NULL,
+			expires_at      BIGINT NOT NULL,
+			resolved_at     BIGINT NOT NULL DEFAULT 0
+		)`,
+		`CREATE UNIQUE INDEX transfer_offers_one_pending ON transfer_offers(conversation_id) WHERE state = 'pending'`,
+		`CREATE INDEX transfer_offers_deadline ON transfer_offers(expires_at) WHERE state = 'pending'`,
+		`CREATE INDEX transfer_offers_to ON transfer_offers(to_agent_id, state)`,
+		`CREATE TABLE timeline (
+			id              INTEGER PRIMARY KEY,
+			conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+			at              BIGINT NOT NULL,
+			kind            TEXT NOT NULL,
+			actor_id        INTEGER REFERENCES users(id),
+			data            TEXT NOT NULL DEFAULT '{}'
+		)`,
+		`CREATE INDEX timeline_conversation ON timeline(conversation_id, id)`,
+		// The event log. audience is '*' (everyone), '' (staff only) or ',3,7,' (those users and
+		// staff), decided when the event is written.
+		`CREATE TABLE events (
+			seq             INTEGER PRIMARY KEY AUTOINCREMENT,
+			at              BIGINT NOT NULL,
+			type            TEXT NOT NULL,
+			conversation_id INTEGER NOT NULL DEFAULT 0,
+			audience        TEXT NOT NULL,
+			data            TEXT NOT NULL
+		)`,
+		`CREATE TABLE quick_messages (
+			id         INTEGER PRIMARY KEY,
+			owner_id   INTEGER NOT NULL DEFAULT 0,
+			title      TEXT NOT NULL,
+			shortcut   TEXT NOT NULL,
+			body       TEXT NOT NULL,
+			created_at BIGINT NOT NULL,
+			UNIQUE (owner_id, shortcut)
+		)`,
+	}
+	stmts = append(stmts, d.schema...)
+	for _, stmt := range stmts {
+		if _, err := tx.Exec(d.rebind(stmt)); err != nil {
+			if strings.Contains(err.Error(), "no such module: fts5") {
+				return fmt.Errorf("this santrald was built without SQLite full-text search: build with -tags sqlite_fts5 (see README)")
+			}
+			return fmt.Errorf("%.60s…: %w", stmt, err)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,239 @@
+// Package store is santrald's database: raw SQL, migrations, and the transaction in which every
+// rule decision and the events it produces are written together (ARCHITECTURE.md invariants 2–3).
+//
+// The SQL is written once with '?' placeholders and the same tables and columns on every
+// backend; a dialect supplies the few statements that differ. SQLite (mattn/go-sqlite3) is the
+// embedded default.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"santral/backend/wire"
+
+	_ "github.com/mattn/go-sqlite3" // the embedded default backend
+)
+
+// ErrNotFound is returned when a row asked for by id does not exist.
+var ErrNotFound = errors.New("store: not found")
+
+// Store is an open database.
+type Store struct {
+	write   *sql.DB // one connection: SQLite has a single writer, and IMMEDIATE transactions serialise
+	read    *sql.DB
+	dialect dialect
+
+	mu      sync.Mutex
+	rebound map[string]string
+}
+
+// dialect holds what differs between backends.
+type dialect struct {
+	name string
+	// rebind turns '?' placeholders into the backend's own.
+	rebind func(string) string
+	// matchText is a WHERE fragment that is true when the conversation c has a message matching
+	// the full-text query given as the fragment's one argument.
+	matchText string
+	schema    []string // statements of migration 1 that differ (FTS)
+}
+
+// OpenSQLite opens (creating if needed) the SQLite database file at path and migrates it.
+func OpenSQLite(ctx context.Context, path string) (*Store, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("store: unable to create data directory: %w", err)
+	}
+	// WAL lets readers run beside the writer; synchronous=FULL makes a commit durable before we
+	// acknowledge it (a webhook's 200, an agent's send); _txlock=immediate takes the write lock at
+	// BEGIN, so read-then-write inside a transaction cannot interleave with another process.
+	params := url.Values{}
+	params.Set("_journal_mode", "WAL")
+	params.Set("_synchronous", "FULL")
+	params.Set("_busy_timeout", "10000")
+	params.Set("_foreign_keys", "on")
+	params.Set("_txlock", "immediate")
+	dsn := "file:" + path + "?" + params.Encode()
+
+	write, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
+	}
+	write.SetMaxOpenConns(1)
+	write.SetConnMaxIdleTime(0)
+	read, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		write.Close()
+		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
+	}
+	read.SetMaxOpenConns(8)
+
+	s := &Store{write: write, read: read, dialect: sqliteDialect(), rebound: map[string]string{}}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func sqliteDialect() dialect {
+	return dialect{
+		name:   "sqlite",
+		rebind: func(q string) string { return q },
+		matchText: `c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
+			WHERE messages_fts MATCH ?)`,
+		schema: []string{
+			`CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
+			`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+				INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body); END`,
+			`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+				INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body); END`,
+		},
+	}
+}
+
+// Close closes both pools.
+func (s *Store) Close() error {
+	return errors.Join(s.write.Close(), s.read.Close())
+}
+
+// Ping reports whether the database answers a query (health check).
+func (s *Store) Ping(ctx context.Context) error {
+	var one int
+	return s.read.QueryRowContext(ctx, "SELECT 1").Scan(&one)
+}
+
+func (s *Store) q(query string) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if r, ok := s.rebound[query]; ok {
+		return r
+	}
+	r := s.dialect.rebind(query)
+	s.rebound[query] = r
+	return r
+}
+
+// Now is the store's clock in unix milliseconds; every timestamp and deadline uses it.
+func Now() int64 { return time.Now().UnixMilli() }
+
+// Tx is one transaction: a rule decision with the rows and events it writes.
+type Tx struct {
+	s      *Store
+	tx     *sql.Tx
+	Now    int64
+	events int // events appended; the caller wakes the stream after commit when > 0
+}
+
+// Tx runs fn in a write transaction and commits it when fn returns nil. It reports whether the
+// transaction appended events, so the caller can wake the stream after the commit.
+func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) (appended bool, err error) {
+	sqlTx, err := s.write.BeginTx(ctx, nil)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to begin transaction: %w", err)
+	}
+	t := &Tx{s: s, tx: sqlTx, Now: Now()}
+	if err := fn(t); err != nil {
+		sqlTx.Rollback()
+		return false, err
+	}
+	if err := sqlTx.Commit(); err != nil {
+		return false, fmt.Errorf("store: unable to commit: %w", err)
+	}
+	return t.events > 0, nil
+}
+
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	return t.tx.Exec(t.s.q(query), args...)
+}
+
+// execOne runs a conditional update and reports whether exactly one row changed: the primitive
+// behind every "only one can win" decision.
+func (t *Tx) execOne(query string, args ...any) (bool, error) {
+	res, err := t.exec(query, args...)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, err
+	}
+	return n == 1, nil
+}
+
+func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+	return t.tx.QueryRow(t.s.q(query), args...)
+}
+
+func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	return t.tx.Query(t.s.q(query), args...)
+}
+
+// insert runs an INSERT … RETURNING id.
+func (t *Tx) insert(query string, args ...any) (int64, error) {
+	var id int64
+	err := t.queryRow(query+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// queryer is what both a Tx and the read pool offer, so read helpers serve both.
+type queryer interface {
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+}
+
+func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	return s.read.QueryRowContext(ctx, s.q(query), args...)
+}
+
+func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	return s.read.QueryContext(ctx, s.q(query), args...)
+}
+
+// isUniqueViolation reports whether err is a unique-constraint failure, on any backend.
+func isUniqueViolation(err error) bool {
+	if err == nil {
+		return false
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "duplicate key value")
+}
+
+func nullInt(v sql.NullInt64) *int64 {
+	if !v.Valid {
+		return nil
+	}
+	x := v.Int64
+	return &x
+}
+
+func nullIntP(v sql.NullInt64) *int {
+	if !v.Valid {
+		return nil
+	}
+	x := int(v.Int64)
+	return &x
+}
+
+func toNull(p *int64) sql.NullInt64 {
+	if p == nil {
+		return sql.NullInt64{}
+	}
+	return sql.NullInt64{Int64: *p, Valid: true}
+}
+
+// wireNotFound turns ErrNotFound/sql.ErrNoRows into the API's not_found.
+func wireNotFound(err error, what string) error {
+	if errors.Is(err, sql.ErrNoRows) || errors.Is(err, ErrNotFound) {
+		return wire.Errorf(wire.CodeNotFound, "%s not found", what)
+	}
+	return err
+}

@@ -1,0 +1,333 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+
+	"santral/backend/wire"
+)
+
+// UserRow is a user with the fields only the server sees.
+type UserRow struct {
+	wire.User
+	PasswordHash    string
+	OfflineDeadline int64
+}
+
+const userColumns = `u.id, u.username, u.display_name, u.password_hash, u.role, u.auto_limit, u.hard_cap,
+	u.presence, u.presence_reason, u.presence_since, u.last_assigned_at, u.offline_deadline, u.disabled,
+	(SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned')`
+
+func scanUser(row interface{ Scan(...any) error }, defaultLimit int, defaultCap int) (UserRow, error) {
+	var u UserRow
+	var autoLimit, hardCap sql.NullInt64
+	var disabled int
+	err := row.Scan(&u.ID, &u.Username, &u.DisplayName, &u.PasswordHash, &u.Role, &autoLimit, &hardCap,
+		&u.Presence, &u.PresenceReason, &u.PresenceSince, &u.LastAssignedAt, &u.OfflineDeadline, &disabled, &u.Active)
+	if err != nil {
+		return u, err
+	}
+	u.AutoLimit, u.HardCap = nullIntP(autoLimit), nullIntP(hardCap)
+	u.Disabled = disabled != 0
+	u.EffectiveLimit = defaultLimit
+	if u.AutoLimit != nil {
+		u.EffectiveLimit = *u.AutoLimit
+	}
+	return u, nil
+}
+
+// EffectiveHardCap is the user's manual pull cap (0 = none).
+func (u UserRow) EffectiveHardCap(s wire.Settings) int {
+	if u.HardCap != nil {
+		return *u.HardCap
+	}
+	return s.HardCap
+}
+
+// User reads one user inside the transaction.
+func (t *Tx) User(id int64) (UserRow, error) {
+	set, err := t.Settings()
+	if err != nil {
+		return UserRow{}, err
+	}
+	u, err := scanUser(t.queryRow(`SELECT `+userColumns+` FROM users u WHERE u.id = ?`, id), set.DefaultLimit, set.HardCap)
+	if err != nil {
+		return u, wireNotFound(err, "user")
+	}
+	return u, nil
+}
+
+// User reads one user.
+func (s *Store) User(ctx context.Context, id int64) (UserRow, error) {
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return UserRow{}, err
+	}
+	u, err := scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = ?`, id), set.DefaultLimit, set.HardCap)
+	if err != nil {
+		return u, wireNotFound(err, "user")
+	}
+	return u, nil
+}
+
+// UserByUsername reads one user by login name.
+func (s *Store) UserByUsername(ctx context.Context, username string) (UserRow, error) {
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return UserRow{}, err
+	}
+	u, err := scanUser(s.readRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.username = ?`, username), set.DefaultLimit, set.HardCap)
+	if err != nil {
+		return u, wireNotFound(err, "user")
+	}
+	return u, nil
+}
+
+// Users lists every user, by display name.
+func (s *Store) Users(ctx context.Context) ([]wire.User, error) {
+	set, err := s.Settings(ctx)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.readRows(ctx, `SELECT `+userColumns+` FROM users u ORDER BY u.display_name, u.id`)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to list users: %w", err)
+	}
+	defer rows.Close()
+	var out []wire.User
+	for rows.Next() {
+		u, err := scanUser(rows, set.DefaultLimit, set.HardCap)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to read user: %w", err)
+		}
+		out = append(out, u.User)
+	}
+	return out, rows.Err()
+}
+
+// CountUsers reports how many users exist (first start creates the admin when none do).
+func (s *Store) CountUsers(ctx context.Context) (int, error) {
+	var n int
+	err := s.readRow(ctx, `SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
+// CreateUser inserts a user; a taken username is username_taken.
+func (t *Tx) CreateUser(username, displayName, passwordHash string, role wire.Role, autoLimit, hardCap *int) (int64, error) {
+	var al, hc sql.NullInt64
+	if autoLimit != nil {
+		al = sql.NullInt64{Int64: int64(*autoLimit), Valid: true}
+	}
+	if hardCap != nil {
+		hc = sql.NullInt64{Int64: int64(*hardCap), Valid: true}
+	}
+	id, err := t.insert(`INSERT INTO users (username, display_name, password_hash, role, auto_limit, hard_cap, presence_since, created_at)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, username, displayName, passwordHash, role, al, hc, t.Now, t.Now)
+	if isUniqueViolation(err) {
+		return 0, wire.Invalid("username", "username %q is taken", username).WithCode(wire.CodeUsernameTaken)
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to create user: %w", err)
+	}
+	return id, nil
+}
+
+// UpdateUser applies the non-nil fields of r.
+func (t *Tx) UpdateUser(id int64, r wire.UserRequest, passwordHash string) error {
+	sets := []struct {
+		col string
+		val any
+		on  bool
+	}{
+		{"username", deref(r.Username), r.Username != nil},
+		{"display_name", deref(r.DisplayName), r.DisplayName != nil},
+		{"password_hash", passwordHash, passwordHash != ""},
+		{"role", derefRole(r.Role), r.Role != nil},
+		{"auto_limit", derefInt(r.AutoLimit), r.AutoLimit != nil},
+		{"hard_cap", derefInt(r.HardCap), r.HardCap != nil},
+		{"auto_limit", nil, r.ClearAutoLimit},
+		{"hard_cap", nil, r.ClearHardCap},
+		{"disabled", boolInt(r.Disabled), r.Disabled != nil},
+	}
+	for _, s := range sets {
+		if !s.on {
+			continue
+		}
+		// Column names come from the fixed list above, never from input.
+		_, err := t.exec(`UPDATE users SET `+s.col+` = ? WHERE id = ?`, s.val, id)
+		if isUniqueViolation(err) {
+			return wire.Invalid("username", "username is taken").WithCode(wire.CodeUsernameTaken)
+		}
+		if err != nil {
+			return fmt.Errorf("store: unable to update user: %w", err)
+		}
+	}
+	return nil
+}
+
+func deref(p *string) string {
+	if p == nil {
+		return ""
+	}
+	return *p
+}
+
+func derefRole(p *wire.Role) string {
+	if p == nil {
+		return ""
+	}
+	return string(*p)
+}
+
+func derefInt(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+func boolInt(p *bool) int {
+	if p != nil && *p {
+		return 1
+	}
+	return 0
+}
+
+// SetPresence records a presence change with its timestamp, in users and the presence log.
+// It reports false when the presence was already that (nothing recorded).
+func (t *Tx) SetPresence(userID int64, p wire.Presence, reason string) (bool, error) {
+	changed, err := t.execOne(`UPDATE users SET presence = ?, presence_reason = ?, presence_since = ?, offline_deadline = 0
+		WHERE id = ? AND (presence <> ? OR presence_reason <> ?)`, p, reason, t.Now, userID, p, reason)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to set presence: %w", err)
+	}
+	if !changed {
+		return false, nil
+	}
+	if _, err := t.exec(`INSERT INTO presence_log (user_id, presence, reason, at) VALUES (?, ?, ?, ?)`, userID, p, reason, t.Now); err != nil {
+		return false, fmt.Errorf("store: unable to log presence: %w", err)
+	}
+	return true, nil
+}
+
+// TouchAssigned stamps the agent's last assignment (ties go to whoever waited longest).
+func (t *Tx) TouchAssigned(userID int64) error {
+	_, err := t.exec(`UPDATE users SET last_assigned_at = ? WHERE id = ?`, t.Now, userID)
+	return err
+}
+
+// NextAutoAssignee picks the agent the next queued conversation goes to: online, enabled, below
+// their auto-assignment limit; fewest active first, ties to the longest since last assignment.
+func (t *Tx) NextAutoAssignee(defaultLimit int) (int64, bool, error) {
+	var id int64
+	err := t.queryRow(`SELECT id FROM (
+			SELECT u.id, u.last_assigned_at, COALESCE(u.auto_limit, ?) AS lim,
+				(SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') AS active
+			FROM users u WHERE u.presence = 'online' AND u.disabled = 0
+		) a WHERE a.active < a.lim ORDER BY a.active, a.last_assigned_at, a.id LIMIT 1`, defaultLimit).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("store: unable to pick an agent: %w", err)
+	}
+	return id, true, nil
+}
+
+// Sessions.
+
+// CreateSession stores a login token's hash (never the token).
+func (t *Tx) CreateSession(tokenHash string, userID, expiresAt int64) error {
+	_, err := t.exec(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, tokenHash, userID, t.Now, expiresAt)
+	if err != nil {
+		return fmt.Errorf("store: unable to create session: %w", err)
+	}
+	return nil
+}
+
+// DeleteSession removes a login token.
+func (t *Tx) DeleteSession(tokenHash string) error {
+	_, err := t.exec(`DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	return err
+}
+
+// SessionUser returns the user id of a live session.
+func (s *Store) SessionUser(ctx context.Context, tokenHash string) (int64, error) {
+	var id int64
+	err := s.readRow(ctx, `SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0`, tokenHash, Now()).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, ErrNotFound
+	}
+	return id, err
+}
+
+// Connections.
+
+// AddConnection records a live stream connection and cancels any pending offline deadline.
+func (t *Tx) AddConnection(id string, userID int64, node string) error {
+	if _, err := t.exec(`INSERT INTO connections (id, user_id, node, seen_at) VALUES (?, ?, ?, ?)`, id, userID, node, t.Now); err != nil {
+		return fmt.Errorf("store: unable to add connection: %w", err)
+	}
+	_, err := t.exec(`UPDATE users SET offline_deadline = 0 WHERE id = ?`, userID)
+	return err
+}
+
+// RemoveConnection drops a connection; when it was the user's last one and they are not
+// offline, their offline deadline is set to now+grace.
+func (t *Tx) RemoveConnection(id string, userID int64, graceMillis int64) error {
+	if _, err := t.exec(`DELETE FROM connections WHERE id = ?`, id); err != nil {
+		return fmt.Errorf("store: unable to remove connection: %w", err)
+	}
+	_, err := t.exec(`UPDATE users SET offline_deadline = ? WHERE id = ? AND presence <> 'offline'
+		AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = users.id)`, t.Now+graceMillis, userID)
+	return err
+}
+
+// Heartbeat refreshes this node's connections.
+func (t *Tx) Heartbeat(node string) error {
+	_, err := t.exec(`UPDATE connections SET seen_at = ? WHERE node = ?`, t.Now, node)
+	return err
+}
+
+// DropStaleConnections removes connections not refreshed since before, left by a node that died,
+// and starts the offline grace for users with none left.
+func (t *Tx) DropStaleConnections(before, graceMillis int64) error {
+	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE seen_at < ?`, before)
+	if err != nil || len(users) == 0 {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM connections WHERE seen_at < ?`, before); err != nil {
+		return err
+	}
+	for _, id := range users {
+		if _, err := t.exec(`UPDATE users SET offline_deadline = ? WHERE id = ? AND presence <> 'offline'
+			AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = users.id)`, t.Now+graceMillis, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DueOffline lists users whose offline deadline has passed.
+func (t *Tx) DueOffline() ([]int64, error) {
+	return t.ids(`SELECT id FROM users WHERE offline_deadline > 0 AND offline_deadline <= ? AND presence <> 'offline'`, t.Now)
+}
+
+func (t *Tx) ids(query string, args ...any) ([]int64, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}

@@ -1,0 +1,89 @@
+package wire
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is a stable error code the UI switches on to show a message in Turkish or English.
+type Code string
+
+const (
+	// Request shape.
+	CodeBadJSON      Code = "bad_json"
+	CodeUnknownField Code = "unknown_field"
+	CodeBodyTooLarge Code = "body_too_large"
+	CodeBadID        Code = "bad_id"
+	CodeInvalid      Code = "invalid_field"
+	CodeNotFound     Code = "not_found"
+
+	// Who is asking.
+	CodeUnauthorized   Code = "unauthorized"
+	CodeBadCredentials Code = "bad_credentials"
+	CodeForbidden      Code = "forbidden"
+	CodeNotHolder      Code = "not_holder"
+
+	// Rules.
+	CodeNotOnline            Code = "not_online"
+	CodeAgentOnBreak         Code = "agent_on_break"
+	CodeAgentOffline         Code = "agent_offline"
+	CodeQueueEmpty           Code = "queue_empty"
+	CodeHardCapReached       Code = "hard_cap_reached"
+	CodeTransferPending      Code = "transfer_pending"
+	CodeTransferToSelf       Code = "transfer_to_self"
+	CodeOfferNotPending      Code = "offer_not_pending"
+	CodeEndReasonRequired    Code = "end_reason_required"
+	CodeEndReasonUnknown     Code = "end_reason_unknown"
+	CodeConversationEnded    Code = "conversation_ended"
+	CodeConversationNotEnded Code = "conversation_not_ended"
+	CodeNotAssigned          Code = "conversation_not_assigned"
+	CodeContactHasOpen       Code = "contact_has_open_conversation"
+	CodeEmptyMessage         Code = "empty_message"
+	CodeMessageTooLong       Code = "message_too_long"
+	CodeUsernameTaken        Code = "username_taken"
+	CodeShortcutTaken        Code = "shortcut_taken"
+	CodeChannelDisabled      Code = "channel_disabled"
+
+	CodeInternal Code = "internal"
+)
+
+// Error is a client-facing error: a stable code and an English message. Field names the
+// offending field when there is one.
+type Error struct {
+	Code    Code   `json:"code"`
+	Message string `json:"message"`
+	Field   string `json:"field,omitempty"`
+}
+
+func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }
+
+// Errorf builds an *Error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// Invalid reports a bad value of one field.
+func Invalid(field, format string, args ...any) *Error {
+	return &Error{Code: CodeInvalid, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// CodeOf returns the code of err if it is (or wraps) an *Error, else "".
+func CodeOf(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	return ""
+}
+
+// ErrorBody is the JSON body of every non-2xx API response.
+type ErrorBody struct {
+	Error Error `json:"error"`
+}
+
+// WithCode returns a copy of e with another code (keeps field and message).
+func (e *Error) WithCode(c Code) *Error {
+	cp := *e
+	cp.Code = c
+	return &cp
+}

@@ -1,0 +1,195 @@
+// Package wire holds the types that cross the network between santrald and the desktop app:
+// resources, requests, events and error codes. Both sides import it so they cannot drift.
+package wire
+
+import "encoding/json"
+
+// Presence of a user, PRODUCT.md rule 1.
+type Presence string
+
+const (
+	Offline Presence = "offline"
+	Online  Presence = "online"
+	Break   Presence = "break"
+)
+
+// Role of a user; every API call is authorised by role and ownership.
+type Role string
+
+const (
+	RoleAdmin      Role = "admin"
+	RoleSupervisor Role = "supervisor"
+	RoleAgent      Role = "agent"
+)
+
+// Staff reports whether the role may watch every conversation (dashboard, history of all).
+func (r Role) Staff() bool { return r == RoleAdmin || r == RoleSupervisor }
+
+// ConversationState is where a conversation is in its life.
+type ConversationState string
+
+const (
+	Queued   ConversationState = "queued"
+	Assigned ConversationState = "assigned"
+	Ended    ConversationState = "ended"
+)
+
+// OfferState is the state of a transfer offer (PRODUCT.md rule 8).
+type OfferState string
+
+const (
+	OfferPending   OfferState = "pending"
+	OfferAccepted  OfferState = "accepted"
+	OfferRejected  OfferState = "rejected"
+	OfferExpired   OfferState = "expired"
+	OfferWithdrawn OfferState = "withdrawn" // receiver went on break/offline, or the conversation ended
+	OfferCancelled OfferState = "cancelled" // the sender took it back
+)
+
+// MessageStatus is the delivery status of a message; it never moves backwards.
+type MessageStatus string
+
+const (
+	StatusReceived  MessageStatus = "received" // inbound from the customer
+	StatusQueued    MessageStatus = "queued"   // outbound, stored, not yet handed to the channel
+	StatusSent      MessageStatus = "sent"
+	StatusDelivered MessageStatus = "delivered"
+	StatusRead      MessageStatus = "read"
+	StatusFailed    MessageStatus = "failed"
+)
+
+// User as other users see it (agents list, transfer dialog, dashboard).
+type User struct {
+	ID             int64    `json:"id"`
+	Username       string   `json:"username"`
+	DisplayName    string   `json:"display_name"`
+	Role           Role     `json:"role"`
+	Presence       Presence `json:"presence"`
+	PresenceReason string   `json:"presence_reason,omitempty"`
+	PresenceSince  int64    `json:"presence_since"` // unix milliseconds
+	AutoLimit      *int     `json:"auto_limit"`     // nil: the workspace default
+	HardCap        *int     `json:"hard_cap"`       // nil: the workspace default
+	Active         int      `json:"active"`         // conversations held right now
+	EffectiveLimit int      `json:"effective_limit"`
+	LastAssignedAt int64    `json:"last_assigned_at,omitempty"`
+	Disabled       bool     `json:"disabled,omitempty"`
+}
+
+// Contact is a customer on one channel.
+type Contact struct {
+	ID         int64  `json:"id"`
+	ChannelID  int64  `json:"channel_id"`
+	ExternalID string `json:"external_id"`
+	Name       string `json:"name"`
+	Phone      string `json:"phone,omitempty"`
+	Email      string `json:"email,omitempty"`
+}
+
+// Channel is a connected messaging account (sandbox now; WhatsApp, Messenger, … later).
+type Channel struct {
+	ID   int64  `json:"id"`
+	Type string `json:"type"`
+	Name string `json:"name"`
+}
+
+// Conversation is the summary shown in lists and carried by events.
+type Conversation struct {
+	ID                 int64             `json:"id"`
+	State              ConversationState `json:"state"`
+	AgentID            *int64            `json:"agent_id"`
+	Contact            Contact           `json:"contact"`
+	Channel            Channel           `json:"channel"`
+	QueuedAt           int64             `json:"queued_at"`
+	CreatedAt          int64             `json:"created_at"`
+	AssignedAt         int64             `json:"assigned_at,omitempty"`
+	FirstResponseAt    int64             `json:"first_response_at,omitempty"`
+	LastInboundAt      int64             `json:"last_inbound_at,omitempty"`
+	LastMessageAt      int64             `json:"last_message_at,omitempty"`
+	LastMessagePreview string            `json:"last_message_preview"`
+	EndedAt            int64             `json:"ended_at,omitempty"`
+	EndReasonID        *int64            `json:"end_reason_id,omitempty"`
+	EndReason          string            `json:"end_reason,omitempty"`
+	PreviousID         *int64            `json:"previous_id,omitempty"`
+	PendingOfferID     *int64            `json:"pending_offer_id,omitempty"`
+}
+
+// Attachment of a message: documents, images, video, audio.
+type Attachment struct {
+	Kind     string `json:"kind"` // image, document, video, audio, sticker, location
+	URL      string `json:"url,omitempty"`
+	Name     string `json:"name,omitempty"`
+	MimeType string `json:"mime_type,omitempty"`
+	Size     int64  `json:"size,omitempty"`
+}
+
+// Message in a conversation.
+type Message struct {
+	ID             int64         `json:"id"`
+	ConversationID int64         `json:"conversation_id"`
+	Direction      string        `json:"direction"` // in | out
+	AuthorID       *int64        `json:"author_id,omitempty"`
+	Body           string        `json:"body"`
+	Attachments    []Attachment  `json:"attachments,omitempty"`
+	Status         MessageStatus `json:"status"`
+	StatusReason   string        `json:"status_reason,omitempty"`
+	ExternalID     string        `json:"external_id,omitempty"`
+	IdempotencyKey string        `json:"idempotency_key,omitempty"`
+	CreatedAt      int64         `json:"created_at"`
+}
+
+// TimelineEntry is one step in a conversation's life: created, assigned, pulled, transfer offered,
+// accepted, …, ended, taken up again.
+type TimelineEntry struct {
+	ID             int64           `json:"id"`
+	ConversationID int64           `json:"conversation_id"`
+	At             int64           `json:"at"`
+	Kind           string          `json:"kind"`
+	ActorID        *int64          `json:"actor_id,omitempty"`
+	Data           json.RawMessage `json:"data,omitempty"`
+}
+
+// TransferOffer from the holder to another online agent.
+type TransferOffer struct {
+	ID             int64      `json:"id"`
+	ConversationID int64      `json:"conversation_id"`
+	FromAgentID    int64      `json:"from_agent_id"`
+	ToAgentID      int64      `json:"to_agent_id"`
+	Note           string     `json:"note,omitempty"`
+	State          OfferState `json:"state"`
+	Reason         string     `json:"reason,omitempty"`
+	CreatedAt      int64      `json:"created_at"`
+	ExpiresAt      int64      `json:"expires_at"`
+	ResolvedAt     int64      `json:"resolved_at,omitempty"`
+}
+
+// EndReason from the admin's list; ending a conversation requires one.
+type EndReason struct {
+	ID       int64  `json:"id"`
+	Label    string `json:"label"`
+	Active   bool   `json:"active"`
+	Position int    `json:"position"`
+}
+
+// QuickMessage is a saved answer; OwnerID nil means shared (managed by admins).
+type QuickMessage struct {
+	ID       int64  `json:"id"`
+	OwnerID  *int64 `json:"owner_id"`
+	Title    string `json:"title"`
+	Shortcut string `json:"shortcut"`
+	Body     string `json:"body"`
+}
+
+// Settings are the workspace's routing settings, set by admins.
+type Settings struct {
+	AutoAssign          bool `json:"auto_assign"`
+	DefaultLimit        int  `json:"default_limit"`         // auto-assignment limit; 0 = never
+	HardCap             int  `json:"hard_cap"`              // manual pull cap; 0 = none
+	OfferTimeoutSeconds int  `json:"offer_timeout_seconds"` // transfer offers expire after this
+	OfflineGraceSeconds int  `json:"offline_grace_seconds"` // disconnected this long = offline
+	RequeueOnOffline    bool `json:"requeue_on_offline"`    // held conversations go back to the queue
+}
+
+// DefaultSettings are used on first start.
+func DefaultSettings() Settings {
+	return Settings{AutoAssign: true, DefaultLimit: 3, OfferTimeoutSeconds: 120, OfflineGraceSeconds: 60, RequeueOnOffline: true}
+}
