@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"santral/backend/auth"
 	"santral/backend/routing"
 	"santral/backend/store"
 	"santral/backend/stream"
@@ -31,6 +32,7 @@ type Options struct {
 	StreamPoll       time.Duration // how often a stream re-reads the log without a wake (other processes)
 	PingInterval     time.Duration
 	MaxBacklog       int64 // a client further behind than this must resync
+	PasswordCost     int   // bcrypt cost for new passwords
 }
 
 // API serves the HTTP routes.
@@ -49,6 +51,9 @@ func New(s *store.Store, r *routing.Service, hub *stream.Hub, opt Options, log *
 	}
 	if opt.PingInterval <= 0 {
 		opt.PingInterval = 20 * time.Second
+	}
+	if opt.PasswordCost == 0 {
+		opt.PasswordCost = auth.DefaultCost
 	}
 	if opt.MaxBacklog <= 0 {
 		opt.MaxBacklog = 100_000
@@ -177,12 +182,12 @@ var statusOf = map[wire.Code]int{
 	wire.CodeBadJSON: 400, wire.CodeUnknownField: 400, wire.CodeInvalid: 400, wire.CodeBadID: 400,
 	wire.CodeEmptyMessage: 400, wire.CodeMessageTooLong: 400, wire.CodeEndReasonRequired: 400,
 	wire.CodeEndReasonUnknown: 400, wire.CodeTransferToSelf: 400,
-	wire.CodeBodyTooLarge:   413,
-	wire.CodeUnauthorized:   401, wire.CodeBadCredentials: 401,
-	wire.CodeForbidden:      403, wire.CodeNotHolder: 403, wire.CodeChannelDisabled: 403,
-	wire.CodeNotFound:       404,
-	wire.CodeUsernameTaken:  409, wire.CodeShortcutTaken: 409, wire.CodeNotOnline: 409, wire.CodeAgentOnBreak: 409,
-	wire.CodeAgentOffline:   409, wire.CodeQueueEmpty: 409, wire.CodeHardCapReached: 409, wire.CodeTransferPending: 409,
+	wire.CodeBodyTooLarge: 413,
+	wire.CodeUnauthorized: 401, wire.CodeBadCredentials: 401,
+	wire.CodeForbidden: 403, wire.CodeNotHolder: 403, wire.CodeChannelDisabled: 403,
+	wire.CodeNotFound:      404,
+	wire.CodeUsernameTaken: 409, wire.CodeShortcutTaken: 409, wire.CodeNotOnline: 409, wire.CodeAgentOnBreak: 409,
+	wire.CodeAgentOffline: 409, wire.CodeQueueEmpty: 409, wire.CodeHardCapReached: 409, wire.CodeTransferPending: 409,
 	wire.CodeOfferNotPending: 409, wire.CodeConversationEnded: 409, wire.CodeConversationNotEnded: 409,
 	wire.CodeNotAssigned: 409, wire.CodeContactHasOpen: 409,
 }

@@ -94,7 +94,7 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request, u wire.User) er
 	if err := validateUser(req, true); err != nil {
 		return err
 	}
-	hash, err := auth.HashPassword(*req.Password)
+	hash, err := auth.HashPassword(*req.Password, a.opt.PasswordCost)
 	if err != nil {
 		return err
 	}
@@ -126,7 +126,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, u wire.User) er
 		if err := validateUser(wire.UserRequest{Password: req.Password}, false); err != nil {
 			return err
 		}
-		if hash, err = auth.HashPassword(*req.Password); err != nil {
+		if hash, err = auth.HashPassword(*req.Password, a.opt.PasswordCost); err != nil {
 			return err
 		}
 	}

@@ -11,9 +11,12 @@ import (
 	"golang.org/x/crypto/bcrypt"
 )
 
-// HashPassword returns a bcrypt hash of the password.
-func HashPassword(password string) (string, error) {
-	h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+// DefaultCost is bcrypt's work factor for new passwords.
+const DefaultCost = bcrypt.DefaultCost
+
+// HashPassword returns a bcrypt hash of the password at the given cost (bcrypt.MinCost–31).
+func HashPassword(password string, cost int) (string, error) {
+	h, err := bcrypt.GenerateFromPassword([]byte(password), cost)
 	return string(h), err
 }
 

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"santral/backend/auth"
 )
 
 // Config holds every setting of santrald.
@@ -30,6 +32,7 @@ type Config struct {
 	StreamPoll     time.Duration // how often streams re-read the log without a local wake
 	EventRetention time.Duration // events older than this are pruned; older cursors resync
 	SimulateEvery  time.Duration // demo: average time between simulated customer messages
+	PasswordCost   int           // bcrypt cost for new passwords
 }
 
 // Default returns the defaults.
@@ -43,6 +46,7 @@ func Default() Config {
 		StreamPoll:     time.Second,
 		EventRetention: 14 * 24 * time.Hour,
 		SimulateEvery:  20 * time.Second,
+		PasswordCost:   auth.DefaultCost,
 	}
 }
 
@@ -58,6 +62,8 @@ func (c Config) Validate() error {
 		return errors.New("config: --data is required")
 	case c.SweepInterval <= 0 || c.StreamPoll <= 0 || c.EventRetention <= 0:
 		return errors.New("config: intervals must be positive")
+	case c.PasswordCost < 4 || c.PasswordCost > 31:
+		return errors.New("config: --password-cost must be between 4 and 31")
 	case c.Demo && c.SimulateEvery <= 0:
 		return errors.New("config: --simulate-every must be positive")
 	}
@@ -121,6 +127,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.StreamPoll, "stream-poll", "STREAM_POLL", "how often streams re-read the event log")
 	dur(&c.EventRetention, "event-retention", "EVENT_RETENTION", "how long events are kept for resuming clients")
 	dur(&c.SimulateEvery, "simulate-every", "SIMULATE_EVERY", "demo: average time between simulated customer messages")
+	fs.IntVar(&c.PasswordCost, "password-cost", c.PasswordCost, "bcrypt cost for new passwords (4–31)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

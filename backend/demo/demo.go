@@ -47,11 +47,11 @@ var quickMessages = []struct{ title, shortcut, body string }{
 }
 
 // Seed creates the demo workspace once (users, end reasons, quick messages).
-func Seed(ctx context.Context, st *store.Store, r *routing.Service, channelID int64, out io.Writer) error {
+func Seed(ctx context.Context, st *store.Store, channelID int64, passwordCost int, out io.Writer) error {
 	if _, err := st.UserByUsername(ctx, "selin"); err == nil {
 		return nil // already seeded
 	}
-	hash, err := auth.HashPassword(Password)
+	hash, err := auth.HashPassword(Password, passwordCost)
 	if err != nil {
 		return err
 	}

@@ -64,13 +64,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		}
 	}
 	if cfg.Demo {
-		if err := demo.Seed(ctx, st, s.Routing, s.sandbox, out); err != nil {
+		if err := demo.Seed(ctx, st, s.sandbox, cfg.PasswordCost, out); err != nil {
 			st.Close()
 			return nil, err
 		}
 	}
 	s.handler = api.New(st, s.Routing, s.Hub, api.Options{
-		Node: s.node, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, StreamPoll: cfg.StreamPoll,
+		Node: s.node, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
 	}, log).Handler()
 	return s, nil
 }
@@ -85,7 +85,7 @@ func (s *Server) firstStart(ctx context.Context, out io.Writer) error {
 	if password == "" {
 		password, generated = auth.RandomPassword(), true
 	}
-	hash, err := auth.HashPassword(password)
+	hash, err := auth.HashPassword(password, s.cfg.PasswordCost)
 	if err != nil {
 		return err
 	}

@@ -88,6 +88,7 @@ func (s *Store) History(ctx context.Context, f wire.HistoryFilter, viewerID int6
 // ftsQuery turns what a user typed into an FTS5 query that cannot be a syntax error: every word
 // quoted, all words required, the last one as a prefix (search as you type).
 func ftsQuery(text string) string {
+	text = strings.ReplaceAll(text, "ı", "i")
 	words := strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
 	if len(words) == 0 {
 		return ""

@@ -64,14 +64,18 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 	if m.IdempotencyKey != "" {
 		key = m.IdempotencyKey
 	}
-	id, err := t.insert(`INSERT INTO messages (conversation_id, channel_id, direction, author_id, body, attachments, status,
-		external_id, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		m.ConversationID, m.ChannelID, m.Direction, author, m.Body, att, m.Status, ext, key, t.Now)
-	if isUniqueViolation(err) {
+	// ON CONFLICT DO NOTHING rather than catching the error: PostgreSQL aborts a transaction on a
+	// failed statement, and the duplicate must be read in the same transaction.
+	var id int64
+	err := t.queryRow(`INSERT INTO messages (conversation_id, channel_id, direction, author_id, body, attachments, status,
+		external_id, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+		m.ConversationID, m.ChannelID, m.Direction, author, m.Body, att, m.Status, ext, key, t.Now).Scan(&id)
+	if err == sql.ErrNoRows {
 		var dup wire.Message
 		if m.ExternalID != "" {
 			dup, err = scanMessage(t.queryRow(`SELECT `+messageColumns+` FROM messages WHERE channel_id = ? AND external_id = ?`, m.ChannelID, m.ExternalID))
-		} else {
+		}
+		if m.IdempotencyKey != "" && (m.ExternalID == "" || err == sql.ErrNoRows) {
 			dup, err = scanMessage(t.queryRow(`SELECT `+messageColumns+` FROM messages WHERE author_id = ? AND idempotency_key = ?`, m.AuthorID, m.IdempotencyKey))
 		}
 		return dup, true, err

@@ -90,12 +90,14 @@ func sqliteDialect() dialect {
 		rebind: func(q string) string { return q },
 		matchText: `c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
 			WHERE messages_fts MATCH ?)`,
+		// unicode61 folds diacritics (ş→s, ğ→g, İ→i) but not the dotless ı, which Turkish users
+		// routinely type as i; the index and the query both fold it.
 		schema: []string{
 			`CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='id', tokenize='unicode61 remove_diacritics 2')`,
 			`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
-				INSERT INTO messages_fts(rowid, body) VALUES (new.id, new.body); END`,
+				INSERT INTO messages_fts(rowid, body) VALUES (new.id, replace(new.body, 'ı', 'i')); END`,
 			`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
-				INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, old.body); END`,
+				INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, replace(old.body, 'ı', 'i')); END`,
 		},
 	}
 }
