@@ -1,0 +1,324 @@
+package cache
+
+import (
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"santral/backend/wire"
+)
+
+// Effects tell the app what an applied batch means for the user: what to notify and redraw.
+type Effects struct {
+	AssignedToMe     []wire.Conversation  // became mine (auto, pull, transfer, take up)
+	OffersToMe       []wire.TransferOffer // new transfer offers addressed to me
+	CustomerMessages []wire.Message       // customer messages in conversations I hold
+	Conversations    []int64              // conversations whose content changed
+	InboxChanged     bool
+	CatalogChanged   bool // end reasons or quick messages changed: reload them
+	MeChanged        bool
+}
+
+// Snapshot is the state a full resync loads from the server.
+type Snapshot struct {
+	Me            wire.User
+	Mine, Queue   []wire.Conversation
+	Offers        []wire.TransferOffer
+	Agents        []wire.User
+	EndReasons    []wire.EndReason
+	QuickMessages []wire.QuickMessage
+	Workspace     wire.Settings
+}
+
+// ApplySnapshot replaces the cached state with a fresh one from the server and sets the cursor
+// to head, the stream position the snapshot was taken after. Messages and unread counts of
+// conversations still present are kept; the outbox is untouched.
+func (c *Cache) ApplySnapshot(s Snapshot, head int64) error {
+	return c.tx(func(tx *sql.Tx) error {
+		keep := map[int64]bool{}
+		for _, list := range [][]wire.Conversation{s.Mine, s.Queue} {
+			for _, conv := range list {
+				if err := putConversation(tx, conv); err != nil {
+					return err
+				}
+				keep[conv.ID] = true
+			}
+		}
+		// Conversations no longer mine or queued (ended, moved) leave the lists but stay
+		// readable: mark those the snapshot does not mention as not ours.
+		rows, err := tx.Query(`SELECT id FROM conversations WHERE state <> 'ended'`)
+		if err != nil {
+			return err
+		}
+		var stale []int64
+		for rows.Next() {
+			var id int64
+			rows.Scan(&id)
+			if !keep[id] {
+				stale = append(stale, id)
+			}
+		}
+		rows.Close()
+		for _, id := range stale {
+			if _, err := tx.Exec(`UPDATE conversations SET state = 'elsewhere', agent_id = NULL WHERE id = ?`, id); err != nil {
+				return err
+			}
+		}
+		if err := replaceAll(tx, "offers", s.Offers, func(o wire.TransferOffer) (int64, []any) { return o.ID, []any{o.State} }); err != nil {
+			return err
+		}
+		if err := replaceAll(tx, "agents", s.Agents, func(u wire.User) (int64, []any) { return u.ID, nil }); err != nil {
+			return err
+		}
+		if err := replaceAll(tx, "end_reasons", s.EndReasons, func(r wire.EndReason) (int64, []any) { return r.ID, nil }); err != nil {
+			return err
+		}
+		if err := replaceAll(tx, "quick_messages", s.QuickMessages, func(q wire.QuickMessage) (int64, []any) { return q.ID, nil }); err != nil {
+			return err
+		}
+		if err := putKV(tx, "me", s.Me); err != nil {
+			return err
+		}
+		if err := putKV(tx, "workspace", s.Workspace); err != nil {
+			return err
+		}
+		return putKV(tx, "cursor", head)
+	})
+}
+
+// replaceAll replaces a table of (id, [state,] data) rows.
+func replaceAll[T any](tx *sql.Tx, table string, items []T, key func(T) (int64, []any)) error {
+	if _, err := tx.Exec(`DELETE FROM ` + table); err != nil {
+		return err
+	}
+	for _, it := range items {
+		id, extra := key(it)
+		b, err := json.Marshal(it)
+		if err != nil {
+			return err
+		}
+		if len(extra) > 0 {
+			_, err = tx.Exec(`INSERT INTO `+table+` (id, state, data) VALUES (?, ?, ?)`, id, extra[0], string(b))
+		} else {
+			_, err = tx.Exec(`INSERT INTO `+table+` (id, data) VALUES (?, ?)`, id, string(b))
+		}
+		if err != nil {
+			return fmt.Errorf("cache: unable to store %s: %w", table, err)
+		}
+	}
+	return nil
+}
+
+func putConversation(tx execer, conv wire.Conversation) error {
+	b, err := json.Marshal(conv)
+	if err != nil {
+		return err
+	}
+	var agent any
+	if conv.AgentID != nil {
+		agent = *conv.AgentID
+	}
+	if _, err := tx.Exec(`INSERT INTO conversations (id, state, agent_id, contact_id, last_message_at, data) VALUES (?, ?, ?, ?, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET state = excluded.state, agent_id = excluded.agent_id,
+			last_message_at = excluded.last_message_at, data = excluded.data`,
+		conv.ID, conv.State, agent, conv.Contact.ID, conv.LastMessageAt, string(b)); err != nil {
+		return fmt.Errorf("cache: unable to store conversation: %w", err)
+	}
+	cb, _ := json.Marshal(conv.Contact)
+	_, err = tx.Exec(`INSERT INTO contacts (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, conv.Contact.ID, string(cb))
+	return err
+}
+
+func putMessage(tx execer, m wire.Message) error {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(`INSERT INTO messages (id, conversation_id, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`,
+		m.ID, m.ConversationID, string(b))
+	return err
+}
+
+func putJSON(tx execer, table string, id int64, v any, state string) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	if state != "" {
+		_, err = tx.Exec(`INSERT INTO `+table+` (id, state, data) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET state = excluded.state, data = excluded.data`, id, state, string(b))
+	} else {
+		_, err = tx.Exec(`INSERT INTO `+table+` (id, data) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data`, id, string(b))
+	}
+	return err
+}
+
+// ApplyEvents applies a batch of stream events for user me and advances the cursor, in one
+// transaction. Events at or below the cursor are skipped, so a batch delivered twice is
+// applied once.
+func (c *Cache) ApplyEvents(events []wire.Event, me int64, open int64) (Effects, error) {
+	var fx Effects
+	err := c.tx(func(tx *sql.Tx) error {
+		var cursor int64
+		if _, err := getKV(tx, "cursor", &cursor); err != nil {
+			return err
+		}
+		for _, ev := range events {
+			if ev.Seq <= cursor {
+				continue
+			}
+			if err := apply(tx, ev, me, open, &fx); err != nil {
+				return fmt.Errorf("cache: unable to apply event %d (%s): %w", ev.Seq, ev.Type, err)
+			}
+			cursor = ev.Seq
+		}
+		return putKV(tx, "cursor", cursor)
+	})
+	return fx, err
+}
+
+func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
+	switch ev.Type {
+	case wire.EventConversationQueued, wire.EventConversationAssigned, wire.EventConversationUpdated, wire.EventConversationEnded:
+		var d wire.ConversationData // AssignedData shares the "conversation" field
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		var wasMine bool
+		tx.QueryRow(`SELECT COUNT(*) > 0 FROM conversations WHERE id = ? AND state = 'assigned' AND agent_id = ?`, d.Conversation.ID, me).Scan(&wasMine)
+		if err := putConversation(tx, d.Conversation); err != nil {
+			return err
+		}
+		isMine := d.Conversation.State == wire.Assigned && d.Conversation.AgentID != nil && *d.Conversation.AgentID == me
+		if isMine && !wasMine && ev.Type == wire.EventConversationAssigned {
+			fx.AssignedToMe = append(fx.AssignedToMe, d.Conversation)
+		}
+		fx.InboxChanged = true
+		fx.Conversations = append(fx.Conversations, d.Conversation.ID)
+	case wire.EventMessageCreated:
+		var d wire.MessageData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		if err := putMessage(tx, d.Message); err != nil {
+			return err
+		}
+		if d.Message.Direction == "in" {
+			var mine bool
+			tx.QueryRow(`SELECT COUNT(*) > 0 FROM conversations WHERE id = ? AND state = 'assigned' AND agent_id = ?`, d.Message.ConversationID, me).Scan(&mine)
+			if mine {
+				fx.CustomerMessages = append(fx.CustomerMessages, d.Message)
+			}
+			if d.Message.ConversationID != open {
+				if _, err := tx.Exec(`UPDATE conversations SET unread = unread + 1 WHERE id = ?`, d.Message.ConversationID); err != nil {
+					return err
+				}
+			}
+		}
+		fx.InboxChanged = true
+		fx.Conversations = append(fx.Conversations, d.Message.ConversationID)
+	case wire.EventMessageStatus:
+		var d wire.MessageStatusData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		var raw string
+		if err := tx.QueryRow(`SELECT data FROM messages WHERE id = ?`, d.MessageID).Scan(&raw); err == nil {
+			var m wire.Message
+			json.Unmarshal([]byte(raw), &m)
+			m.Status, m.StatusReason = d.Status, d.StatusReason
+			if err := putMessage(tx, m); err != nil {
+				return err
+			}
+			fx.Conversations = append(fx.Conversations, m.ConversationID)
+		}
+	case wire.EventTransferOffered, wire.EventTransferResolved:
+		var d wire.OfferData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		if err := putJSON(tx, "offers", d.Offer.ID, d.Offer, string(d.Offer.State)); err != nil {
+			return err
+		}
+		if ev.Type == wire.EventTransferOffered && d.Offer.ToAgentID == me {
+			fx.OffersToMe = append(fx.OffersToMe, d.Offer)
+		}
+		fx.InboxChanged = true
+		fx.Conversations = append(fx.Conversations, d.Offer.ConversationID)
+	case wire.EventPresenceChanged, wire.EventUserUpdated:
+		var d wire.PresenceData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		if err := putJSON(tx, "agents", d.User.ID, d.User, ""); err != nil {
+			return err
+		}
+		if d.User.ID == me {
+			if err := putKV(tx, "me", d.User); err != nil {
+				return err
+			}
+			fx.MeChanged = true
+		}
+		fx.InboxChanged = true
+	case wire.EventSettingsChanged:
+		var s wire.Settings
+		if err := json.Unmarshal(ev.Data, &s); err != nil {
+			return err
+		}
+		if err := putKV(tx, "workspace", s); err != nil {
+			return err
+		}
+		fx.InboxChanged = true
+	case wire.EventEndReasonsChanged, wire.EventQuickMessagesChanged:
+		fx.CatalogChanged = true
+	}
+	return nil
+}
+
+// SetCatalog replaces the end reasons and quick messages.
+func (c *Cache) SetCatalog(reasons []wire.EndReason, quick []wire.QuickMessage) error {
+	return c.tx(func(tx *sql.Tx) error {
+		if err := replaceAll(tx, "end_reasons", reasons, func(r wire.EndReason) (int64, []any) { return r.ID, nil }); err != nil {
+			return err
+		}
+		return replaceAll(tx, "quick_messages", quick, func(q wire.QuickMessage) (int64, []any) { return q.ID, nil })
+	})
+}
+
+// PutDetail caches a conversation fetched whole (opened in the UI).
+func (c *Cache) PutDetail(d wire.ConversationDetail) error {
+	return c.tx(func(tx *sql.Tx) error {
+		if err := putConversation(tx, d.Conversation); err != nil {
+			return err
+		}
+		for _, m := range d.Messages {
+			if err := putMessage(tx, m); err != nil {
+				return err
+			}
+		}
+		if _, err := tx.Exec(`DELETE FROM timeline WHERE conversation_id = ?`, d.Conversation.ID); err != nil {
+			return err
+		}
+		for _, e := range d.Timeline {
+			b, _ := json.Marshal(e)
+			if _, err := tx.Exec(`INSERT INTO timeline (id, conversation_id, data) VALUES (?, ?, ?)`, e.ID, e.ConversationID, string(b)); err != nil {
+				return err
+			}
+		}
+		for _, e := range d.Earlier {
+			var exists bool
+			tx.QueryRow(`SELECT COUNT(*) > 0 FROM conversations WHERE id = ?`, e.ID).Scan(&exists)
+			if !exists {
+				if err := putConversation(tx, e); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+}
+
+// MarkRead clears a conversation's unread count.
+func (c *Cache) MarkRead(id int64) error {
+	_, err := c.db.Exec(`UPDATE conversations SET unread = 0 WHERE id = ?`, id)
+	return err
+}

@@ -1,0 +1,195 @@
+// Package cache is the desktop app's local SQLite file: conversations, messages, contacts,
+// quick messages and the sync cursor, so the inbox appears at once and stays readable offline;
+// and the outbox, the one table holding data the server has not seen yet.
+//
+// Everything but the outbox can be deleted at any time and rebuilt from the server
+// (ARCHITECTURE.md invariant 8). Events are applied and the cursor advanced in one
+// transaction, so an event is applied exactly once however the app stops.
+package cache
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+
+	_ "github.com/mattn/go-sqlite3"
+
+	"santral/backend/wire"
+)
+
+// Cache is the open cache file.
+type Cache struct {
+	db *sql.DB
+}
+
+const schemaVersion = 1
+
+var schema = []string{
+	`CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS conversations (
+		id INTEGER PRIMARY KEY, state TEXT NOT NULL, agent_id INTEGER, contact_id INTEGER NOT NULL,
+		last_message_at INTEGER NOT NULL, unread INTEGER NOT NULL DEFAULT 0, data TEXT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS conversations_agent ON conversations(agent_id, state)`,
+	`CREATE TABLE IF NOT EXISTS contacts (id INTEGER PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS messages (id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, data TEXT NOT NULL)`,
+	`CREATE INDEX IF NOT EXISTS messages_conversation ON messages(conversation_id, id)`,
+	`CREATE TABLE IF NOT EXISTS timeline (id INTEGER PRIMARY KEY, conversation_id INTEGER NOT NULL, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS offers (id INTEGER PRIMARY KEY, state TEXT NOT NULL, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS agents (id INTEGER PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS end_reasons (id INTEGER PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS quick_messages (id INTEGER PRIMARY KEY, data TEXT NOT NULL)`,
+	`CREATE TABLE IF NOT EXISTS outbox (
+		key TEXT PRIMARY KEY, conversation_id INTEGER NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL,
+		error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, message_id INTEGER NOT NULL DEFAULT 0)`,
+}
+
+// Open opens (creating) the cache file at path. A cache from another schema version is
+// discarded and rebuilt — except the outbox, which is carried over.
+func Open(path string) (*Cache, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("cache: unable to create folder: %w", err)
+	}
+	p := url.Values{}
+	p.Set("_journal_mode", "WAL")
+	p.Set("_synchronous", "FULL") // the outbox holds replies the server has not seen
+	p.Set("_busy_timeout", "5000")
+	p.Set("_txlock", "immediate")
+	db, err := sql.Open("sqlite3", "file:"+path+"?"+p.Encode())
+	if err != nil {
+		return nil, fmt.Errorf("cache: unable to open %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	c := &Cache{db: db}
+	if err := c.migrate(); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return c, nil
+}
+
+func (c *Cache) migrate() error {
+	var v int
+	if err := c.db.QueryRow(`PRAGMA user_version`).Scan(&v); err != nil {
+		return fmt.Errorf("cache: unable to read version: %w", err)
+	}
+	if v != 0 && v != schemaVersion {
+		// Rebuildable tables go; the outbox stays (its columns have not changed since v1).
+		for _, t := range []string{"kv", "conversations", "contacts", "messages", "timeline", "offers", "agents", "end_reasons", "quick_messages"} {
+			if _, err := c.db.Exec(`DROP TABLE IF EXISTS ` + t); err != nil {
+				return err
+			}
+		}
+	}
+	for _, s := range schema {
+		if _, err := c.db.Exec(s); err != nil {
+			return fmt.Errorf("cache: unable to create schema: %w", err)
+		}
+	}
+	_, err := c.db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion))
+	return err
+}
+
+// Close closes the file.
+func (c *Cache) Close() error { return c.db.Close() }
+
+func (c *Cache) tx(fn func(*sql.Tx) error) error {
+	tx, err := c.db.BeginTx(context.Background(), nil)
+	if err != nil {
+		return fmt.Errorf("cache: unable to begin: %w", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+type execer interface {
+	Exec(query string, args ...any) (sql.Result, error)
+	QueryRow(query string, args ...any) *sql.Row
+}
+
+func putKV(x execer, key string, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = x.Exec(`INSERT INTO kv (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, key, string(b))
+	return err
+}
+
+func getKV(x execer, key string, v any) (bool, error) {
+	var raw string
+	err := x.QueryRow(`SELECT value FROM kv WHERE key = ?`, key).Scan(&raw)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	return true, json.Unmarshal([]byte(raw), v)
+}
+
+// Cursor is the sequence number of the last event applied (0: never synced).
+func (c *Cache) Cursor() (int64, error) {
+	var cur int64
+	_, err := getKV(c.db, "cursor", &cur)
+	return cur, err
+}
+
+// Account is whose data the cache holds; a different server or user clears it.
+type Account struct {
+	ServerURL string `json:"server_url"`
+	UserID    int64  `json:"user_id"`
+}
+
+// Bind makes sure the cache holds only this account's data, clearing it (outbox included:
+// replies of another user must never be sent as this one) when it belonged to someone else.
+func (c *Cache) Bind(a Account) error {
+	return c.tx(func(tx *sql.Tx) error {
+		var cur Account
+		ok, err := getKV(tx, "account", &cur)
+		if err != nil {
+			return err
+		}
+		if ok && cur == a {
+			return nil
+		}
+		if err := clear(tx, true); err != nil {
+			return err
+		}
+		return putKV(tx, "account", a)
+	})
+}
+
+func clear(tx *sql.Tx, outbox bool) error {
+	tables := []string{"kv", "conversations", "contacts", "messages", "timeline", "offers", "agents", "end_reasons", "quick_messages"}
+	if outbox {
+		tables = append(tables, "outbox")
+	}
+	for _, t := range tables {
+		if _, err := tx.Exec(`DELETE FROM ` + t); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Me returns the signed-in user as last synced.
+func (c *Cache) Me() (wire.User, bool, error) {
+	var u wire.User
+	ok, err := getKV(c.db, "me", &u)
+	return u, ok, err
+}
+
+// SetMe stores the signed-in user.
+func (c *Cache) SetMe(u wire.User) error { return putKV(c.db, "me", u) }
+
+// ResetCursor forgets the sync position: the next connection loads a full snapshot. The cached
+// state stays visible until the snapshot replaces it.
+func (c *Cache) ResetCursor() error { return putKV(c.db, "cursor", 0) }

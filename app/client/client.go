@@ -1,0 +1,190 @@
+// Package client speaks santrald's HTTP API for the desktop app. Refusals come back as
+// *wire.Error with the server's code; a server that cannot be reached is ErrOffline.
+package client
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"santral/backend/wire"
+)
+
+// Codes the app adds to the server's.
+const (
+	CodeOffline   wire.Code = "offline"
+	CodeSignedOut wire.Code = "signed_out"
+)
+
+// ErrOffline wraps every transport failure: the request may not have reached the server.
+var ErrOffline = errors.New("client: server unreachable")
+
+// Client is a santrald API client for one signed-in user.
+type Client struct {
+	base  string
+	token string
+	http  *http.Client
+}
+
+// New returns a client for the server at base (e.g. http://santral.local:8080).
+func New(base, token string) *Client {
+	return &Client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 20 * time.Second}}
+}
+
+// NormalizeURL checks a server URL typed by a user.
+func NormalizeURL(raw string) (string, error) {
+	raw = strings.TrimSpace(raw)
+	if !strings.Contains(raw, "://") {
+		raw = "http://" + raw
+	}
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+		return "", wire.Invalid("server_url", "the server address is not a valid http(s) URL")
+	}
+	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil
+}
+
+// Base is the server URL.
+func (c *Client) Base() string { return c.base }
+
+// Token is the bearer token (never logged).
+func (c *Client) Token() string { return c.token }
+
+// Do sends a JSON request and decodes a 2xx answer into out.
+func (c *Client) Do(ctx context.Context, method, path string, body, out any) error {
+	var rd io.Reader
+	if body != nil {
+		b, err := json.Marshal(body)
+		if err != nil {
+			return err
+		}
+		rd = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	if err != nil {
+		return err
+	}
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	res, err := c.http.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrOffline, err)
+	}
+	defer res.Body.Close()
+	raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrOffline, err)
+	}
+	if res.StatusCode >= 300 {
+		var eb wire.ErrorBody
+		if json.Unmarshal(raw, &eb) == nil && eb.Error.Code != "" {
+			return &eb.Error
+		}
+		return &wire.Error{Code: wire.CodeInternal, Message: fmt.Sprintf("the server answered %s", res.Status)}
+	}
+	if out != nil && len(raw) > 0 {
+		if err := json.Unmarshal(raw, out); err != nil {
+			return fmt.Errorf("client: unexpected answer to %s %s: %w", method, path, err)
+		}
+	}
+	return nil
+}
+
+// Login signs in and returns the token and user.
+func (c *Client) Login(ctx context.Context, username, password string) (wire.LoginResponse, error) {
+	var res wire.LoginResponse
+	err := c.Do(ctx, "POST", "/api/v1/auth/login", wire.LoginRequest{Username: username, Password: password}, &res)
+	if err == nil {
+		c.token = res.Token
+	}
+	return res, err
+}
+
+// Snapshot is the state a full resync loads.
+type Snapshot struct {
+	Me            wire.User
+	Mine, Queue   []wire.Conversation
+	Offers        []wire.TransferOffer
+	Agents        []wire.User
+	EndReasons    []wire.EndReason
+	QuickMessages []wire.QuickMessage
+	Settings      wire.Settings
+}
+
+// Snapshot loads everything the inbox shows.
+func (c *Client) Snapshot(ctx context.Context) (Snapshot, error) {
+	var s Snapshot
+	var mine, queue wire.ConversationPage
+	steps := []struct {
+		path string
+		out  any
+	}{
+		{"/api/v1/me", &s.Me}, {"/api/v1/conversations?view=mine", &mine}, {"/api/v1/conversations?view=queue", &queue},
+		{"/api/v1/transfers", &s.Offers}, {"/api/v1/users", &s.Agents}, {"/api/v1/end-reasons", &s.EndReasons},
+		{"/api/v1/quick-messages", &s.QuickMessages}, {"/api/v1/settings", &s.Settings},
+	}
+	for _, st := range steps {
+		if err := c.Do(ctx, "GET", st.path, nil, st.out); err != nil {
+			return s, err
+		}
+	}
+	s.Mine, s.Queue = mine.Conversations, queue.Conversations
+	return s, nil
+}
+
+// Conversation loads one conversation with its messages and timeline.
+func (c *Client) Conversation(ctx context.Context, id int64) (wire.ConversationDetail, error) {
+	var d wire.ConversationDetail
+	err := c.Do(ctx, "GET", "/api/v1/conversations/"+strconv.FormatInt(id, 10), nil, &d)
+	return d, err
+}
+
+// Send posts a reply with its idempotency key.
+func (c *Client) Send(ctx context.Context, convID int64, body, key string) (wire.Message, error) {
+	var m wire.Message
+	err := c.Do(ctx, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), wire.SendMessageRequest{Body: body, IdempotencyKey: key}, &m)
+	return m, err
+}
+
+// StreamURL is the WebSocket URL of the event stream after a cursor (<0: from the head).
+func (c *Client) StreamURL(after int64) string {
+	u := c.base
+	switch {
+	case strings.HasPrefix(u, "https://"):
+		u = "wss://" + strings.TrimPrefix(u, "https://")
+	default:
+		u = "ws://" + strings.TrimPrefix(u, "http://")
+	}
+	u += "/api/v1/stream"
+	if after >= 0 {
+		u += "?after=" + strconv.FormatInt(after, 10)
+	}
+	return u
+}
+
+// AsError turns any error into a *wire.Error for the UI.
+func AsError(err error) *wire.Error {
+	if err == nil {
+		return nil
+	}
+	var e *wire.Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if errors.Is(err, ErrOffline) {
+		return &wire.Error{Code: CodeOffline, Message: "the server cannot be reached"}
+	}
+	return &wire.Error{Code: wire.CodeInternal, Message: err.Error()}
+}

@@ -1,0 +1,88 @@
+package app
+
+import "santral/backend/wire"
+
+// The types the UI receives from the bindings. Server resources come from backend/wire, the
+// package santrald uses, so the two sides cannot drift.
+
+// Preferences are the user's own settings, remembered on this machine.
+type Preferences struct {
+	Language  string `json:"language"`  // "tr" or "en"
+	Theme     string `json:"theme"`     // "light", "dark" or "system"
+	Sound     bool   `json:"sound"`     // notification sound
+	Autostart bool   `json:"autostart"` // start at login
+}
+
+// Connection is the sync engine's state as the UI shows it.
+type Connection struct {
+	State   string `json:"state"`   // signed_out | connecting | connected | reconnecting
+	Since   int64  `json:"since"`   // unix ms: when this state began (offline since …)
+	Attempt int    `json:"attempt"` // reconnect attempts so far
+	Error   string `json:"error,omitempty"`
+}
+
+// Session is who is signed in, to which server, and how the connection is.
+type Session struct {
+	SignedIn    bool        `json:"signed_in"`
+	ServerURL   string      `json:"server_url"`
+	Username    string      `json:"username"`
+	User        *wire.User  `json:"user"`
+	Connection  Connection  `json:"connection"`
+	Preferences Preferences `json:"preferences"`
+	Version     string      `json:"version"`
+}
+
+// InboxItem is a held conversation with its unread count.
+type InboxItem struct {
+	wire.Conversation
+	Unread int `json:"unread"`
+}
+
+// Inbox is everything the main screen shows, read from the local cache.
+type Inbox struct {
+	Mine          []InboxItem          `json:"mine"`
+	Queue         []wire.Conversation  `json:"queue"`
+	Offers        []wire.TransferOffer `json:"offers"` // pending, sent or received
+	Agents        []wire.User          `json:"agents"`
+	EndReasons    []wire.EndReason     `json:"end_reasons"`
+	QuickMessages []wire.QuickMessage  `json:"quick_messages"`
+	Workspace     wire.Settings        `json:"workspace"`
+	UnreadTotal   int                  `json:"unread_total"`
+	ServerTime    int64                `json:"server_time"` // unix ms, for waiting times and countdowns
+}
+
+// OutboxItem is a reply written in the app: queued until the server has it, then sent, or
+// failed with the server's reason.
+type OutboxItem struct {
+	Key            string      `json:"key"` // idempotency key
+	ConversationID int64       `json:"conversation_id"`
+	Body           string      `json:"body"`
+	State          string      `json:"state"` // queued | sent | failed
+	Error          *wire.Error `json:"error,omitempty"`
+	CreatedAt      int64       `json:"created_at"`
+	MessageID      int64       `json:"message_id,omitempty"`
+}
+
+// ConversationView is one conversation with its messages, timeline and unsent replies.
+type ConversationView struct {
+	Conversation wire.Conversation    `json:"conversation"`
+	Messages     []wire.Message       `json:"messages"`
+	Timeline     []wire.TimelineEntry `json:"timeline"`
+	Earlier      []wire.Conversation  `json:"earlier"`
+	PendingOffer *wire.TransferOffer  `json:"pending_offer"`
+	Outbox       []OutboxItem         `json:"outbox"`
+	FromCache    bool                 `json:"from_cache"` // the server could not be reached
+}
+
+// HistoryQuery is the filter panel of the History and Ended tabs.
+type HistoryQuery struct {
+	View        string `json:"view"` // history | ended
+	Text        string `json:"text"`
+	Customer    string `json:"customer"`
+	ChannelID   int64  `json:"channel_id"`
+	AgentID     int64  `json:"agent_id"`
+	EndReasonID int64  `json:"end_reason_id"`
+	From        string `json:"from"` // YYYY-MM-DD
+	To          string `json:"to"`   // YYYY-MM-DD, inclusive
+	Cursor      string `json:"cursor"`
+}
