@@ -1,0 +1,679 @@
+// Package app is the desktop app's Go side: the methods the UI calls (kept thin), wired to the
+// sync engine, the local cache, notifications, autostart and the user's settings. The UI never
+// talks to the server itself; the server decides every rule, the app caches, shows and asks.
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	gosync "sync"
+	"time"
+
+	"github.com/emersion/go-autostart"
+
+	"santral/app/cache"
+	"santral/app/client"
+	"santral/app/notify"
+	appsync "santral/app/sync"
+	"santral/backend/quick"
+	"santral/backend/wire"
+)
+
+// Shell is what the app needs from the window (Wails' runtime in the real app).
+type Shell interface {
+	Emit(event string, data any)
+	SetTitle(title string)
+	Show()
+}
+
+// Config locates the app's files.
+type Config struct {
+	Dir     string // per-user folder: settings.json, token, cache.db
+	Version string
+	Getenv  func(string) string
+}
+
+// App is bound to the UI; its exported methods are the bindings.
+type App struct {
+	cfg      Config
+	log      *slog.Logger
+	shell    Shell
+	notifier notify.Notifier
+	tokens   tokenStore
+
+	mu       gosync.Mutex
+	settings stored
+	client   *client.Client
+	cache    *cache.Cache
+	engine   *appsync.Engine
+	stop     context.CancelFunc
+	done     chan struct{}
+	me       wire.User
+	conn     Connection
+	focused  bool
+	open     int64
+}
+
+// New returns the app; start opens the cache and starts syncing when a token is stored.
+func New(cfg Config, log *slog.Logger) *App {
+	if cfg.Getenv == nil {
+		cfg.Getenv = os.Getenv
+	}
+	return &App{cfg: cfg, log: log, notifier: notify.Nop{}, tokens: tokenStore{path: filepath.Join(cfg.Dir, "token")},
+		settings: loadStored(cfg.Dir, cfg.Getenv), focused: true,
+		conn: Connection{State: appsync.StateSignedOut, Since: time.Now().UnixMilli()}}
+}
+
+// DefaultDir is the per-user folder of the app's files.
+func DefaultDir() string {
+	if d, err := os.UserConfigDir(); err == nil {
+		return filepath.Join(d, "Santral")
+	}
+	return filepath.Join(os.TempDir(), "santral")
+}
+
+// windowSize is the remembered window size.
+func (a *App) windowSize() (int, int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.settings.Width, a.settings.Height
+}
+
+// rememberWindowSize stores the window size at close.
+func (a *App) rememberWindowSize(w, h int) {
+	if w < 400 || h < 300 {
+		return
+	}
+	a.mu.Lock()
+	a.settings.Width, a.settings.Height = w, h
+	s := a.settings
+	a.mu.Unlock()
+	saveStored(a.cfg.Dir, s)
+}
+
+// start attaches the window and notifier, and resumes the stored session: the inbox is read
+// from the cache at once while the engine connects.
+func (a *App) start(shell Shell, n notify.Notifier) {
+	a.mu.Lock()
+	a.shell = shell
+	if n != nil {
+		a.notifier = n
+	}
+	server := a.settings.ServerURL
+	a.mu.Unlock()
+	token, err := a.tokens.Load()
+	if err != nil || token == "" || server == "" {
+		return
+	}
+	c, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
+	if err != nil {
+		a.log.Error("cache unavailable", "err", err)
+		return
+	}
+	me, ok, _ := c.Me()
+	if !ok {
+		c.Close()
+		return
+	}
+	a.begin(client.New(server, token), c, me)
+}
+
+// shutdown stops syncing and closes the cache.
+func (a *App) shutdown() {
+	a.halt()
+	a.notifier.Close()
+}
+
+// begin starts the sync engine for a signed-in user.
+func (a *App) begin(cl *client.Client, c *cache.Cache, me wire.User) {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.mu.Lock()
+	a.client, a.cache, a.me, a.stop, a.done = cl, c, me, cancel, make(chan struct{})
+	a.conn = Connection{State: appsync.StateConnecting, Since: time.Now().UnixMilli()}
+	a.engine = appsync.New(c, cl, me.ID, appsync.Hooks{
+		State:     a.onState,
+		Effects:   a.onEffects,
+		Outbox:    func(convID int64) { a.emit("conversation", map[string]int64{"id": convID}) },
+		SignedOut: func() { go a.signedOut() },
+	}, appsync.Options{}, a.log)
+	engine, done := a.engine, a.done
+	a.mu.Unlock()
+	go func() { engine.Run(ctx); close(done) }()
+	a.emit("session", nil)
+	a.refreshTitle()
+}
+
+// halt stops the engine and closes the cache.
+func (a *App) halt() {
+	a.mu.Lock()
+	stop, done, c := a.stop, a.done, a.cache
+	a.stop, a.engine, a.client, a.cache = nil, nil, nil, nil
+	a.mu.Unlock()
+	if stop != nil {
+		stop()
+		<-done
+	}
+	if c != nil {
+		c.Close()
+	}
+}
+
+func (a *App) signedOut() {
+	a.halt()
+	a.tokens.Clear()
+	a.mu.Lock()
+	a.conn = Connection{State: appsync.StateSignedOut, Since: time.Now().UnixMilli()}
+	a.mu.Unlock()
+	a.emit("session", nil)
+}
+
+func (a *App) emit(event string, data any) {
+	a.mu.Lock()
+	sh := a.shell
+	a.mu.Unlock()
+	if sh != nil {
+		sh.Emit(event, data)
+	}
+}
+
+func (a *App) onState(s appsync.State) {
+	a.mu.Lock()
+	a.conn = Connection{State: s.State, Since: s.Since.UnixMilli(), Attempt: s.Attempt, Error: s.Err}
+	c := a.conn
+	a.mu.Unlock()
+	a.emit("connection", c)
+}
+
+// onEffects turns applied events into notifications and redraws.
+func (a *App) onEffects(fx cache.Effects) {
+	a.mu.Lock()
+	focused, sound, lang := a.focused, a.settings.Preferences.Sound, a.settings.Preferences.Language
+	c := a.cache
+	if fx.MeChanged && c != nil {
+		if me, ok, _ := c.Me(); ok {
+			a.me = me
+		}
+	}
+	a.mu.Unlock()
+	t := texts[lang]
+	for _, conv := range fx.AssignedToMe {
+		a.notify(notify.Notification{Title: fmt.Sprintf(t.assigned, name(conv.Contact)), Body: conv.LastMessagePreview, ConversationID: conv.ID, Sound: sound})
+	}
+	for _, o := range fx.OffersToMe {
+		from := ""
+		if c != nil {
+			if u, ok := c.Agent(o.FromAgentID); ok {
+				from = u.DisplayName
+			}
+		}
+		a.notify(notify.Notification{Title: fmt.Sprintf(t.offer, from), Body: o.Note, ConversationID: o.ConversationID, Sound: sound})
+	}
+	if !focused {
+		for _, m := range fx.CustomerMessages {
+			who := ""
+			if c != nil {
+				if d, ok, _ := c.Detail(m.ConversationID); ok {
+					who = name(d.Conversation.Contact)
+				}
+			}
+			a.notify(notify.Notification{Title: fmt.Sprintf(t.message, who), Body: m.Body, ConversationID: m.ConversationID, Sound: sound})
+		}
+	}
+	if fx.InboxChanged || fx.CatalogChanged {
+		a.emit("inbox", nil)
+	}
+	seen := map[int64]bool{}
+	for _, id := range fx.Conversations {
+		if !seen[id] {
+			seen[id] = true
+			a.emit("conversation", map[string]int64{"id": id})
+		}
+	}
+	if fx.MeChanged {
+		a.emit("session", nil)
+	}
+	a.refreshTitle()
+}
+
+func (a *App) notify(n notify.Notification) {
+	if err := a.notifier.Notify(n); err != nil {
+		a.log.Warn("notification failed", "err", err)
+	}
+}
+
+func name(c wire.Contact) string {
+	if c.Name != "" {
+		return c.Name
+	}
+	if c.Phone != "" {
+		return c.Phone
+	}
+	return c.ExternalID
+}
+
+var texts = map[string]struct{ assigned, offer, message string }{
+	"tr": {"Yeni sohbet: %s", "Aktarım teklifi: %s", "%s yazdı"},
+	"en": {"New conversation: %s", "Transfer offer from %s", "%s wrote"},
+}
+
+// openFromNotification brings the window forward on a conversation (a notification click or a
+// second launch).
+func (a *App) openFromNotification(convID int64) {
+	a.mu.Lock()
+	sh := a.shell
+	a.mu.Unlock()
+	if sh != nil {
+		sh.Show()
+	}
+	a.emit("open-conversation", map[string]int64{"id": convID})
+}
+
+// refreshTitle puts the unread count on the window.
+func (a *App) refreshTitle() {
+	a.mu.Lock()
+	c, me, sh := a.cache, a.me.ID, a.shell
+	a.mu.Unlock()
+	if sh == nil {
+		return
+	}
+	unread := 0
+	if c != nil {
+		if l, err := c.Lists(me); err == nil {
+			for _, h := range l.Mine {
+				unread += h.Unread
+			}
+		}
+	}
+	title := "Santral"
+	if unread > 0 {
+		title = fmt.Sprintf("(%d) Santral", unread)
+	}
+	sh.SetTitle(title)
+}
+
+// uiError is how a refusal reaches the UI: JSON with a stable code it translates.
+func uiError(err error) error {
+	if err == nil {
+		return nil
+	}
+	b, _ := json.Marshal(client.AsError(err))
+	return errors.New(string(b))
+}
+
+func newKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// session returns the client, cache and user, or signed_out.
+func (a *App) session() (*client.Client, *cache.Cache, wire.User, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.client == nil || a.cache == nil {
+		return nil, nil, wire.User{}, &wire.Error{Code: client.CodeSignedOut, Message: "sign in first"}
+	}
+	return a.client, a.cache, a.me, nil
+}
+
+func ctx() (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.Background(), 20*time.Second)
+}
+
+// ---- bindings ----
+
+// Session tells the UI who is signed in and how the connection is.
+func (a *App) Session() Session {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	s := Session{SignedIn: a.client != nil, ServerURL: a.settings.ServerURL, Username: a.settings.Username,
+		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version}
+	if a.client != nil {
+		me := a.me
+		s.User = &me
+	}
+	return s
+}
+
+// Login signs in to a server and starts syncing.
+func (a *App) Login(serverURL, username, password string) (Session, error) {
+	base, err := client.NormalizeURL(serverURL)
+	if err != nil {
+		return Session{}, uiError(err)
+	}
+	username = strings.TrimSpace(username)
+	cl := client.New(base, "")
+	c, cancel := ctx()
+	defer cancel()
+	res, err := cl.Login(c, username, password)
+	if err != nil {
+		return Session{}, uiError(err)
+	}
+	a.halt()
+	ch, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
+	if err != nil {
+		return Session{}, uiError(err)
+	}
+	if err := ch.Bind(cache.Account{ServerURL: base, UserID: res.User.ID}); err != nil {
+		ch.Close()
+		return Session{}, uiError(err)
+	}
+	ch.SetMe(res.User)
+	if err := a.tokens.Save(res.Token); err != nil {
+		ch.Close()
+		return Session{}, uiError(err)
+	}
+	a.mu.Lock()
+	a.settings.ServerURL, a.settings.Username = base, username
+	s := a.settings
+	a.mu.Unlock()
+	saveStored(a.cfg.Dir, s)
+	a.begin(cl, ch, res.User)
+	return a.Session(), nil
+}
+
+// Logout signs out on the server (which takes the user offline) and forgets the token.
+func (a *App) Logout() error {
+	cl, _, _, err := a.session()
+	if err == nil {
+		c, cancel := ctx()
+		cl.Do(c, "POST", "/api/v1/auth/logout", nil, nil)
+		cancel()
+	}
+	a.signedOut()
+	return nil
+}
+
+// SavePreferences stores language, theme, sound and autostart.
+func (a *App) SavePreferences(p Preferences) (Session, error) {
+	if err := validPreferences(p); err != nil {
+		return Session{}, uiError(wire.Invalid("preferences", "%s", err.Error()))
+	}
+	a.mu.Lock()
+	was := a.settings.Preferences.Autostart
+	a.settings.Preferences = p
+	s := a.settings
+	a.mu.Unlock()
+	if p.Autostart != was {
+		if err := setAutostart(p.Autostart); err != nil {
+			a.log.Warn("autostart change failed", "err", err)
+		}
+	}
+	if err := saveStored(a.cfg.Dir, s); err != nil {
+		return Session{}, uiError(err)
+	}
+	return a.Session(), nil
+}
+
+// SetFocused tells the app whether its window has focus (notifications for customer messages
+// come only when it has not).
+func (a *App) SetFocused(focused bool) {
+	a.mu.Lock()
+	a.focused = focused
+	a.mu.Unlock()
+}
+
+// SetPresence changes the user's presence on the server.
+func (a *App) SetPresence(presence, reason string) (wire.User, error) {
+	cl, c, _, err := a.session()
+	if err != nil {
+		return wire.User{}, uiError(err)
+	}
+	cx, cancel := ctx()
+	defer cancel()
+	var u wire.User
+	if err := cl.Do(cx, "PUT", "/api/v1/me/presence", wire.PresenceRequest{Presence: wire.Presence(presence), Reason: reason}, &u); err != nil {
+		return u, uiError(err)
+	}
+	c.SetMe(u)
+	a.mu.Lock()
+	a.me = u
+	a.mu.Unlock()
+	return u, nil
+}
+
+// Inbox reads the main screen from the cache.
+func (a *App) Inbox() (Inbox, error) {
+	_, c, me, err := a.session()
+	if err != nil {
+		return Inbox{}, uiError(err)
+	}
+	l, err := c.Lists(me.ID)
+	if err != nil {
+		return Inbox{}, uiError(err)
+	}
+	in := Inbox{Queue: l.Queue, Offers: l.Offers, Agents: l.Agents, EndReasons: l.EndReasons, QuickMessages: l.QuickMessages,
+		Workspace: l.Workspace, Mine: []InboxItem{}, ServerTime: time.Now().UnixMilli()}
+	for _, h := range l.Mine {
+		in.Mine = append(in.Mine, InboxItem{Conversation: h.Conversation, Unread: h.Unread})
+		in.UnreadTotal += h.Unread
+	}
+	return in, nil
+}
+
+// OpenConversation shows a conversation: fresh from the server when it answers, from the cache
+// otherwise. It is marked read.
+func (a *App) OpenConversation(id int64) (ConversationView, error) {
+	cl, c, _, err := a.session()
+	if err != nil {
+		return ConversationView{}, uiError(err)
+	}
+	a.mu.Lock()
+	a.open = id
+	eng := a.engine
+	a.mu.Unlock()
+	if eng != nil {
+		eng.SetOpen(id)
+	}
+	c.MarkRead(id)
+	defer a.refreshTitle()
+	cx, cancel := ctx()
+	defer cancel()
+	v := ConversationView{}
+	d, err := cl.Conversation(cx, id)
+	if err == nil {
+		c.PutDetail(d)
+	} else if errors.Is(err, client.ErrOffline) {
+		var ok bool
+		if d, ok, err = c.Detail(id); err != nil || !ok {
+			return v, uiError(&wire.Error{Code: client.CodeOffline, Message: "this conversation is not available offline"})
+		}
+		v.FromCache = true
+	} else {
+		return v, uiError(err)
+	}
+	v.Conversation, v.Messages, v.Timeline, v.Earlier, v.PendingOffer = d.Conversation, d.Messages, d.Timeline, d.Earlier, d.PendingOffer
+	if v.Messages == nil {
+		v.Messages = []wire.Message{}
+	}
+	if v.Timeline == nil {
+		v.Timeline = []wire.TimelineEntry{}
+	}
+	unsent, _ := c.Unsent(id)
+	v.Outbox = []OutboxItem{}
+	for _, e := range unsent {
+		v.Outbox = append(v.Outbox, outboxItem(e))
+	}
+	return v, nil
+}
+
+func outboxItem(e cache.OutboxEntry) OutboxItem {
+	return OutboxItem{Key: e.Key, ConversationID: e.ConversationID, Body: e.Body, State: e.State, Error: e.Error, CreatedAt: e.CreatedAt, MessageID: e.MessageID}
+}
+
+// Send queues a reply in the local outbox; the sync engine delivers it exactly once, now or
+// when the connection returns.
+func (a *App) Send(conversationID int64, body string) (OutboxItem, error) {
+	_, c, _, err := a.session()
+	if err != nil {
+		return OutboxItem{}, uiError(err)
+	}
+	if strings.TrimSpace(body) == "" {
+		return OutboxItem{}, uiError(wire.Errorf(wire.CodeEmptyMessage, "a message needs text"))
+	}
+	e := cache.OutboxEntry{Key: newKey(), ConversationID: conversationID, Body: body, State: cache.OutboxQueued, CreatedAt: time.Now().UnixMilli()}
+	if err := c.Enqueue(e); err != nil {
+		return OutboxItem{}, uiError(err)
+	}
+	a.kick()
+	return outboxItem(e), nil
+}
+
+func (a *App) kick() {
+	a.mu.Lock()
+	eng := a.engine
+	a.mu.Unlock()
+	if eng != nil {
+		eng.Kick()
+	}
+}
+
+// RetrySend queues a failed reply again.
+func (a *App) RetrySend(key string) error {
+	_, c, _, err := a.session()
+	if err != nil {
+		return uiError(err)
+	}
+	if err := c.Retry(key); err != nil {
+		return uiError(err)
+	}
+	a.kick()
+	return nil
+}
+
+// DiscardSend drops a reply that was not sent.
+func (a *App) DiscardSend(key string) error {
+	_, c, _, err := a.session()
+	if err != nil {
+		return uiError(err)
+	}
+	return uiError(c.Discard(key))
+}
+
+// call is a server action: the server decides, the stream brings the outcome to the cache.
+func (a *App) call(method, path string, body, out any) error {
+	cl, _, _, err := a.session()
+	if err != nil {
+		return uiError(err)
+	}
+	cx, cancel := ctx()
+	defer cancel()
+	return uiError(cl.Do(cx, method, path, body, out))
+}
+
+// Pull takes the oldest conversation from the queue.
+func (a *App) Pull() (wire.Conversation, error) {
+	var c wire.Conversation
+	return c, a.call("POST", "/api/v1/queue/pull", nil, &c)
+}
+
+// Transfer offers a conversation to another online agent with a note.
+func (a *App) Transfer(conversationID, toAgentID int64, note string) (wire.TransferOffer, error) {
+	var o wire.TransferOffer
+	return o, a.call("POST", fmt.Sprintf("/api/v1/conversations/%d/transfer", conversationID), wire.TransferRequest{ToAgentID: toAgentID, Note: note}, &o)
+}
+
+// AcceptTransfer accepts an offer addressed to the user.
+func (a *App) AcceptTransfer(offerID int64) (wire.Conversation, error) {
+	var c wire.Conversation
+	return c, a.call("POST", fmt.Sprintf("/api/v1/transfers/%d/accept", offerID), nil, &c)
+}
+
+// RejectTransfer declines an offer.
+func (a *App) RejectTransfer(offerID int64) error {
+	return a.call("POST", fmt.Sprintf("/api/v1/transfers/%d/reject", offerID), nil, nil)
+}
+
+// CancelTransfer takes back an offer the user sent.
+func (a *App) CancelTransfer(offerID int64) error {
+	return a.call("POST", fmt.Sprintf("/api/v1/transfers/%d/cancel", offerID), nil, nil)
+}
+
+// End ends a conversation with a reason.
+func (a *App) End(conversationID, endReasonID int64) (wire.Conversation, error) {
+	var c wire.Conversation
+	return c, a.call("POST", fmt.Sprintf("/api/v1/conversations/%d/end", conversationID), wire.EndRequest{EndReasonID: endReasonID}, &c)
+}
+
+// TakeUp starts an ended conversation again.
+func (a *App) TakeUp(conversationID int64) (wire.Conversation, error) {
+	var c wire.Conversation
+	return c, a.call("POST", fmt.Sprintf("/api/v1/conversations/%d/take-up", conversationID), nil, &c)
+}
+
+// History searches the history or ended tab (online only: the server holds the history).
+func (a *App) History(q HistoryQuery) (wire.ConversationPage, error) {
+	v := url.Values{}
+	view := q.View
+	if view != "ended" {
+		view = "history"
+	}
+	v.Set("view", view)
+	for k, s := range map[string]string{"q": q.Text, "customer": q.Customer, "from": q.From, "cursor": q.Cursor} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if q.To != "" {
+		// The UI's "to" date is inclusive; the server's is exclusive.
+		if t, err := time.Parse("2006-01-02", q.To); err == nil {
+			v.Set("to", t.AddDate(0, 0, 1).Format("2006-01-02"))
+		} else {
+			v.Set("to", q.To)
+		}
+	}
+	for k, n := range map[string]int64{"channel_id": q.ChannelID, "agent_id": q.AgentID, "end_reason_id": q.EndReasonID} {
+		if n != 0 {
+			v.Set(k, fmt.Sprint(n))
+		}
+	}
+	var page wire.ConversationPage
+	err := a.call("GET", "/api/v1/conversations?"+v.Encode(), nil, &page)
+	if page.Conversations == nil {
+		page.Conversations = []wire.Conversation{}
+	}
+	return page, err
+}
+
+// RenderQuickMessage fills a quick message's variables for a conversation, from the cache so it
+// works offline.
+func (a *App) RenderQuickMessage(conversationID, quickMessageID int64) (string, error) {
+	_, c, me, err := a.session()
+	if err != nil {
+		return "", uiError(err)
+	}
+	q, ok := c.QuickMessage(quickMessageID)
+	if !ok {
+		return "", uiError(wire.Errorf(wire.CodeNotFound, "quick message not found"))
+	}
+	vars := quick.Vars{AgentName: me.DisplayName}
+	if d, ok, _ := c.Detail(conversationID); ok {
+		vars.CustomerName, vars.CustomerPhone = d.Conversation.Contact.Name, d.Conversation.Contact.Phone
+	}
+	return quick.Render(q.Body, vars), nil
+}
+
+// setAutostart registers or removes the app at login.
+func setAutostart(on bool) error {
+	exe, err := os.Executable()
+	if err != nil {
+		return err
+	}
+	app := &autostart.App{Name: "santral", DisplayName: "Santral", Exec: []string{exe}}
+	if on == app.IsEnabled() {
+		return nil
+	}
+	if on {
+		return app.Enable()
+	}
+	return app.Disable()
+}

@@ -1,0 +1,124 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+)
+
+// stored is what the app remembers between runs, in settings.json of its folder. The token is
+// not here: it lives in the token store.
+type stored struct {
+	Preferences Preferences `json:"preferences"`
+	ServerURL   string      `json:"server_url"`
+	Username    string      `json:"username"`
+	Width       int         `json:"width"`
+	Height      int         `json:"height"`
+}
+
+// Defaults IT can pre-set without user steps: a system-wide file, then the environment.
+type machineDefaults struct {
+	ServerURL string `json:"server_url"`
+	Language  string `json:"language"`
+	Autostart *bool  `json:"autostart"`
+}
+
+func defaultStored() stored {
+	return stored{Preferences: Preferences{Language: "tr", Theme: "system", Sound: true}, Width: 1280, Height: 800}
+}
+
+// systemConfigPath is the machine-wide defaults file installers write.
+func systemConfigPath() string {
+	if runtime.GOOS == "windows" {
+		return filepath.Join(os.Getenv("ProgramData"), "Santral", "config.json")
+	}
+	if runtime.GOOS == "darwin" {
+		return "/Library/Application Support/Santral/config.json"
+	}
+	return "/etc/santral/config.json"
+}
+
+// loadStored reads the user's settings over the machine's defaults over the built-in ones.
+func loadStored(dir string, getenv func(string) string) stored {
+	s := defaultStored()
+	var m machineDefaults
+	if b, err := os.ReadFile(systemConfigPath()); err == nil {
+		json.Unmarshal(b, &m)
+	}
+	if v := getenv("SANTRAL_SERVER_URL"); v != "" {
+		m.ServerURL = v
+	}
+	if m.ServerURL != "" {
+		s.ServerURL = m.ServerURL
+	}
+	if m.Language == "tr" || m.Language == "en" {
+		s.Preferences.Language = m.Language
+	}
+	if m.Autostart != nil {
+		s.Preferences.Autostart = *m.Autostart
+	}
+	if b, err := os.ReadFile(filepath.Join(dir, "settings.json")); err == nil {
+		json.Unmarshal(b, &s)
+	}
+	return s
+}
+
+func saveStored(dir string, s stored) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	b, _ := json.MarshalIndent(s, "", "  ")
+	tmp := filepath.Join(dir, "settings.json.tmp")
+	if err := os.WriteFile(tmp, b, 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, filepath.Join(dir, "settings.json"))
+}
+
+func validPreferences(p Preferences) error {
+	if p.Language != "tr" && p.Language != "en" {
+		return fmt.Errorf("language must be tr or en")
+	}
+	switch p.Theme {
+	case "light", "dark", "system":
+	default:
+		return fmt.Errorf("theme must be light, dark or system")
+	}
+	return nil
+}
+
+// tokenStore keeps the login token out of the cache database and the logs: in a file only the
+// user can read. (An OS credential store backend — Windows Credential Manager, macOS Keychain,
+// Secret Service — plugs in here; see README.)
+type tokenStore struct{ path string }
+
+func (t tokenStore) Load() (string, error) {
+	b, err := os.ReadFile(t.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return "", nil
+	}
+	return strings.TrimSpace(string(b)), err
+}
+
+func (t tokenStore) Save(token string) error {
+	if err := os.MkdirAll(filepath.Dir(t.path), 0o700); err != nil {
+		return err
+	}
+	tmp := t.path + ".tmp"
+	if err := os.WriteFile(tmp, []byte(token), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, t.path)
+}
+
+func (t tokenStore) Clear() error {
+	err := os.Remove(t.path)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	return err
+}
