@@ -5,26 +5,54 @@ TAGS    := sqlite_fts5
 DATA    ?= ./santral-data
 ADDR    ?= 127.0.0.1:8080
 
-.PHONY: run santrald test vet bench clean
+.PHONY: run santrald app app-dev frontend test test-go test-frontend e2e vet bench bench-app clean
 
-## run: start santrald in demo mode on SQLite (demo users, simulated customers)
-run: santrald
-	./bin/santrald --demo --data $(DATA) --addr $(ADDR)
+## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it
+run: santrald app app-dev
+	SANTRAL_ADDR=$(ADDR) SANTRAL_DATA=$(DATA) ./build/run.sh
 
 santrald:
 	$(GO) build -tags $(TAGS) -o bin/santrald ./backend/cmd/santrald
 
-## test: every test, with the race detector
-test: vet
+frontend/node_modules: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	touch frontend/node_modules
+
+## frontend: the UI, built into frontend/dist (embedded by the Go build)
+frontend: frontend/node_modules
+	cd frontend && npm run build
+
+## app: the desktop app, production build (a real window)
+app: frontend
+	$(GO) build -tags desktop,production,$(TAGS) -ldflags "-s -w" -o bin/santral .
+
+## app-dev: the desktop app with Wails' dev bridge (the UI in a browser, real Go bindings)
+app-dev: frontend
+	$(GO) build -tags dev,$(TAGS) -o bin/santral-dev .
+
+## test: every test — Go (race detector), frontend unit tests, end to end in a real browser
+test: test-frontend vet test-go e2e
+
+test-frontend: frontend
+	cd frontend && npm test
+
+test-go: frontend
 	$(GO) test -race -tags $(TAGS) -count=1 ./...
 
-vet:
-	@unformatted=$$(gofmt -l backend); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
+e2e: frontend
+	./build/e2e/run.sh
+
+vet: frontend
+	@unformatted=$$(gofmt -l backend app build main.go); if [ -n "$$unformatted" ]; then echo "gofmt needed:"; echo "$$unformatted"; exit 1; fi
 	$(GO) vet -tags $(TAGS) ./...
 
-## bench: the benchmarks (figures, not pass/fail)
+## bench-app: desktop app figures (size, cold start, memory)
+bench-app: app app-dev
+	./build/bench/app.sh
+
+## bench: server benchmarks (figures, not pass/fail)
 bench:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 2s ./backend/...
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 2s ./backend/... ./app/...
 
 clean:
-	rm -rf bin
+	rm -rf bin frontend/dist

@@ -268,6 +268,7 @@ var texts = map[string]struct{ assigned, offer, message string }{
 // openFromNotification brings the window forward on a conversation (a notification click or a
 // second launch).
 func (a *App) openFromNotification(convID int64) {
+	a.log.Info("opening a conversation from a notification or a second launch", "conversation_id", convID)
 	a.mu.Lock()
 	sh := a.shell
 	a.mu.Unlock()

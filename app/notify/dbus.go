@@ -62,6 +62,10 @@ func (d *DBus) Notify(n Notification) error {
 	} else {
 		hints["suppress-sound"] = dbus.MakeVariant(true)
 	}
+	// Hold the lock across the call: a click signal for this id can be read before the reply is
+	// handled here, and the listener must not look the id up until it is recorded.
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	var id uint32
 	call := d.conn.Object(busName, objPath).Call(busName+".Notify", 0,
 		"Santral", uint32(0), "santral", n.Title, n.Body, []string{"default", "Open"}, hints, int32(-1))
@@ -69,9 +73,7 @@ func (d *DBus) Notify(n Notification) error {
 		return fmt.Errorf("notify: %w", err)
 	}
 	if n.ConversationID != 0 {
-		d.mu.Lock()
 		d.byID[id] = n.ConversationID
-		d.mu.Unlock()
 	}
 	return nil
 }

@@ -1,0 +1,240 @@
+// End-to-end: two agents use the real desktop app (real UI + real Go side through Wails' dev
+// bridge) against a real santrald; customers write through the sandbox channel; notifications
+// are read from the recorder on the private session bus. Started by build/e2e/run.sh.
+import { chromium } from 'playwright-core';
+import { readFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import assert from 'node:assert/strict';
+
+const server = process.env.SANTRAL_URL;
+const adminPassword = process.env.SANTRAL_ADMIN_PASSWORD;
+const art = process.env.E2E_ARTIFACTS;
+const notificationsFile = process.env.E2E_NOTIFICATIONS;
+const results = [];
+
+async function api(method, path, body, token) {
+  const res = await fetch(server + path, {
+    method,
+    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
+  return text ? JSON.parse(text) : null;
+}
+
+let msgSeq = 0;
+const customer = (sender, name, text) =>
+  api('POST', '/sandbox/messages', { sender_id: sender, name, message_id: `e2e-${Date.now()}-${++msgSeq}`, text });
+const received = (sender) => api('GET', `/sandbox/messages?sender_id=${sender}`);
+
+function notifications() {
+  if (!existsSync(notificationsFile)) return [];
+  return readFileSync(notificationsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+async function until(what, fn, timeout = 15000) {
+  const end = Date.now() + timeout;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+async function step(name, fn) {
+  const t0 = Date.now();
+  try {
+    await fn();
+    results.push({ name, ok: true });
+    console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
+  } catch (e) {
+    results.push({ name, ok: false });
+    console.log(`  FAIL ${name}: ${e.message}`);
+    throw e;
+  }
+}
+
+const tid = (page, id) => page.getByTestId(id);
+
+async function login(page, username, password) {
+  await tid(page, 'login-server').fill(server);
+  await tid(page, 'login-username').fill(username);
+  await tid(page, 'login-password').fill(password);
+  await tid(page, 'login-submit').click();
+  await tid(page, 'user-name').waitFor();
+  await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', { timeout: 15000 });
+}
+
+async function goOnline(page) {
+  await tid(page, 'presence-button').click();
+  await tid(page, 'presence-online').click();
+  await page.waitForSelector('[data-testid="presence-button"][data-presence="online"]', { timeout: 10000 });
+}
+
+async function main() {
+  // Workspace: two agents and an end reason, set up by the admin through the API.
+  const admin = await api('POST', '/api/v1/auth/login', { username: 'admin', password: adminPassword });
+  for (const [username, name, limit] of [['ayse', 'Ayşe Demir', 3], ['mehmet', 'Mehmet Kaya', 0]]) {
+    await api('POST', '/api/v1/users', { username, display_name: name, password: `${username}-password`, role: 'agent', auto_limit: limit }, admin.token);
+  }
+  const reason = await api('POST', '/api/v1/end-reasons', { label: 'Çözüldü' }, admin.token);
+
+  const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-chromium-')), {
+  executablePath: '/usr/bin/chromium',
+  headless: true,
+  viewport: { width: 1280, height: 800 },
+  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+  const ctx = browser;
+  const a = await ctx.newPage();
+  const b = await ctx.newPage();
+  a.on('pageerror', (e) => console.log('  [app A] page error:', e.message));
+  b.on('pageerror', (e) => console.log('  [app B] page error:', e.message));
+  const shot = (page, name) => page.screenshot({ path: join(art, `${name}.png`) });
+
+  try {
+    await a.goto(process.env.E2E_APP_A);
+    await b.goto(process.env.E2E_APP_B);
+
+    await step('log in and go online', async () => {
+      await tid(a, 'login-form').waitFor();
+      await shot(a, '01-login');
+      await login(a, 'ayse', 'ayse-password');
+      await goOnline(a);
+      await shot(a, '02-online');
+    });
+
+    let conv;
+    await step('a customer writes: the conversation appears and a notification is raised', async () => {
+      conv = (await customer('905321112233', 'Elif Yıldız', 'Merhaba, siparişim nerede? 📦')).conversation_id;
+      await tid(a, `conversation-row-${conv}`).waitFor({ timeout: 10000 });
+      const n = await until('the assignment notification', () =>
+        notifications().find((x) => x.summary.includes('Elif Yıldız')));
+      assert.match(n.summary, /Yeni sohbet/);
+      assert.ok(n.actions.includes('default'), 'clicking the notification opens the conversation');
+      await shot(a, '03-assigned');
+    });
+
+    await step('reply: the customer receives it', async () => {
+      await tid(a, `conversation-row-${conv}`).click();
+      await a.waitForSelector(`[data-testid="conversation"][data-conversation-id="${conv}"]`);
+      await tid(a, 'composer-input').fill('Merhaba Elif Hanım, hemen bakıyorum 😊');
+      await tid(a, 'composer-send').click();
+      await until('the customer receives the reply', async () =>
+        (await received('905321112233')).some((m) => m.body === 'Merhaba Elif Hanım, hemen bakıyorum 😊'));
+      await a.waitForSelector('[data-testid^="message-"][data-direction="out"]');
+      await shot(a, '04-replied');
+    });
+
+    await step('transfer to a second agent with a note: accepted', async () => {
+      await login(b, 'mehmet', 'mehmet-password');
+      await goOnline(b);
+      await tid(a, 'transfer-button').click();
+      await tid(a, 'transfer-dialog').waitFor();
+      const mehmet = (await api('GET', '/api/v1/users', undefined, admin.token)).find((u) => u.username === 'mehmet');
+      await tid(a, `transfer-agent-${mehmet.id}`).click();
+      await tid(a, 'transfer-note').fill('Kargo takibini sen yapar mısın?');
+      await tid(a, 'transfer-confirm').click();
+      await tid(b, 'tab-transfers').click();
+      const offer = b.locator(`[data-testid^="offer-"][data-conversation-id="${conv}"]`).first();
+      await offer.waitFor({ timeout: 10000 });
+      assert.match(await offer.textContent(), /Kargo takibini sen yapar mısın\?/);
+      await until('the offer notification', () => notifications().some((x) => /Aktarım/.test(x.summary)));
+      await shot(b, '05-offer');
+      const offerId = (await offer.getAttribute('data-testid')).replace('offer-', '');
+      await tid(b, `offer-accept-${offerId}`).click();
+      await tid(b, 'tab-mine').click();
+      await tid(b, `conversation-row-${conv}`).waitFor({ timeout: 10000 });
+      await tid(a, `conversation-row-${conv}`).waitFor({ state: 'detached', timeout: 10000 });
+      await shot(b, '06-accepted');
+    });
+
+    await step('end with a reason: it shows in the history and the filter finds it', async () => {
+      await tid(b, `conversation-row-${conv}`).click();
+      await tid(b, 'end-button').click();
+      await tid(b, 'end-dialog').waitFor();
+      await tid(b, `end-reason-${reason.id}`).click();
+      await tid(b, 'end-confirm').click();
+      await tid(b, `conversation-row-${conv}`).waitFor({ state: 'detached', timeout: 10000 });
+      await tid(b, 'tab-history').click();
+      await tid(b, `history-row-${conv}`).waitFor({ timeout: 10000 });
+      // A second ended conversation, so the filter has something to leave out.
+      const other = (await customer('905339998877', 'Burak Öztürk', 'Faturamı alabilir miyim?')).conversation_id;
+      const ayse = await api('POST', '/api/v1/auth/login', { username: 'ayse', password: 'ayse-password' });
+      await until('the second conversation reaches ayse', async () =>
+        (await api('GET', '/api/v1/conversations?view=mine', undefined, ayse.token)).conversations.some((c) => c.id === other));
+      await api('POST', `/api/v1/conversations/${other}/end`, { end_reason_id: reason.id }, ayse.token);
+      await tid(b, 'tab-mine').click();
+      await tid(b, 'tab-history').click();
+      await tid(b, `history-row-${other}`).waitFor({ timeout: 10000 });
+      if (!(await tid(b, 'filter-text').isVisible())) await tid(b, 'history-filter-toggle').click();
+      await tid(b, 'filter-text').fill('siparis');
+      await tid(b, 'filter-submit').click();
+      await until('the filter keeps only the matching conversation', async () =>
+        (await tid(b, `history-row-${conv}`).isVisible()) && (await b.locator('[data-testid^="history-row-"]').count()) === 1);
+      await shot(b, '07-history-filter');
+    });
+
+    await step('break: no assignment while on break', async () => {
+      await tid(a, 'presence-button').click();
+      await tid(a, 'presence-break').click();
+      await tid(a, 'presence-break-confirm').click();
+      await a.waitForSelector('[data-testid="presence-button"][data-presence="break"]');
+      const waiting = (await customer('905054443322', 'Deniz Arslan', 'Kapıda ödeme var mı?')).conversation_id;
+      await tid(a, 'tab-queue').click();
+      await tid(a, `queue-row-${waiting}`).waitFor({ timeout: 10000 });
+      await tid(a, 'tab-mine').click();
+      await new Promise((r) => setTimeout(r, 800));
+      assert.equal(await tid(a, `conversation-row-${waiting}`).count(), 0, 'nothing is assigned on break');
+      await shot(a, '08-break');
+      await goOnline(a);
+      await tid(a, `conversation-row-${waiting}`).waitFor({ timeout: 10000 });
+    });
+
+    await step('a rejected transfer comes back to the sender', async () => {
+      const rows = a.locator('[data-testid^="conversation-row-"]');
+      const id = (await rows.first().getAttribute('data-testid')).replace('conversation-row-', '');
+      await rows.first().click();
+      await tid(a, 'transfer-button').click();
+      const mehmet = (await api('GET', '/api/v1/users', undefined, admin.token)).find((u) => u.username === 'mehmet');
+      await tid(a, `transfer-agent-${mehmet.id}`).click();
+      await tid(a, 'transfer-confirm').click();
+      await tid(b, 'tab-transfers').click();
+      const offer = b.locator(`[data-testid^="offer-"][data-conversation-id="${id}"]`).first();
+      await offer.waitFor({ timeout: 10000 });
+      const offerId = (await offer.getAttribute('data-testid')).replace('offer-', '');
+      await tid(b, `offer-reject-${offerId}`).click();
+      await tid(a, 'pending-offer').waitFor({ state: 'detached', timeout: 10000 });
+      await tid(a, `conversation-row-${id}`).waitFor();
+      await tid(b, 'tab-mine').click();
+      assert.equal(await tid(b, `conversation-row-${id}`).count(), 0, 'the receiver did not get it');
+      await shot(a, '09-rejected-back');
+    });
+
+    await step('clicking a notification opens its conversation', async () => {
+      const c = (await customer('905417776655', 'Can Koç', 'Ürün hasarlı geldi')).conversation_id;
+      await until('its notification', () => notifications().some((x) => x.summary.includes('Can Koç')));
+      const before = notifications().length;
+      process.kill(Number(process.env.E2E_RECORDER_PID), 'SIGUSR1'); // the user clicks the last one
+      await a.waitForSelector(`[data-testid="conversation"][data-conversation-id="${c}"]`, { timeout: 10000 });
+      assert.ok(notifications().length >= before);
+    });
+  } finally {
+    await browser.close();
+  }
+}
+
+main().then(
+  () => {
+    console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length} failed`);
+  },
+  (e) => {
+    console.error(e);
+    console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,258 @@
+// The composer: Enter sends, Shift+Enter starts a new line, Ctrl+Enter sends too; `/shortcut`
+// opens the quick-message popup (filtered as you type; choosing one asks the Go side to fill in
+// its variables and puts the text in place); a small emoji grid.
+
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { toAppError } from '../bridge';
+import { useApp, useController } from '../context';
+import { errorText, t } from '../i18n';
+import { applyQuickText, filterQuickMessages, findQuickToken, type QuickToken } from '../logic/quick';
+import type { QuickMessage } from '../types';
+import { IconBolt, IconSend, IconSmile } from './icons';
+
+export const EMOJI = [
+  '😀', '😊', '🙂', '😉', '😍', '🤗', '🤔', '😅', '😂', '🙏', '👍', '👎',
+  '👌', '👏', '🙌', '💪', '✌️', '👋', '🤝', '❤️', '💙', '💚', '⭐', '✨',
+  '🎉', '🎁', '🔥', '✅', '❌', '⚠️', '❗', '❓', '📦', '🚚', '🛒', '💳',
+  '📞', '📧', '📍', '⏰', '📅', '📝', '📎', '🔗', '😔', '😢', '😮', '🙈',
+];
+
+interface Props {
+  conversationId: number;
+  disabled: boolean;
+  disabledReason?: string;
+}
+
+export function Composer({ conversationId, disabled, disabledReason }: Props) {
+  const ctl = useController();
+  const draft = useApp((s) => s.drafts[conversationId] ?? '');
+  const quick = useApp((s) => s.inbox.quick_messages);
+  const [token, setToken] = useState<QuickToken | null>(null);
+  const [active, setActive] = useState(0);
+  const [emojiOpen, setEmojiOpen] = useState(false);
+  const [sending, setSending] = useState(false);
+  const [quickError, setQuickError] = useState('');
+  const area = useRef<HTMLTextAreaElement>(null);
+
+  const matches = useMemo(() => (token ? filterQuickMessages(quick, token.query) : []), [token, quick]);
+
+  useEffect(() => {
+    area.current?.focus();
+    setToken(null);
+    setEmojiOpen(false);
+  }, [conversationId]);
+
+  useEffect(() => autosize(area.current), [draft]);
+
+  const setText = (text: string, caret?: number) => {
+    ctl.setDraft(conversationId, text);
+    if (caret != null) {
+      requestAnimationFrame(() => {
+        const el = area.current;
+        if (!el) return;
+        el.focus();
+        el.setSelectionRange(caret, caret);
+      });
+    }
+  };
+
+  const refreshToken = (text: string, caret: number) => {
+    const tok = findQuickToken(text, caret);
+    setToken(tok);
+    setActive(0);
+    setQuickError('');
+  };
+
+  const send = async () => {
+    const body = area.current?.value ?? draft;
+    if (disabled || sending || !body.trim()) return;
+    setSending(true);
+    setToken(null);
+    const ok = await ctl.send(conversationId, body);
+    setSending(false);
+    if (ok) area.current?.focus();
+  };
+
+  const choose = async (m: QuickMessage) => {
+    const tok = token;
+    const el = area.current;
+    if (!tok || !el) return;
+    setToken(null);
+    try {
+      const text = await ctl.renderQuickMessage(conversationId, m.id);
+      // The agent may have typed meanwhile: replace the token only if it is still there.
+      const current = el.value;
+      const still = current.slice(tok.start, tok.end) === '/' + tok.query ? tok : findQuickToken(current, el.selectionStart ?? current.length);
+      const at = still ?? { start: el.selectionStart ?? current.length, end: el.selectionStart ?? current.length, query: '' };
+      const next = applyQuickText(current, at, text);
+      setText(next.text, next.caret);
+    } catch (e) {
+      setQuickError(errorText(toAppError(e)));
+    }
+  };
+
+  const insert = (s: string) => {
+    const el = area.current;
+    const text = el?.value ?? draft;
+    const a = el?.selectionStart ?? text.length;
+    const b = el?.selectionEnd ?? text.length;
+    const next = text.slice(0, a) + s + text.slice(b);
+    setText(next, a + s.length);
+    return { text: next, caret: a + s.length };
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    if (token && matches.length > 0) {
+      if (e.key === 'ArrowDown') {
+        e.preventDefault();
+        setActive((active + 1) % matches.length);
+        return;
+      }
+      if (e.key === 'ArrowUp') {
+        e.preventDefault();
+        setActive((active - 1 + matches.length) % matches.length);
+        return;
+      }
+      if ((e.key === 'Enter' && !e.shiftKey && !e.ctrlKey) || e.key === 'Tab') {
+        e.preventDefault();
+        void choose(matches[Math.min(active, matches.length - 1)]);
+        return;
+      }
+    }
+    if (e.key === 'Escape' && (token || emojiOpen)) {
+      e.preventDefault();
+      e.stopPropagation();
+      setToken(null);
+      setEmojiOpen(false);
+      return;
+    }
+    if (e.key === 'Enter' && (e.ctrlKey || e.metaKey || !e.shiftKey) && !e.isComposing) {
+      e.preventDefault();
+      void send();
+    }
+  };
+
+  return (
+    <div class={'composer' + (disabled ? ' disabled' : '')} data-testid="composer">
+      {token ? (
+        <div class="popup quick-popup" role="listbox" data-testid="quick-popup" aria-label={t('composer.quick')}>
+          {matches.length === 0 ? (
+            <div class="popup-empty">{t('composer.quickEmpty')}</div>
+          ) : (
+            matches.map((m, i) => (
+              <button
+                type="button"
+                key={m.id}
+                role="option"
+                aria-selected={i === active}
+                class={'quick-item' + (i === active ? ' active' : '')}
+                data-testid={`quick-item-${m.id}`}
+                data-shortcut={m.shortcut}
+                onMouseDown={(e) => e.preventDefault()}
+                onMouseEnter={() => setActive(i)}
+                onClick={() => void choose(m)}
+              >
+                <span class="quick-head">
+                  <code>/{m.shortcut}</code>
+                  <strong>{m.title}</strong>
+                  <span class="quick-kind">{m.owner_id == null ? t('composer.quickShared') : t('composer.quickPersonal')}</span>
+                </span>
+                <span class="quick-body">{m.body}</span>
+              </button>
+            ))
+          )}
+        </div>
+      ) : null}
+      {emojiOpen ? (
+        <div class="popup emoji-popup" role="grid" data-testid="emoji-picker" aria-label={t('composer.emoji')}>
+          {EMOJI.map((em) => (
+            <button
+              type="button"
+              key={em}
+              class="emoji"
+              data-testid="emoji"
+              onMouseDown={(e) => e.preventDefault()}
+              onClick={() => {
+                insert(em);
+              }}
+            >
+              {em}
+            </button>
+          ))}
+        </div>
+      ) : null}
+      {quickError ? (
+        <div class="form-error small" role="alert" data-testid="quick-error">
+          {quickError}
+        </div>
+      ) : null}
+      <div class="composer-row">
+        <div class="composer-tools">
+          <button
+            type="button"
+            class={'icon-btn' + (emojiOpen ? ' active' : '')}
+            data-testid="emoji-button"
+            title={t('composer.emoji')}
+            aria-label={t('composer.emoji')}
+            aria-expanded={emojiOpen}
+            disabled={disabled}
+            onClick={() => {
+              setEmojiOpen(!emojiOpen);
+              setToken(null);
+            }}
+          >
+            <IconSmile />
+          </button>
+          <button
+            type="button"
+            class="icon-btn"
+            data-testid="quick-button"
+            title={t('composer.quick')}
+            aria-label={t('composer.quick')}
+            disabled={disabled}
+            onClick={() => {
+              setEmojiOpen(false);
+              const el = area.current;
+              const text = el?.value ?? draft;
+              const caret = el?.selectionStart ?? text.length;
+              const needsSpace = caret > 0 && !/\s/.test(text[caret - 1]);
+              const r = insert((needsSpace ? ' ' : '') + '/');
+              refreshToken(r.text, r.caret);
+            }}
+          >
+            <IconBolt />
+          </button>
+        </div>
+        <textarea
+          ref={area}
+          class="composer-input"
+          data-testid="composer-input"
+          rows={1}
+          value={draft}
+          disabled={disabled}
+          placeholder={disabled && disabledReason ? disabledReason : t('composer.placeholder')}
+          aria-label={t('composer.placeholder')}
+          onInput={(e) => {
+            const el = e.currentTarget;
+            ctl.setDraft(conversationId, el.value);
+            refreshToken(el.value, el.selectionStart ?? el.value.length);
+          }}
+          onKeyDown={onKeyDown}
+          onClick={(e) => refreshToken(e.currentTarget.value, e.currentTarget.selectionStart ?? 0)}
+          onBlur={() => setTimeout(() => setToken(null), 150)}
+        />
+        <button type="button" class="btn btn-primary send-btn" data-testid="composer-send" onClick={() => void send()} disabled={disabled || sending || !draft.trim()} title={`${t('composer.send')} (Enter, Ctrl+Enter)`}>
+          <IconSend size={15} />
+          <span>{t('composer.send')}</span>
+        </button>
+      </div>
+      <div class="composer-hint muted small">{disabled && disabledReason ? disabledReason : t('composer.hint')}</div>
+    </div>
+  );
+}
+
+function autosize(el: HTMLTextAreaElement | null) {
+  if (!el) return;
+  el.style.height = 'auto';
+  el.style.height = `${Math.min(el.scrollHeight, 180)}px`;
+}

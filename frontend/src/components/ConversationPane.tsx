@@ -1,0 +1,227 @@
+// The open conversation: header (customer, channel, state, Transfer / End / start again), the
+// notices that explain what the agent can do, the timeline, the composer, and the customer's
+// details with their earlier conversations.
+
+import { useApp, useController, useNow } from '../context';
+import { t, type MessageKey } from '../i18n';
+import { agentName, channelLabel, customerName, windowStatus } from '../logic/inbox';
+import { formatCountdown, formatDateTime, formatDuration, remainingMs, serverNow } from '../time';
+import type { Conversation, ConversationView, TransferOffer } from '../types';
+import { Composer } from './Composer';
+import { IconEnd, IconRestart, IconTransfer } from './icons';
+import { Timeline } from './Timeline';
+
+export function ConversationPane() {
+  const selectedId = useApp((s) => s.selectedId);
+  const view = useApp((s) => s.view);
+  const loading = useApp((s) => s.viewLoading);
+  const error = useApp((s) => s.viewError);
+  if (selectedId == null) {
+    return (
+      <div class="placeholder" data-testid="no-conversation">
+        {t('conversation.none')}
+      </div>
+    );
+  }
+  if (!view || view.conversation.id !== selectedId) {
+    return (
+      <div class="placeholder" data-testid="conversation-loading">
+        {error ? (
+          <span class="form-error" role="alert" data-testid="conversation-error">
+            {error}
+          </span>
+        ) : loading ? (
+          t('conversation.loading')
+        ) : null}
+      </div>
+    );
+  }
+  return <Conversation_ view={view} key={view.conversation.id} />;
+}
+
+function Conversation_({ view }: { view: ConversationView }) {
+  const ctl = useController();
+  const me = useApp((s) => s.session?.user ?? null);
+  const connection = useApp((s) => s.session?.connection.state);
+  const offset = useApp((s) => s.offset);
+  const takeUpBusy = useApp((s) => !!s.busy['takeup:' + view.conversation.id]);
+  const c = view.conversation;
+  const holder = c.state === 'assigned' && c.agent_id != null && c.agent_id === me?.id;
+  const offer = view.pending_offer && view.pending_offer.state === 'pending' ? view.pending_offer : null;
+  const now = serverNow(offset, useNow(30000));
+  const win = windowStatus(c, now);
+
+  // Why the composer is off, if it is.
+  let blocked = '';
+  if (holder) {
+    if (me?.presence !== 'online' && connection === 'connected') blocked = t('conversation.mustBeOnline');
+    else if (win.kind === 'closed' && win.strict) blocked = t('conversation.windowClosed');
+  }
+
+  return (
+    <section class="conv" data-testid="conversation" data-conversation-id={c.id} data-state={c.state}>
+      <header class="conv-head">
+        <span class={`avatar avatar-lg ch-${c.channel.type}`} aria-hidden="true">
+          {customerName(c).slice(0, 1).toLocaleUpperCase('tr-TR')}
+        </span>
+        <div class="conv-title">
+          <h2 data-testid="conversation-customer">{customerName(c)}</h2>
+          <div class="conv-sub">
+            {c.contact.phone ? <span data-testid="conversation-phone">{c.contact.phone}</span> : null}
+            <span class={`channel-tag ch-${c.channel.type}`} data-testid="conversation-channel">
+              {channelLabel(c.channel)}
+            </span>
+            <span class={`state-tag state-${c.state}`} data-testid="conversation-state">
+              {t(('state.' + c.state) as MessageKey)}
+            </span>
+            {c.state === 'ended' && c.end_reason ? <span class="muted">· {c.end_reason}</span> : null}
+          </div>
+        </div>
+        <div class="conv-actions">
+          {holder ? (
+            <>
+              <button
+                type="button"
+                class="btn"
+                data-testid="transfer-button"
+                disabled={!!offer}
+                title={offer ? t('err.transfer_pending') : t('conversation.transfer')}
+                onClick={() => ctl.openDialog({ kind: 'transfer', conversationId: c.id })}
+              >
+                <IconTransfer size={15} /> {t('conversation.transfer')}
+              </button>
+              <button type="button" class="btn btn-danger-soft" data-testid="end-button" onClick={() => ctl.openDialog({ kind: 'end', conversationId: c.id })}>
+                <IconEnd size={15} /> {t('conversation.end')}
+              </button>
+            </>
+          ) : null}
+          {c.state === 'ended' ? (
+            <button type="button" class="btn btn-primary" data-testid="take-up-button" disabled={takeUpBusy} onClick={() => void ctl.takeUp(c.id)} title={t('history.takeUpTitle')}>
+              <IconRestart size={15} /> {t('conversation.takeUp')}
+            </button>
+          ) : null}
+        </div>
+      </header>
+      <div class="conv-grid">
+        <div class="conv-main">
+          {view.from_cache ? (
+            <div class="notice notice-warn" data-testid="from-cache">
+              {t('conversation.fromCache')}
+            </div>
+          ) : null}
+          {offer ? <PendingOffer offer={offer} mine={offer.from_agent_id === me?.id} /> : null}
+          {holder && win.kind === 'closed' ? (
+            <div class={'notice ' + (win.strict ? 'notice-bad' : 'notice-warn')} data-testid="window-closed">
+              {win.strict ? t('conversation.windowClosed') : t('conversation.metaWindowClosed')}
+            </div>
+          ) : null}
+          {holder && win.kind === 'open' && win.closesIn < 2 * 60 * 60 * 1000 ? (
+            <div class="notice notice-warn" data-testid="window-closing">
+              {t('conversation.windowWarning', { t: formatDuration(win.closesIn) })}
+            </div>
+          ) : null}
+          <Timeline view={view} />
+          {holder ? (
+            <>
+              {blocked && me?.presence !== 'online' ? (
+                <div class="notice notice-warn notice-action">
+                  <span>{blocked}</span>
+                  <button type="button" class="btn btn-sm btn-success" data-testid="go-online" onClick={() => void ctl.setPresence('online', '')}>
+                    {t('presence.goOnline')}
+                  </button>
+                </div>
+              ) : null}
+              <Composer conversationId={c.id} disabled={!!blocked} disabledReason={blocked} />
+            </>
+          ) : (
+            <div class="readonly-note" data-testid="readonly-note">
+              {c.state === 'ended' ? t('conversation.endedNote') : c.state === 'queued' ? t('conversation.queuedNote') : t('conversation.notYours')}
+            </div>
+          )}
+        </div>
+        <Details view={view} />
+      </div>
+    </section>
+  );
+}
+
+function PendingOffer({ offer, mine }: { offer: TransferOffer; mine: boolean }) {
+  const ctl = useController();
+  const agents = useApp((s) => s.inbox.agents);
+  const offset = useApp((s) => s.offset);
+  const busy = useApp((s) => !!s.busy['offer:' + offer.id]);
+  const left = remainingMs(offer.expires_at, offset, useNow(1000));
+  const name = agentName(agents, offer.to_agent_id);
+  return (
+    <div class="notice notice-transfer notice-action" data-testid="pending-offer" data-offer-id={offer.id}>
+      <span>
+        {left > 0 ? t('conversation.pendingOffer', { name, t: formatCountdown(left) }) : t('conversation.pendingOfferExpired', { name })}
+        {offer.note ? <em class="muted"> — {offer.note}</em> : null}
+      </span>
+      {mine ? (
+        <button type="button" class="btn btn-sm" data-testid="pending-offer-cancel" disabled={busy} onClick={() => void ctl.cancelTransfer(offer.id)}>
+          {t('conversation.cancelOffer')}
+        </button>
+      ) : null}
+    </div>
+  );
+}
+
+function Details({ view }: { view: ConversationView }) {
+  const ctl = useController();
+  const agents = useApp((s) => s.inbox.agents);
+  const meId = useApp((s) => s.session?.user?.id);
+  const c = view.conversation;
+  const earlier = [...view.earlier].sort((a, b) => b.created_at - a.created_at);
+  return (
+    <aside class="details" data-testid="conversation-details">
+      <section>
+        <h3 class="section-title">{t('conversation.customer')}</h3>
+        <dl class="kv">
+          <dt>{t('conversation.customer')}</dt>
+          <dd>{c.contact.name || '—'}</dd>
+          {c.contact.phone ? (
+            <>
+              <dt>{t('conversation.phone')}</dt>
+              <dd>{c.contact.phone}</dd>
+            </>
+          ) : null}
+          {c.contact.email ? (
+            <>
+              <dt>{t('conversation.email')}</dt>
+              <dd>{c.contact.email}</dd>
+            </>
+          ) : null}
+          <dt>{t('conversation.channel')}</dt>
+          <dd>{channelLabel(c.channel)}</dd>
+          <dt>{t('conversation.created')}</dt>
+          <dd>{formatDateTime(c.created_at)}</dd>
+          {c.agent_id ? (
+            <>
+              <dt>{t('conversation.heldBy')}</dt>
+              <dd>{agentName(agents, c.agent_id, meId)}</dd>
+            </>
+          ) : null}
+        </dl>
+      </section>
+      <section>
+        <h3 class="section-title">{t('conversation.earlier')}</h3>
+        {earlier.length === 0 ? (
+          <div class="muted small">{t('conversation.noEarlier')}</div>
+        ) : (
+          <ul class="earlier" data-testid="earlier-conversations">
+            {earlier.map((e: Conversation) => (
+              <li key={e.id}>
+                <button type="button" class="earlier-item" data-testid={`earlier-${e.id}`} onClick={() => void ctl.select(e.id)}>
+                  <span class="earlier-date">{formatDateTime(e.created_at)}</span>
+                  <span class="earlier-reason">{e.state === 'ended' ? e.end_reason || t('state.ended') : t(('state.' + e.state) as MessageKey)}</span>
+                  {e.last_message_preview ? <span class="earlier-preview">{e.last_message_preview}</span> : null}
+                </button>
+              </li>
+            ))}
+          </ul>
+        )}
+      </section>
+    </aside>
+  );
+}

@@ -1,0 +1,69 @@
+// My conversations: held conversations with unread badges, last message and waiting time.
+
+import { useMemo, useState } from 'preact/hooks';
+import { useApp, useController, useNow } from '../context';
+import { t } from '../i18n';
+import { filterConversations, sortMine } from '../logic/inbox';
+import { serverNow } from '../time';
+import type { InboxItem } from '../types';
+import { ConversationRow } from './ConversationRow';
+import { IconSearch } from './icons';
+import { PullButton } from './PullButton';
+import { VirtualList } from './VirtualList';
+
+export const ROW_HEIGHT = 76;
+
+export function MineList() {
+  const ctl = useController();
+  const mine = useApp((s) => s.inbox.mine);
+  const selectedId = useApp((s) => s.selectedId);
+  const offset = useApp((s) => s.offset);
+  const [query, setQuery] = useState('');
+  const now = serverNow(offset, useNow(15000));
+  const items = useMemo(() => filterConversations(sortMine(mine), query), [mine, query]);
+  return (
+    <div class="panel-body">
+      <div class="panel-tools">
+        <label class="search">
+          <IconSearch size={14} />
+          <input
+            type="search"
+            placeholder={t('inbox.search')}
+            aria-label={t('inbox.search')}
+            value={query}
+            onInput={(e) => setQuery(e.currentTarget.value)}
+            data-search
+            data-testid="inbox-search"
+          />
+        </label>
+        <PullButton compact />
+      </div>
+      {items.length === 0 ? (
+        <div class="empty" data-testid="mine-empty">
+          {query ? t('inbox.emptyFiltered') : t('inbox.empty')}
+        </div>
+      ) : (
+        <VirtualList<InboxItem>
+          items={items}
+          rowHeight={ROW_HEIGHT}
+          getKey={(c) => c.id}
+          label={t('tabs.mine')}
+          testId="mine-list"
+          renderRow={(c) => (
+            <ConversationRow
+              c={c}
+              testId={`conversation-row-${c.id}`}
+              selected={c.id === selectedId}
+              unread={c.unread}
+              now={now}
+              waitingFrom={c.last_inbound_at}
+              urgent={!!c.last_inbound_at && (c.last_message_at ?? 0) <= c.last_inbound_at}
+              onOpen={() => void ctl.select(c.id)}
+              extra={c.pending_offer_id ? <span class="pill pill-transfer">{t('inbox.transferPending')}</span> : null}
+            />
+          )}
+        />
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,83 @@
+// Transfer: pick one of the agents online right now (not on break, not me), optionally write a
+// note, confirm. The transfer completes when the receiver accepts.
+
+import { useMemo, useState } from 'preact/hooks';
+import { toAppError } from '../bridge';
+import { useApp, useController } from '../context';
+import { errorText, t } from '../i18n';
+import { transferTargets } from '../logic/inbox';
+import { Dialog } from './Dialog';
+
+export function TransferDialog({ conversationId }: { conversationId: number }) {
+  const ctl = useController();
+  const agents = useApp((s) => s.inbox.agents);
+  const meId = useApp((s) => s.session?.user?.id);
+  const targets = useMemo(() => transferTargets(agents, meId), [agents, meId]);
+  const [to, setTo] = useState<number | null>(null);
+  const [note, setNote] = useState('');
+  const [error, setError] = useState('');
+  const [busy, setBusy] = useState(false);
+  // An agent who went on break while the dialog was open is no longer a choice.
+  const chosen = to != null && targets.some((a) => a.id === to) ? to : null;
+
+  const submit = async (e?: Event) => {
+    e?.preventDefault();
+    if (chosen == null || busy) return;
+    setBusy(true);
+    setError('');
+    try {
+      await ctl.transfer(conversationId, chosen, note);
+    } catch (err) {
+      setError(errorText(toAppError(err)));
+      setBusy(false);
+    }
+  };
+
+  return (
+    <Dialog
+      title={t('transferDialog.title')}
+      testId="transfer-dialog"
+      onClose={() => ctl.closeDialog()}
+      footer={
+        <>
+          <button type="button" class="btn" data-testid="transfer-cancel" onClick={() => ctl.closeDialog()}>
+            {t('common.cancel')}
+          </button>
+          <button type="button" class="btn btn-primary" data-testid="transfer-confirm" disabled={chosen == null || busy} onClick={() => void submit()}>
+            {t('transferDialog.confirm')}
+          </button>
+        </>
+      }
+    >
+      <form onSubmit={submit}>
+        <p class="muted small">{t('transferDialog.explain')}</p>
+        <div class="field-label">{t('transferDialog.pick')}</div>
+        {targets.length === 0 ? (
+          <div class="empty small" data-testid="transfer-no-agents">
+            {t('transferDialog.none')}
+          </div>
+        ) : (
+          <div class="choice-list" role="radiogroup" aria-label={t('transferDialog.pick')}>
+            {targets.map((a) => (
+              <label key={a.id} class={'choice' + (chosen === a.id ? ' active' : '')} data-testid={`transfer-agent-${a.id}`}>
+                <input type="radio" name="to-agent" value={String(a.id)} checked={chosen === a.id} onChange={() => setTo(a.id)} />
+                <span class="light light-online" aria-hidden="true" />
+                <span class="choice-main">{a.display_name || a.username}</span>
+                <span class="muted small">{t('transferDialog.load', { active: a.active, limit: a.effective_limit || '∞' })}</span>
+              </label>
+            ))}
+          </div>
+        )}
+        <label class="field">
+          <span>{t('transferDialog.note')}</span>
+          <textarea class="input" rows={3} data-testid="transfer-note" placeholder={t('transferDialog.notePlaceholder')} value={note} maxLength={1000} onInput={(e) => setNote(e.currentTarget.value)} />
+        </label>
+        {error ? (
+          <div class="form-error" role="alert" data-testid="transfer-error">
+            {error}
+          </div>
+        ) : null}
+      </form>
+    </Dialog>
+  );
+}

@@ -1,0 +1,493 @@
+// What the UI does: each agent action calls one binding and folds the answer into the store;
+// the Go side's events ("inbox", "conversation", "connection", "session", "open-conversation")
+// trigger re-reads. Re-reads are coalesced so a burst of events costs one call at a time.
+
+import { AppError, bridge as defaultBridge, onEvent, toAppError, type Bridge } from './bridge';
+import { errorText, getLanguage, setLanguage, t } from './i18n';
+import { upsertOutbox } from './logic/outbox';
+import { clockOffset } from './time';
+import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
+import type { Connection, HistoryQuery, HistoryView, Inbox, Preferences, Presence, Session } from './types';
+
+/** Runs an async job at most once at a time; a request during a run schedules one more run. */
+export class Coalescer {
+  private running: Promise<void> | null = null;
+  private again = false;
+  constructor(private job: () => Promise<void>) {}
+
+  run(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      try {
+        do {
+          this.again = false;
+          await this.job();
+        } while (this.again);
+      } finally {
+        this.running = null;
+      }
+    })();
+    return this.running;
+  }
+}
+
+const TOAST_MS = 6000;
+
+export class Controller {
+  readonly store: Store;
+  private readonly api: Bridge;
+  private offs: Array<() => void> = [];
+  private viewToken = 0;
+  private historyTokens: Record<HistoryView, number> = { history: 0, ended: 0 };
+  private toastSeq = 0;
+  private inboxLoader: Coalescer;
+  private viewLoader: Coalescer;
+
+  constructor(store: Store = new Store(), api: Bridge = defaultBridge) {
+    this.store = store;
+    this.api = api;
+    this.inboxLoader = new Coalescer(() => this.readInbox());
+    this.viewLoader = new Coalescer(() => this.readView());
+  }
+
+  get state(): State {
+    return this.store.get();
+  }
+
+  private set(patch: Partial<State> | ((s: State) => Partial<State>)) {
+    this.store.set(patch);
+  }
+
+  // ---- life cycle ---------------------------------------------------------------------------
+
+  /** Subscribes to the Go side's events and reads the session (and the Inbox when signed in). */
+  async start(): Promise<void> {
+    this.offs.push(
+      onEvent('connection', (c) => this.applyConnection(c)),
+      onEvent('inbox', () => void this.loadInbox()),
+      onEvent('conversation', (p) => {
+        if (p && p.id === this.state.selectedId) void this.viewLoader.run();
+      }),
+      onEvent('open-conversation', (p) => {
+        if (p && typeof p.id === 'number') void this.openFromNotification(p.id);
+      }),
+      onEvent('session', () => void this.loadSession()),
+    );
+    if (typeof window !== 'undefined') {
+      const focus = () => void this.api.setFocused(true).catch(() => {});
+      const blur = () => void this.api.setFocused(false).catch(() => {});
+      window.addEventListener('focus', focus);
+      window.addEventListener('blur', blur);
+      this.offs.push(() => {
+        window.removeEventListener('focus', focus);
+        window.removeEventListener('blur', blur);
+      });
+      void this.api.setFocused(typeof document !== 'undefined' && document.hasFocus()).catch(() => {});
+    }
+    await this.loadSession();
+  }
+
+  stop(): void {
+    for (const off of this.offs.splice(0)) off();
+  }
+
+  async loadSession(): Promise<void> {
+    try {
+      const session = await this.api.session();
+      this.applySession(session);
+      if (session.signed_in) await this.loadInbox();
+    } catch (e) {
+      this.set({ booted: true, bootError: errorText(toAppError(e)) });
+    }
+  }
+
+  applySession(session: Session): void {
+    this.applyLanguage(session.preferences?.language);
+    if (!session.signed_in) {
+      this.set((s) => signedOutState(s, session));
+      return;
+    }
+    this.set({ booted: true, bootError: '', session });
+  }
+
+  private applyLanguage(lang: string | undefined): void {
+    setLanguage(lang);
+    const language = getLanguage();
+    if (this.state.language !== language) this.set({ language });
+  }
+
+  applyConnection(c: Connection): void {
+    const s = this.state.session;
+    if (!s || !c) return;
+    this.set({ session: { ...s, connection: c } });
+  }
+
+  // ---- session --------------------------------------------------------------------------------
+
+  async login(serverURL: string, username: string, password: string): Promise<void> {
+    const session = await this.api.login(serverURL.trim(), username.trim(), password);
+    this.applySession(session);
+    if (session.signed_in) await this.loadInbox();
+  }
+
+  async logout(): Promise<void> {
+    try {
+      await this.api.logout();
+    } catch (e) {
+      this.fail(e);
+    }
+    await this.loadSession();
+  }
+
+  async savePreferences(p: Preferences): Promise<void> {
+    const session = await this.api.savePreferences(p);
+    this.applySession(session.signed_in ? session : { ...session, preferences: p });
+  }
+
+  /** Changes the language before sign-in; remembered when the Go side accepts it. */
+  async setLoginLanguage(p: Preferences): Promise<void> {
+    this.applyLanguage(p.language);
+    const s = this.state.session;
+    if (s) this.set({ session: { ...s, preferences: p } });
+    try {
+      await this.api.savePreferences(p);
+    } catch {
+      // signed out: the choice still applies to this window
+    }
+  }
+
+  async setPresence(presence: Presence, reason: string): Promise<boolean> {
+    return this.busy('presence', async () => {
+      const user = await this.api.setPresence(presence, presence === 'break' ? reason.trim() : '');
+      const s = this.state.session;
+      if (s) this.set({ session: { ...s, user } });
+      this.set((st) => ({ inbox: { ...st.inbox, agents: st.inbox.agents.map((a) => (a.id === user.id ? user : a)) } }));
+      void this.loadInbox();
+    });
+  }
+
+  // ---- inbox ----------------------------------------------------------------------------------
+
+  loadInbox(): Promise<void> {
+    return this.inboxLoader.run();
+  }
+
+  private async readInbox(): Promise<void> {
+    if (!this.state.session?.signed_in) return;
+    try {
+      const inbox = await this.api.inbox();
+      this.applyInbox(inbox, Date.now());
+    } catch (e) {
+      this.handleAuth(e);
+    }
+  }
+
+  applyInbox(inbox: Inbox, localNow: number): void {
+    const me = this.state.session?.user;
+    const meFresh = me ? inbox.agents.find((a) => a.id === me.id) : undefined;
+    this.set((s) => ({
+      inbox,
+      inboxLoaded: true,
+      offset: clockOffset(inbox.server_time, localNow),
+      // The agents list carries my presence too; keep the top bar in step with it.
+      session: s.session && meFresh ? { ...s.session, user: { ...s.session.user!, ...meFresh } } : s.session,
+    }));
+  }
+
+  setTab(tab: Tab): void {
+    const entering = this.state.tab !== tab;
+    this.set({ tab });
+    // The history lives on the server: opening the tab shows it as it is now, same filter.
+    if ((tab === 'history' || tab === 'ended') && (entering || !this.state.history[tab].loaded)) void this.historySearch(tab);
+  }
+
+  setTabByIndex(i: number): void {
+    const tab = TABS[i];
+    if (tab) this.setTab(tab);
+  }
+
+  // ---- conversation ---------------------------------------------------------------------------
+
+  async select(id: number): Promise<void> {
+    const token = ++this.viewToken;
+    this.set((s) => ({
+      selectedId: id,
+      viewLoading: s.view?.conversation.id !== id,
+      viewError: '',
+      view: s.view?.conversation.id === id ? s.view : null,
+      // Opening marks it read on the Go side; show that at once.
+      inbox: s.inbox.mine.some((c) => c.id === id && c.unread > 0)
+        ? {
+            ...s.inbox,
+            unread_total: Math.max(0, s.inbox.unread_total - (s.inbox.mine.find((c) => c.id === id)?.unread ?? 0)),
+            mine: s.inbox.mine.map((c) => (c.id === id ? { ...c, unread: 0 } : c)),
+          }
+        : s.inbox,
+    }));
+    try {
+      const view = await this.api.openConversation(id);
+      if (token !== this.viewToken) return;
+      this.set({ view, viewLoading: false });
+    } catch (e) {
+      if (token !== this.viewToken) return;
+      this.set({ viewLoading: false, viewError: errorText(toAppError(e)) });
+      this.handleAuth(e);
+    }
+  }
+
+  private async readView(): Promise<void> {
+    const id = this.state.selectedId;
+    if (id == null) return;
+    const token = this.viewToken;
+    try {
+      const view = await this.api.openConversation(id);
+      if (token !== this.viewToken || this.state.selectedId !== id) return;
+      this.set({ view, viewError: '' });
+    } catch (e) {
+      const err = toAppError(e);
+      // The conversation went out of reach (e.g. transferred away and now hidden): say so
+      // rather than keep a stale view with a composer.
+      if ((err.code === 'forbidden' || err.code === 'not_found') && token === this.viewToken && this.state.selectedId === id) {
+        this.set({ view: null, viewError: errorText(err) });
+      }
+      this.handleAuth(err);
+    }
+  }
+
+  reloadView(): Promise<void> {
+    return this.viewLoader.run();
+  }
+
+  closeConversation(): void {
+    ++this.viewToken;
+    this.set({ selectedId: null, view: null, viewLoading: false, viewError: '' });
+  }
+
+  private async openFromNotification(id: number): Promise<void> {
+    const { inbox, session } = this.state;
+    this.set({ dialog: null });
+    // A transfer offer's notification: the conversation is not ours yet, show the offer.
+    const offered = inbox.offers.some((o) => o.state === 'pending' && o.conversation_id === id && o.to_agent_id === session?.user?.id);
+    if (offered && !inbox.mine.some((c) => c.id === id)) {
+      this.setTab('transfers');
+      return;
+    }
+    this.set({ tab: 'mine' });
+    await this.select(id);
+  }
+
+  setDraft(conversationId: number, text: string): void {
+    this.set((s) => ({ drafts: { ...s.drafts, [conversationId]: text } }));
+  }
+
+  /** Queues a reply; the sync engine delivers it. Returns false when refused at once. */
+  async send(conversationId: number, body: string): Promise<boolean> {
+    if (!body.trim()) return false;
+    try {
+      const item = await this.api.send(conversationId, body);
+      this.set((s) => ({
+        drafts: { ...s.drafts, [conversationId]: '' },
+        view: s.view && s.view.conversation.id === conversationId ? { ...s.view, outbox: upsertOutbox(s.view.outbox, item) } : s.view,
+      }));
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  async retrySend(key: string): Promise<void> {
+    await this.guard(async () => {
+      await this.api.retrySend(key);
+      this.set((s) => ({
+        view: s.view ? { ...s.view, outbox: s.view.outbox.map((o) => (o.key === key ? { ...o, state: 'queued', error: null } : o)) } : s.view,
+      }));
+      void this.reloadView();
+    });
+  }
+
+  async discardSend(key: string): Promise<void> {
+    await this.guard(async () => {
+      await this.api.discardSend(key);
+      this.set((s) => ({ view: s.view ? { ...s.view, outbox: s.view.outbox.filter((o) => o.key !== key) } : s.view }));
+    });
+  }
+
+  renderQuickMessage(conversationId: number, quickMessageId: number): Promise<string> {
+    return this.api.renderQuickMessage(conversationId, quickMessageId);
+  }
+
+  async pull(): Promise<boolean> {
+    return this.busy('pull', async () => {
+      const c = await this.api.pull();
+      this.toast('success', t('toast.pulled', { name: c.contact?.name || '#' + c.id }));
+      this.set({ tab: 'mine' });
+      await this.loadInbox();
+      await this.select(c.id);
+    });
+  }
+
+  /** Offers the conversation; throws so the dialog can show the refusal beside the form. */
+  async transfer(conversationId: number, toAgentId: number, note: string): Promise<void> {
+    await this.api.transfer(conversationId, toAgentId, note.trim());
+    this.toast('success', t('toast.transferSent'));
+    this.set({ dialog: null });
+    void this.loadInbox();
+    if (this.state.selectedId === conversationId) void this.reloadView();
+  }
+
+  async acceptTransfer(offerId: number): Promise<boolean> {
+    return this.busy('offer:' + offerId, async () => {
+      const c = await this.api.acceptTransfer(offerId);
+      this.toast('success', t('toast.transferAccepted'));
+      this.set({ tab: 'mine' });
+      await this.loadInbox();
+      await this.select(c.id);
+    });
+  }
+
+  async rejectTransfer(offerId: number): Promise<boolean> {
+    return this.busy('offer:' + offerId, async () => {
+      await this.api.rejectTransfer(offerId);
+      this.toast('info', t('toast.transferRejected'));
+      await this.loadInbox();
+    });
+  }
+
+  async cancelTransfer(offerId: number): Promise<boolean> {
+    return this.busy('offer:' + offerId, async () => {
+      await this.api.cancelTransfer(offerId);
+      this.toast('info', t('toast.transferCancelled'));
+      await this.loadInbox();
+      void this.reloadView();
+    });
+  }
+
+  /** Ends the conversation; throws so the dialog can show the refusal. */
+  async end(conversationId: number, endReasonId: number): Promise<void> {
+    await this.api.end(conversationId, endReasonId);
+    this.toast('success', t('toast.ended'));
+    this.set((s) => ({
+      dialog: null,
+      history: {
+        history: { ...s.history.history, loaded: false },
+        ended: { ...s.history.ended, loaded: false },
+      },
+    }));
+    void this.loadInbox();
+    if (this.state.selectedId === conversationId) void this.reloadView();
+  }
+
+  async takeUp(conversationId: number): Promise<boolean> {
+    return this.busy('takeup:' + conversationId, async () => {
+      const c = await this.api.takeUp(conversationId);
+      this.toast('success', t('toast.takenUp'));
+      this.set({ tab: 'mine' });
+      await this.loadInbox();
+      await this.select(c.id);
+      this.set((s) => ({
+        history: { history: { ...s.history.history, loaded: false }, ended: { ...s.history.ended, loaded: false } },
+      }));
+    });
+  }
+
+  // ---- history --------------------------------------------------------------------------------
+
+  /** Runs the filter from the first page; `patch` changes the query first. */
+  async historySearch(view: HistoryView, patch: Partial<HistoryQuery> = {}): Promise<void> {
+    const query: HistoryQuery = { ...this.state.history[view].query, ...patch, view, cursor: '' };
+    this.set((s) => ({ history: { ...s.history, [view]: { ...s.history[view], query, items: [], next: '', loading: true, error: '' } } }));
+    await this.readHistoryPage(view, query, false);
+  }
+
+  async historyMore(view: HistoryView): Promise<void> {
+    const h = this.state.history[view];
+    if (h.loading || !h.next) return;
+    this.set((s) => ({ history: { ...s.history, [view]: { ...s.history[view], loading: true, error: '' } } }));
+    await this.readHistoryPage(view, { ...h.query, cursor: h.next }, true);
+  }
+
+  historyReset(view: HistoryView): Promise<void> {
+    this.set((s) => ({ history: { ...s.history, [view]: { ...s.history[view], query: emptyQuery(view) } } }));
+    return this.historySearch(view);
+  }
+
+  private async readHistoryPage(view: HistoryView, query: HistoryQuery, append: boolean): Promise<void> {
+    const token = ++this.historyTokens[view];
+    try {
+      const page = await this.api.history(query);
+      if (token !== this.historyTokens[view]) return;
+      this.set((s) => {
+        const prev = s.history[view];
+        const seen = new Set(append ? prev.items.map((c) => c.id) : []);
+        const items = append ? [...prev.items, ...page.conversations.filter((c) => !seen.has(c.id))] : page.conversations;
+        return { history: { ...s.history, [view]: { ...prev, items, next: page.next_cursor ?? '', loading: false, loaded: true, error: '' } } };
+      });
+    } catch (e) {
+      if (token !== this.historyTokens[view]) return;
+      this.set((s) => ({
+        history: { ...s.history, [view]: { ...s.history[view], loading: false, loaded: true, error: errorText(toAppError(e)) } },
+      }));
+      this.handleAuth(e);
+    }
+  }
+
+  // ---- dialogs and notices --------------------------------------------------------------------
+
+  openDialog(dialog: Dialog): void {
+    this.set({ dialog });
+  }
+
+  closeDialog(): void {
+    if (this.state.dialog) this.set({ dialog: null });
+  }
+
+  toast(kind: Toast['kind'], text: string): void {
+    const id = ++this.toastSeq;
+    this.set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
+    setTimeout(() => this.dismissToast(id), kind === 'error' ? TOAST_MS * 1.5 : TOAST_MS);
+  }
+
+  dismissToast(id: number): void {
+    if (this.state.toasts.some((x) => x.id === id)) this.set((s) => ({ toasts: s.toasts.filter((x) => x.id !== id) }));
+  }
+
+  /** Shows a refusal as a notice in the current language. */
+  fail(e: unknown): void {
+    const err = toAppError(e);
+    this.toast('error', errorText(err));
+    this.handleAuth(err);
+  }
+
+  private handleAuth(e: unknown): void {
+    const code = e instanceof AppError ? e.code : toAppError(e).code;
+    if (code === 'unauthorized' || code === 'signed_out') void this.loadSession();
+  }
+
+  private async guard(fn: () => Promise<void>): Promise<boolean> {
+    try {
+      await fn();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  private async busy(key: string, fn: () => Promise<void>): Promise<boolean> {
+    if (this.state.busy[key]) return false;
+    this.set((s) => ({ busy: { ...s.busy, [key]: true } }));
+    try {
+      return await this.guard(fn);
+    } finally {
+      this.set((s) => {
+        const busy = { ...s.busy };
+        delete busy[key];
+        return { busy };
+      });
+    }
+  }
+}
