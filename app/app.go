@@ -68,7 +68,7 @@ func New(cfg Config, log *slog.Logger) *App {
 	if cfg.Getenv == nil {
 		cfg.Getenv = os.Getenv
 	}
-	return &App{cfg: cfg, log: log, notifier: notify.Nop{}, tokens: tokenStore{path: filepath.Join(cfg.Dir, "token")},
+	return &App{cfg: cfg, log: log, notifier: notify.Nop{}, tokens: tokenStore{path: filepath.Join(cfg.Dir, "token"), account: "profile-" + profileID(cfg.Dir)},
 		settings: loadStored(cfg.Dir, cfg.Getenv), focused: true,
 		conn: Connection{State: appsync.StateSignedOut, Since: time.Now().UnixMilli()}}
 }

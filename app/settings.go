@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"time"
+
+	"github.com/zalando/go-keyring"
 )
 
 // stored is what the app remembers between runs, in settings.json of its folder. The token is
@@ -91,12 +94,40 @@ func validPreferences(p Preferences) error {
 	return nil
 }
 
-// tokenStore keeps the login token out of the cache database and the logs: in a file only the
-// user can read. (An OS credential store backend — Windows Credential Manager, macOS Keychain,
-// Secret Service — plugs in here; see README.)
-type tokenStore struct{ path string }
+// tokenStore keeps the login token out of the cache database and the logs: in the OS credential
+// store where one answers (Windows Credential Manager, macOS Keychain, the Secret Service of
+// GNOME/KDE), otherwise in a file only the user can read.
+type tokenStore struct {
+	path    string // the fallback file
+	account string // the credential's name in the OS store: one per profile folder
+}
+
+const credentialService = "Santral"
+
+// keyringWait bounds a credential-store call: a locked store may wait on a password prompt, and
+// signing in must not hang on it (the file takes over; the store still gets it if unlocked).
+const keyringWait = 5 * time.Second
+
+func withTimeout[T any](fn func() (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ch := make(chan result, 1)
+	go func() { v, err := fn(); ch <- result{v, err} }()
+	select {
+	case r := <-ch:
+		return r.v, r.err
+	case <-time.After(keyringWait):
+		var zero T
+		return zero, errors.New("the credential store did not answer")
+	}
+}
 
 func (t tokenStore) Load() (string, error) {
+	if v, err := withTimeout(func() (string, error) { return keyring.Get(credentialService, t.account) }); err == nil && v != "" {
+		return v, nil
+	}
 	b, err := os.ReadFile(t.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return "", nil
@@ -104,7 +135,14 @@ func (t tokenStore) Load() (string, error) {
 	return strings.TrimSpace(string(b)), err
 }
 
+// Save stores the token, in the OS store when it accepts it (then no file is left behind).
 func (t tokenStore) Save(token string) error {
+	if _, err := withTimeout(func() (bool, error) { return true, keyring.Set(credentialService, t.account, token) }); err == nil {
+		if err := os.Remove(t.path); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
+		return nil
+	}
 	if err := os.MkdirAll(filepath.Dir(t.path), 0o700); err != nil {
 		return err
 	}
@@ -116,6 +154,9 @@ func (t tokenStore) Save(token string) error {
 }
 
 func (t tokenStore) Clear() error {
+	// Both places: the token may have been saved before an OS store appeared, or the reverse.
+	// An error from the OS store means there is none (or nothing in it).
+	withTimeout(func() (bool, error) { return true, keyring.Delete(credentialService, t.account) })
 	err := os.Remove(t.path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil

@@ -46,6 +46,11 @@ export E2E_NOTIFICATIONS="$work/notifications.jsonl"
 
 # Everything that needs the session bus runs inside one private bus.
 dbus-run-session -- bash -euo pipefail -c '
+  # An unlocked OS credential store (Secret Service), as on a GNOME or KDE desktop.
+  # (in a keyring folder of its own: a fresh login keyring, unlocked with this password)
+  export XDG_DATA_HOME="$E2E_WORK/xdg-data"
+  mkdir -p "$XDG_DATA_HOME"
+  echo -n e2e-keyring | gnome-keyring-daemon --unlock --components=secrets >/dev/null
   dbus-monitor --session "interface=org.freedesktop.Notifications" >"$E2E_WORK/dbus-monitor.log" 2>&1 &
   "$E2E_WORK/notifyrecorder" "$E2E_NOTIFICATIONS" >"$E2E_WORK/notifyrecorder.log" 2>&1 &
   echo $! >"$E2E_WORK/recorder.pid"
@@ -56,6 +61,16 @@ dbus-run-session -- bash -euo pipefail -c '
   done
   export E2E_RECORDER_PID=$(cat "$E2E_WORK/recorder.pid")
   node frontend/e2e/e2e.mjs
+  # The signed-in app keeps its token in the credential store, not in a file.
+  account="profile-$(printf %s "$E2E_WORK/profile-a" | sha256sum | cut -c1-12)"
+  stored=$(secret-tool lookup service Santral username "$account" || true)
+  if [ -z "$stored" ] || [ -e "$E2E_WORK/profile-a/token" ]; then
+    echo "e2e: FAIL the token is not in the OS credential store"; exit 1
+  fi
+  if grep -rqF "$stored" "$E2E_WORK/profile-a" "$E2E_WORK"/app-a.log; then
+    echo "e2e: FAIL the token leaked into the profile folder or the log"; exit 1
+  fi
+  echo "e2e: the token is in the OS credential store and nowhere in the profile or log"
   kill $(jobs -p) 2>/dev/null || true
 '
 
