@@ -50,6 +50,7 @@ type App struct {
 	notifier notify.Notifier
 	tokens   tokenStore
 
+	signing  gosync.Mutex // one sign-in or sign-out at a time
 	mu       gosync.Mutex
 	settings stored
 	client   *client.Client
@@ -139,13 +140,27 @@ func (a *App) begin(cl *client.Client, c *cache.Cache, me wire.User) {
 	a.mu.Lock()
 	a.client, a.cache, a.me, a.stop, a.done = cl, c, me, cancel, make(chan struct{})
 	a.conn = Connection{State: appsync.StateConnecting, Since: time.Now().UnixMilli()}
+	var engine *appsync.Engine
 	a.engine = appsync.New(c, cl, me.ID, appsync.Hooks{
-		State:     a.onState,
-		Effects:   a.onEffects,
-		Outbox:    func(convID int64) { a.emit("conversation", map[string]int64{"id": convID}) },
-		SignedOut: func() { go a.signedOut() },
+		// A late refusal from an engine already replaced (a new sign-in) changes nothing.
+		SignedOut: func() {
+			go func() {
+				a.signing.Lock()
+				defer a.signing.Unlock()
+				a.mu.Lock()
+				current := a.engine == engine
+				a.mu.Unlock()
+				if current {
+					a.signedOut()
+				}
+			}()
+		},
+		State:   a.onState,
+		Effects: a.onEffects,
+		Outbox:  func(convID int64) { a.emit("conversation", map[string]int64{"id": convID}) },
 	}, appsync.Options{}, a.log)
-	engine, done := a.engine, a.done
+	engine = a.engine
+	done := a.done
 	a.mu.Unlock()
 	go func() { engine.Run(ctx); close(done) }()
 	a.emit("session", nil)
@@ -352,6 +367,8 @@ func (a *App) Login(serverURL, username, password string) (Session, error) {
 		return Session{}, uiError(err)
 	}
 	username = strings.TrimSpace(username)
+	a.signing.Lock()
+	defer a.signing.Unlock()
 	cl := client.New(base, "")
 	c, cancel := ctx()
 	defer cancel()
@@ -384,6 +401,8 @@ func (a *App) Login(serverURL, username, password string) (Session, error) {
 
 // Logout signs out on the server (which takes the user offline) and forgets the token.
 func (a *App) Logout() error {
+	a.signing.Lock()
+	defer a.signing.Unlock()
 	cl, _, _, err := a.session()
 	if err == nil {
 		c, cancel := ctx()
@@ -420,7 +439,22 @@ func (a *App) SavePreferences(p Preferences) (Session, error) {
 func (a *App) SetFocused(focused bool) {
 	a.mu.Lock()
 	a.focused = focused
+	eng, c, open := a.engine, a.cache, a.open
 	a.mu.Unlock()
+	if eng == nil {
+		return
+	}
+	// A conversation on screen is read only while someone can see it.
+	if !focused {
+		eng.SetOpen(0)
+		return
+	}
+	eng.SetOpen(open)
+	if open != 0 && c != nil {
+		c.MarkRead(open)
+		a.emit("inbox", nil)
+		a.refreshTitle()
+	}
 }
 
 // SetPresence changes the user's presence on the server.
@@ -619,18 +653,24 @@ func (a *App) History(q HistoryQuery) (wire.ConversationPage, error) {
 		view = "history"
 	}
 	v.Set("view", view)
-	for k, s := range map[string]string{"q": q.Text, "customer": q.Customer, "from": q.From, "cursor": q.Cursor} {
+	for k, s := range map[string]string{"q": q.Text, "customer": q.Customer, "cursor": q.Cursor} {
 		if s != "" {
 			v.Set(k, s)
 		}
 	}
-	if q.To != "" {
-		// The UI's "to" date is inclusive; the server's is exclusive.
-		if t, err := time.Parse("2006-01-02", q.To); err == nil {
-			v.Set("to", t.AddDate(0, 0, 1).Format("2006-01-02"))
-		} else {
-			v.Set("to", q.To)
+	// Dates are the agent's local days; the server takes instants (unix ms). "To" is inclusive.
+	for k, day := range map[string]string{"from": q.From, "to": q.To} {
+		if day == "" {
+			continue
 		}
+		t, err := time.ParseInLocation("2006-01-02", day, time.Local)
+		if err != nil {
+			return wire.ConversationPage{}, uiError(wire.Invalid(k, "%s must be a date (YYYY-MM-DD)", k))
+		}
+		if k == "to" {
+			t = t.AddDate(0, 0, 1)
+		}
+		v.Set(k, fmt.Sprint(t.UnixMilli()))
 	}
 	for k, n := range map[string]int64{"channel_id": q.ChannelID, "agent_id": q.AgentID, "end_reason_id": q.EndReasonID} {
 		if n != 0 {

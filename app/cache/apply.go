@@ -285,10 +285,17 @@ func (c *Cache) SetCatalog(reasons []wire.EndReason, quick []wire.QuickMessage) 
 }
 
 // PutDetail caches a conversation fetched whole (opened in the UI).
+//
+// The conversation's own row is written only when missing: the event stream owns its state, and
+// an event applied while this fetch was in flight is newer than what the fetch saw.
 func (c *Cache) PutDetail(d wire.ConversationDetail) error {
 	return c.tx(func(tx *sql.Tx) error {
-		if err := putConversation(tx, d.Conversation); err != nil {
-			return err
+		var exists bool
+		tx.QueryRow(`SELECT COUNT(*) > 0 FROM conversations WHERE id = ?`, d.Conversation.ID).Scan(&exists)
+		if !exists {
+			if err := putConversation(tx, d.Conversation); err != nil {
+				return err
+			}
 		}
 		for _, m := range d.Messages {
 			if err := putMessage(tx, m); err != nil {

@@ -24,7 +24,8 @@ import (
 
 // Cache is the open cache file.
 type Cache struct {
-	db *sql.DB
+	db   *sql.DB
+	path string
 }
 
 const schemaVersion = 1
@@ -64,7 +65,7 @@ func Open(path string) (*Cache, error) {
 		return nil, fmt.Errorf("cache: unable to open %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	c := &Cache{db: db}
+	c := &Cache{db: db, path: path}
 	if err := c.migrate(); err != nil {
 		db.Close()
 		return nil, err
@@ -190,6 +191,46 @@ func (c *Cache) Me() (wire.User, bool, error) {
 // SetMe stores the signed-in user.
 func (c *Cache) SetMe(u wire.User) error { return putKV(c.db, "me", u) }
 
+// ServerDatabase checks the server's database identity against the one the cached data came
+// from. Another one (a restore, a reinstall) makes every cached id meaningless: the cache is
+// emptied and the cursor reset, and replies still queued are marked failed — their conversation
+// ids belonged to the other database. It reports whether the cache was emptied.
+func (c *Cache) ServerDatabase(id string) (bool, error) {
+	if id == "" {
+		return false, nil
+	}
+	var changed bool
+	err := c.tx(func(tx *sql.Tx) error {
+		var cur string
+		ok, err := getKV(tx, "database", &cur)
+		if err != nil || (ok && cur == id) {
+			return err
+		}
+		var account Account
+		hadAccount, _ := getKV(tx, "account", &account)
+		if ok { // data from another database
+			changed = true
+			if err := clear(tx, false); err != nil {
+				return err
+			}
+			b, _ := json.Marshal(wire.Error{Code: "server_changed", Message: "the server's database changed; this reply was not sent"})
+			if _, err := tx.Exec(`UPDATE outbox SET state = 'failed', error = ? WHERE state = 'queued'`, string(b)); err != nil {
+				return err
+			}
+			if hadAccount {
+				if err := putKV(tx, "account", account); err != nil {
+					return err
+				}
+			}
+		}
+		return putKV(tx, "database", id)
+	})
+	return changed, err
+}
+
 // ResetCursor forgets the sync position: the next connection loads a full snapshot. The cached
 // state stays visible until the snapshot replaces it.
 func (c *Cache) ResetCursor() error { return putKV(c.db, "cursor", 0) }
+
+// Path is the cache file.
+func (c *Cache) Path() string { return c.path }

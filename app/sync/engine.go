@@ -59,10 +59,11 @@ type Engine struct {
 	opt    Options
 	log    *slog.Logger
 
-	kick chan struct{}
-	mu   gosync.Mutex
-	open int64 // the conversation shown in the UI: its messages are not unread
-	st   State
+	kick    chan struct{}
+	mu      gosync.Mutex
+	open    int64 // the conversation shown in the UI: its messages are not unread
+	st      State
+	revoked bool // the server refused the token on an API call
 }
 
 // New returns an engine; call Run to start it.
@@ -199,6 +200,11 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 	if err := conn.ReadJSON(&hello); err != nil {
 		return false, err
 	}
+	if changed, err := e.cache.ServerDatabase(hello.Database); err != nil {
+		return false, err
+	} else if changed {
+		return false, errors.New("sync: the server's database changed; loading everything again")
+	}
 	switch hello.Kind {
 	case "resync":
 		// The server cannot continue from our cursor: forget it, reconnect from the head and
@@ -220,12 +226,19 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 
 	flushDone := make(chan struct{})
 	flushCtx, stopFlush := context.WithCancel(ctx)
-	go func() { defer close(flushDone); e.deliver(flushCtx) }()
+	signOut := func() { go conn.Close(); e.mu.Lock(); e.revoked = true; e.mu.Unlock() }
+	go func() { defer close(flushDone); e.deliver(flushCtx, signOut) }()
 	defer func() { stopFlush(); <-flushDone }()
 
 	for {
 		var f wire.StreamFrame
 		if err := conn.ReadJSON(&f); err != nil {
+			e.mu.Lock()
+			revoked := e.revoked
+			e.mu.Unlock()
+			if revoked {
+				return true, errSignedOut
+			}
 			return true, err
 		}
 		conn.SetReadDeadline(time.Now().Add(e.opt.ReadTimeout))
@@ -233,7 +246,11 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 		case "events":
 			fx, err := e.cache.ApplyEvents(f.Events, e.me, e.openID())
 			if err != nil {
-				return true, err
+				// Replaying the same batch would fail the same way: start over from a snapshot.
+				if rerr := e.cache.ResetCursor(); rerr != nil {
+					return false, rerr
+				}
+				return false, err
 			}
 			if fx.CatalogChanged {
 				e.reloadCatalog(ctx)
@@ -280,13 +297,17 @@ func (e *Engine) reloadCatalog(ctx context.Context) {
 }
 
 // deliver sends queued replies while connected: now, and whenever kicked. Each carries its
-// idempotency key, so a reply whose answer was lost is stored once when sent again.
-func (e *Engine) deliver(ctx context.Context) {
+// idempotency key, so a reply whose answer was lost is stored once when sent again. Transient
+// failures (network, 5xx, 429) are retried with backoff; only the server's refusal of the reply
+// itself marks it failed.
+func (e *Engine) deliver(ctx context.Context, signOut func()) {
+	attempt := 0
 	for {
 		queued, err := e.cache.Queued()
 		if err != nil && e.log != nil {
 			e.log.Error("sync: unable to read outbox", "err", err)
 		}
+		retry := false
 		for _, q := range queued {
 			m, err := e.client.Send(ctx, q.ConversationID, q.Body, q.Key)
 			var we *wire.Error
@@ -294,11 +315,15 @@ func (e *Engine) deliver(ctx context.Context) {
 			case err == nil:
 				err = e.cache.MarkSent(q.Key, m)
 			case errors.As(err, &we) && we.Code == wire.CodeUnauthorized:
-				return // the stream will notice and sign out
-			case errors.As(err, &we):
+				signOut()
+				return
+			case errors.As(err, &we) && !transient(we):
 				err = e.cache.MarkFailed(q.Key, we)
 			default:
-				return // offline again: the next connection delivers it
+				retry = true // offline, or the server is restarting: keep it queued
+			}
+			if retry {
+				break
 			}
 			if err != nil && e.log != nil {
 				e.log.Error("sync: unable to record outbox state", "err", err)
@@ -307,10 +332,23 @@ func (e *Engine) deliver(ctx context.Context) {
 				e.hooks.Outbox(q.ConversationID)
 			}
 		}
+		var wait <-chan time.Time
+		if retry {
+			attempt++
+			wait = time.After(e.backoff(attempt))
+		} else {
+			attempt = 0
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-e.kick:
+		case <-wait:
 		}
 	}
+}
+
+// transient reports a server answer worth retrying: it says nothing about the reply itself.
+func transient(e *wire.Error) bool {
+	return e.Code == wire.CodeInternal
 }

@@ -336,3 +336,41 @@ func TestSignedOutWhenTheTokenIsRevoked(t *testing.T) {
 	b := startApp(t, filepath.Join(t.TempDir(), "cache2.db"), srv.URL, ayse)
 	b.waitState(appsync.StateSignedOut)
 }
+
+func TestAnotherServerDatabaseEmptiesTheCache(t *testing.T) {
+	first := servertest.Start(t, "")
+	ayse := first.Agent("ayse", "Ayşe", 5)
+	online(t, first, ayse)
+	link := newProxy(t, first.Addr)
+	a := startApp(t, filepath.Join(t.TempDir(), "cache.db"), "http://"+link.addr, ayse)
+	a.waitState(appsync.StateConnected)
+	conv := first.Customer("905321112233", "d-1", "Merhaba").ConversationID
+	eventually(t, 5*time.Second, "the conversation", func() bool {
+		l, _ := a.cache.Lists(ayse.User.ID)
+		return len(l.Mine) == 1
+	})
+	link.cut()
+	a.waitState(appsync.StateReconnecting)
+	a.cache.Enqueue(cache.OutboxEntry{Key: "old-db", ConversationID: conv, Body: "Merhaba", CreatedAt: time.Now().UnixMilli()})
+
+	// The same address now answers from a new database (a restore, a reinstall), where the same
+	// user exists again with the same id and token semantics.
+	second := servertest.Start(t, "")
+	again := second.Agent("ayse", "Ayşe", 5)
+	if again.User.ID != ayse.User.ID {
+		t.Fatalf("setup: expected the same user id, got %d and %d", again.User.ID, ayse.User.ID)
+	}
+	a.close()
+	link.target = second.Addr
+	link.restore()
+	b := startApp(t, a.cache.Path(), "http://"+link.addr, again)
+	b.waitState(appsync.StateConnected)
+	eventually(t, 5*time.Second, "the old data gone", func() bool {
+		l, _ := b.cache.Lists(ayse.User.ID)
+		e, _, _ := b.cache.Entry("old-db")
+		return len(l.Mine) == 0 && e.State == cache.OutboxFailed && e.Error != nil && e.Error.Code == "server_changed"
+	})
+	if len(second.Received("905321112233")) != 0 {
+		t.Fatal("a reply meant for the old database must not reach anyone on the new one")
+	}
+}

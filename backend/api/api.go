@@ -27,6 +27,7 @@ var openAPI []byte
 // Options are the API's settings, filled from the server config.
 type Options struct {
 	Node             string        // this process's id, for connection bookkeeping
+	DatabaseID       string        // the database's identity, sent in the stream's hello
 	SandboxChannelID int64         // 0: the sandbox channel is off
 	SandboxToken     string        // when set, sandbox calls must carry it
 	StreamPoll       time.Duration // how often a stream re-reads the log without a wake (other processes)

@@ -142,7 +142,8 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 	}
 	ctx := r.Context()
 	d := wire.ConversationDetail{Conversation: c}
-	if d.Messages, err = a.store.Messages(ctx, c.ID, 0, 1000); err != nil {
+	// The newest 1,000; older ones page in through GET …/messages?after=.
+	if d.Messages, err = a.store.LatestMessages(ctx, c.ID, 1000); err != nil {
 		return err
 	}
 	if d.Timeline, err = a.store.Timeline(ctx, c.ID); err != nil {

@@ -4,12 +4,15 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gorilla/websocket"
 
+	"santral/backend/auth"
+	"santral/backend/store"
 	"santral/backend/wire"
 )
 
@@ -47,11 +50,12 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 	defer conn.Close()
 	if resync {
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		conn.WriteJSON(wire.StreamFrame{Kind: "resync", Head: newest})
+		conn.WriteJSON(wire.StreamFrame{Kind: "resync", Head: newest, Database: a.opt.DatabaseID})
 		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "resync"), time.Now().Add(writeWait))
 		return nil
 	}
 
+	token, _ := r.Context().Value(ctxKey{}).(string)
 	connID := newConnID()
 	ctx := context.WithoutCancel(r.Context())
 	if err := a.routing.Connected(ctx, connID, u.ID, a.opt.Node); err != nil {
@@ -84,7 +88,7 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
 		return conn.WriteJSON(f)
 	}
-	if err := write(wire.StreamFrame{Kind: "hello", Head: newest}); err != nil {
+	if err := write(wire.StreamFrame{Kind: "hello", Head: newest, Database: a.opt.DatabaseID}); err != nil {
 		return nil
 	}
 	ping := time.NewTicker(a.opt.PingInterval)
@@ -111,6 +115,12 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 		case <-changed:
 		case <-poll.C: // another process may have written
 		case <-ping.C:
+			// A session signed out elsewhere, expired or of a disabled user ends the stream;
+			// the app's next dial gets 401 and signs out.
+			if _, err := a.store.SessionUser(ctx, auth.HashToken(token)); errors.Is(err, store.ErrNotFound) {
+				conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "signed out"), time.Now().Add(writeWait))
+				return nil
+			}
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 				return nil
 			}

@@ -169,16 +169,16 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 	}
 	var out wire.Message
 	err := s.do(ctx, func(tx *store.Tx) error {
+		// A retried send whose first try was stored answers with that message, whatever
+		// happened since (a transfer, a break): the customer has it already.
+		if r.IdempotencyKey != "" {
+			if m, dup, err := tx.MessageByKey(agentID, r.IdempotencyKey); err != nil || (dup && m.ConversationID == convID) {
+				out = m
+				return err
+			}
+		}
 		c, err := holderOf(tx, convID, agentID)
 		if err != nil {
-			// A retried send whose first try was stored answers with that message, wherever
-			// the conversation went since.
-			if r.IdempotencyKey != "" {
-				if m, dup, derr := tx.MessageByKey(agentID, r.IdempotencyKey); derr == nil && dup && m.ConversationID == convID {
-					out = m
-					return nil
-				}
-			}
 			return err
 		}
 		u, err := tx.User(agentID)
@@ -322,7 +322,7 @@ func (s *Service) ReturnToQueue(ctx context.Context, actorID, convID int64) erro
 
 // requeue returns a held conversation to the queue and says so.
 func (s *Service) requeue(tx *store.Tx, convID int64, atHead bool, why string, actorID int64) error {
-	ok, err := tx.Requeue(convID, atHead)
+	ok, err := tx.Requeue(convID, atHead, why == "supervisor")
 	if err != nil || !ok {
 		return err
 	}

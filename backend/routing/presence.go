@@ -35,7 +35,11 @@ func (s *Service) SetPresence(ctx context.Context, userID int64, p wire.Presence
 }
 
 func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, reason string) error {
-	changed, err := tx.SetPresence(userID, p, reason)
+	set, err := tx.Settings()
+	if err != nil {
+		return err
+	}
+	changed, err := tx.SetPresence(userID, p, reason, int64(set.OfflineGraceSeconds)*1000)
 	if err != nil || !changed {
 		return err
 	}
@@ -55,10 +59,6 @@ func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, re
 		}
 	}
 	if p == wire.Offline {
-		set, err := tx.Settings()
-		if err != nil {
-			return err
-		}
 		if set.RequeueOnOffline {
 			held, err := tx.HeldIDs(userID)
 			if err != nil {

@@ -58,11 +58,11 @@ func (s *Service) autoAssign(tx *store.Tx) error {
 		return nil
 	}
 	for {
-		convID, ok, err := tx.OldestQueued()
+		convID, skip, ok, err := tx.HeadOfQueue()
 		if err != nil || !ok {
 			return err
 		}
-		agentID, ok, err := tx.NextAutoAssignee(set.DefaultLimit)
+		agentID, ok, err := tx.NextAutoAssignee(set.DefaultLimit, skip)
 		if err != nil || !ok {
 			return err
 		}

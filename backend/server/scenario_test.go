@@ -669,6 +669,7 @@ func TestOfflineAfterDisconnectGrace(t *testing.T) {
 	e := start(t)
 	e.admin().settings(func(s *wire.Settings) { s.OfflineGraceSeconds = 1 })
 	ayse := e.agent("ayse", nil)
+	first, _ := ayse.stream(-1) // the app is connected before going online
 	ayse.online()
 	conv := e.customer("g1", "Merhaba").ConversationID
 	me := func() wire.User {
@@ -678,9 +679,8 @@ func TestOfflineAfterDisconnectGrace(t *testing.T) {
 	}
 
 	// A short drop within the grace period changes nothing.
+	first.close()
 	s, _ := ayse.stream(-1)
-	s.close()
-	s, _ = ayse.stream(-1)
 	time.Sleep(1500 * time.Millisecond)
 	if me().Presence != wire.Online {
 		t.Fatal("reconnecting within the grace period keeps the agent online")
@@ -705,10 +705,15 @@ func TestSupervisorReturnsToQueueAndRaisesLimit(t *testing.T) {
 	if mine := held(ayse.mine()); !mine[first] || !mine[second] {
 		t.Fatal("raising the limit assigns the waiting conversation at once")
 	}
-	selin.mustDo("PATCH", fmt.Sprintf("/api/v1/users/%d", ayse.user.ID), wire.UserRequest{AutoLimit: limit(0)}, nil, http.StatusOK)
+	// Ayşe has room again the moment it leaves her, but it is not handed straight back to her.
 	selin.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/return-to-queue", first), nil, nil, http.StatusOK)
 	if q := ayse.queue(); len(q) != 1 || q[0].ID != first {
 		t.Fatalf("returned to the queue: %v", ids(q))
+	}
+	mehmet := e.agent("mehmet", limit(1))
+	mehmet.online()
+	if !held(mehmet.mine())[first] {
+		t.Fatal("another agent with room receives the returned conversation")
 	}
 	d := selin.conversation(first)
 	if !timelineHas(d.Timeline, "requeued", "supervisor") {

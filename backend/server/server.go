@@ -54,6 +54,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		st.Close()
 		return nil, err
 	}
+	if err := s.forgetNode(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("server: unable to clear this node's old connections: %w", err)
+	}
 	if cfg.Sandbox {
 		if _, err := st.Tx(ctx, func(tx *store.Tx) error {
 			s.sandbox, err = tx.EnsureChannel("sandbox", "Sandbox")
@@ -69,8 +73,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			return nil, err
 		}
 	}
+	dbID, err := st.DatabaseID(ctx)
+	if err != nil {
+		st.Close()
+		return nil, fmt.Errorf("server: unable to read the database id: %w", err)
+	}
 	s.handler = api.New(st, s.Routing, s.Hub, api.Options{
-		Node: s.node, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
+		Node: s.node, DatabaseID: dbID, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
 	}, log).Handler()
 	return s, nil
 }
@@ -104,6 +113,20 @@ func (s *Server) firstStart(ctx context.Context, out io.Writer) error {
 	}
 	s.log.Info("first start: created admin user")
 	return nil
+}
+
+// forgetNode drops connections recorded under this node's name by an earlier process (a crash
+// leaves them behind, and a fixed --node name would keep them fresh), starting their users'
+// offline grace as any lost connection does.
+func (s *Server) forgetNode(ctx context.Context) error {
+	_, err := s.Store.Tx(ctx, func(tx *store.Tx) error {
+		set, err := tx.Settings()
+		if err != nil {
+			return err
+		}
+		return tx.DropNodeConnections(s.node, int64(set.OfflineGraceSeconds)*1000)
+	})
+	return err
 }
 
 // Handler is the HTTP handler (tests serve it with httptest).

@@ -4,7 +4,9 @@ package store
 
 import (
 	"context"
+	"crypto/rand"
 	"database/sql"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 
@@ -49,6 +51,30 @@ func (t *Tx) PutSettings(set wire.Settings) error {
 		return fmt.Errorf("store: unable to save settings: %w", err)
 	}
 	return nil
+}
+
+// DatabaseID returns this database's random identity, made on first use. Clients keep it with
+// their cursor: a cursor from another database (a restore, a new install) means nothing here.
+func (s *Store) DatabaseID(ctx context.Context) (string, error) {
+	var id string
+	err := s.readRow(ctx, `SELECT value FROM settings WHERE key = 'database_id'`).Scan(&id)
+	if err == nil {
+		return id, nil
+	}
+	if err != sql.ErrNoRows {
+		return "", err
+	}
+	b := make([]byte, 16)
+	rand.Read(b)
+	_, err = s.Tx(ctx, func(tx *Tx) error {
+		_, err := tx.exec(`INSERT INTO settings (key, value) VALUES ('database_id', ?) ON CONFLICT (key) DO NOTHING`, hex.EncodeToString(b))
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	err = s.readRow(ctx, `SELECT value FROM settings WHERE key = 'database_id'`).Scan(&id)
+	return id, err
 }
 
 // End reasons.

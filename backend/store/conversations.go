@@ -102,18 +102,25 @@ func (t *Tx) ActiveCount(agentID int64) (int, error) {
 
 // OldestQueued returns the conversation at the head of the queue.
 func (t *Tx) OldestQueued() (int64, bool, error) {
-	var id int64
-	err := t.queryRow(`SELECT id FROM conversations WHERE state = 'queued' ORDER BY queue_rank, queued_at, id LIMIT 1`).Scan(&id)
+	id, _, ok, err := t.HeadOfQueue()
+	return id, ok, err
+}
+
+// HeadOfQueue returns the conversation at the head of the queue and the agent automatic
+// assignment must not give it to (0: none).
+func (t *Tx) HeadOfQueue() (id, skipAgent int64, ok bool, err error) {
+	var skip sql.NullInt64
+	err = t.queryRow(`SELECT id, skip_agent_id FROM conversations WHERE state = 'queued' ORDER BY queue_rank, queued_at, id LIMIT 1`).Scan(&id, &skip)
 	if err == sql.ErrNoRows {
-		return 0, false, nil
+		return 0, 0, false, nil
 	}
-	return id, err == nil, err
+	return id, skip.Int64, err == nil, err
 }
 
 // AssignQueued gives a queued conversation to an agent. It reports false when the conversation
 // is no longer queued: someone else won it.
 func (t *Tx) AssignQueued(convID, agentID int64) (bool, error) {
-	ok, err := t.execOne(`UPDATE conversations SET state = 'assigned', agent_id = ?, assigned_at = ?, queue_rank = 0
+	ok, err := t.execOne(`UPDATE conversations SET state = 'assigned', agent_id = ?, assigned_at = ?, queue_rank = 0, skip_agent_id = NULL
 		WHERE id = ? AND state = 'queued'`, agentID, t.Now, convID)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to assign conversation: %w", err)
@@ -134,13 +141,16 @@ func (t *Tx) MoveHolder(convID, from, to int64) (bool, error) {
 
 // Requeue puts an assigned conversation back in the queue; atHead puts it before every
 // conversation of normal rank (a failed transfer whose sender left, a supervisor's return).
-func (t *Tx) Requeue(convID int64, atHead bool) (bool, error) {
+//
+// skipHolder keeps automatic assignment from handing it straight back to the agent it left.
+func (t *Tx) Requeue(convID int64, atHead, skipHolder bool) (bool, error) {
 	rank := 0
 	if atHead {
 		rank = -1
 	}
-	ok, err := t.execOne(`UPDATE conversations SET state = 'queued', agent_id = NULL, queue_rank = ? WHERE id = ? AND state = 'assigned'`,
-		rank, convID)
+	ok, err := t.execOne(`UPDATE conversations SET state = 'queued', queue_rank = ?,
+		skip_agent_id = CASE WHEN ? THEN agent_id ELSE NULL END, agent_id = NULL
+		WHERE id = ? AND state = 'assigned'`, rank, skipHolder, convID)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to requeue conversation: %w", err)
 	}

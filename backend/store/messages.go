@@ -115,6 +115,24 @@ func (t *Tx) TouchConversation(convID int64, inbound bool, preview string, first
 	return nil
 }
 
+// LatestMessages lists a conversation's newest messages (up to limit), oldest first.
+func (s *Store) LatestMessages(ctx context.Context, convID int64, limit int) ([]wire.Message, error) {
+	rows, err := s.readRows(ctx, `SELECT * FROM (SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? ORDER BY id DESC LIMIT ?) m ORDER BY id`, convID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read messages: %w", err)
+	}
+	defer rows.Close()
+	out := []wire.Message{}
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
 // Messages lists a conversation's messages in order, after a message id, up to limit.
 func (s *Store) Messages(ctx context.Context, convID, afterID int64, limit int) ([]wire.Message, error) {
 	rows, err := s.readRows(ctx, `SELECT `+messageColumns+` FROM messages WHERE conversation_id = ? AND id > ? ORDER BY id LIMIT ?`, convID, afterID, limit)

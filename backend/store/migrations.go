@@ -11,6 +11,7 @@ import (
 // i+1. Each runs in its own transaction. Never edit one that has shipped: append a new one.
 var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateInitial,
+	migrateSkipAgent,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -222,4 +223,11 @@ func migrateInitial(tx *sql.Tx, d dialect) error {
 		}
 	}
 	return nil
+}
+
+// A conversation a supervisor took from an agent is not handed straight back to that agent by
+// automatic assignment (they may still pull it).
+func migrateSkipAgent(tx *sql.Tx, d dialect) error {
+	_, err := tx.Exec(`ALTER TABLE conversations ADD COLUMN skip_agent_id INTEGER`)
+	return err
 }

@@ -331,7 +331,7 @@ func TestRequeueAtHead(t *testing.T) {
 		newer := openConversation(t, s, 4000, customer{externalID: "4"})
 
 		var ok bool
-		inTxAt(t, s, 5000, func(tx *Tx) (err error) { ok, err = tx.Requeue(returned, true); return })
+		inTxAt(t, s, 5000, func(tx *Tx) (err error) { ok, err = tx.Requeue(returned, true, false); return })
 		if !ok {
 			t.Fatal("Requeue of an assigned conversation = false")
 		}
@@ -351,7 +351,7 @@ func TestRequeueAtHead(t *testing.T) {
 			t.Fatalf("requeued conversation still has agent %d", *q[0].AgentID)
 		}
 		// Requeue applies only to assigned conversations.
-		inTx(t, s, func(tx *Tx) (err error) { ok, err = tx.Requeue(older, true); return })
+		inTx(t, s, func(tx *Tx) (err error) { ok, err = tx.Requeue(older, true, false); return })
 		if ok {
 			t.Fatal("Requeue of a queued conversation = true")
 		}
@@ -952,7 +952,7 @@ func TestConnectionsAndOfflineDeadline(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store) {
 		ctx := context.Background()
 		ali := createAgent(t, s, "ali")
-		inTxAt(t, s, 1000, func(tx *Tx) error { _, err := tx.SetPresence(ali, wire.Online, ""); return err })
+		inTxAt(t, s, 1000, func(tx *Tx) error { _, err := tx.SetPresence(ali, wire.Online, "", 60_000); return err })
 		deadline := func() int64 {
 			t.Helper()
 			u, err := s.User(ctx, ali)
@@ -966,6 +966,10 @@ func TestConnectionsAndOfflineDeadline(t *testing.T) {
 			var due []int64
 			inTxAt(t, s, now, func(tx *Tx) (err error) { due, err = tx.DueOffline(); return })
 			return due
+		}
+		// Online through HTTP alone, with no live stream: the grace period runs at once.
+		if d := deadline(); d != 61_000 {
+			t.Fatalf("offline deadline when online without a connection = %d, want 61000", d)
 		}
 
 		inTxAt(t, s, 1000, func(tx *Tx) error {
@@ -1015,7 +1019,7 @@ func TestDropStaleConnections(t *testing.T) {
 		lost, split, kept := createAgent(t, s, "lost"), createAgent(t, s, "split"), createAgent(t, s, "kept")
 		inTxAt(t, s, 1000, func(tx *Tx) error {
 			for _, id := range []int64{lost, split, kept} {
-				if _, err := tx.SetPresence(id, wire.Online, ""); err != nil {
+				if _, err := tx.SetPresence(id, wire.Online, "", 60_000); err != nil {
 					return err
 				}
 			}

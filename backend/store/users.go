@@ -196,9 +196,14 @@ func boolInt(p *bool) int {
 
 // SetPresence records a presence change with its timestamp, in users and the presence log.
 // It reports false when the presence was already that (nothing recorded).
-func (t *Tx) SetPresence(userID int64, p wire.Presence, reason string) (bool, error) {
-	changed, err := t.execOne(`UPDATE users SET presence = ?, presence_reason = ?, presence_since = ?, offline_deadline = 0
-		WHERE id = ? AND (presence <> ? OR presence_reason <> ?)`, p, reason, t.Now, userID, p, reason)
+//
+// A user with no live stream connection anywhere gets an offline deadline now+grace, as if they
+// had just disconnected: presence is not kept up by HTTP calls alone.
+func (t *Tx) SetPresence(userID int64, p wire.Presence, reason string, graceMillis int64) (bool, error) {
+	changed, err := t.execOne(`UPDATE users SET presence = ?, presence_reason = ?, presence_since = ?,
+		offline_deadline = CASE WHEN ? <> 'offline' AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = users.id)
+			THEN ? ELSE 0 END
+		WHERE id = ? AND (presence <> ? OR presence_reason <> ?)`, p, reason, t.Now, p, t.Now+graceMillis, userID, p, reason)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to set presence: %w", err)
 	}
@@ -219,13 +224,14 @@ func (t *Tx) TouchAssigned(userID int64) error {
 
 // NextAutoAssignee picks the agent the next queued conversation goes to: online, enabled, below
 // their auto-assignment limit; fewest active first, ties to the longest since last assignment.
-func (t *Tx) NextAutoAssignee(defaultLimit int) (int64, bool, error) {
+// skip (0: none) is left out.
+func (t *Tx) NextAutoAssignee(defaultLimit int, skip int64) (int64, bool, error) {
 	var id int64
 	err := t.queryRow(`SELECT id FROM (
 			SELECT u.id, u.last_assigned_at, COALESCE(u.auto_limit, ?) AS lim,
 				(SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') AS active
-			FROM users u WHERE u.presence = 'online' AND u.disabled = 0
-		) a WHERE a.active < a.lim ORDER BY a.active, a.last_assigned_at, a.id LIMIT 1`, defaultLimit).Scan(&id)
+			FROM users u WHERE u.presence = 'online' AND u.disabled = 0 AND u.id <> ?
+		) a WHERE a.active < a.lim ORDER BY a.active, a.last_assigned_at, a.id LIMIT 1`, defaultLimit, skip).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, false, nil
 	}
@@ -299,6 +305,24 @@ func (t *Tx) DropStaleConnections(before, graceMillis int64) error {
 		return err
 	}
 	if _, err := t.exec(`DELETE FROM connections WHERE seen_at < ?`, before); err != nil {
+		return err
+	}
+	for _, id := range users {
+		if _, err := t.exec(`UPDATE users SET offline_deadline = ? WHERE id = ? AND presence <> 'offline'
+			AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = users.id)`, t.Now+graceMillis, id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// DropNodeConnections removes a node's connections (a restarted process under the same name).
+func (t *Tx) DropNodeConnections(node string, graceMillis int64) error {
+	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE node = ?`, node)
+	if err != nil || len(users) == 0 {
+		return err
+	}
+	if _, err := t.exec(`DELETE FROM connections WHERE node = ?`, node); err != nil {
 		return err
 	}
 	for _, id := range users {

@@ -37,9 +37,10 @@ type Event struct {
 //   - "resync": the client's cursor is too old (or from another database); it must reload its
 //     state over HTTP and reconnect with after=Head.
 type StreamFrame struct {
-	Kind   string  `json:"kind"`
-	Head   int64   `json:"head,omitempty"`
-	Events []Event `json:"events,omitempty"`
+	Kind     string  `json:"kind"`
+	Head     int64   `json:"head,omitempty"`
+	Database string  `json:"database,omitempty"` // the server database's identity (hello, resync)
+	Events   []Event `json:"events,omitempty"`
 }
 
 // AssignedData is the payload of conversation.assigned.
