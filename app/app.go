@@ -290,7 +290,9 @@ func (a *App) openFromNotification(convID int64) {
 	if sh != nil {
 		sh.Show()
 	}
-	a.emit("open-conversation", map[string]int64{"id": convID})
+	if convID != 0 { // 0: a second launch, which only brings the window forward
+		a.emit("open-conversation", map[string]int64{"id": convID})
+	}
 }
 
 // refreshTitle puts the unread count on the window.
