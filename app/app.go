@@ -111,8 +111,7 @@ func (a *App) start(shell Shell, n notify.Notifier) {
 	}
 	server := a.settings.ServerURL
 	a.mu.Unlock()
-	token, err := a.tokens.Load()
-	if err != nil || token == "" || server == "" {
+	if server == "" {
 		return
 	}
 	c, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
@@ -125,7 +124,28 @@ func (a *App) start(shell Shell, n notify.Notifier) {
 		c.Close()
 		return
 	}
-	a.begin(client.New(server, token), c, me)
+	// The inbox shows from the cache now; the token (the OS credential store may take a moment)
+	// and the connection follow.
+	a.mu.Lock()
+	a.cache, a.me = c, me
+	a.conn = Connection{State: appsync.StateConnecting, Since: time.Now().UnixMilli()}
+	a.mu.Unlock()
+	go func() {
+		a.signing.Lock()
+		defer a.signing.Unlock()
+		token, err := a.tokens.Load()
+		a.mu.Lock()
+		still := a.cache == c && a.client == nil
+		a.mu.Unlock()
+		if !still {
+			return
+		}
+		if err != nil || token == "" {
+			a.signedOut()
+			return
+		}
+		a.begin(client.New(server, token), c, me)
+	}()
 }
 
 // shutdown stops syncing and closes the cache.
@@ -337,10 +357,23 @@ func newKey() string {
 func (a *App) session() (*client.Client, *cache.Cache, wire.User, error) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	if a.client == nil || a.cache == nil {
+	if a.cache == nil {
 		return nil, nil, wire.User{}, &wire.Error{Code: client.CodeSignedOut, Message: "sign in first"}
 	}
+	if a.client == nil {
+		return nil, a.cache, a.me, &wire.Error{Code: client.CodeOffline, Message: "still connecting"}
+	}
 	return a.client, a.cache, a.me, nil
+}
+
+// cached returns the cache and user: what works before (or without) a connection.
+func (a *App) cached() (*cache.Cache, wire.User, error) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if a.cache == nil {
+		return nil, wire.User{}, &wire.Error{Code: client.CodeSignedOut, Message: "sign in first"}
+	}
+	return a.cache, a.me, nil
 }
 
 func ctx() (context.Context, context.CancelFunc) {
@@ -353,9 +386,9 @@ func ctx() (context.Context, context.CancelFunc) {
 func (a *App) Session() Session {
 	a.mu.Lock()
 	defer a.mu.Unlock()
-	s := Session{SignedIn: a.client != nil, ServerURL: a.settings.ServerURL, Username: a.settings.Username,
+	s := Session{SignedIn: a.cache != nil, ServerURL: a.settings.ServerURL, Username: a.settings.Username,
 		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version}
-	if a.client != nil {
+	if a.cache != nil {
 		me := a.me
 		s.User = &me
 	}
@@ -480,7 +513,7 @@ func (a *App) SetPresence(presence, reason string) (wire.User, error) {
 
 // Inbox reads the main screen from the cache.
 func (a *App) Inbox() (Inbox, error) {
-	_, c, me, err := a.session()
+	c, me, err := a.cached()
 	if err != nil {
 		return Inbox{}, uiError(err)
 	}
@@ -500,10 +533,11 @@ func (a *App) Inbox() (Inbox, error) {
 // OpenConversation shows a conversation: fresh from the server when it answers, from the cache
 // otherwise. It is marked read.
 func (a *App) OpenConversation(id int64) (ConversationView, error) {
-	cl, c, _, err := a.session()
+	c, _, err := a.cached()
 	if err != nil {
 		return ConversationView{}, uiError(err)
 	}
+	cl, _, _, _ := a.session()
 	a.mu.Lock()
 	a.open = id
 	eng := a.engine
@@ -516,7 +550,11 @@ func (a *App) OpenConversation(id int64) (ConversationView, error) {
 	cx, cancel := ctx()
 	defer cancel()
 	v := ConversationView{}
-	d, err := cl.Conversation(cx, id)
+	var d wire.ConversationDetail
+	err = client.ErrOffline
+	if cl != nil {
+		d, err = cl.Conversation(cx, id)
+	}
 	if err == nil {
 		c.PutDetail(d)
 	} else if errors.Is(err, client.ErrOffline) {
@@ -550,7 +588,7 @@ func outboxItem(e cache.OutboxEntry) OutboxItem {
 // Send queues a reply in the local outbox; the sync engine delivers it exactly once, now or
 // when the connection returns.
 func (a *App) Send(conversationID int64, body string) (OutboxItem, error) {
-	_, c, _, err := a.session()
+	c, _, err := a.cached()
 	if err != nil {
 		return OutboxItem{}, uiError(err)
 	}
@@ -576,7 +614,7 @@ func (a *App) kick() {
 
 // RetrySend queues a failed reply again.
 func (a *App) RetrySend(key string) error {
-	_, c, _, err := a.session()
+	c, _, err := a.cached()
 	if err != nil {
 		return uiError(err)
 	}
@@ -589,7 +627,7 @@ func (a *App) RetrySend(key string) error {
 
 // DiscardSend drops a reply that was not sent.
 func (a *App) DiscardSend(key string) error {
-	_, c, _, err := a.session()
+	c, _, err := a.cached()
 	if err != nil {
 		return uiError(err)
 	}
@@ -690,7 +728,7 @@ func (a *App) History(q HistoryQuery) (wire.ConversationPage, error) {
 // RenderQuickMessage fills a quick message's variables for a conversation, from the cache so it
 // works offline.
 func (a *App) RenderQuickMessage(conversationID, quickMessageID int64) (string, error) {
-	_, c, me, err := a.session()
+	c, me, err := a.cached()
 	if err != nil {
 		return "", uiError(err)
 	}

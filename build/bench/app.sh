@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Desktop app figures (`make bench-app`): binary size; cold start to the cached inbox visible;
-# resident memory with 1,000 cached conversations. The profile's server does not answer, so the
+# resident memory with 1,000 cached conversations. (frontend/e2e/coldstart.mjs drives Chromium.) The profile's server does not answer, so the
 # inbox shown comes from the local cache alone. Needs what the e2e test needs (Xvfb, Chromium).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
@@ -21,11 +21,7 @@ export DISPLAY=:88
 
 # Cold start: process launch to the first cached conversation row drawn (dev bridge + Chromium).
 "$work/seedprofile" "$work/cold" "$n"
-export BENCH_URL=http://127.0.0.1:34190 BENCH_N=$n
-start=$(date +%s%N)
-SANTRAL_APP_DIR="$work/cold" dbus-run-session -- ./bin/santral-dev -assetdir frontend/dist -devserver 127.0.0.1:34190 >"$work/cold.log" 2>&1 &
-pids+=($!)
-BENCH_START_NS=$start node build/bench/coldstart.mjs
+BENCH_URL=http://127.0.0.1:34190 BENCH_N=$n BENCH_APP="$root/bin/santral-dev" BENCH_PROFILE="$work/cold" node frontend/e2e/coldstart.mjs
 
 # Memory: the production app in a real window, settled, with the cache loaded.
 "$work/seedprofile" "$work/mem" "$n"
