@@ -93,6 +93,10 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/settings", a.authed(a.getSettings, any...))
 	mux.Handle("PUT /api/v1/settings", a.authed(a.putSettings, admin...))
 	mux.Handle("GET /api/v1/channels", a.authed(a.listChannels, any...))
+	mux.Handle("GET /api/v1/channel-accounts", a.authed(a.listChannelAccounts, admin...))
+	mux.Handle("POST /api/v1/channel-accounts", a.authed(a.createChannelAccount, admin...))
+	mux.Handle("PATCH /api/v1/channel-accounts/{id}", a.authed(a.updateChannelAccount, admin...))
+	mux.Handle("POST /api/v1/channel-accounts/{id}/templates/sync", a.authed(a.syncTemplates, admin...))
 	mux.Handle("GET /api/v1/end-reasons", a.authed(a.listEndReasons, any...))
 	mux.Handle("POST /api/v1/end-reasons", a.authed(a.createEndReason, admin...))
 	mux.Handle("PUT /api/v1/end-reasons/{id}", a.authed(a.updateEndReason, admin...))
@@ -111,12 +115,16 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /api/v1/conversations/{id}/take-up", a.authed(a.takeUp, any...))
 	mux.Handle("POST /api/v1/conversations/{id}/return-to-queue", a.authed(a.returnToQueue, staff...))
 	mux.Handle("GET /api/v1/conversations/{id}/quick-messages/{qid}", a.authed(a.renderQuickMessage, any...))
+	mux.Handle("GET /api/v1/conversations/{id}/templates", a.authed(a.conversationTemplates, any...))
+	mux.Handle("POST /api/v1/conversations/{id}/template", a.authed(a.sendTemplate, any...))
 	mux.Handle("GET /api/v1/transfers", a.authed(a.listTransfers, any...))
 	mux.Handle("GET /api/v1/transfers/{id}", a.authed(a.getTransfer, any...))
 	mux.Handle("POST /api/v1/transfers/{id}/accept", a.authed(a.acceptTransfer, any...))
 	mux.Handle("POST /api/v1/transfers/{id}/reject", a.authed(a.rejectTransfer, any...))
 	mux.Handle("POST /api/v1/transfers/{id}/cancel", a.authed(a.cancelTransfer, any...))
 
+	mux.Handle("GET /webhooks/{id}", a.public(a.webhookVerify))
+	mux.Handle("POST /webhooks/{id}", a.public(a.webhookReceive))
 	mux.Handle("POST /sandbox/messages", a.public(a.sandboxInbound))
 	mux.Handle("GET /sandbox/messages", a.public(a.sandboxOutbound))
 
@@ -190,7 +198,7 @@ var statusOf = map[wire.Code]int{
 	wire.CodeUsernameTaken: 409, wire.CodeShortcutTaken: 409, wire.CodeNotOnline: 409, wire.CodeAgentOnBreak: 409,
 	wire.CodeAgentOffline: 409, wire.CodeQueueEmpty: 409, wire.CodeHardCapReached: 409, wire.CodeTransferPending: 409,
 	wire.CodeOfferNotPending: 409, wire.CodeConversationEnded: 409, wire.CodeConversationNotEnded: 409,
-	wire.CodeNotAssigned: 409, wire.CodeContactHasOpen: 409,
+	wire.CodeNotAssigned: 409, wire.CodeContactHasOpen: 409, wire.CodeWindowClosed: 409,
 }
 
 // writeError is the one place errors become responses. Client errors carry their code; anything

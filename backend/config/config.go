@@ -33,6 +33,7 @@ type Config struct {
 	EventRetention time.Duration // events older than this are pruned; older cursors resync
 	SimulateEvery  time.Duration // demo: average time between simulated customer messages
 	PasswordCost   int           // bcrypt cost for new passwords
+	SendBackoff    time.Duration // first retry delay of a failed send (doubles per attempt)
 }
 
 // Default returns the defaults.
@@ -47,6 +48,7 @@ func Default() Config {
 		EventRetention: 14 * 24 * time.Hour,
 		SimulateEvery:  20 * time.Second,
 		PasswordCost:   auth.DefaultCost,
+		SendBackoff:    2 * time.Second,
 	}
 }
 
@@ -126,6 +128,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.SweepInterval, "sweep-interval", "SWEEP_INTERVAL", "how often deadlines are checked")
 	dur(&c.StreamPoll, "stream-poll", "STREAM_POLL", "how often streams re-read the event log")
 	dur(&c.EventRetention, "event-retention", "EVENT_RETENTION", "how long events are kept for resuming clients")
+	dur(&c.SendBackoff, "send-backoff", "SEND_BACKOFF", "first retry delay of a failed send to a channel")
 	dur(&c.SimulateEvery, "simulate-every", "SIMULATE_EVERY", "demo: average time between simulated customer messages")
 	fs.IntVar(&c.PasswordCost, "password-cost", c.PasswordCost, "bcrypt cost for new passwords (4–31)")
 	if err := fs.Parse(args); err != nil {

@@ -16,6 +16,9 @@ type Inbound struct {
 	ExternalID  string // the provider's message id: the same id twice stores one message
 	Body        string
 	Attachments []wire.Attachment
+	// Echo is our own message coming back from the provider (sent from another device or the
+	// provider's inbox): recorded as ours in the customer's conversation, never as theirs.
+	Echo bool
 }
 
 // InboundResult says where an inbound message went.
@@ -43,6 +46,9 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 		if m, seen, err := tx.MessageSeen(in.ChannelID, in.ExternalID); err != nil || seen {
 			res = InboundResult{ConversationID: m.ConversationID, MessageID: m.ID, Duplicate: seen}
 			return err
+		}
+		if in.Echo {
+			return s.echo(tx, in, &res)
 		}
 		contactID, err := tx.Contact(in.ChannelID, in.SenderID, in.Name, in.Phone)
 		if err != nil {
@@ -188,16 +194,36 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 		if err := requireOnline(u); err != nil {
 			return err
 		}
-		// The sandbox hands the message to the customer as it is stored; real channels will
-		// queue a send job here instead.
+		ch, err := tx.ChannelRow(c.Channel.ID)
+		if err != nil {
+			return err
+		}
+		if !ch.Enabled {
+			return wire.Errorf(wire.CodeChannelDisabled, "the %s channel is switched off", ch.Name)
+		}
+		// The sandbox hands the message to the customer as it is stored; real channels get a
+		// send job in this same transaction, and the window is checked before any API call.
+		status := wire.StatusSent
+		if ch.Type != wire.ChannelSandbox {
+			if w := WindowAt(ch, c.LastInboundAt, tx.Now); !w.Open {
+				return &wire.Error{Code: wire.CodeWindowClosed, ClosedAt: w.ClosesAt,
+					Message: "the messaging window closed 24 hours after the customer's last message: only templates can be sent"}
+			}
+			status = wire.StatusQueued
+		}
 		msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: c.Channel.ID, Direction: "out",
-			AuthorID: agentID, Body: r.Body, Attachments: r.Attachments, Status: wire.StatusSent, IdempotencyKey: r.IdempotencyKey})
+			AuthorID: agentID, Body: r.Body, Attachments: r.Attachments, Status: status, IdempotencyKey: r.IdempotencyKey})
 		if err != nil {
 			return err
 		}
 		out = msg
 		if dup {
 			return nil
+		}
+		if status == wire.StatusQueued {
+			if err := tx.EnqueueSend(msg.ID, ch.ID); err != nil {
+				return err
+			}
 		}
 		if err := tx.TouchConversation(convID, false, preview(r.Body, r.Attachments), true); err != nil {
 			return err
@@ -338,3 +364,88 @@ func (s *Service) requeue(tx *store.Tx, convID int64, atHead bool, why string, a
 
 // trimNote normalises a transfer note.
 func trimNote(n string) string { return strings.TrimSpace(n) }
+
+// ApplyStatus records a provider's delivery status for one of our messages: forward only (they
+// arrive out of order), a failure with its reason. Unknown ids are ignored (not ours, or a
+// status for a message sent before Santral).
+func (s *Service) ApplyStatus(ctx context.Context, channelID int64, externalID string, st wire.MessageStatus, reason string) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		m, ok, err := tx.MessageByExternal(channelID, externalID)
+		if err != nil || !ok {
+			return err
+		}
+		return s.setStatus(tx, m, st, reason, "")
+	})
+}
+
+// setStatus moves a message's status and tells whoever sees the conversation.
+func (s *Service) setStatus(tx *store.Tx, m wire.Message, st wire.MessageStatus, reason, externalID string) error {
+	changed, err := tx.SetMessageStatus(m.ID, st, reason, externalID)
+	if err != nil || !changed {
+		return err
+	}
+	c, err := tx.Conversation(m.ConversationID)
+	if err != nil {
+		return err
+	}
+	return tx.Append(wire.EventMessageStatus, c.ID, audienceOf(c), wire.MessageStatusData{MessageID: m.ID, Status: st, StatusReason: reason})
+}
+
+// SendSucceeded records that the provider accepted a send job's message under externalID.
+func (s *Service) SendSucceeded(ctx context.Context, jobID, messageID int64, externalID string) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		if err := tx.FinishSend(jobID, false, ""); err != nil {
+			return err
+		}
+		m, err := tx.Message(messageID)
+		if err != nil {
+			return err
+		}
+		return s.setStatus(tx, m, wire.StatusSent, "", externalID)
+	})
+}
+
+// SendFailed records a failed try: again at retryAt, or for good (retryAt 0) with the reason
+// shown to the agent.
+func (s *Service) SendFailed(ctx context.Context, jobID, messageID int64, reason string, retryAt int64) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		if retryAt > 0 {
+			return tx.RetrySend(jobID, retryAt, reason)
+		}
+		if err := tx.FinishSend(jobID, true, reason); err != nil {
+			return err
+		}
+		m, err := tx.Message(messageID)
+		if err != nil {
+			return err
+		}
+		return s.setStatus(tx, m, wire.StatusFailed, reason, "")
+	})
+}
+
+// echo records our own message that came back from the provider, in the customer's open (or
+// latest) conversation. An echo of a message Santral sent is already stored under its id.
+func (s *Service) echo(tx *store.Tx, in Inbound, res *InboundResult) error {
+	contactID, err := tx.Contact(in.ChannelID, in.SenderID, "", "")
+	if err != nil {
+		return err
+	}
+	convID, ok, err := tx.LatestConversationOf(contactID)
+	if err != nil || !ok {
+		return err // nothing to attach it to: no conversation with this customer yet
+	}
+	msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: in.ChannelID, Direction: "out",
+		Body: in.Body, Attachments: in.Attachments, Status: wire.StatusSent, ExternalID: in.ExternalID})
+	if err != nil {
+		return err
+	}
+	*res = InboundResult{ConversationID: convID, MessageID: msg.ID, Duplicate: dup}
+	if dup {
+		return nil
+	}
+	c, err := tx.Conversation(convID)
+	if err != nil {
+		return err
+	}
+	return tx.Append(wire.EventMessageCreated, convID, audienceOf(c), wire.MessageData{Message: msg})
+}

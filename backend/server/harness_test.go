@@ -48,6 +48,7 @@ func testConfig(t testing.TB, dir string) config.Config {
 	cfg.LogLevel = "warn"
 	// The lowest bcrypt cost: tests create many users, and the race detector makes hashing slow.
 	cfg.PasswordCost = 4
+	cfg.SendBackoff = 50 * time.Millisecond
 	return cfg
 }
 

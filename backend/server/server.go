@@ -17,6 +17,7 @@ import (
 	"santral/backend/auth"
 	"santral/backend/config"
 	"santral/backend/demo"
+	"santral/backend/outbox"
 	"santral/backend/routing"
 	"santral/backend/store"
 	"santral/backend/stream"
@@ -158,6 +159,16 @@ func (s *Server) RunWorkers(ctx context.Context) {
 		}()
 	}
 	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
+	sends := outbox.New(s.Store, s.Routing, senderFor, outbox.Options{MinBackoff: s.cfg.SendBackoff}, s.log)
+	every(s.cfg.SweepInterval, "outbox", func(ctx context.Context) error {
+		// Drain what is due, then wait for the next tick.
+		for {
+			n, err := sends.RunOnce(ctx)
+			if err != nil || n == 0 {
+				return err
+			}
+		}
+	})
 	every(30*time.Second, "heartbeat", func(ctx context.Context) error { return s.Routing.Heartbeat(ctx, s.node) })
 	every(time.Hour, "prune", func(ctx context.Context) error {
 		_, err := s.Routing.PruneEvents(ctx, s.cfg.EventRetention)

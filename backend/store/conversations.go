@@ -206,6 +206,16 @@ func (t *Tx) OpenConversationOf(contactID int64) (int64, bool, error) {
 	return id, err == nil, err
 }
 
+// LatestConversationOf returns the contact's open conversation, or else their latest one.
+func (t *Tx) LatestConversationOf(contactID int64) (int64, bool, error) {
+	var id int64
+	err := t.queryRow(`SELECT id FROM conversations WHERE contact_id = ? ORDER BY state = 'ended', created_at DESC, id DESC LIMIT 1`, contactID).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	return id, err == nil, err
+}
+
 // NewConversation opens a queued conversation for the contact, linked to their previous one.
 func (t *Tx) NewConversation(contactID, channelID int64) (int64, error) {
 	var prev sql.NullInt64

@@ -10,16 +10,22 @@ import (
 )
 
 const messageColumns = `id, conversation_id, direction, author_id, body, attachments, status, status_reason,
-	COALESCE(external_id, ''), COALESCE(idempotency_key, ''), created_at`
+	COALESCE(external_id, ''), COALESCE(idempotency_key, ''), created_at, template`
 
 func scanMessage(row interface{ Scan(...any) error }) (wire.Message, error) {
 	var m wire.Message
 	var author sql.NullInt64
-	var att string
+	var att, tpl string
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Direction, &author, &m.Body, &att, &m.Status, &m.StatusReason,
-		&m.ExternalID, &m.IdempotencyKey, &m.CreatedAt)
+		&m.ExternalID, &m.IdempotencyKey, &m.CreatedAt, &tpl)
 	if err != nil {
 		return m, err
+	}
+	if tpl != "" {
+		m.Template = &wire.MessageTemplate{}
+		if err := json.Unmarshal([]byte(tpl), m.Template); err != nil {
+			return m, fmt.Errorf("store: message %d has a corrupt template: %w", m.ID, err)
+		}
 	}
 	m.AuthorID = nullInt(author)
 	if att != "" && att != "[]" {
@@ -41,6 +47,7 @@ type NewMessage struct {
 	Status         wire.MessageStatus
 	ExternalID     string // the provider's id, unique per channel
 	IdempotencyKey string // the sender's key, unique per author
+	Template       *wire.MessageTemplate
 }
 
 // InsertMessage stores a message. It reports duplicate=true, with the stored message, when the
@@ -53,6 +60,11 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 			return wire.Message{}, false, err
 		}
 		att = string(b)
+	}
+	tpl := ""
+	if m.Template != nil {
+		b, _ := json.Marshal(m.Template)
+		tpl = string(b)
 	}
 	var author, ext, key any
 	if m.AuthorID != 0 {
@@ -68,8 +80,8 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 	// failed statement, and the duplicate must be read in the same transaction.
 	var id int64
 	err := t.queryRow(`INSERT INTO messages (conversation_id, channel_id, direction, author_id, body, attachments, status,
-		external_id, idempotency_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
-		m.ConversationID, m.ChannelID, m.Direction, author, m.Body, att, m.Status, ext, key, t.Now).Scan(&id)
+		external_id, idempotency_key, created_at, template) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+		m.ConversationID, m.ChannelID, m.Direction, author, m.Body, att, m.Status, ext, key, t.Now, tpl).Scan(&id)
 	if err == sql.ErrNoRows {
 		var dup wire.Message
 		if m.ExternalID != "" {
@@ -84,7 +96,8 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 		return wire.Message{}, false, fmt.Errorf("store: unable to store message: %w", err)
 	}
 	return wire.Message{ID: id, ConversationID: m.ConversationID, Direction: m.Direction, AuthorID: nullInt(toNullFrom(m.AuthorID)),
-		Body: m.Body, Attachments: m.Attachments, Status: m.Status, ExternalID: m.ExternalID, IdempotencyKey: m.IdempotencyKey, CreatedAt: t.Now}, false, nil
+		Body: m.Body, Attachments: m.Attachments, Status: m.Status, ExternalID: m.ExternalID, IdempotencyKey: m.IdempotencyKey,
+		Template: m.Template, CreatedAt: t.Now}, false, nil
 }
 
 func toNullFrom(id int64) sql.NullInt64 {

@@ -12,6 +12,8 @@ import (
 var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateInitial,
 	migrateSkipAgent,
+	migrateChannelAccounts,
+	migrateTemplates,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -230,4 +232,56 @@ func migrateInitial(tx *sql.Tx, d dialect) error {
 func migrateSkipAgent(tx *sql.Tx, d dialect) error {
 	_, err := tx.Exec(`ALTER TABLE conversations ADD COLUMN skip_agent_id INTEGER`)
 	return err
+}
+
+// Channel accounts carry their settings and (server-only) credentials; agents' replies on real
+// channels go out through stored send jobs.
+func migrateChannelAccounts(tx *sql.Tx, d dialect) error {
+	stmts := []string{
+		`ALTER TABLE channels ADD COLUMN config TEXT NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE channels ADD COLUMN secrets TEXT NOT NULL DEFAULT '{}'`,
+		`ALTER TABLE channels ADD COLUMN enabled INTEGER NOT NULL DEFAULT 1`,
+		`CREATE TABLE send_jobs (
+			id          INTEGER PRIMARY KEY,
+			message_id  INTEGER NOT NULL UNIQUE REFERENCES messages(id),
+			channel_id  INTEGER NOT NULL REFERENCES channels(id),
+			state       TEXT NOT NULL CHECK (state IN ('pending', 'sending', 'done', 'failed')),
+			attempts    INTEGER NOT NULL DEFAULT 0,
+			next_try_at BIGINT NOT NULL,
+			lease_until BIGINT NOT NULL DEFAULT 0,
+			last_error  TEXT NOT NULL DEFAULT '',
+			created_at  BIGINT NOT NULL
+		)`,
+		`CREATE INDEX send_jobs_due ON send_jobs(next_try_at) WHERE state IN ('pending', 'sending')`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.Exec(d.rebind(s)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WhatsApp templates synced from the account, and the template a message was sent as.
+func migrateTemplates(tx *sql.Tx, d dialect) error {
+	stmts := []string{
+		`CREATE TABLE templates (
+			id         INTEGER PRIMARY KEY,
+			channel_id INTEGER NOT NULL REFERENCES channels(id),
+			name       TEXT NOT NULL,
+			language   TEXT NOT NULL,
+			category   TEXT NOT NULL,
+			body       TEXT NOT NULL,
+			params     INTEGER NOT NULL,
+			synced_at  BIGINT NOT NULL,
+			UNIQUE (channel_id, name, language)
+		)`,
+		`ALTER TABLE messages ADD COLUMN template TEXT NOT NULL DEFAULT ''`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.Exec(d.rebind(s)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

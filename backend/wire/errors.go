@@ -43,6 +43,7 @@ const (
 	CodeUsernameTaken        Code = "username_taken"
 	CodeShortcutTaken        Code = "shortcut_taken"
 	CodeChannelDisabled      Code = "channel_disabled"
+	CodeWindowClosed         Code = "window_closed"
 
 	CodeInternal Code = "internal"
 )
@@ -53,6 +54,8 @@ type Error struct {
 	Code    Code   `json:"code"`
 	Message string `json:"message"`
 	Field   string `json:"field,omitempty"`
+	// ClosedAt is when the channel's messaging window closed (window_closed), unix ms.
+	ClosedAt int64 `json:"closed_at,omitempty"`
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }

@@ -120,21 +120,29 @@ type Attachment struct {
 	Name     string `json:"name,omitempty"`
 	MimeType string `json:"mime_type,omitempty"`
 	Size     int64  `json:"size,omitempty"`
+	// Ref is the provider's reference (media id, file_id, URL) until the file is in Santral's
+	// media storage.
+	Ref     string `json:"ref,omitempty"`
+	Caption string `json:"caption,omitempty"`
+	// Latitude/Longitude for a location.
+	Latitude  float64 `json:"latitude,omitempty"`
+	Longitude float64 `json:"longitude,omitempty"`
 }
 
 // Message in a conversation.
 type Message struct {
-	ID             int64         `json:"id"`
-	ConversationID int64         `json:"conversation_id"`
-	Direction      string        `json:"direction"` // in | out
-	AuthorID       *int64        `json:"author_id,omitempty"`
-	Body           string        `json:"body"`
-	Attachments    []Attachment  `json:"attachments,omitempty"`
-	Status         MessageStatus `json:"status"`
-	StatusReason   string        `json:"status_reason,omitempty"`
-	ExternalID     string        `json:"external_id,omitempty"`
-	IdempotencyKey string        `json:"idempotency_key,omitempty"`
-	CreatedAt      int64         `json:"created_at"`
+	ID             int64            `json:"id"`
+	ConversationID int64            `json:"conversation_id"`
+	Direction      string           `json:"direction"` // in | out
+	AuthorID       *int64           `json:"author_id,omitempty"`
+	Body           string           `json:"body"`
+	Attachments    []Attachment     `json:"attachments,omitempty"`
+	Status         MessageStatus    `json:"status"`
+	StatusReason   string           `json:"status_reason,omitempty"`
+	ExternalID     string           `json:"external_id,omitempty"`
+	IdempotencyKey string           `json:"idempotency_key,omitempty"`
+	Template       *MessageTemplate `json:"template,omitempty"`
+	CreatedAt      int64            `json:"created_at"`
 }
 
 // TimelineEntry is one step in a conversation's life: created, assigned, pulled, transfer offered,
@@ -192,4 +200,69 @@ type Settings struct {
 // DefaultSettings are used on first start.
 func DefaultSettings() Settings {
 	return Settings{AutoAssign: true, DefaultLimit: 3, OfferTimeoutSeconds: 120, OfflineGraceSeconds: 60, RequeueOnOffline: true}
+}
+
+// Channel types.
+const (
+	ChannelSandbox   = "sandbox"
+	ChannelWhatsApp  = "whatsapp"
+	ChannelMessenger = "messenger"
+	ChannelInstagram = "instagram"
+	ChannelTelegram  = "telegram"
+)
+
+// ChannelAccount is a connected channel as admins see it: its settings and which credentials
+// are set — never their values.
+type ChannelAccount struct {
+	Channel
+	Enabled     bool     `json:"enabled"`
+	BaseURL     string   `json:"base_url"`
+	APIVersion  string   `json:"api_version,omitempty"`
+	AccountID   string   `json:"account_id"` // phone_number_id, page id or Instagram id
+	WABAID      string   `json:"waba_id,omitempty"`
+	HumanAgent  bool     `json:"human_agent"` // Messenger/Instagram: approved for the HUMAN_AGENT tag
+	WebhookPath string   `json:"webhook_path"`
+	Credentials []string `json:"credentials"` // names of the credentials that are set
+}
+
+// ChannelRequest creates or changes a channel account. Credentials are write-only: token,
+// app_secret, verify_token (Meta), secret_token (Telegram).
+type ChannelRequest struct {
+	Type        string            `json:"type,omitempty"`
+	Name        *string           `json:"name,omitempty"`
+	Enabled     *bool             `json:"enabled,omitempty"`
+	BaseURL     *string           `json:"base_url,omitempty"`
+	APIVersion  *string           `json:"api_version,omitempty"`
+	AccountID   *string           `json:"account_id,omitempty"`
+	WABAID      *string           `json:"waba_id,omitempty"`
+	HumanAgent  *bool             `json:"human_agent,omitempty"`
+	Credentials map[string]string `json:"credentials,omitempty"`
+}
+
+// Template is an approved WhatsApp template. Paid says whether sending it now is charged:
+// marketing and authentication always, utility outside the customer's 24-hour window.
+type Template struct {
+	ID        int64  `json:"id"`
+	ChannelID int64  `json:"channel_id"`
+	Name      string `json:"name"`
+	Language  string `json:"language"`
+	Category  string `json:"category"` // MARKETING, UTILITY, AUTHENTICATION
+	Body      string `json:"body"`     // with {{1}}… placeholders
+	Params    int    `json:"params"`
+	Paid      bool   `json:"paid"`
+}
+
+// MessageTemplate is the template a message was sent as.
+type MessageTemplate struct {
+	Name     string   `json:"name"`
+	Language string   `json:"language"`
+	Category string   `json:"category"`
+	Params   []string `json:"params,omitempty"`
+}
+
+// SendTemplateRequest is the body of POST /api/v1/conversations/{id}/template.
+type SendTemplateRequest struct {
+	TemplateID     int64    `json:"template_id"`
+	Params         []string `json:"params"`
+	IdempotencyKey string   `json:"idempotency_key,omitempty"`
 }

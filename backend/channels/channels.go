@@ -1,0 +1,124 @@
+// Package channels holds what every channel adapter shares: the normalised shapes a provider's
+// webhook becomes, the message an agent sends, and the classification of a provider's refusal.
+// Each provider lives in its own package (channels/whatsapp, channels/meta, channels/telegram)
+// and speaks its documented wire format against a configurable base URL.
+package channels
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"time"
+
+	"santral/backend/wire"
+)
+
+// Inbound is one customer message from a webhook, normalised.
+type Inbound struct {
+	ExternalID  string // the provider's message id (wamid, mid, update/message id): dedupe key
+	SenderID    string // the customer on the channel: wa_id or WhatsApp user id, PSID, IGSID, chat id
+	Name        string
+	Phone       string
+	Body        string
+	Attachments []Media
+	ReplyTo     string // the provider id of our message the customer replied to, if any
+	At          time.Time
+	Echo        bool // our own message coming back (Messenger/Instagram is_echo): recorded as ours
+}
+
+// Media is an attachment as a provider announces it: a reference to fetch, not the bytes.
+type Media struct {
+	Kind     string // image, document, video, audio, sticker, location
+	Ref      string // provider media id, file_id, or URL
+	Name     string
+	MimeType string
+	Size     int64
+	Caption  string
+	// Location, when Kind is "location".
+	Latitude, Longitude float64
+}
+
+// Status is a delivery status for one of our messages.
+type Status struct {
+	ExternalID string // the provider id of our message
+	Status     wire.MessageStatus
+	At         time.Time
+	Err        *SendError // set when Status is failed
+}
+
+// Webhook is everything one delivery carried.
+type Webhook struct {
+	AccountID string // which of our numbers/pages/bots it was for (phone_number_id, page id, …)
+	Messages  []Inbound
+	Statuses  []Status
+}
+
+// Outbound is what an agent sends.
+type Outbound struct {
+	To       string // SenderID of the customer
+	Text     string
+	Media    *OutboundMedia
+	Template *Template
+	// HumanAgent sends with Messenger/Instagram's HUMAN_AGENT tag (7-day window).
+	HumanAgent bool
+	// IdempotencyKey identifies this send; adapters pass it on where the provider has one.
+	IdempotencyKey string
+}
+
+// OutboundMedia is a file to send: uploaded the provider's documented way.
+type OutboundMedia struct {
+	Kind     string // image, document, video, audio
+	Name     string
+	MimeType string
+	Size     int64
+	Open     func() (io.ReadCloser, error)
+	Caption  string
+}
+
+// Template is an approved WhatsApp template with its parameters.
+type Template struct {
+	Name       string
+	Language   string
+	BodyParams []string
+}
+
+// Sent is the provider's acceptance of a send.
+type Sent struct {
+	ExternalID string
+}
+
+// SendError is a provider's refusal, classified: Retry says whether trying again later can
+// succeed (throughput limits, 5xx, timeouts) or not (window closed, undeliverable, bad template).
+type SendError struct {
+	HTTPStatus int
+	Code       int    // the provider's error code (e.g. 131047)
+	Title      string // for logs and the UI; decisions use Code
+	Detail     string
+	Retry      bool
+	RetryAfter time.Duration // when the provider says
+}
+
+func (e *SendError) Error() string {
+	return fmt.Sprintf("channels: provider refused (http %d, code %d): %s %s", e.HTTPStatus, e.Code, e.Title, e.Detail)
+}
+
+// AsSendError extracts a *SendError.
+func AsSendError(err error) (*SendError, bool) {
+	var se *SendError
+	ok := errors.As(err, &se)
+	return se, ok
+}
+
+// Sender sends messages on one channel account.
+type Sender interface {
+	Send(ctx context.Context, m Outbound) (Sent, error)
+}
+
+// Fetcher downloads an inbound attachment through the provider's documented steps.
+type Fetcher interface {
+	Fetch(ctx context.Context, m Media) (io.ReadCloser, string, error) // body, MIME type
+}
+
+// ErrBadSignature is a webhook whose signature does not match: answered 401, never parsed.
+var ErrBadSignature = errors.New("channels: bad webhook signature")

@@ -1,0 +1,51 @@
+package routing
+
+import (
+	"time"
+
+	"santral/backend/store"
+	"santral/backend/wire"
+)
+
+// The channels' messaging windows (PRODUCT.md rule 12), in one place. WhatsApp: free-form only
+// within 24 hours of the customer's last message, templates after. Messenger and Instagram: 24
+// hours, or 7 days with the HUMAN_AGENT tag where the account is approved for it. Telegram, the
+// website chat and the sandbox: no window.
+const (
+	day                = 24 * time.Hour
+	humanAgentWindow   = 7 * day
+	windowWhatsApp     = day
+	windowMetaStandard = day
+)
+
+// Window is the state of a conversation's messaging window at a moment.
+type Window struct {
+	Open       bool
+	ClosesAt   int64 // unix ms; 0 when the channel has no window
+	HumanAgent bool  // open only through the HUMAN_AGENT tag
+}
+
+// WindowAt tells whether a free-form message may be sent on the channel now.
+func WindowAt(ch store.ChannelRow, lastInbound, now int64) Window {
+	var length time.Duration
+	switch ch.Type {
+	case wire.ChannelWhatsApp:
+		length = windowWhatsApp
+	case wire.ChannelMessenger, wire.ChannelInstagram:
+		length = windowMetaStandard
+	default:
+		return Window{Open: true}
+	}
+	closes := lastInbound + length.Milliseconds()
+	if now < closes {
+		return Window{Open: true, ClosesAt: closes}
+	}
+	if ch.Config.HumanAgent && (ch.Type == wire.ChannelMessenger || ch.Type == wire.ChannelInstagram) {
+		extended := lastInbound + humanAgentWindow.Milliseconds()
+		if now < extended {
+			return Window{Open: true, ClosesAt: extended, HumanAgent: true}
+		}
+		closes = extended
+	}
+	return Window{Open: false, ClosesAt: closes}
+}

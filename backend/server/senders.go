@@ -1,0 +1,34 @@
+package server
+
+import (
+	"fmt"
+	"net/http"
+	"time"
+
+	"santral/backend/channels"
+	"santral/backend/channels/meta"
+	"santral/backend/channels/telegram"
+	"santral/backend/channels/whatsapp"
+	"santral/backend/store"
+	"santral/backend/wire"
+)
+
+// providerHTTP is the client every adapter calls its provider with.
+var providerHTTP = &http.Client{Timeout: 30 * time.Second}
+
+// senderFor builds the adapter that sends on a channel account, from its stored settings.
+func senderFor(ch store.ChannelRow) (channels.Sender, error) {
+	token := ch.Secrets["token"]
+	if token == "" {
+		return nil, fmt.Errorf("the %s channel has no token", ch.Name)
+	}
+	switch ch.Type {
+	case wire.ChannelWhatsApp:
+		return whatsapp.NewClient(ch.Config.BaseURL, ch.Config.APIVersion, ch.Config.AccountID, ch.Config.WABAID, token, providerHTTP), nil
+	case wire.ChannelMessenger, wire.ChannelInstagram:
+		return meta.NewClient(ch.Config.BaseURL, ch.Config.APIVersion, ch.Config.AccountID, token, ch.Type == wire.ChannelInstagram, providerHTTP), nil
+	case wire.ChannelTelegram:
+		return telegram.NewClient(ch.Config.BaseURL, token, providerHTTP), nil
+	}
+	return nil, fmt.Errorf("no sender for %s channels", ch.Type)
+}

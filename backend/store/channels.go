@@ -1,0 +1,280 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+
+	"santral/backend/wire"
+)
+
+// ChannelConfig is a channel account's settings.
+type ChannelConfig struct {
+	BaseURL    string `json:"base_url"`
+	APIVersion string `json:"api_version,omitempty"`
+	AccountID  string `json:"account_id"`
+	WABAID     string `json:"waba_id,omitempty"`
+	HumanAgent bool   `json:"human_agent"`
+}
+
+// ChannelRow is a channel account with its credentials, for the server's own use only.
+type ChannelRow struct {
+	wire.Channel
+	Enabled bool
+	Config  ChannelConfig
+	Secrets map[string]string
+}
+
+// Account is the admin's view: settings and the names of the credentials set.
+func (c ChannelRow) Account() wire.ChannelAccount {
+	a := wire.ChannelAccount{Channel: c.Channel, Enabled: c.Enabled, BaseURL: c.Config.BaseURL, APIVersion: c.Config.APIVersion,
+		AccountID: c.Config.AccountID, WABAID: c.Config.WABAID, HumanAgent: c.Config.HumanAgent,
+		WebhookPath: "/webhooks/" + strconv.FormatInt(c.ID, 10), Credentials: []string{}}
+	for k, v := range c.Secrets {
+		if v != "" {
+			a.Credentials = append(a.Credentials, k)
+		}
+	}
+	sort.Strings(a.Credentials)
+	return a
+}
+
+func scanChannel(row interface{ Scan(...any) error }) (ChannelRow, error) {
+	var c ChannelRow
+	var cfg, sec string
+	var enabled int
+	if err := row.Scan(&c.ID, &c.Type, &c.Name, &cfg, &sec, &enabled); err != nil {
+		return c, err
+	}
+	c.Enabled = enabled != 0
+	if err := json.Unmarshal([]byte(cfg), &c.Config); err != nil {
+		return c, fmt.Errorf("store: channel %d has corrupt settings: %w", c.ID, err)
+	}
+	if err := json.Unmarshal([]byte(sec), &c.Secrets); err != nil {
+		return c, fmt.Errorf("store: channel %d has corrupt credentials: %w", c.ID, err)
+	}
+	if c.Secrets == nil {
+		c.Secrets = map[string]string{}
+	}
+	return c, nil
+}
+
+const channelColumns = `id, type, name, config, secrets, enabled`
+
+// ChannelRow reads a channel account with its credentials.
+func (s *Store) ChannelRow(ctx context.Context, id int64) (ChannelRow, error) {
+	c, err := scanChannel(s.readRow(ctx, `SELECT `+channelColumns+` FROM channels WHERE id = ?`, id))
+	if err != nil {
+		return c, wireNotFound(err, "channel")
+	}
+	return c, nil
+}
+
+// ChannelRow reads a channel account inside the transaction.
+func (t *Tx) ChannelRow(id int64) (ChannelRow, error) {
+	c, err := scanChannel(t.queryRow(`SELECT `+channelColumns+` FROM channels WHERE id = ?`, id))
+	if err != nil {
+		return c, wireNotFound(err, "channel")
+	}
+	return c, nil
+}
+
+// ChannelRows lists every channel account.
+func (s *Store) ChannelRows(ctx context.Context) ([]ChannelRow, error) {
+	rows, err := s.readRows(ctx, `SELECT `+channelColumns+` FROM channels ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ChannelRow
+	for rows.Next() {
+		c, err := scanChannel(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// SaveChannel inserts (ID 0) or updates a channel account.
+func (t *Tx) SaveChannel(c ChannelRow) (int64, error) {
+	cfg, _ := json.Marshal(c.Config)
+	sec, _ := json.Marshal(c.Secrets)
+	if c.ID == 0 {
+		id, err := t.insert(`INSERT INTO channels (type, name, config, secrets, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			c.Type, c.Name, string(cfg), string(sec), c.Enabled, t.Now)
+		if err != nil {
+			return 0, fmt.Errorf("store: unable to create channel: %w", err)
+		}
+		return id, nil
+	}
+	_, err := t.exec(`UPDATE channels SET name = ?, config = ?, secrets = ?, enabled = ? WHERE id = ?`, c.Name, string(cfg), string(sec), c.Enabled, c.ID)
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to update channel: %w", err)
+	}
+	return c.ID, nil
+}
+
+// Send jobs: an agent's reply on a real channel is a stored job (ARCHITECTURE.md invariant 6).
+
+// SendJob is a due send.
+type SendJob struct {
+	ID        int64
+	MessageID int64
+	ChannelID int64
+	Attempts  int
+}
+
+// EnqueueSend stores the job that will send a message.
+func (t *Tx) EnqueueSend(messageID, channelID int64) error {
+	_, err := t.exec(`INSERT INTO send_jobs (message_id, channel_id, state, next_try_at, created_at) VALUES (?, ?, 'pending', ?, ?)`,
+		messageID, channelID, t.Now, t.Now)
+	if err != nil {
+		return fmt.Errorf("store: unable to queue the send: %w", err)
+	}
+	return nil
+}
+
+// ClaimSends leases up to limit due jobs to this worker until leaseUntil. A job whose lease ran
+// out (a worker died mid-send) is due again.
+func (t *Tx) ClaimSends(limit int, leaseUntil int64) ([]SendJob, error) {
+	ids, err := t.ids(`SELECT id FROM send_jobs WHERE (state = 'pending' AND next_try_at <= ?) OR (state = 'sending' AND lease_until <= ?)
+		ORDER BY next_try_at, id LIMIT ?`, t.Now, t.Now, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []SendJob
+	for _, id := range ids {
+		ok, err := t.execOne(`UPDATE send_jobs SET state = 'sending', lease_until = ?, attempts = attempts + 1
+			WHERE id = ? AND (state = 'pending' OR (state = 'sending' AND lease_until <= ?))`, leaseUntil, id, t.Now)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			continue
+		}
+		var j SendJob
+		if err := t.queryRow(`SELECT id, message_id, channel_id, attempts FROM send_jobs WHERE id = ?`, id).Scan(&j.ID, &j.MessageID, &j.ChannelID, &j.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, nil
+}
+
+// FinishSend closes a job (done or failed).
+func (t *Tx) FinishSend(id int64, failed bool, lastError string) error {
+	state := "done"
+	if failed {
+		state = "failed"
+	}
+	_, err := t.exec(`UPDATE send_jobs SET state = ?, last_error = ?, lease_until = 0 WHERE id = ?`, state, lastError, id)
+	return err
+}
+
+// RetrySend puts a job back for another try at nextTry.
+func (t *Tx) RetrySend(id int64, nextTry int64, lastError string) error {
+	_, err := t.exec(`UPDATE send_jobs SET state = 'pending', next_try_at = ?, last_error = ?, lease_until = 0 WHERE id = ?`, nextTry, lastError, id)
+	return err
+}
+
+// Message reads one message inside the transaction.
+func (t *Tx) Message(id int64) (wire.Message, error) {
+	m, err := scanMessage(t.queryRow(`SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
+	if err != nil {
+		return m, wireNotFound(err, "message")
+	}
+	return m, nil
+}
+
+// statusRank orders delivery statuses; a status never moves backwards.
+var statusRank = map[wire.MessageStatus]int{wire.StatusQueued: 0, wire.StatusSent: 1, wire.StatusDelivered: 2, wire.StatusRead: 3}
+
+// SetMessageStatus moves a message's status forward (never backwards: statuses arrive out of
+// order). A failure counts only before delivery. It reports whether the status changed.
+func (t *Tx) SetMessageStatus(messageID int64, st wire.MessageStatus, reason, externalID string) (bool, error) {
+	var cur wire.MessageStatus
+	if err := t.queryRow(`SELECT status FROM messages WHERE id = ?`, messageID).Scan(&cur); err != nil {
+		return false, wireNotFound(err, "message")
+	}
+	if st == wire.StatusFailed {
+		if cur != wire.StatusQueued && cur != wire.StatusSent {
+			return false, nil
+		}
+	} else if cur == wire.StatusFailed || statusRank[st] <= statusRank[cur] {
+		return false, nil
+	}
+	var ext any
+	if externalID != "" {
+		// A provider id already on another message (a provider bug, or a replay) must not make
+		// a delivered send look failed: keep the status, skip the id.
+		var taken bool
+		if err := t.queryRow(`SELECT COUNT(*) > 0 FROM messages WHERE external_id = ? AND id <> ?
+			AND channel_id = (SELECT channel_id FROM messages WHERE id = ?)`, externalID, messageID, messageID).Scan(&taken); err != nil {
+			return false, err
+		}
+		if !taken {
+			ext = externalID
+		}
+	}
+	ok, err := t.execOne(`UPDATE messages SET status = ?, status_reason = ?, external_id = COALESCE(?, external_id) WHERE id = ? AND status = ?`,
+		st, reason, ext, messageID, cur)
+	return ok, err
+}
+
+// MessageByExternal finds our message by the provider's id on a channel.
+func (t *Tx) MessageByExternal(channelID int64, externalID string) (wire.Message, bool, error) {
+	m, err := scanMessage(t.queryRow(`SELECT `+messageColumns+` FROM messages WHERE channel_id = ? AND external_id = ?`, channelID, externalID))
+	if err == sql.ErrNoRows {
+		return m, false, nil
+	}
+	return m, err == nil, err
+}
+
+// ReplaceTemplates stores a channel's approved templates as just synced.
+func (t *Tx) ReplaceTemplates(channelID int64, list []wire.Template) error {
+	if _, err := t.exec(`DELETE FROM templates WHERE channel_id = ?`, channelID); err != nil {
+		return err
+	}
+	for _, tp := range list {
+		if _, err := t.exec(`INSERT INTO templates (channel_id, name, language, category, body, params, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (channel_id, name, language) DO NOTHING`, channelID, tp.Name, tp.Language, tp.Category, tp.Body, tp.Params, t.Now); err != nil {
+			return fmt.Errorf("store: unable to store template %s: %w", tp.Name, err)
+		}
+	}
+	return nil
+}
+
+const templateColumns = `id, channel_id, name, language, category, body, params`
+
+// Templates lists a channel's templates.
+func (s *Store) Templates(ctx context.Context, channelID int64) ([]wire.Template, error) {
+	rows, err := s.readRows(ctx, `SELECT `+templateColumns+` FROM templates WHERE channel_id = ? ORDER BY name, language`, channelID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []wire.Template{}
+	for rows.Next() {
+		var tp wire.Template
+		if err := rows.Scan(&tp.ID, &tp.ChannelID, &tp.Name, &tp.Language, &tp.Category, &tp.Body, &tp.Params); err != nil {
+			return nil, err
+		}
+		out = append(out, tp)
+	}
+	return out, rows.Err()
+}
+
+// Template reads one template inside the transaction.
+func (t *Tx) Template(id int64) (wire.Template, error) {
+	var tp wire.Template
+	err := t.queryRow(`SELECT `+templateColumns+` FROM templates WHERE id = ?`, id).Scan(&tp.ID, &tp.ChannelID, &tp.Name, &tp.Language, &tp.Category, &tp.Body, &tp.Params)
+	if err != nil {
+		return tp, wireNotFound(err, "template")
+	}
+	return tp, nil
+}
