@@ -5,7 +5,7 @@ TAGS    := sqlite_fts5
 DATA    ?= ./santral-data
 ADDR    ?= 127.0.0.1:8080
 
-.PHONY: run santrald app app-dev frontend test test-go test-frontend e2e vet bench bench-app clean
+.PHONY: run santrald app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-app clean
 
 ## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it
 run: santrald app app-dev
@@ -30,8 +30,18 @@ app: frontend
 app-dev: frontend
 	$(GO) build -tags dev,$(TAGS) -o bin/santral-dev .
 
-## test: every test — Go (race detector), frontend unit tests, end to end in a real browser
-test: test-frontend vet test-go e2e
+## test: every test — Go (race detector), frontend unit tests, fuzzing of the webhook parsers
+## (briefly), end to end in a real browser
+test: test-frontend vet test-go fuzz e2e
+
+FUZZTIME ?= 20000x
+## fuzz: each webhook parser's fuzz target for FUZZTIME inputs (a count, not a duration: a
+## duration can end mid-minimisation and fail with "context deadline exceeded")
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./backend/channels/whatsapp/
+	$(GO) test -run '^$$' -fuzz '^FuzzVerifySignature$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./backend/channels/whatsapp/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseWebhook$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./backend/channels/meta/
+	$(GO) test -run '^$$' -fuzz '^FuzzParseUpdate$$' -fuzztime $(FUZZTIME) -fuzzminimizetime 2s ./backend/channels/telegram/
 
 test-frontend: frontend
 	cd frontend && npm test

@@ -216,6 +216,15 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		}
 		fx.InboxChanged = true
 		fx.Conversations = append(fx.Conversations, d.Message.ConversationID)
+	case wire.EventMessageUpdated:
+		var d wire.MessageData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		if err := putMessage(tx, d.Message); err != nil {
+			return err
+		}
+		fx.Conversations = append(fx.Conversations, d.Message.ConversationID)
 	case wire.EventMessageStatus:
 		var d wire.MessageStatusData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"santral/backend/auth"
+	"santral/backend/media"
 	"santral/backend/routing"
 	"santral/backend/store"
 	"santral/backend/stream"
@@ -28,6 +29,7 @@ var openAPI []byte
 type Options struct {
 	Node             string        // this process's id, for connection bookkeeping
 	DatabaseID       string        // the database's identity, sent in the stream's hello
+	Files            media.Store   // stored media files
 	SandboxChannelID int64         // 0: the sandbox channel is off
 	SandboxToken     string        // when set, sandbox calls must carry it
 	StreamPoll       time.Duration // how often a stream re-reads the log without a wake (other processes)
@@ -117,6 +119,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/conversations/{id}/quick-messages/{qid}", a.authed(a.renderQuickMessage, any...))
 	mux.Handle("GET /api/v1/conversations/{id}/templates", a.authed(a.conversationTemplates, any...))
 	mux.Handle("POST /api/v1/conversations/{id}/template", a.authed(a.sendTemplate, any...))
+	mux.Handle("GET /api/v1/media/{key}", a.authed(a.getMedia, any...))
 	mux.Handle("GET /api/v1/transfers", a.authed(a.listTransfers, any...))
 	mux.Handle("GET /api/v1/transfers/{id}", a.authed(a.getTransfer, any...))
 	mux.Handle("POST /api/v1/transfers/{id}/accept", a.authed(a.acceptTransfer, any...))

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -224,4 +225,40 @@ func (a *API) sendTemplate(w http.ResponseWriter, r *http.Request, u wire.User) 
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, m)
+}
+
+// getMedia serves a stored file to a user who may read its conversation.
+func (a *API) getMedia(w http.ResponseWriter, r *http.Request, u wire.User) error {
+	key := r.PathValue("key")
+	convID, err := a.store.MediaOwner(r.Context(), key)
+	if err != nil {
+		return err
+	}
+	c, err := a.store.Conversation(r.Context(), convID)
+	if err != nil {
+		return err
+	}
+	var offeredTo int64
+	if c.PendingOfferID != nil {
+		if o, err := a.store.Offer(r.Context(), *c.PendingOfferID); err == nil {
+			offeredTo = o.ToAgentID
+		}
+	}
+	if !canRead(u, c, offeredTo) {
+		return wire.Errorf(wire.CodeNotHolder, "this conversation is held by another agent")
+	}
+	if a.opt.Files == nil {
+		return wire.Errorf(wire.CodeNotFound, "file not found")
+	}
+	f, err := a.opt.Files.Open(r.Context(), key)
+	if err != nil {
+		return wire.Errorf(wire.CodeNotFound, "file not found")
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", "attachment")
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	_, err = io.Copy(w, f)
+	return err
 }

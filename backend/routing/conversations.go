@@ -75,6 +75,14 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 		if dup {
 			return nil
 		}
+		// Files come as the provider's references: downloaded after the webhook's 200.
+		for i, a := range in.Attachments {
+			if a.Ref != "" && a.URL == "" && a.Kind != "location" {
+				if err := tx.EnqueueMedia(msg.ID, i, in.ChannelID); err != nil {
+					return err
+				}
+			}
+		}
 		if err := tx.TouchConversation(convID, true, preview(in.Body, in.Attachments), false); err != nil {
 			return err
 		}
@@ -448,4 +456,32 @@ func (s *Service) echo(tx *store.Tx, in Inbound, res *InboundResult) error {
 		return err
 	}
 	return tx.Append(wire.EventMessageCreated, convID, audienceOf(c), wire.MessageData{Message: msg})
+}
+
+// MediaStored records a downloaded attachment (key "" with reason: the download failed; retryAt
+// > 0 tries again then) and tells whoever sees the conversation.
+func (s *Service) MediaStored(ctx context.Context, job store.MediaJob, key string, size int64, mime, reason string, retryAt int64) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		if err := tx.FinishMedia(job.ID, key, reason, retryAt); err != nil || key == "" {
+			return err
+		}
+		m, err := tx.Message(job.MessageID)
+		if err != nil {
+			return err
+		}
+		a := m.Attachments[job.Index]
+		a.URL, a.Size = "/api/v1/media/"+key, size
+		if mime != "" {
+			a.MimeType = mime
+		}
+		if err := tx.SetAttachment(m.ID, job.Index, a); err != nil {
+			return err
+		}
+		m.Attachments[job.Index] = a
+		c, err := tx.Conversation(m.ConversationID)
+		if err != nil {
+			return err
+		}
+		return tx.Append(wire.EventMessageUpdated, c.ID, audienceOf(c), wire.MessageData{Message: m})
+	})
 }

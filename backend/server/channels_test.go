@@ -43,7 +43,11 @@ type graphServer struct {
 	script    []graphAnswer
 	ok        []byte
 	templates []byte
+	mediaInfo []byte
 }
+
+// photo is the customer's picture as the provider serves it.
+var photo = append([]byte("\xff\xd8\xff\xe0 JFIF"), bytes.Repeat([]byte{0x42}, 4096)...)
 
 type graphRequest struct {
 	Method, Path, Auth string
@@ -56,12 +60,28 @@ type graphAnswer struct {
 }
 
 func newGraph(t *testing.T) *graphServer {
-	g := &graphServer{ok: waFixture(t, "send_response.json"), templates: waFixture(t, "templates_list_response.json")}
+	g := &graphServer{ok: waFixture(t, "send_response.json"), templates: waFixture(t, "templates_list_response.json"),
+		mediaInfo: waFixture(t, "media_get_response.json")}
 	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body, _ := io.ReadAll(r.Body)
 		if r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/message_templates") {
 			w.Header().Set("Content-Type", "application/json")
 			w.Write(g.templates)
+			return
+		}
+		// Media: id → URL (on this server) → the bytes, both steps with the bearer token.
+		if r.Method == "GET" && r.URL.Path == "/v23.0/1479537139650973" && r.Header.Get("Authorization") == "Bearer "+waToken {
+			info := bytes.Replace(g.mediaInfo, []byte("https://lookaside.fbsbx.com"), []byte(g.URL), 1)
+			w.Write(info)
+			return
+		}
+		if r.Method == "GET" && r.URL.Path == "/whatsapp_business/attachments/" {
+			if r.Header.Get("Authorization") != "Bearer "+waToken {
+				w.WriteHeader(http.StatusUnauthorized)
+				return
+			}
+			w.Header().Set("Content-Type", "image/jpeg")
+			w.Write(photo)
 			return
 		}
 		g.mu.Lock()
@@ -211,6 +231,43 @@ func TestWhatsAppInAndOut(t *testing.T) {
 		if len(d.Messages) != 1 || !strings.Contains(d.Messages[0].Body, "1043 numaralı siparişim") ||
 			conv.Contact.Name != "Ayşe Yılmaz" || conv.Contact.Phone != "905321234567" || conv.Channel.Type != wire.ChannelWhatsApp {
 			t.Fatalf("stored: %+v / %+v", conv, d.Messages)
+		}
+	})
+
+	t.Run("an inbound photo is downloaded into Santral's media storage", func(t *testing.T) {
+		if status, code := deliver(t, e.url, ch.ID, waFixture(t, "inbound_image.json"), ""); status != 200 {
+			t.Fatalf("image delivery: %d %s", status, code)
+		}
+		var att wire.Attachment
+		eventually(t, 5*time.Second, "the photo stored", func() bool {
+			for _, m := range ayse.conversation(conv.ID).Messages {
+				if len(m.Attachments) == 1 && m.Attachments[0].URL != "" {
+					att = m.Attachments[0]
+					return true
+				}
+			}
+			return false
+		})
+		if att.Kind != "image" || att.MimeType != "image/jpeg" || att.Size != int64(len(photo)) {
+			t.Fatalf("attachment %+v", att)
+		}
+		get := func(c *client) (int, []byte) {
+			req, _ := http.NewRequest("GET", e.url+att.URL, nil)
+			req.Header.Set("Authorization", "Bearer "+c.token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			b, _ := io.ReadAll(res.Body)
+			return res.StatusCode, b
+		}
+		if status, b := get(ayse); status != 200 || !bytes.Equal(b, photo) {
+			t.Fatalf("the holder gets the file: %d, %d bytes", status, len(b))
+		}
+		other := e.agent("mehmet", limit(0))
+		if status, _ := get(other); status != http.StatusForbidden {
+			t.Fatalf("another agent must not get the file: %d", status)
 		}
 	})
 

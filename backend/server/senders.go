@@ -16,6 +16,19 @@ import (
 // providerHTTP is the client every adapter calls its provider with.
 var providerHTTP = &http.Client{Timeout: 30 * time.Second}
 
+// fetcherFor builds the adapter that downloads a channel account's inbound media.
+func fetcherFor(ch store.ChannelRow) (channels.Fetcher, error) {
+	s, err := senderFor(ch)
+	if err != nil {
+		return nil, err
+	}
+	f, ok := s.(channels.Fetcher)
+	if !ok {
+		return nil, fmt.Errorf("no media downloads on %s channels", ch.Type)
+	}
+	return f, nil
+}
+
 // senderFor builds the adapter that sends on a channel account, from its stored settings.
 func senderFor(ch store.ChannelRow) (channels.Sender, error) {
 	token := ch.Secrets["token"]

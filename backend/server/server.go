@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"path/filepath"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"santral/backend/auth"
 	"santral/backend/config"
 	"santral/backend/demo"
+	"santral/backend/media"
 	"santral/backend/outbox"
 	"santral/backend/routing"
 	"santral/backend/store"
@@ -31,6 +33,7 @@ type Server struct {
 	Store   *store.Store
 	Routing *routing.Service
 	Hub     *stream.Hub
+	Files   media.Store
 	handler http.Handler
 	node    string
 	sandbox int64
@@ -46,7 +49,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, Store: st, Hub: stream.NewHub(), node: cfg.NodeID}
+	s := &Server{cfg: cfg, log: log, Store: st, Hub: stream.NewHub(), node: cfg.NodeID,
+		Files: media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}}
 	if s.node == "" {
 		s.node = "node-" + auth.RandomPassword()[:8]
 	}
@@ -80,7 +84,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return nil, fmt.Errorf("server: unable to read the database id: %w", err)
 	}
 	s.handler = api.New(st, s.Routing, s.Hub, api.Options{
-		Node: s.node, DatabaseID: dbID, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
+		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
 	}, log).Handler()
 	return s, nil
 }
@@ -160,6 +164,15 @@ func (s *Server) RunWorkers(ctx context.Context) {
 	}
 	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
 	sends := outbox.New(s.Store, s.Routing, senderFor, outbox.Options{MinBackoff: s.cfg.SendBackoff}, s.log)
+	downloads := media.NewWorker(s.Store, s.Routing, s.Files, fetcherFor, s.cfg.SendBackoff, s.log)
+	every(s.cfg.SweepInterval, "media", func(ctx context.Context) error {
+		for {
+			n, err := downloads.RunOnce(ctx)
+			if err != nil || n == 0 {
+				return err
+			}
+		}
+	})
 	every(s.cfg.SweepInterval, "outbox", func(ctx context.Context) error {
 		// Drain what is due, then wait for the next tick.
 		for {

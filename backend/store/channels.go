@@ -278,3 +278,82 @@ func (t *Tx) Template(id int64) (wire.Template, error) {
 	}
 	return tp, nil
 }
+
+// MediaJob is an inbound attachment to download.
+type MediaJob struct {
+	ID, MessageID, ChannelID int64
+	Index, Attempts          int
+}
+
+// EnqueueMedia stores the job that downloads attachment idx of a message.
+func (t *Tx) EnqueueMedia(messageID int64, idx int, channelID int64) error {
+	_, err := t.exec(`INSERT INTO media_jobs (message_id, idx, channel_id, state, next_try_at) VALUES (?, ?, ?, 'pending', ?)
+		ON CONFLICT (message_id, idx) DO NOTHING`, messageID, idx, channelID, t.Now)
+	return err
+}
+
+// DueMedia takes up to limit due downloads, pushing their next try back by lease (a worker
+// that dies mid-download leaves the job due again).
+func (t *Tx) DueMedia(limit int, lease int64) ([]MediaJob, error) {
+	rows, err := t.query(`SELECT id, message_id, idx, channel_id, attempts FROM media_jobs WHERE state = 'pending' AND next_try_at <= ?
+		ORDER BY next_try_at, id LIMIT ?`, t.Now, limit)
+	if err != nil {
+		return nil, err
+	}
+	var out []MediaJob
+	for rows.Next() {
+		var j MediaJob
+		if err := rows.Scan(&j.ID, &j.MessageID, &j.Index, &j.ChannelID, &j.Attempts); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	rows.Close()
+	for i := range out {
+		if _, err := t.exec(`UPDATE media_jobs SET attempts = attempts + 1, next_try_at = ? WHERE id = ?`, t.Now+lease, out[i].ID); err != nil {
+			return nil, err
+		}
+		out[i].Attempts++
+	}
+	return out, rows.Err()
+}
+
+// FinishMedia records a download: the file's key, or a failure (retryAt 0: for good).
+func (t *Tx) FinishMedia(id int64, key, lastError string, retryAt int64) error {
+	switch {
+	case key != "":
+		_, err := t.exec(`UPDATE media_jobs SET state = 'done', media_key = ?, last_error = '' WHERE id = ?`, key, id)
+		return err
+	case retryAt > 0:
+		_, err := t.exec(`UPDATE media_jobs SET next_try_at = ?, last_error = ? WHERE id = ?`, retryAt, lastError, id)
+		return err
+	}
+	_, err := t.exec(`UPDATE media_jobs SET state = 'failed', last_error = ? WHERE id = ?`, lastError, id)
+	return err
+}
+
+// SetAttachment replaces attachment idx of a message.
+func (t *Tx) SetAttachment(messageID int64, idx int, a wire.Attachment) error {
+	m, err := t.Message(messageID)
+	if err != nil {
+		return err
+	}
+	if idx < 0 || idx >= len(m.Attachments) {
+		return fmt.Errorf("store: message %d has no attachment %d", messageID, idx)
+	}
+	m.Attachments[idx] = a
+	b, _ := json.Marshal(m.Attachments)
+	_, err = t.exec(`UPDATE messages SET attachments = ? WHERE id = ?`, string(b), messageID)
+	return err
+}
+
+// MediaOwner returns the conversation a stored media file belongs to.
+func (s *Store) MediaOwner(ctx context.Context, key string) (int64, error) {
+	var conv int64
+	err := s.readRow(ctx, `SELECT m.conversation_id FROM media_jobs j JOIN messages m ON m.id = j.message_id WHERE j.media_key = ?`, key).Scan(&conv)
+	if err != nil {
+		return 0, wireNotFound(err, "file")
+	}
+	return conv, nil
+}

@@ -14,6 +14,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateSkipAgent,
 	migrateChannelAccounts,
 	migrateTemplates,
+	migrateMediaJobs,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -284,4 +285,26 @@ func migrateTemplates(tx *sql.Tx, d dialect) error {
 		}
 	}
 	return nil
+}
+
+// Inbound media is downloaded after the webhook's 200 (acknowledge fast, process after), by
+// stored jobs; media_key then names the file in Santral's media storage.
+func migrateMediaJobs(tx *sql.Tx, d dialect) error {
+	_, err := tx.Exec(d.rebind(`CREATE TABLE media_jobs (
+		id          INTEGER PRIMARY KEY,
+		message_id  INTEGER NOT NULL REFERENCES messages(id),
+		idx         INTEGER NOT NULL,
+		channel_id  INTEGER NOT NULL REFERENCES channels(id),
+		state       TEXT NOT NULL CHECK (state IN ('pending', 'done', 'failed')),
+		attempts    INTEGER NOT NULL DEFAULT 0,
+		next_try_at BIGINT NOT NULL,
+		media_key   TEXT,
+		last_error  TEXT NOT NULL DEFAULT '',
+		UNIQUE (message_id, idx)
+	)`))
+	if err != nil {
+		return err
+	}
+	_, err = tx.Exec(`CREATE UNIQUE INDEX media_jobs_key ON media_jobs(media_key) WHERE media_key IS NOT NULL`)
+	return err
 }

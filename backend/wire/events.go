@@ -11,6 +11,7 @@ const (
 	EventConversationEnded    = "conversation.ended"
 	EventMessageCreated       = "message.created"
 	EventMessageStatus        = "message.status"
+	EventMessageUpdated       = "message.updated" // an attachment finished downloading
 	EventTimelineAdded        = "timeline.added"
 	EventTransferOffered      = "transfer.offered"
 	EventTransferResolved     = "transfer.resolved"

@@ -240,14 +240,18 @@ func buildMedia(md *channels.OutboundMedia, text string) (*mediaBody, error) {
 	return body, nil
 }
 
-// mediaType is the file's MIME type, from the file name when none was given.
+// mediaType is the file's MIME type without parameters, from the file name when none was
+// given; "" when there is none or it is not a well-formed type (it goes into upload headers).
 func mediaType(md *channels.OutboundMedia) string {
 	t := md.MimeType
 	if t == "" {
 		t = mime.TypeByExtension(path.Ext(md.Name))
 	}
-	t, _, _ = strings.Cut(t, ";")
-	return strings.TrimSpace(t)
+	t, _, err := mime.ParseMediaType(t)
+	if err != nil || !strings.Contains(t, "/") {
+		return ""
+	}
+	return t
 }
 
 // upload sends the file as POST /{phone-number-id}/media (multipart: messaging_product, type,
