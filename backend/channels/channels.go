@@ -122,3 +122,35 @@ type Fetcher interface {
 
 // ErrBadSignature is a webhook whose signature does not match: answered 401, never parsed.
 var ErrBadSignature = errors.New("channels: bad webhook signature")
+
+// CapBody fails a download that runs past limit bytes with tooLarge, instead of truncating it
+// silently (a cut-off file would look whole).
+func CapBody(r io.ReadCloser, limit int64, tooLarge error) io.ReadCloser {
+	return &cappedBody{r: r, left: limit, tooLarge: tooLarge}
+}
+
+type cappedBody struct {
+	r        io.ReadCloser
+	left     int64
+	tooLarge error
+}
+
+func (b *cappedBody) Read(p []byte) (int, error) {
+	if b.left <= 0 {
+		// One byte past the limit tells a body of exactly the limit from a longer one.
+		var one [1]byte
+		n, err := b.r.Read(one[:])
+		if n > 0 {
+			return 0, b.tooLarge
+		}
+		return 0, err
+	}
+	if int64(len(p)) > b.left {
+		p = p[:b.left]
+	}
+	n, err := b.r.Read(p)
+	b.left -= int64(n)
+	return n, err
+}
+
+func (b *cappedBody) Close() error { return b.r.Close() }

@@ -183,23 +183,11 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 	}
 	var out wire.Message
 	err := s.do(ctx, func(tx *store.Tx) error {
-		// A retried send whose first try was stored answers with that message, whatever
-		// happened since (a transfer, a break): the customer has it already.
-		if r.IdempotencyKey != "" {
-			if m, dup, err := tx.MessageByKey(agentID, r.IdempotencyKey); err != nil || (dup && m.ConversationID == convID) {
-				out = m
-				return err
+		c, replay, err := sendable(tx, agentID, convID, r.IdempotencyKey)
+		if err != nil || replay != nil {
+			if replay != nil {
+				out = *replay
 			}
-		}
-		c, err := holderOf(tx, convID, agentID)
-		if err != nil {
-			return err
-		}
-		u, err := tx.User(agentID)
-		if err != nil {
-			return err
-		}
-		if err := requireOnline(u); err != nil {
 			return err
 		}
 		ch, err := tx.ChannelRow(c.Channel.ID)
@@ -484,4 +472,28 @@ func (s *Service) MediaStored(ctx context.Context, job store.MediaJob, key strin
 		}
 		return tx.Append(wire.EventMessageUpdated, c.ID, audienceOf(c), wire.MessageData{Message: m})
 	})
+}
+
+// sendable is what every agent send checks first. A retried send whose first try was stored
+// answers with that message (replay), whatever happened since — a transfer, a break: the
+// customer has it already. Otherwise only the holder may send, while online.
+func sendable(tx *store.Tx, agentID, convID int64, key string) (wire.Conversation, *wire.Message, error) {
+	if key != "" {
+		m, dup, err := tx.MessageByKey(agentID, key)
+		if err != nil {
+			return wire.Conversation{}, nil, err
+		}
+		if dup && m.ConversationID == convID {
+			return wire.Conversation{}, &m, nil
+		}
+	}
+	c, err := holderOf(tx, convID, agentID)
+	if err != nil {
+		return c, nil, err
+	}
+	u, err := tx.User(agentID)
+	if err != nil {
+		return c, nil, err
+	}
+	return c, nil, requireOnline(u)
 }

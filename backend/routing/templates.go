@@ -30,21 +30,11 @@ func FillTemplate(body string, params []string) string {
 func (s *Service) SendTemplate(ctx context.Context, agentID, convID int64, r wire.SendTemplateRequest) (wire.Message, error) {
 	var out wire.Message
 	err := s.do(ctx, func(tx *store.Tx) error {
-		if r.IdempotencyKey != "" {
-			if m, dup, err := tx.MessageByKey(agentID, r.IdempotencyKey); err != nil || (dup && m.ConversationID == convID) {
-				out = m
-				return err
+		c, replay, err := sendable(tx, agentID, convID, r.IdempotencyKey)
+		if err != nil || replay != nil {
+			if replay != nil {
+				out = *replay
 			}
-		}
-		c, err := holderOf(tx, convID, agentID)
-		if err != nil {
-			return err
-		}
-		u, err := tx.User(agentID)
-		if err != nil {
-			return err
-		}
-		if err := requireOnline(u); err != nil {
 			return err
 		}
 		tp, err := tx.Template(r.TemplateID)

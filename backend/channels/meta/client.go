@@ -348,31 +348,7 @@ func (c *Client) Fetch(ctx context.Context, m channels.Media) (io.ReadCloser, st
 	if ctype == "" {
 		ctype = m.MimeType
 	}
-	return &cappedBody{r: resp.Body, left: maxFetch}, ctype, nil
+	return channels.CapBody(resp.Body, maxFetch, fmt.Errorf("meta: attachment larger than %d bytes", maxFetch)), ctype, nil
 }
 
-// cappedBody fails a download that runs past its limit instead of truncating it silently.
-type cappedBody struct {
-	r    io.ReadCloser
-	left int64
-}
 
-func (b *cappedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		// One byte past the limit tells a body of exactly the limit from a longer one.
-		var one [1]byte
-		n, err := b.r.Read(one[:])
-		if n > 0 {
-			return 0, fmt.Errorf("meta: attachment larger than %d bytes", maxFetch)
-		}
-		return 0, err
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *cappedBody) Close() error { return b.r.Close() }

@@ -339,7 +339,7 @@ func (c *Client) Fetch(ctx context.Context, m channels.Media) (io.ReadCloser, st
 		resp.Body.Close()
 		return nil, "", fmt.Errorf("telegram: file of %d bytes is over the %d bots may download", resp.ContentLength, MaxDownload)
 	}
-	return &cappedBody{r: resp.Body, left: MaxDownload}, contentType(resp.Header.Get("Content-Type"), m.MimeType, f.FilePath), nil
+	return channels.CapBody(resp.Body, MaxDownload, fmt.Errorf("telegram: file larger than %d bytes", MaxDownload)), contentType(resp.Header.Get("Content-Type"), m.MimeType, f.FilePath), nil
 }
 
 // contentType prefers what the update announced: Telegram's file server often answers
@@ -360,28 +360,4 @@ func contentType(served, announced, filePath string) string {
 	return "application/octet-stream"
 }
 
-// cappedBody fails a download that runs past its limit instead of truncating it silently.
-type cappedBody struct {
-	r    io.ReadCloser
-	left int64
-}
 
-func (b *cappedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		// One byte past the limit tells a body of exactly the limit from a longer one.
-		var one [1]byte
-		n, err := b.r.Read(one[:])
-		if n > 0 {
-			return 0, fmt.Errorf("telegram: file larger than %d bytes", MaxDownload)
-		}
-		return 0, err
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *cappedBody) Close() error { return b.r.Close() }

@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"errors"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -457,19 +456,6 @@ func TestFetchFailures(t *testing.T) {
 	}
 }
 
-func TestCappedBody(t *testing.T) {
-	read := func(n int64) error {
-		b := &cappedBody{r: io.NopCloser(io.LimitReader(zeroReader{}, n)), left: 10}
-		_, err := io.Copy(io.Discard, b)
-		return err
-	}
-	if err := read(10); err != nil {
-		t.Errorf("body at the limit: %v", err)
-	}
-	if err := read(11); err == nil || errors.Is(err, io.EOF) {
-		t.Errorf("body over the limit: %v", err)
-	}
-}
 
 func TestContentType(t *testing.T) {
 	tests := []struct{ served, announced, path, want string }{

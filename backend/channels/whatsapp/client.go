@@ -192,37 +192,13 @@ func (c *Client) Fetch(ctx context.Context, m channels.Media) (io.ReadCloser, st
 	if mimeType == "" {
 		mimeType = m.MimeType
 	}
-	return &cappedBody{r: resp.Body, left: c.MaxFetch}, mimeType, nil
+	return channels.CapBody(resp.Body, c.MaxFetch, ErrTooLarge), mimeType, nil
 }
 
 // ErrTooLarge is a download that went on past the size limit.
 var ErrTooLarge = errors.New("whatsapp: media larger than the limit")
 
-// cappedBody fails, rather than silently truncating, a download that exceeds its limit.
-type cappedBody struct {
-	r    io.ReadCloser
-	left int64
-}
 
-func (b *cappedBody) Read(p []byte) (int, error) {
-	if b.left <= 0 {
-		// One more byte tells a file of exactly the limit from a larger one.
-		var one [1]byte
-		n, err := b.r.Read(one[:])
-		if n > 0 {
-			return 0, ErrTooLarge
-		}
-		return 0, err
-	}
-	if int64(len(p)) > b.left {
-		p = p[:b.left]
-	}
-	n, err := b.r.Read(p)
-	b.left -= int64(n)
-	return n, err
-}
-
-func (b *cappedBody) Close() error { return b.r.Close() }
 
 // Template is an approved message template of the business account, as agents pick it.
 type Template struct {
