@@ -350,5 +350,3 @@ func (c *Client) Fetch(ctx context.Context, m channels.Media) (io.ReadCloser, st
 	}
 	return channels.CapBody(resp.Body, maxFetch, fmt.Errorf("meta: attachment larger than %d bytes", maxFetch)), ctype, nil
 }
-
-

@@ -452,4 +452,3 @@ func TestFetch(t *testing.T) {
 		t.Errorf("server saw %d requests, want 2", len(gotAuth))
 	}
 }
-

@@ -359,5 +359,3 @@ func contentType(served, announced, filePath string) string {
 	}
 	return "application/octet-stream"
 }
-
-

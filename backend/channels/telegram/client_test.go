@@ -456,7 +456,6 @@ func TestFetchFailures(t *testing.T) {
 	}
 }
 
-
 func TestContentType(t *testing.T) {
 	tests := []struct{ served, announced, path, want string }{
 		{"application/octet-stream", "audio/ogg", "voice/file_1.oga", "audio/ogg"},

@@ -198,8 +198,6 @@ func (c *Client) Fetch(ctx context.Context, m channels.Media) (io.ReadCloser, st
 // ErrTooLarge is a download that went on past the size limit.
 var ErrTooLarge = errors.New("whatsapp: media larger than the limit")
 
-
-
 // Template is an approved message template of the business account, as agents pick it.
 type Template struct {
 	ID         string
