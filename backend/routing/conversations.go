@@ -200,7 +200,7 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 		// The sandbox hands the message to the customer as it is stored; real channels get a
 		// send job in this same transaction, and the window is checked before any API call.
 		status := wire.StatusSent
-		if ch.Type != wire.ChannelSandbox {
+		if !wire.DeliveredDirectly(ch.Type) {
 			if w := WindowAt(ch, c.LastInboundAt, tx.Now); !w.Open {
 				return &wire.Error{Code: wire.CodeWindowClosed, ClosedAt: w.ClosesAt,
 					Message: "the messaging window closed 24 hours after the customer's last message: only templates can be sent"}

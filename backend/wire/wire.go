@@ -209,7 +209,14 @@ const (
 	ChannelMessenger = "messenger"
 	ChannelInstagram = "instagram"
 	ChannelTelegram  = "telegram"
+	ChannelWebchat   = "webchat" // the website chat widget
 )
+
+// DeliveredDirectly reports channels whose replies reach the customer through Santral itself
+// (stored = delivered): the sandbox and the website chat. Others go through a send job.
+func DeliveredDirectly(channelType string) bool {
+	return channelType == ChannelSandbox || channelType == ChannelWebchat
+}
 
 // ChannelAccount is a connected channel as admins see it: its settings and which credentials
 // are set — never their values.
