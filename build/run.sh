@@ -28,9 +28,11 @@ else
     wait "${pids[0]}"
     exit 0
   fi
-  Xvfb :79 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+  dfile=$(mktemp)
+  Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$dfile" >/dev/null 2>&1 &
   pids+=($!)
+  for _ in $(seq 100); do [ -s "$dfile" ] && break; sleep 0.1; done
   echo "  No display here: serving the desktop app through the dev bridge."
   echo "  Open http://$bridge in a browser (server URL is filled in; log in as ayse / demo1234)."
-  DISPLAY=:79 ./bin/santral-dev -assetdir frontend/dist -devserver "$bridge"
+  DISPLAY=":$(tr -d '[:space:]' <"$dfile")" ./bin/santral-dev -assetdir frontend/dist -devserver "$bridge"
 fi

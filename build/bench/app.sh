@@ -15,9 +15,10 @@ go build -tags sqlite_fts5 -o "$work/seedprofile" ./build/bench/seedprofile
 
 printf 'binary size (production, stripped): %s MB\n' "$(awk -v b="$(stat -c %s bin/santral)" 'BEGIN{printf "%.1f", b/1048576}')"
 
-Xvfb :88 -screen 0 1280x800x24 -nolisten tcp >/dev/null 2>&1 &
+Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$work/display" >/dev/null 2>&1 &
 pids+=($!)
-export DISPLAY=:88
+for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+export DISPLAY=":$(tr -d '[:space:]' <"$work/display")"
 
 # Cold start: process launch to the first cached conversation row drawn (dev bridge + Chromium).
 "$work/seedprofile" "$work/cold" "$n"

@@ -28,10 +28,13 @@ go build -tags dev,sqlite_fts5 -o "$work/santral-dev" .
 go build -tags desktop,production,sqlite_fts5 -o "$work/santral" .
 go build -o "$work/notifyrecorder" ./build/e2e/notifyrecorder
 
-display=:$((90 + RANDOM % 100))
-Xvfb "$display" -screen 0 1280x800x24 -nolisten tcp >"$work/xvfb.log" 2>&1 &
+# Xvfb picks a free display itself (-displayfd): a fixed or random number can collide with
+# another X server on the machine.
+Xvfb -displayfd 5 -screen 0 1280x800x24 -nolisten tcp 5>"$work/display" >"$work/xvfb.log" 2>&1 &
 pids+=($!)
-export DISPLAY=$display
+for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
+[ -s "$work/display" ] || { echo "e2e: FAIL Xvfb did not start"; cat "$work/xvfb.log"; exit 1; }
+export DISPLAY=":$(tr -d '[:space:]' <"$work/display")"
 
 port=$((20000 + RANDOM % 20000))
 export SANTRAL_URL="http://127.0.0.1:$port"

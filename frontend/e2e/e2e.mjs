@@ -2,6 +2,8 @@
 // bridge) against a real santrald; customers write through the sandbox channel; notifications
 // are read from the recorder on the private session bus. Started by build/e2e/run.sh.
 import { chromium } from 'playwright-core';
+import { createHmac } from 'node:crypto';
+import { createServer } from 'node:http';
 import { readFileSync, existsSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -215,6 +217,51 @@ async function main() {
       await tid(b, 'tab-mine').click();
       assert.equal(await tid(b, `conversation-row-${id}`).count(), 0, 'the receiver did not get it');
       await shot(a, '09-rejected-back');
+    });
+
+    await step('WhatsApp: a signed webhook reaches the app, the reply reaches the Graph API as documented', async () => {
+      // A local WhatsApp Cloud API: records requests, answers the documented success.
+      const fixtures = new URL('../../../shared/fixtures/channels/whatsapp/', import.meta.url);
+      const fixture = (name) => readFileSync(new URL(name, fixtures));
+      const seen = [];
+      const graph = createServer((req, res) => {
+        let body = '';
+        req.on('data', (c) => (body += c));
+        req.on('end', () => {
+          seen.push({ method: req.method, path: req.url, auth: req.headers.authorization, body });
+          res.setHeader('content-type', 'application/json');
+          res.end(fixture('send_response.json'));
+        });
+      });
+      await new Promise((r) => graph.listen(0, '127.0.0.1', r));
+      try {
+        const base = `http://127.0.0.1:${graph.address().port}`;
+        const ch = await api('POST', '/api/v1/channel-accounts', {
+          type: 'whatsapp', name: 'WhatsApp Mağaza', base_url: base, api_version: 'v23.0', account_id: '106540352242922',
+          credentials: { token: 'EAAG-e2e-token', app_secret: 'e2e-app-secret', verify_token: 'e2e-verify' },
+        }, admin.token);
+        const delivery = fixture('inbound_text.json');
+        const signature = 'sha256=' + createHmac('sha256', 'e2e-app-secret').update(delivery).digest('hex');
+        const res = await fetch(`${server}/webhooks/${ch.id}`, { method: 'POST', headers: { 'x-hub-signature-256': signature }, body: delivery });
+        assert.equal(res.status, 200, 'the signed delivery is stored');
+        const conv = await until('the WhatsApp conversation', async () =>
+          (await api('GET', '/api/v1/conversations?view=history&customer=905321234567', undefined, admin.token)).conversations[0]);
+        await tid(a, 'tab-mine').click();
+        await tid(a, `conversation-row-${conv.id}`).waitFor({ timeout: 10000 });
+        await tid(a, `conversation-row-${conv.id}`).click();
+        await a.waitForSelector(`[data-testid="conversation"][data-conversation-id="${conv.id}"]`);
+        const want = JSON.parse(fixture('send_text_request.json'));
+        await tid(a, 'composer-input').fill(want.text.body);
+        await tid(a, 'composer-send').click();
+        const sent = await until('the Graph API request', () => seen.find((r) => r.method === 'POST'));
+        assert.equal(sent.path, '/v23.0/106540352242922/messages');
+        assert.equal(sent.auth, 'Bearer EAAG-e2e-token');
+        assert.deepEqual(JSON.parse(sent.body), want, 'the request is exactly the documented one');
+        await a.waitForSelector('[data-testid^="message-"][data-direction="out"][data-status="sent"]', { timeout: 10000 });
+        await shot(a, '10-whatsapp');
+      } finally {
+        graph.close();
+      }
     });
 
     await step('clicking a notification opens its conversation', async () => {
