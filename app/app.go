@@ -6,11 +6,14 @@ package app
 import (
 	"context"
 	"crypto/rand"
+	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
+	"net/http"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -741,6 +744,95 @@ func (a *App) RenderQuickMessage(conversationID, quickMessageID int64) (string, 
 		vars.CustomerName, vars.CustomerPhone = d.Conversation.Contact.Name, d.Conversation.Contact.Phone
 	}
 	return quick.Render(q.Body, vars), nil
+}
+
+// Templates lists the approved templates of a conversation's channel (Paid: charged if sent now).
+func (a *App) Templates(conversationID int64) ([]wire.Template, error) {
+	var list []wire.Template
+	err := a.call("GET", fmt.Sprintf("/api/v1/conversations/%d/templates", conversationID), nil, &list)
+	if list == nil {
+		list = []wire.Template{}
+	}
+	return list, err
+}
+
+// SendTemplate sends an approved template with its parameters (the only message the WhatsApp
+// window allows once closed).
+func (a *App) SendTemplate(conversationID, templateID int64, params []string) (wire.Message, error) {
+	if params == nil {
+		params = []string{}
+	}
+	var m wire.Message
+	return m, a.call("POST", fmt.Sprintf("/api/v1/conversations/%d/template", conversationID),
+		wire.SendTemplateRequest{TemplateID: templateID, Params: params, IdempotencyKey: newKey()}, &m)
+}
+
+const mediaPrefix = "/api/v1/media/"
+
+// MediaURL fetches a stored media file (a server path /api/v1/media/<key>) once into the
+// profile's media folder and returns it as a data: URL of the given MIME type for previews.
+func (a *App) MediaURL(path, mime string) (string, error) {
+	key, ok := strings.CutPrefix(path, mediaPrefix)
+	if !ok || key == "" || strings.ContainsAny(key, "/\\?#%") || key == "." || key == ".." {
+		return "", uiError(wire.Invalid("path", "not a media path"))
+	}
+	if mime == "" || strings.ContainsAny(mime, ",;\r\n ") {
+		mime = "application/octet-stream"
+	}
+	file := filepath.Join(a.cfg.Dir, "media", key)
+	b, err := os.ReadFile(file)
+	if err != nil {
+		cl, _, _, err := a.session()
+		if err != nil {
+			return "", uiError(err)
+		}
+		if b, err = download(cl, path); err != nil {
+			return "", uiError(err)
+		}
+		// Best effort: a preview still works when the cache cannot be written.
+		if err := os.MkdirAll(filepath.Dir(file), 0o700); err == nil {
+			if f, err := os.CreateTemp(filepath.Dir(file), key+".*.part"); err == nil {
+				_, werr := f.Write(b)
+				if cerr := f.Close(); werr == nil && cerr == nil {
+					_ = os.Rename(f.Name(), file)
+				}
+				_ = os.Remove(f.Name())
+			}
+		}
+	}
+	return "data:" + mime + ";base64," + base64.StdEncoding.EncodeToString(b), nil
+}
+
+// download reads a media file with the bearer token.
+func download(cl *client.Client, path string) ([]byte, error) {
+	cx, cancel := ctx()
+	defer cancel()
+	req, err := http.NewRequestWithContext(cx, "GET", cl.Base()+path, nil)
+	if err != nil {
+		return nil, err
+	}
+	req.Header.Set("Authorization", "Bearer "+cl.Token())
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", client.ErrOffline, err)
+	}
+	defer res.Body.Close()
+	if res.StatusCode >= 300 {
+		var eb wire.ErrorBody
+		if json.NewDecoder(io.LimitReader(res.Body, 1<<20)).Decode(&eb) == nil && eb.Error.Code != "" {
+			return nil, &eb.Error
+		}
+		return nil, &wire.Error{Code: wire.CodeInternal, Message: fmt.Sprintf("the server answered %s", res.Status)}
+	}
+	const max = 64 << 20
+	b, err := io.ReadAll(io.LimitReader(res.Body, max+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", client.ErrOffline, err)
+	}
+	if len(b) > max {
+		return nil, wire.Invalid("path", "the file is too large to preview")
+	}
+	return b, nil
 }
 
 // setAutostart registers or removes the app at login.

@@ -8,6 +8,8 @@ import (
 	"bytes"
 	"encoding/json"
 	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"santral/app/client"
 	"santral/app/notify"
 	appsync "santral/app/sync"
 	"santral/backend/server/servertest"
@@ -263,5 +266,92 @@ func TestPreferencesAreRemembered(t *testing.T) {
 	}}, slog.New(slog.DiscardHandler))
 	if c.Session().ServerURL != "https://santral.example.com" {
 		t.Fatal("IT can pre-set the server URL through the environment")
+	}
+}
+
+func TestTemplatesAndMediaBindings(t *testing.T) {
+	srv := servertest.Start(t, "")
+	srv.Agent("ayse", "Ayşe Demir", 3)
+	dir := t.TempDir()
+	a, _, _ := newApp(t, dir)
+
+	if _, err := a.MediaURL("/api/v1/media/abc", "image/png"); err == nil || !strings.Contains(err.Error(), `"code":"signed_out"`) {
+		t.Fatalf("media before sign-in: %v", err)
+	}
+	if _, err := a.Login(srv.URL, "ayse", "password-ayse"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "connected", func() bool { return a.Session().Connection.State == appsync.StateConnected })
+	if _, err := a.SetPresence("online", ""); err != nil {
+		t.Fatal(err)
+	}
+	conv := srv.Customer("905321112299", "t1", "Merhaba").ConversationID
+	eventually(t, "the conversation in my inbox", func() bool {
+		in, _ := a.Inbox()
+		return len(in.Mine) == 1 && in.Mine[0].ID == conv
+	})
+
+	list, err := a.Templates(conv)
+	if err != nil || list == nil || len(list) != 0 {
+		t.Fatalf("a sandbox conversation has no templates: %#v %v", list, err)
+	}
+	if _, err := a.Templates(999999); err == nil || !strings.Contains(err.Error(), `"code":"not_found"`) {
+		t.Fatalf("templates of an unknown conversation: %v", err)
+	}
+	if _, err := a.SendTemplate(conv, 424242, []string{"x"}); err == nil || !strings.Contains(err.Error(), `"code":`) {
+		t.Fatalf("an unknown template is refused with a typed code: %v", err)
+	}
+
+	for _, p := range []string{"https://evil.example/x.png", "/api/v1/conversations/1", "/api/v1/media/", "/api/v1/media/../token", "/api/v1/media/a/b", "file:///etc/passwd"} {
+		if _, err := a.MediaURL(p, "image/png"); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+			t.Fatalf("MediaURL(%q) must be refused as invalid_field, got %v", p, err)
+		}
+	}
+	if _, err := a.MediaURL("/api/v1/media/no-such-key", "image/png"); err == nil || !strings.Contains(err.Error(), `"code":`) {
+		t.Fatalf("an unknown media key is refused with a typed code: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "media", "no-such-key")); !os.IsNotExist(err) {
+		t.Fatalf("a refused download leaves no file: %v", err)
+	}
+
+	// A file already in the profile's media cache is served from there.
+	if err := os.MkdirAll(filepath.Join(dir, "media"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "media", "cached-key"), []byte("hello"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	u, err := a.MediaURL("/api/v1/media/cached-key", "text/plain")
+	if err != nil || u != "data:text/plain;base64,aGVsbG8=" {
+		t.Fatalf("cached media: %q %v", u, err)
+	}
+	if u, _ := a.MediaURL("/api/v1/media/cached-key", "text/html;x=<script>"); !strings.HasPrefix(u, "data:application/octet-stream;base64,") {
+		t.Fatalf("a malformed mime falls back to octet-stream: %q", u)
+	}
+}
+
+func TestMediaDownloadSendsTheTokenAndMapsRefusals(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch {
+		case r.Header.Get("Authorization") != "Bearer tok":
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":{"code":"unauthorized","message":"sign in"}}`))
+		case r.URL.Path == "/api/v1/media/k1":
+			w.Write([]byte("PNGDATA"))
+		default:
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"error":{"code":"not_found","message":"file not found"}}`))
+		}
+	}))
+	defer srv.Close()
+	b, err := download(client.New(srv.URL, "tok"), "/api/v1/media/k1")
+	if err != nil || string(b) != "PNGDATA" {
+		t.Fatalf("download: %q %v", b, err)
+	}
+	if _, err := download(client.New(srv.URL, "tok"), "/api/v1/media/k2"); wire.CodeOf(err) != wire.CodeNotFound {
+		t.Fatalf("a missing file is not_found, got %v", err)
+	}
+	if _, err := download(client.New(srv.URL, "other"), "/api/v1/media/k1"); wire.CodeOf(err) != "unauthorized" {
+		t.Fatalf("a wrong token is refused, got %v", err)
 	}
 }

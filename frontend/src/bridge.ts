@@ -14,7 +14,9 @@ import type {
   OutboxItem,
   Preferences,
   Presence,
+  Message,
   Session,
+  Template,
   TransferOffer,
   User,
 } from './types';
@@ -127,6 +129,11 @@ export const bridge = {
   renderQuickMessage: (conversationID: number, quickMessageID: number) =>
     call<string>(() => App.RenderQuickMessage(conversationID, quickMessageID)),
   setFocused: (focused: boolean) => call<void>(() => App.SetFocused(focused)),
+  templates: (conversationID: number) => call<Template[] | null>(() => App.Templates(conversationID)).then((l) => arr(l)),
+  sendTemplate: (conversationID: number, templateID: number, params: string[]) =>
+    call<Message>(() => App.SendTemplate(conversationID, templateID, params)),
+  /** A server media path (/api/v1/media/<key>) as a data: URL, fetched once by the Go side. */
+  mediaURL: (path: string, mime: string) => call<string>(() => App.MediaURL(path, mime)),
 };
 
 export type Bridge = typeof bridge;

@@ -7,7 +7,7 @@ import { errorText, getLanguage, setLanguage, t } from './i18n';
 import { upsertOutbox } from './logic/outbox';
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
-import type { Connection, HistoryQuery, HistoryView, Inbox, Preferences, Presence, Session } from './types';
+import type { Connection, HistoryQuery, HistoryView, Inbox, Preferences, Presence, Session, Template } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
 export class Coalescer {
@@ -314,6 +314,29 @@ export class Controller {
       await this.api.discardSend(key);
       this.set((s) => ({ view: s.view ? { ...s.view, outbox: s.view.outbox.filter((o) => o.key !== key) } : s.view }));
     });
+  }
+
+  /** The approved templates of a conversation's channel (online only). */
+  templates(conversationId: number): Promise<Template[]> {
+    return this.api.templates(conversationId);
+  }
+
+  /** Sends a template message; true when the server took it. Refusals become a toast. */
+  async sendTemplate(conversationId: number, templateId: number, params: string[]): Promise<boolean> {
+    try {
+      await this.api.sendTemplate(conversationId, templateId, params);
+      this.toast('success', t('toast.templateSent'));
+      if (this.state.selectedId === conversationId) void this.reloadView();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  /** A server media path as a data: URL for previews (fetched once by the Go side). */
+  mediaURL(path: string, mime: string): Promise<string> {
+    return this.api.mediaURL(path, mime);
   }
 
   renderQuickMessage(conversationId: number, quickMessageId: number): Promise<string> {

@@ -70,6 +70,33 @@ export interface Attachment {
   name?: string;
   mime_type?: string;
   size?: number;
+  /** The provider's reference while the file is still being fetched into Santral (url empty). */
+  ref?: string;
+  caption?: string;
+  latitude?: number;
+  longitude?: number;
+}
+
+/** An approved WhatsApp template; `paid`: sending it now is charged. */
+export interface Template {
+  id: number;
+  channel_id: number;
+  name: string;
+  language: string;
+  /** MARKETING, UTILITY, AUTHENTICATION */
+  category: string;
+  /** with {{1}}… placeholders */
+  body: string;
+  params: number;
+  paid: boolean;
+}
+
+/** The template a message was sent as. */
+export interface MessageTemplate {
+  name: string;
+  language: string;
+  category: string;
+  params?: string[] | null;
 }
 
 export interface Message {
@@ -83,6 +110,7 @@ export interface Message {
   status_reason?: string;
   external_id?: string;
   idempotency_key?: string;
+  template?: MessageTemplate | null;
   created_at: number;
 }
 
@@ -155,6 +183,8 @@ export interface WireError {
   code: string;
   message: string;
   field?: string;
+  /** window_closed: when the channel's window closed (unix ms). */
+  closed_at?: number;
 }
 
 export interface Preferences {

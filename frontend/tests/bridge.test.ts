@@ -71,3 +71,21 @@ describe('bridge calls', () => {
     expect(() => onEvent('inbox', () => {})()).not.toThrow();
   });
 });
+
+describe('template and media bindings', () => {
+  it('lists templates (null as empty), sends a template and maps media refusals', async () => {
+    fake = new FakeWails().install();
+    fake.overrides.Templates = async () => null;
+    await expect(bridge.templates(11)).resolves.toEqual([]);
+    delete fake.overrides.Templates;
+    const list = await bridge.templates(11);
+    expect(list.map((x) => [x.name, x.category, x.paid])).toEqual([
+      ['siparis_durumu', 'UTILITY', true],
+      ['kampanya', 'MARKETING', true],
+    ]);
+    const m = await bridge.sendTemplate(11, 2, []);
+    expect(m.template).toMatchObject({ name: 'kampanya', category: 'MARKETING' });
+    await expect(bridge.mediaURL('https://evil.example/x', 'image/png')).rejects.toMatchObject({ code: 'invalid_field', field: 'path' });
+    await expect(bridge.mediaURL('/api/v1/media/img1', 'image/png')).resolves.toBe('data:image/png;base64,aGVsbG8=');
+  });
+});

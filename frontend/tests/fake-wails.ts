@@ -14,6 +14,7 @@ import type {
   Preferences,
   QuickMessage,
   Session,
+  Template,
   TimelineEntry,
   TransferOffer,
   User,
@@ -43,6 +44,10 @@ export interface World {
   /** Replies stay queued while true (the sync engine has no connection). */
   offline: boolean;
   now: () => number;
+  /** Approved templates per channel id. */
+  templates?: Template[];
+  /** Media paths the fake serves (path -> base64 body). */
+  media?: Record<string, string>;
 }
 
 const MIN = 60_000;
@@ -151,6 +156,11 @@ export function demoWorld(now: number = Date.now()): World {
     autoAssign: false,
     offline: false,
     now: () => Date.now(),
+    templates: [
+      { id: 1, channel_id: 1, name: 'siparis_durumu', language: 'tr', category: 'UTILITY', body: 'Merhaba {{1}}, {{2}} numaralı siparişiniz yolda.', params: 2, paid: true },
+      { id: 2, channel_id: 1, name: 'kampanya', language: 'tr', category: 'MARKETING', body: 'Yeni sezon indirimi başladı!', params: 0, paid: true },
+    ],
+    media: { '/api/v1/media/img1': 'aGVsbG8=' },
   };
 }
 
@@ -537,6 +547,30 @@ export class FakeWails {
         return m.body.replace(/\{\{\s*customer\.name\s*\}\}/g, c.contact.name).replace(/\{\{\s*agent\.name\s*\}\}/g, self.me().display_name);
       },
       async SetFocused() {},
+      async Templates(cid: number) {
+        const c = self.conversation(cid);
+        return (w.templates ?? []).filter((x) => x.channel_id === c.channel.id);
+      },
+      async SendTemplate(cid: number, tid: number, params: string[]) {
+        const c = self.conversation(cid);
+        if (c.agent_id !== w.meId) throw refusal('not_holder', 'not yours');
+        const tpl = (w.templates ?? []).find((x) => x.id === tid && x.channel_id === c.channel.id);
+        if (!tpl) throw refusal('not_found', 'template not found');
+        if (params.length !== tpl.params) throw refusal('invalid_field', 'wrong number of parameters', 'params');
+        const body = tpl.body.replace(/\{\{(\d+)\}\}/g, (_, n: string) => params[Number(n) - 1] ?? '');
+        const m: Message = { id: ++self.seq.msg, conversation_id: cid, direction: 'out', author_id: w.meId, body, status: 'queued', created_at: w.now(), template: { name: tpl.name, language: tpl.language, category: tpl.category, params } };
+        w.messages.push(m);
+        c.last_message_at = w.now();
+        c.last_message_preview = body;
+        self.changed(cid);
+        return m;
+      },
+      async MediaURL(path: string, mime: string) {
+        if (!path.startsWith('/api/v1/media/')) throw refusal('invalid_field', 'not a media path', 'path');
+        const b = (w.media ?? {})[path];
+        if (b == null) throw refusal('not_found', 'file not found');
+        return `data:${mime || 'application/octet-stream'};base64,${b}`;
+      },
     };
   }
 }

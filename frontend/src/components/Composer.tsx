@@ -8,7 +8,7 @@ import { useApp, useController } from '../context';
 import { errorText, t } from '../i18n';
 import { applyQuickText, filterQuickMessages, findQuickToken, type QuickToken } from '../logic/quick';
 import type { QuickMessage } from '../types';
-import { IconBolt, IconSend, IconSmile } from './icons';
+import { IconBolt, IconPaperclip, IconSend, IconSmile } from './icons';
 
 export const EMOJI = [
   '😀', '😊', '🙂', '😉', '😍', '🤗', '🤔', '😅', '😂', '🙏', '👍', '👎',
@@ -222,6 +222,12 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
           >
             <IconBolt />
           </button>
+          {/* Sending files needs an upload endpoint for agents, which the server does not have yet. */}
+          <span class="attach-wrap" title={t('composer.attachSoon')}>
+            <button type="button" class="icon-btn" data-testid="attach-button" aria-label={`${t('composer.attach')} (${t('composer.attachSoon')})`} disabled>
+              <IconPaperclip />
+            </button>
+          </span>
         </div>
         <textarea
           ref={area}

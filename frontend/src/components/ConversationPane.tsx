@@ -7,8 +7,10 @@ import { t, type MessageKey } from '../i18n';
 import { agentName, channelLabel, customerName, windowStatus } from '../logic/inbox';
 import { formatCountdown, formatDateTime, formatDuration, remainingMs, serverNow } from '../time';
 import type { Conversation, ConversationView, TransferOffer } from '../types';
+import { templateOnly } from '../logic/templates';
 import { Composer } from './Composer';
-import { IconEnd, IconRestart, IconTransfer } from './icons';
+import { ChannelIcon, IconEnd, IconRestart, IconTransfer } from './icons';
+import { TemplatePicker } from './TemplatePicker';
 import { Timeline } from './Timeline';
 
 export function ConversationPane() {
@@ -50,12 +52,14 @@ function Conversation_({ view }: { view: ConversationView }) {
   const offer = view.pending_offer && view.pending_offer.state === 'pending' ? view.pending_offer : null;
   const now = serverNow(offset, useNow(30000));
   const win = windowStatus(c, now);
+  // WhatsApp after 24 hours without a customer message (or the server said so): templates only.
+  const tplOnly = holder && templateOnly(c, now, view.outbox);
 
   // Why the composer is off, if it is.
   let blocked = '';
   if (holder) {
     if (me?.presence !== 'online' && connection === 'connected') blocked = t('conversation.mustBeOnline');
-    else if (win.kind === 'closed' && win.strict) blocked = t('conversation.windowClosed');
+    else if (tplOnly) blocked = t('window.composerBlocked');
   }
 
   return (
@@ -68,7 +72,8 @@ function Conversation_({ view }: { view: ConversationView }) {
           <h2 data-testid="conversation-customer">{customerName(c)}</h2>
           <div class="conv-sub">
             {c.contact.phone ? <span data-testid="conversation-phone">{c.contact.phone}</span> : null}
-            <span class={`channel-tag ch-${c.channel.type}`} data-testid="conversation-channel">
+            <span class={`channel-tag ch-${c.channel.type}`} data-testid="conversation-channel" data-channel={c.channel.type}>
+              <ChannelIcon type={c.channel.type} size={12} />
               {channelLabel(c.channel)}
             </span>
             <span class={`state-tag state-${c.state}`} data-testid="conversation-state">
@@ -110,7 +115,7 @@ function Conversation_({ view }: { view: ConversationView }) {
             </div>
           ) : null}
           {offer ? <PendingOffer offer={offer} mine={offer.from_agent_id === me?.id} /> : null}
-          {holder && win.kind === 'closed' ? (
+          {holder && win.kind === 'closed' && !tplOnly ? (
             <div class={'notice ' + (win.strict ? 'notice-bad' : 'notice-warn')} data-testid="window-closed">
               {win.strict ? t('conversation.windowClosed') : t('conversation.metaWindowClosed')}
             </div>
@@ -129,6 +134,15 @@ function Conversation_({ view }: { view: ConversationView }) {
                   <button type="button" class="btn btn-sm btn-success" data-testid="go-online" onClick={() => void ctl.setPresence('online', '')}>
                     {t('presence.goOnline')}
                   </button>
+                </div>
+              ) : null}
+              {tplOnly ? (
+                <div class="notice notice-bad window-banner" data-testid="window-banner" role="region" aria-label={t('window.bannerTitle')}>
+                  <div class="window-banner-text" data-testid="window-closed">
+                    <strong>{t('window.bannerTitle')}</strong>
+                    <span class="small">{t('conversation.windowClosed')}</span>
+                  </div>
+                  <TemplatePicker conversationId={c.id} />
                 </div>
               ) : null}
               <Composer conversationId={c.id} disabled={!!blocked} disabledReason={blocked} />

@@ -3,6 +3,7 @@
 import type { ComponentChildren } from 'preact';
 import { t } from '../i18n';
 import { channelLabel, customerName } from '../logic/inbox';
+import { ChannelIcon } from './icons';
 import { formatDuration, formatStamp } from '../time';
 import type { Conversation } from '../types';
 
@@ -58,7 +59,10 @@ export function ConversationRow({ c, selected, onOpen, testId, unread = 0, now, 
           ) : null}
         </div>
         <div class="row-line row-meta">
-          {showChannel ? <span class="row-channel">{channelLabel(c.channel)}</span> : null}
+          <span class="row-channel" data-testid={`row-channel-${c.id}`} data-channel={c.channel.type} title={channelLabel(c.channel)}>
+            <ChannelIcon type={c.channel.type} size={12} />
+            {showChannel ? channelLabel(c.channel) : null}
+          </span>
           {waitingFrom ? (
             <span class={'row-wait' + (urgent ? ' urgent' : '')} title={t('inbox.waitingTitle')}>
               {t(waitingKey, { d: formatDuration(now - waitingFrom) })}

@@ -3,7 +3,7 @@
 // render their newest items first and grow upwards on demand; rows off screen skip layout and
 // paint (content-visibility), so 5,000 messages stay smooth.
 
-import { useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { useApp, useController } from '../context';
 import { t, type MessageKey } from '../i18n';
 import { agentName } from '../logic/inbox';
@@ -114,36 +114,37 @@ function EventRow({ item }: { item: Extract<TimelineItem, { type: 'event' }> }) 
   );
 }
 
-export function StatusTick({ status, reason }: { status: Message['status']; reason?: string }) {
+export function StatusTick({ status, reason, testId }: { status: Message['status']; reason?: string; testId?: string }) {
   const label = t(('message.status.' + status) as MessageKey) + (reason ? `: ${reason}` : '');
+  const tid = testId;
   switch (status) {
     case 'queued':
       return (
-        <span class="tick tick-queued" title={label} data-status={status}>
+        <span class="tick tick-queued" title={label} aria-label={label} data-status={status} data-testid={tid}>
           <IconClock size={13} />
         </span>
       );
     case 'sent':
       return (
-        <span class="tick" title={label} data-status={status}>
+        <span class="tick" title={label} aria-label={label} data-status={status} data-testid={tid}>
           <IconCheck size={14} />
         </span>
       );
     case 'delivered':
       return (
-        <span class="tick" title={label} data-status={status}>
+        <span class="tick" title={label} aria-label={label} data-status={status} data-testid={tid}>
           <IconDoubleCheck size={14} />
         </span>
       );
     case 'read':
       return (
-        <span class="tick tick-read" title={label} data-status={status}>
+        <span class="tick tick-read" title={label} aria-label={label} data-status={status} data-testid={tid}>
           <IconDoubleCheck size={14} />
         </span>
       );
     case 'failed':
       return (
-        <span class="tick tick-failed" title={label} data-status={status}>
+        <span class="tick tick-failed" title={label} aria-label={label} data-status={status} data-testid={tid}>
           <IconAlert size={14} />
         </span>
       );
@@ -159,25 +160,128 @@ function formatSize(n: number | undefined): string {
   return `${(n / 1024 / 1024).toFixed(1)} MB`;
 }
 
-function Attachments({ list }: { list: Attachment[] }) {
-  // Listed, never fetched: the UI does not reach the network.
+const PREVIEWABLE = new Set(['image', 'sticker', 'video', 'audio']);
+
+function kindLabel(kind: string): string {
+  return t(['image', 'document', 'video', 'audio', 'sticker', 'location'].includes(kind) ? (('message.attachment.' + kind) as MessageKey) : 'message.attachment.other');
+}
+
+function Attachments({ list, messageId }: { list: Attachment[]; messageId: number }) {
   return (
     <ul class="attachments">
-      {list.map((a, i) => {
-        const key = ('message.attachment.' + a.kind) as MessageKey;
-        const kind = t(['image', 'document', 'video', 'audio', 'sticker', 'location'].includes(a.kind) ? key : 'message.attachment.other');
-        return (
-          <li key={i} class="attachment" title={a.mime_type}>
-            <IconFile size={14} />
-            <span class="att-name">{a.name || kind}</span>
-            <span class="att-meta">
-              {kind}
-              {a.size ? ` · ${formatSize(a.size)}` : ''}
-            </span>
-          </li>
-        );
-      })}
+      {list.map((a, i) => (
+        <AttachmentItem key={i} a={a} testId={`attachment-${messageId}-${i}`} />
+      ))}
     </ul>
+  );
+}
+
+/** One attachment: a location as coordinates, a file still being fetched by the server,
+ * an inline preview (image, video, audio; loaded through the Go side when scrolled into view),
+ * or a file chip. */
+export function AttachmentItem({ a, testId }: { a: Attachment; testId: string }) {
+  const kind = kindLabel(a.kind);
+  if (a.kind === 'location' && (a.latitude || a.longitude)) {
+    const lat = (a.latitude ?? 0).toFixed(5);
+    const lon = (a.longitude ?? 0).toFixed(5);
+    return (
+      <li class="attachment attachment-location" data-testid={testId} data-kind="location">
+        <a href={`geo:${lat},${lon}`} title={a.name || kind}>{`📍 ${lat}, ${lon}`}</a>
+        {a.name ? <span class="att-meta">{a.name}</span> : null}
+      </li>
+    );
+  }
+  if (!a.url) {
+    return (
+      <li class="attachment" data-testid={testId} data-kind={a.kind} data-state={a.ref ? 'downloading' : 'missing'} title={a.mime_type}>
+        <IconFile size={14} />
+        <span class="att-name">{a.name || kind}</span>
+        <span class="att-meta">
+          {kind}
+          {a.size ? ` · ${formatSize(a.size)}` : ''}
+          {a.ref ? ` · ${t('message.attachment.downloading')}` : ''}
+        </span>
+        {a.caption ? <span class="att-caption">{a.caption}</span> : null}
+      </li>
+    );
+  }
+  if (PREVIEWABLE.has(a.kind)) return <MediaPreview a={a} testId={testId} kind={kind} />;
+  return (
+    <li class="attachment" data-testid={testId} data-kind={a.kind} data-state="ready" title={a.mime_type}>
+      <IconFile size={14} />
+      <span class="att-name">{a.name || kind}</span>
+      <span class="att-meta">
+        {kind}
+        {a.size ? ` · ${formatSize(a.size)}` : ''}
+      </span>
+      {a.caption ? <span class="att-caption">{a.caption}</span> : null}
+    </li>
+  );
+}
+
+function defaultMime(kind: string): string {
+  return kind === 'video' ? 'video/mp4' : kind === 'audio' ? 'audio/ogg' : kind === 'sticker' ? 'image/webp' : 'image/jpeg';
+}
+
+function MediaPreview({ a, testId, kind }: { a: Attachment; testId: string; kind: string }) {
+  const ctl = useController();
+  const box = useRef<HTMLLIElement>(null);
+  const [visible, setVisible] = useState(false);
+  const [src, setSrc] = useState('');
+  const [failed, setFailed] = useState('');
+
+  useEffect(() => {
+    const el = box.current;
+    if (!el || visible) return;
+    if (typeof IntersectionObserver === 'undefined') {
+      setVisible(true);
+      return;
+    }
+    const io = new IntersectionObserver((entries) => {
+      if (entries.some((e) => e.isIntersecting)) {
+        setVisible(true);
+        io.disconnect();
+      }
+    });
+    io.observe(el);
+    return () => io.disconnect();
+  }, [visible]);
+
+  useEffect(() => {
+    if (!visible || !a.url) return;
+    let live = true;
+    ctl.mediaURL(a.url, a.mime_type || defaultMime(a.kind)).then(
+      (u) => live && setSrc(u),
+      (e: unknown) => live && setFailed(e instanceof Error ? e.message : String(e)),
+    );
+    return () => {
+      live = false;
+    };
+  }, [visible, a.url, a.mime_type, a.kind, ctl]);
+
+  const state = failed ? 'error' : src ? 'ready' : 'loading';
+  return (
+    <li class={`attachment attachment-media attachment-${a.kind}`} ref={box} data-testid={testId} data-kind={a.kind} data-state={state} title={a.name || a.mime_type}>
+      {src ? (
+        a.kind === 'video' ? (
+          <video class="att-media" src={src} controls preload="metadata" />
+        ) : a.kind === 'audio' ? (
+          <audio class="att-audio" src={src} controls preload="metadata" />
+        ) : (
+          <img class="att-media" src={src} alt={a.caption || a.name || kind} loading="lazy" />
+        )
+      ) : (
+        <span class="att-placeholder">
+          <IconFile size={14} />
+          <span class="att-name">{a.name || kind}</span>
+          <span class="att-meta">
+            {failed ? t('message.attachment.failed') : t('message.attachment.loading')}
+            {a.size ? ` · ${formatSize(a.size)}` : ''}
+          </span>
+        </span>
+      )}
+      {a.caption ? <span class="att-caption">{a.caption}</span> : null}
+    </li>
   );
 }
 
@@ -188,16 +292,22 @@ function MessageBubble({ m }: { m: Message }) {
   return (
     <div class={`msg ${out ? 'msg-out' : 'msg-in'}${m.status === 'failed' ? ' msg-failed' : ''}`} data-testid={`message-${m.id}`} data-direction={m.direction} data-status={m.status}>
       <div class="bubble">
+        {m.template ? (
+          <div class="msg-template" data-testid={`message-template-${m.id}`} title={`${m.template.name} · ${m.template.category}`}>
+            {t('message.template')}
+            <span class="muted"> · {m.template.name}</span>
+          </div>
+        ) : null}
         {m.body ? <div class="msg-body">{m.body}</div> : null}
-        {m.attachments && m.attachments.length > 0 ? <Attachments list={m.attachments} /> : null}
+        {m.attachments && m.attachments.length > 0 ? <Attachments list={m.attachments} messageId={m.id} /> : null}
         <div class="msg-meta">
           {out && m.author_id ? <span class="msg-author">{agentName(agents, m.author_id, meId)}</span> : null}
           <time>{formatClock(m.created_at)}</time>
-          {out ? <StatusTick status={m.status} reason={m.status_reason} /> : null}
+          {out ? <StatusTick status={m.status} reason={m.status_reason} testId={`message-tick-${m.id}`} /> : null}
         </div>
       </div>
       {m.status === 'failed' ? (
-        <div class="msg-error" role="note">
+        <div class="msg-error" role="note" data-testid={`message-error-${m.id}`}>
           {t('message.status.failed')}
           {m.status_reason ? `: ${m.status_reason}` : ''}
         </div>

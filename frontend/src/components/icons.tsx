@@ -147,3 +147,55 @@ export const IconHistory = (p: P) => (
     <path d="M3 3v5h5M12 7v5l3.5 2" />
   </Svg>
 );
+
+/** The channel of a conversation as a small icon (with its name as the tooltip when given). */
+export function ChannelIcon({ type, size = 14, title }: { type: string } & P) {
+  const inner = (() => {
+    switch (type) {
+      case 'whatsapp':
+        return (
+          <>
+            <path d="M3 21l1.6-4.6A8.5 8.5 0 1 1 8 19.6z" />
+            <path d="M9 9.5c.5 2.3 2.2 4 4.5 4.5l1.2-1.2 2 .8v1.6c-4.8.4-9.2-4-8.8-8.8h1.6l.8 2z" />
+          </>
+        );
+      case 'messenger':
+      case 'facebook':
+        return (
+          <>
+            <path d="M12 3C7 3 3 6.7 3 11.3c0 2.6 1.3 4.9 3.3 6.4V21l3-1.7c.9.3 1.8.4 2.7.4 5 0 9-3.7 9-8.4S17 3 12 3z" />
+            <path d="M7.5 13.5l3-3.2 2.2 2.2 3.8-3" />
+          </>
+        );
+      case 'instagram':
+        return (
+          <>
+            <rect x="3.5" y="3.5" width="17" height="17" rx="5" />
+            <circle cx="12" cy="12" r="4" />
+            <circle cx="17" cy="7" r="0.6" />
+          </>
+        );
+      case 'telegram':
+        return <path d="M21 4L3 11l6 2.2M21 4l-3 16-9-6.8M21 4L9 13.2V19l3-3.2" />;
+      case 'webchat':
+        return (
+          <>
+            <circle cx="12" cy="12" r="9" />
+            <path d="M3 12h18M12 3c2.5 2.6 3.8 5.6 3.8 9s-1.3 6.4-3.8 9c-2.5-2.6-3.8-5.6-3.8-9S9.5 5.6 12 3z" />
+          </>
+        );
+      case 'sandbox':
+        return <path d="M9 3h6M10 3v6L4.5 18.5A1.7 1.7 0 0 0 6 21h12a1.7 1.7 0 0 0 1.5-2.5L14 9V3M7 15h10" />;
+      default:
+        return <path d="M4 5h16v11H8l-4 4z" />;
+    }
+  })();
+  return (
+    <span class={`ch-icon ch-${type}`} data-channel={type}>
+      <Svg size={size} title={title}>
+        {inner}
+      </Svg>
+    </span>
+  );
+}
+

@@ -491,6 +491,32 @@ export namespace wire {
 	        this.field = source["field"];
 	    }
 	}
+	export class Template {
+	    id: number;
+	    channel_id: number;
+	    name: string;
+	    language: string;
+	    category: string;
+	    body: string;
+	    params: number;
+	    paid: boolean;
+	
+	    static createFrom(source: any = {}) {
+	        return new Template(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.channel_id = source["channel_id"];
+	        this.name = source["name"];
+	        this.language = source["language"];
+	        this.category = source["category"];
+	        this.body = source["body"];
+	        this.params = source["params"];
+	        this.paid = source["paid"];
+	    }
+	}
 	export class Message {
 	    id: number;
 	    conversation_id: number;

@@ -42,3 +42,9 @@ export function SetPresence(arg1:string,arg2:string):Promise<wire.User>;
 export function TakeUp(arg1:number):Promise<wire.Conversation>;
 
 export function Transfer(arg1:number,arg2:number,arg3:string):Promise<wire.TransferOffer>;
+
+export function MediaURL(arg1:string,arg2:string):Promise<string>;
+
+export function SendTemplate(arg1:number,arg2:number,arg3:Array<string>):Promise<wire.Message>;
+
+export function Templates(arg1:number):Promise<Array<wire.Template>>;

@@ -81,3 +81,15 @@ export function TakeUp(arg1) {
 export function Transfer(arg1, arg2, arg3) {
   return window['go']['app']['App']['Transfer'](arg1, arg2, arg3);
 }
+
+export function MediaURL(arg1, arg2) {
+  return window['go']['app']['App']['MediaURL'](arg1, arg2);
+}
+
+export function SendTemplate(arg1, arg2, arg3) {
+  return window['go']['app']['App']['SendTemplate'](arg1, arg2, arg3);
+}
+
+export function Templates(arg1) {
+  return window['go']['app']['App']['Templates'](arg1);
+}
