@@ -32,6 +32,7 @@ type Options struct {
 	Files            media.Store   // stored media files
 	SandboxChannelID int64         // 0: the sandbox channel is off
 	SandboxToken     string        // when set, sandbox calls must carry it
+	WebchatChannelID int64         // the website chat widget's channel; 0: off
 	StreamPoll       time.Duration // how often a stream re-reads the log without a wake (other processes)
 	PingInterval     time.Duration
 	MaxBacklog       int64 // a client further behind than this must resync
@@ -112,6 +113,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/conversations/{id}", a.authed(a.getConversation, any...))
 	mux.Handle("GET /api/v1/conversations/{id}/messages", a.authed(a.listMessages, any...))
 	mux.Handle("POST /api/v1/conversations/{id}/messages", a.authed(a.sendMessage, any...))
+	mux.Handle("POST /api/v1/conversations/{id}/attachments", a.authed(a.uploadAttachment, any...))
 	mux.Handle("POST /api/v1/conversations/{id}/transfer", a.authed(a.transfer, any...))
 	mux.Handle("POST /api/v1/conversations/{id}/end", a.authed(a.end, any...))
 	mux.Handle("POST /api/v1/conversations/{id}/take-up", a.authed(a.takeUp, any...))
@@ -130,6 +132,11 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /webhooks/{id}", a.public(a.webhookReceive))
 	mux.Handle("POST /sandbox/messages", a.public(a.sandboxInbound))
 	mux.Handle("GET /sandbox/messages", a.public(a.sandboxOutbound))
+	mux.Handle("GET /widget.js", a.public(a.widgetScript))
+	mux.Handle("POST /webchat/session", a.public(a.webchatSession))
+	mux.Handle("GET /webchat/socket", a.public(a.webchatSocket))
+	mux.Handle("POST /webchat/upload", a.public(a.webchatUpload))
+	mux.Handle("GET /webchat/files/{key}", a.public(a.webchatFile))
 
 	mux.Handle("/", a.public(func(w http.ResponseWriter, r *http.Request) error {
 		return wire.Errorf(wire.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)

@@ -7,11 +7,14 @@ package outbox
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"time"
 
 	"santral/backend/channels"
+	"santral/backend/media"
 	"santral/backend/routing"
 	"santral/backend/store"
 	"santral/backend/wire"
@@ -31,6 +34,7 @@ type Options struct {
 
 // Worker sends due jobs.
 type Worker struct {
+	files   media.Store
 	store   *store.Store
 	routing *routing.Service
 	sender  SenderFor
@@ -39,7 +43,7 @@ type Worker struct {
 }
 
 // New returns a worker.
-func New(s *store.Store, r *routing.Service, sender SenderFor, opt Options, log *slog.Logger) *Worker {
+func New(s *store.Store, r *routing.Service, files media.Store, sender SenderFor, opt Options, log *slog.Logger) *Worker {
 	if opt.Batch <= 0 {
 		opt.Batch = 20
 	}
@@ -55,7 +59,7 @@ func New(s *store.Store, r *routing.Service, sender SenderFor, opt Options, log 
 	if opt.MaxBackoff <= 0 {
 		opt.MaxBackoff = 10 * time.Minute
 	}
-	return &Worker{store: s, routing: r, sender: sender, opt: opt, log: log}
+	return &Worker{store: s, routing: r, files: files, sender: sender, opt: opt, log: log}
 }
 
 // RunOnce sends what is due now; it reports how many jobs it handled.
@@ -89,6 +93,13 @@ func (w *Worker) send(ctx context.Context, j store.SendJob) error {
 	win := routing.WindowAt(ch, conv.LastInboundAt, store.Now())
 	out := channels.Outbound{To: conv.Contact.ExternalID, Text: msg.Body, HumanAgent: win.HumanAgent,
 		IdempotencyKey: fmt.Sprintf("santral-%d", msg.ID)}
+	if len(msg.Attachments) > 0 && w.files != nil {
+		// One file per message (checked when the agent sent it); the text goes as its caption.
+		a := msg.Attachments[0]
+		key := strings.TrimPrefix(a.URL, "/api/v1/media/")
+		out.Media = &channels.OutboundMedia{Kind: a.Kind, Name: a.Name, MimeType: a.MimeType, Size: a.Size,
+			Open: func() (io.ReadCloser, error) { return w.files.Open(ctx, key) }}
+	}
 	if msg.Template != nil {
 		out.Text = ""
 		out.Template = &channels.Template{Name: msg.Template.Name, Language: msg.Template.Language, BodyParams: msg.Template.Params}

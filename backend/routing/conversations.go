@@ -205,6 +205,9 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 				return &wire.Error{Code: wire.CodeWindowClosed, ClosedAt: w.ClosesAt,
 					Message: "the messaging window closed 24 hours after the customer's last message: only templates can be sent"}
 			}
+			if err := checkChannelLimits(ch.Type, r.Body, r.Attachments); err != nil {
+				return err
+			}
 			status = wire.StatusQueued
 		}
 		msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: c.Channel.ID, Direction: "out",
@@ -496,4 +499,16 @@ func sendable(tx *store.Tx, agentID, convID int64, key string) (wire.Conversatio
 		return c, nil, err
 	}
 	return c, nil, requireOnline(u)
+}
+
+// CheckSendable tells whether the agent may send in the conversation now (holder, online),
+// before they upload a file for it.
+func (s *Service) CheckSendable(ctx context.Context, agentID, convID int64) (wire.Conversation, error) {
+	var c wire.Conversation
+	_, err := s.store.Tx(ctx, func(tx *store.Tx) error {
+		var err error
+		c, _, err = sendable(tx, agentID, convID, "")
+		return err
+	})
+	return c, err
 }

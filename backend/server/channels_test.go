@@ -12,8 +12,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
+	"net/textproto"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -73,6 +75,14 @@ func newGraph(t *testing.T) *graphServer {
 		if r.Method == "GET" && r.URL.Path == "/v23.0/1479537139650973" && r.Header.Get("Authorization") == "Bearer "+waToken {
 			info := bytes.Replace(g.mediaInfo, []byte("https://lookaside.fbsbx.com"), []byte(g.URL), 1)
 			w.Write(info)
+			return
+		}
+		if r.Method == "POST" && r.URL.Path == "/v23.0/"+waPhoneID+"/media" {
+			g.mu.Lock()
+			g.reqs = append(g.reqs, graphRequest{r.Method, r.URL.Path, r.Header.Get("Authorization"), body})
+			g.mu.Unlock()
+			w.Header().Set("Content-Type", "application/json")
+			w.Write([]byte(`{"id":"2871233095478813"}`))
 			return
 		}
 		if r.Method == "GET" && r.URL.Path == "/whatsapp_business/attachments/" {
@@ -292,9 +302,76 @@ func TestWhatsAppInAndOut(t *testing.T) {
 		eventually(t, 5*time.Second, "status sent", func() bool { return statusOf(ayse, conv.ID, m.ID) == wire.StatusSent })
 	})
 
+	t.Run("an agent's file: uploaded, checked against WhatsApp's limits, sent the documented way", func(t *testing.T) {
+		upload := func(name, mime string, content []byte) (int, wire.Attachment, wire.Code) {
+			var buf bytes.Buffer
+			mw := multipart.NewWriter(&buf)
+			h := textproto.MIMEHeader{}
+			h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="file"; filename="%s"`, name))
+			h.Set("Content-Type", mime)
+			part, _ := mw.CreatePart(h)
+			part.Write(content)
+			mw.Close()
+			req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/conversations/%d/attachments", e.url, conv.ID), &buf)
+			req.Header.Set("Content-Type", mw.FormDataContentType())
+			req.Header.Set("Authorization", "Bearer "+ayse.token)
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer res.Body.Close()
+			var a wire.Attachment
+			var eb wire.ErrorBody
+			raw, _ := io.ReadAll(res.Body)
+			json.Unmarshal(raw, &a)
+			json.Unmarshal(raw, &eb)
+			return res.StatusCode, a, eb.Error.Code
+		}
+		if status, _, code := upload("setup.exe", "application/x-msdownload", []byte("MZ")); status != 400 || code != wire.CodeInvalid {
+			t.Fatalf("an executable is refused: %d %s", status, code)
+		}
+		big := bytes.Repeat([]byte{0xff}, 6<<20)
+		copy(big, photo)
+		status, bigImage, _ := upload("buyuk.jpg", "image/jpeg", big)
+		if status != 201 {
+			t.Fatalf("upload: %d", status)
+		}
+		ayse.refused(wire.CodeInvalid, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID),
+			wire.SendMessageRequest{Attachments: []wire.Attachment{bigImage}}) // WhatsApp images: 5 MB
+		status, a, _ := upload("kargo.jpg", "image/jpeg", photo)
+		if status != 201 || a.Kind != "image" || a.Size != int64(len(photo)) || !strings.HasPrefix(a.URL, "/api/v1/media/") {
+			t.Fatalf("upload: %d %+v", status, a)
+		}
+		ayse.refused(wire.CodeInvalid, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID),
+			wire.SendMessageRequest{Attachments: []wire.Attachment{a, a}}) // one file per message
+		before := len(graph.requests())
+		var m wire.Message
+		ayse.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", conv.ID),
+			wire.SendMessageRequest{Body: "Kargo fişiniz", Attachments: []wire.Attachment{a}}, &m, http.StatusCreated)
+		eventually(t, 5*time.Second, "the file sent", func() bool { return statusOf(ayse, conv.ID, m.ID) == wire.StatusSent })
+		reqs := graph.requests()[before:]
+		if len(reqs) != 2 || reqs[0].Path != "/v23.0/"+waPhoneID+"/media" || !bytes.Contains(reqs[0].Body, photo[:64]) {
+			t.Fatalf("the file is uploaded to the media endpoint first: %d requests", len(reqs))
+		}
+		var sent map[string]any
+		json.Unmarshal(reqs[1].Body, &sent)
+		img, _ := sent["image"].(map[string]any)
+		if sent["type"] != "image" || img["id"] != "2871233095478813" || img["caption"] != "Kargo fişiniz" {
+			t.Fatalf("image message: %s", reqs[1].Body)
+		}
+	})
+
 	t.Run("statuses move forward only", func(t *testing.T) {
-		msgs := ayse.conversation(conv.ID).Messages
-		out := msgs[len(msgs)-1]
+		// The status fixtures are about the first reply, sent under the fixture's wamid.
+		var out wire.Message
+		for _, m := range ayse.conversation(conv.ID).Messages {
+			if m.ExternalID == "wamid.HBgMOTA1MzIxMjM0NTY3FQIAERgSNUE2QjdDOEQ5RTBGMTIzNDUA" {
+				out = m
+			}
+		}
+		if out.ID == 0 {
+			t.Fatal("the first reply is stored under the provider's id")
+		}
 		for _, f := range []string{"status_delivered.json", "status_sent.json"} {
 			if status, _ := deliver(t, e.url, ch.ID, waFixture(t, f), ""); status != 200 {
 				t.Fatalf("%s: %d", f, status)

@@ -37,6 +37,7 @@ type Server struct {
 	handler http.Handler
 	node    string
 	sandbox int64
+	webchat int64 // the website chat widget's channel
 }
 
 // New opens the database (creating it and the admin on first start), seeds the demo when asked,
@@ -72,6 +73,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			return nil, fmt.Errorf("server: unable to create the sandbox channel: %w", err)
 		}
 	}
+	if _, err := st.Tx(ctx, func(tx *store.Tx) error {
+		s.webchat, err = tx.EnsureChannel("webchat", "Website")
+		return err
+	}); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("server: unable to create the webchat channel: %w", err)
+	}
 	if cfg.Demo {
 		if err := demo.Seed(ctx, st, s.sandbox, cfg.PasswordCost, out); err != nil {
 			st.Close()
@@ -84,7 +92,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return nil, fmt.Errorf("server: unable to read the database id: %w", err)
 	}
 	s.handler = api.New(st, s.Routing, s.Hub, api.Options{
-		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
+		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, WebchatChannelID: s.webchat, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
 	}, log).Handler()
 	return s, nil
 }
@@ -163,7 +171,7 @@ func (s *Server) RunWorkers(ctx context.Context) {
 		}()
 	}
 	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
-	sends := outbox.New(s.Store, s.Routing, senderFor, outbox.Options{MinBackoff: s.cfg.SendBackoff}, s.log)
+	sends := outbox.New(s.Store, s.Routing, s.Files, senderFor, outbox.Options{MinBackoff: s.cfg.SendBackoff}, s.log)
 	downloads := media.NewWorker(s.Store, s.Routing, s.Files, fetcherFor, s.cfg.SendBackoff, s.log)
 	every(s.cfg.SweepInterval, "media", func(ctx context.Context) error {
 		for {

@@ -348,12 +348,21 @@ func (t *Tx) SetAttachment(messageID int64, idx int, a wire.Attachment) error {
 	return err
 }
 
-// MediaOwner returns the conversation a stored media file belongs to.
+// MediaOwner returns the conversation a stored media file belongs to: downloaded from a
+// customer's message, or uploaded by an agent in it.
 func (s *Store) MediaOwner(ctx context.Context, key string) (int64, error) {
 	var conv int64
-	err := s.readRow(ctx, `SELECT m.conversation_id FROM media_jobs j JOIN messages m ON m.id = j.message_id WHERE j.media_key = ?`, key).Scan(&conv)
+	err := s.readRow(ctx, `SELECT conversation_id FROM (
+			SELECT m.conversation_id FROM media_jobs j JOIN messages m ON m.id = j.message_id WHERE j.media_key = ?
+			UNION ALL SELECT conversation_id FROM uploads WHERE media_key = ?) o LIMIT 1`, key, key).Scan(&conv)
 	if err != nil {
 		return 0, wireNotFound(err, "file")
 	}
 	return conv, nil
+}
+
+// RecordUpload notes that an agent uploaded a file in a conversation.
+func (t *Tx) RecordUpload(key string, convID, userID int64) error {
+	_, err := t.exec(`INSERT INTO uploads (media_key, conversation_id, user_id, created_at) VALUES (?, ?, ?, ?)`, key, convID, userID, t.Now)
+	return err
 }

@@ -15,6 +15,8 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateChannelAccounts,
 	migrateTemplates,
 	migrateMediaJobs,
+	migrateWebchat,
+	migrateUploads,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -306,5 +308,16 @@ func migrateMediaJobs(tx *sql.Tx, d dialect) error {
 		return err
 	}
 	_, err = tx.Exec(`CREATE UNIQUE INDEX media_jobs_key ON media_jobs(media_key) WHERE media_key IS NOT NULL`)
+	return err
+}
+
+// Files agents upload to send: whose they are until a message carries them.
+func migrateUploads(tx *sql.Tx, d dialect) error {
+	_, err := tx.Exec(d.rebind(`CREATE TABLE uploads (
+		media_key       TEXT PRIMARY KEY,
+		conversation_id INTEGER NOT NULL REFERENCES conversations(id),
+		user_id         INTEGER NOT NULL REFERENCES users(id),
+		created_at      BIGINT NOT NULL
+	)`))
 	return err
 }

@@ -77,6 +77,9 @@ dbus-run-session -- bash -euo pipefail -c '
   kill $(jobs -p) 2>/dev/null || true
 '
 
+echo "e2e: the website chat widget on a shop page"
+node frontend/e2e/widget.mjs
+
 echo "e2e: the production build in a real window"
 SANTRAL_APP_DIR="$work/profile-window" dbus-run-session -- "$work/santral" >"$work/window.log" 2>&1 &
 pids+=($!)

@@ -1,0 +1,354 @@
+package api
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/gorilla/websocket"
+
+	"santral/backend/media"
+	"santral/backend/routing"
+	"santral/backend/webchat"
+	"santral/backend/wire"
+)
+
+// The website chat widget's surface: the script, visitor sessions, the visitor's socket and
+// files. Visitors are not users: a random visitor id and secret, issued here and kept in the
+// page's localStorage, authenticate every call. The pages embedding the widget are other sites,
+// so these routes answer cross-origin requests (no cookies are involved). The widget sends only
+// CORS-simple requests (text/plain JSON, multipart forms), so no preflight is needed.
+
+func (a *API) widgetScript(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+	_, err := w.Write(webchat.Script)
+	return err
+}
+
+func allowCrossOrigin(w http.ResponseWriter) {
+	w.Header().Set("Access-Control-Allow-Origin", "*")
+}
+
+func (a *API) webchatEnabled() error {
+	if a.opt.WebchatChannelID == 0 {
+		return wire.Errorf(wire.CodeChannelDisabled, "the website chat is not enabled on this server")
+	}
+	return nil
+}
+
+// visitor checks a visitor id and secret.
+func (a *API) visitor(ctx context.Context, id, secret string) error {
+	if !webchat.ValidVisitorID(id) || secret == "" {
+		return wire.Errorf(wire.CodeUnauthorized, "a visitor id and secret are required")
+	}
+	v, err := a.store.WebchatVisitor(ctx, id)
+	if wire.CodeOf(err) == wire.CodeNotFound {
+		return wire.Errorf(wire.CodeUnauthorized, "unknown visitor or wrong secret")
+	}
+	if err != nil {
+		return err
+	}
+	if !webchat.SecretMatches(secret, v.SecretHash) {
+		return wire.Errorf(wire.CodeUnauthorized, "unknown visitor or wrong secret")
+	}
+	return nil
+}
+
+func (a *API) webchatSession(w http.ResponseWriter, r *http.Request) error {
+	allowCrossOrigin(w)
+	if err := a.webchatEnabled(); err != nil {
+		return err
+	}
+	var in webchat.SessionRequest
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	in.Name = strings.TrimSpace(in.Name)
+	if utf8.RuneCountInString(in.Name) > 100 {
+		return wire.Invalid("name", "the name can be at most 100 characters")
+	}
+	if in.VisitorID != "" {
+		err := a.visitor(r.Context(), in.VisitorID, in.VisitorSecret)
+		if err == nil {
+			return writeJSON(w, http.StatusOK, webchat.Session{VisitorID: in.VisitorID, VisitorSecret: in.VisitorSecret, Name: in.Name})
+		}
+		if wire.CodeOf(err) != wire.CodeUnauthorized {
+			return err
+		}
+		// A stale or forged identity: start afresh rather than lock the visitor out.
+	}
+	s := webchat.Session{VisitorID: webchat.NewSecret(), VisitorSecret: webchat.NewSecret(), Name: in.Name, New: true}
+	if err := a.store.CreateWebchatVisitor(r.Context(), s.VisitorID, webchat.HashSecret(s.VisitorSecret), s.Name); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusCreated, s)
+}
+
+func (a *API) webchatUpload(w http.ResponseWriter, r *http.Request) error {
+	allowCrossOrigin(w)
+	if err := a.webchatEnabled(); err != nil {
+		return err
+	}
+	if a.opt.Files == nil {
+		return wire.Errorf(wire.CodeChannelDisabled, "file storage is not configured")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, webchat.MaxFileSize+1<<20)
+	mr, err := r.MultipartReader()
+	if err != nil {
+		return wire.Invalid("file", "send multipart/form-data with visitor_id, visitor_secret and file")
+	}
+	fields := map[string]string{}
+	for {
+		part, err := mr.NextPart()
+		if errors.Is(err, io.EOF) {
+			return wire.Invalid("file", "the file is missing")
+		}
+		if err != nil {
+			return wire.Invalid("file", "the form could not be read")
+		}
+		name := part.FormName()
+		if name != "file" {
+			b, _ := io.ReadAll(io.LimitReader(part, 200))
+			fields[name] = string(b)
+			continue
+		}
+		// The credentials come before the file, so nothing is stored for a stranger.
+		if err := a.visitor(r.Context(), fields["visitor_id"], fields["visitor_secret"]); err != nil {
+			return err
+		}
+		filename := strings.TrimSpace(part.FileName())
+		if filename == "" || utf8.RuneCountInString(filename) > 200 || !utf8.ValidString(filename) {
+			return wire.Invalid("file", "the file needs a name of at most 200 characters")
+		}
+		kind, mimeType, ok := webchat.Classify(filename, part.Header.Get("Content-Type"))
+		if !ok {
+			return wire.Invalid("file", "only images, PDF and office documents can be sent")
+		}
+		key, size, err := a.opt.Files.Put(r.Context(), bufio.NewReader(part), webchat.MaxFileSize)
+		var maxErr *http.MaxBytesError
+		switch {
+		case errors.Is(err, media.ErrTooLarge) || errors.As(err, &maxErr):
+			return wire.Errorf(wire.CodeBodyTooLarge, "a file can be at most %d MB", webchat.MaxFileSize>>20)
+		case err != nil:
+			return err
+		case size == 0:
+			return wire.Invalid("file", "the file is empty")
+		}
+		f := webchat.File{Attachment: wire.Attachment{Kind: kind, Name: filename, MimeType: mimeType, Size: size, URL: "/webchat/files/" + key}, Key: key}
+		if err := a.store.AddWebchatFile(r.Context(), fields["visitor_id"], f.Attachment, key); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, f)
+	}
+}
+
+func (a *API) webchatFile(w http.ResponseWriter, r *http.Request) error {
+	if err := a.webchatEnabled(); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	visitorID := q.Get("visitor_id")
+	if err := a.visitor(r.Context(), visitorID, q.Get("visitor_secret")); err != nil {
+		return err
+	}
+	key := r.PathValue("key")
+	ok, err := a.store.WebchatCanRead(r.Context(), a.opt.WebchatChannelID, visitorID, key)
+	if err != nil {
+		return err
+	}
+	if !ok || a.opt.Files == nil {
+		return wire.Errorf(wire.CodeNotFound, "file not found")
+	}
+	f, err := a.opt.Files.Open(r.Context(), key)
+	if err != nil {
+		return wire.Errorf(wire.CodeNotFound, "file not found")
+	}
+	defer f.Close()
+	disposition := "attachment"
+	if att, err := a.store.WebchatFile(r.Context(), visitorID, key); err == nil {
+		disposition = mime.FormatMediaType("attachment", map[string]string{"filename": att.Name})
+	}
+	// Never rendered as a page of ours: a download, whatever its content.
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", disposition)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	_, err = io.Copy(w, f)
+	return err
+}
+
+// Any origin may open the visitor socket: the widget runs on shops' own sites, and the socket is
+// authenticated by the visitor secret in the URL, not by cookies, so a foreign page gains nothing.
+var webchatUpgrader = websocket.Upgrader{
+	ReadBufferSize: 4096, WriteBufferSize: 4096,
+	CheckOrigin: func(r *http.Request) bool { return true },
+}
+
+const (
+	webchatWriteWait = 10 * time.Second
+	webchatReadLimit = 64 << 10
+	webchatBatch     = 200
+)
+
+func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
+	if err := a.webchatEnabled(); err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	visitorID := q.Get("visitor_id")
+	if err := a.visitor(r.Context(), visitorID, q.Get("visitor_secret")); err != nil {
+		return err
+	}
+	after, err := queryInt(r, "after")
+	if err != nil {
+		return err
+	}
+	conn, err := webchatUpgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return nil // the upgrader has answered
+	}
+	defer conn.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+
+	replies := make(chan webchat.ServerFrame, 16)
+	go func() {
+		defer cancel()
+		a.webchatRead(ctx, conn, visitorID, replies)
+	}()
+	a.webchatWrite(ctx, conn, visitorID, after, replies)
+	return nil
+}
+
+// webchatRead takes the visitor's messages in: each is stored through routing.Ingest like any
+// channel's inbound message, then acknowledged.
+func (a *API) webchatRead(ctx context.Context, conn *websocket.Conn, visitorID string, replies chan<- webchat.ServerFrame) {
+	wait := 2 * a.opt.PingInterval
+	conn.SetReadLimit(webchatReadLimit)
+	conn.SetReadDeadline(time.Now().Add(wait))
+	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wait)) })
+	for {
+		var in webchat.ClientFrame
+		if err := conn.ReadJSON(&in); err != nil {
+			return
+		}
+		conn.SetReadDeadline(time.Now().Add(wait))
+		frame := a.webchatIngest(ctx, visitorID, in)
+		select {
+		case replies <- frame:
+		default:
+			return // a client that does not read its acks is dropped
+		}
+	}
+}
+
+func (a *API) webchatIngest(ctx context.Context, visitorID string, in webchat.ClientFrame) webchat.ServerFrame {
+	fail := func(err error) webchat.ServerFrame {
+		var e *wire.Error
+		if !errors.As(err, &e) {
+			a.log.Error("webchat: unable to store a visitor message", "err", err)
+			e = wire.Errorf(wire.CodeInternal, "the message could not be stored; send it again")
+		}
+		return webchat.ServerFrame{Type: "error", ID: in.ID, Code: e.Code, Message: e.Message}
+	}
+	if in.Type != "message" {
+		return fail(wire.Invalid("type", "unknown frame type %q", in.Type))
+	}
+	if !webchat.ValidClientID(in.ID) {
+		return fail(wire.Invalid("id", "the message id must be 1-64 letters, digits, - or _"))
+	}
+	if len(in.Attachments) > 10 {
+		return fail(wire.Invalid("attachments", "at most 10 files in a message"))
+	}
+	var atts []wire.Attachment
+	var keys []string
+	for _, f := range in.Attachments {
+		stored, err := a.store.WebchatFile(ctx, visitorID, f.Key)
+		if err != nil {
+			return fail(wire.Invalid("attachments", "unknown file; upload it first"))
+		}
+		// Agents open it through the media route, as a downloaded provider file.
+		stored.URL = "/api/v1/media/" + f.Key
+		atts, keys = append(atts, stored), append(keys, f.Key)
+	}
+	res, err := a.routing.Ingest(ctx, routing.Inbound{ChannelID: a.opt.WebchatChannelID, SenderID: visitorID,
+		ExternalID: webchat.ExternalID(visitorID, in.ID), Body: in.Text, Attachments: atts})
+	if err != nil {
+		return fail(err)
+	}
+	for i, key := range keys {
+		if err := a.store.LinkWebchatMedia(ctx, res.MessageID, i, a.opt.WebchatChannelID, key); err != nil {
+			return fail(err)
+		}
+	}
+	return webchat.ServerFrame{Type: "ack", ID: in.ID, ClientID: in.ID}
+}
+
+// webchatWrite sends the conversation after the visitor's cursor, then each new message as it
+// is stored (woken by the hub, or by a short poll for other processes), acks and pings.
+func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, visitorID string, after int64, replies <-chan webchat.ServerFrame) {
+	ping := time.NewTicker(a.opt.PingInterval)
+	defer ping.Stop()
+	poll := time.NewTicker(a.opt.StreamPoll)
+	defer poll.Stop()
+	send := func(v any) bool {
+		conn.SetWriteDeadline(time.Now().Add(webchatWriteWait))
+		return conn.WriteJSON(v) == nil
+	}
+	for {
+		changed := a.hub.Changed()
+		for {
+			list, err := a.store.WebchatHistory(ctx, a.opt.WebchatChannelID, visitorID, after, webchatBatch)
+			if err != nil {
+				if ctx.Err() == nil {
+					a.log.Error("webchat: unable to read history", "err", err)
+				}
+				return
+			}
+			for _, m := range list {
+				f := webchat.ServerFrame{Type: "message", ID: m.ID, Direction: m.Direction, Text: m.Body, At: m.At}
+				if m.Direction == "in" {
+					f.ClientID = webchat.ClientIDOf(visitorID, m.ExternalID)
+				}
+				for _, att := range m.Attachments {
+					if key, ok := strings.CutPrefix(att.URL, "/api/v1/media/"); ok {
+						att.URL = "/webchat/files/" + key
+					} else if att.Kind != "location" {
+						att.URL = "" // not in Santral's storage (yet)
+					}
+					att.Ref = ""
+					f.Attachments = append(f.Attachments, att)
+				}
+				if !send(f) {
+					return
+				}
+				after = m.ID
+			}
+			if len(list) < webchatBatch {
+				break
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-changed:
+		case <-poll.C:
+		case f := <-replies:
+			if !send(f) {
+				return
+			}
+		case <-ping.C:
+			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(webchatWriteWait)) != nil {
+				return
+			}
+		}
+	}
+}

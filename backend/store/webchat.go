@@ -1,0 +1,156 @@
+package store
+
+// The website chat widget's visitors and their uploads. A visitor is a contact on the webchat
+// channel whose external id is the visitor id; the secret that proves it is kept as a SHA-256.
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+
+	"santral/backend/wire"
+)
+
+func migrateWebchat(tx *sql.Tx, d dialect) error {
+	for _, q := range []string{
+		`CREATE TABLE webchat_visitors (
+			visitor_id  TEXT PRIMARY KEY,
+			secret_hash TEXT NOT NULL,
+			name        TEXT NOT NULL DEFAULT '',
+			created_at  BIGINT NOT NULL
+		)`,
+		// Uploads before (and after) they are sent in a message: the key's owner.
+		`CREATE TABLE webchat_files (
+			media_key  TEXT PRIMARY KEY,
+			visitor_id TEXT NOT NULL REFERENCES webchat_visitors(visitor_id),
+			kind       TEXT NOT NULL,
+			name       TEXT NOT NULL,
+			mime_type  TEXT NOT NULL,
+			size       BIGINT NOT NULL,
+			created_at BIGINT NOT NULL
+		)`,
+	} {
+		if _, err := tx.Exec(d.rebind(q)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WebchatVisitor is a visitor's stored identity.
+type WebchatVisitor struct {
+	ID         string
+	SecretHash string
+	Name       string
+}
+
+// CreateWebchatVisitor stores a new visitor identity.
+func (s *Store) CreateWebchatVisitor(ctx context.Context, id, secretHash, name string) error {
+	_, err := s.Tx(ctx, func(t *Tx) error {
+		_, err := t.exec(`INSERT INTO webchat_visitors (visitor_id, secret_hash, name, created_at) VALUES (?, ?, ?, ?)`, id, secretHash, name, t.Now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: unable to create webchat visitor: %w", err)
+	}
+	return nil
+}
+
+// WebchatVisitor reads a visitor identity; not_found when unknown.
+func (s *Store) WebchatVisitor(ctx context.Context, id string) (WebchatVisitor, error) {
+	v := WebchatVisitor{ID: id}
+	err := s.readRow(ctx, `SELECT secret_hash, name FROM webchat_visitors WHERE visitor_id = ?`, id).Scan(&v.SecretHash, &v.Name)
+	if err != nil {
+		return v, wireNotFound(err, "visitor")
+	}
+	return v, nil
+}
+
+// AddWebchatFile records a visitor's upload.
+func (s *Store) AddWebchatFile(ctx context.Context, visitorID string, a wire.Attachment, key string) error {
+	_, err := s.Tx(ctx, func(t *Tx) error {
+		_, err := t.exec(`INSERT INTO webchat_files (media_key, visitor_id, kind, name, mime_type, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+			key, visitorID, a.Kind, a.Name, a.MimeType, a.Size, t.Now)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: unable to record webchat file: %w", err)
+	}
+	return nil
+}
+
+// WebchatFile returns a visitor's own upload by key; not_found for anyone else's.
+func (s *Store) WebchatFile(ctx context.Context, visitorID, key string) (wire.Attachment, error) {
+	var a wire.Attachment
+	err := s.readRow(ctx, `SELECT kind, name, mime_type, size FROM webchat_files WHERE media_key = ? AND visitor_id = ?`, key, visitorID).
+		Scan(&a.Kind, &a.Name, &a.MimeType, &a.Size)
+	if err != nil {
+		return a, wireNotFound(err, "file")
+	}
+	return a, nil
+}
+
+// LinkWebchatMedia records that a message's attachment idx is the stored file key, so agents can
+// open it (MediaOwner) like a downloaded provider file. Idempotent on a resent message.
+func (s *Store) LinkWebchatMedia(ctx context.Context, messageID int64, idx int, channelID int64, key string) error {
+	_, err := s.Tx(ctx, func(t *Tx) error {
+		_, err := t.exec(`INSERT INTO media_jobs (message_id, idx, channel_id, state, next_try_at, media_key) VALUES (?, ?, ?, 'done', ?, ?)
+			ON CONFLICT DO NOTHING`, messageID, idx, channelID, t.Now, key)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: unable to link webchat media: %w", err)
+	}
+	return nil
+}
+
+// WebchatCanRead reports whether a visitor may fetch a stored file: their own upload, or a file
+// in a message of one of their conversations on the channel.
+func (s *Store) WebchatCanRead(ctx context.Context, channelID int64, visitorID, key string) (bool, error) {
+	var n int
+	err := s.readRow(ctx, `SELECT
+		(SELECT COUNT(*) FROM webchat_files WHERE media_key = ? AND visitor_id = ?) +
+		(SELECT COUNT(*) FROM media_jobs j JOIN messages m ON m.id = j.message_id JOIN conversations c ON c.id = m.conversation_id
+			JOIN contacts ct ON ct.id = c.contact_id WHERE j.media_key = ? AND ct.channel_id = ? AND ct.external_id = ?)`,
+		key, visitorID, key, channelID, visitorID).Scan(&n)
+	if err != nil {
+		return false, fmt.Errorf("store: unable to check webchat file: %w", err)
+	}
+	return n > 0, nil
+}
+
+// WebchatMessage is one message of a visitor's conversations, as the widget shows it.
+type WebchatMessage struct {
+	ID          int64
+	Direction   string
+	Body        string
+	Attachments []wire.Attachment
+	ExternalID  string
+	At          int64
+}
+
+// WebchatHistory lists a visitor's messages (theirs and agents') after a message id, oldest first.
+func (s *Store) WebchatHistory(ctx context.Context, channelID int64, visitorID string, afterID int64, limit int) ([]WebchatMessage, error) {
+	rows, err := s.readRows(ctx, `SELECT m.id, m.direction, m.body, m.attachments, COALESCE(m.external_id, ''), m.created_at FROM messages m
+		JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id
+		WHERE ct.channel_id = ? AND ct.external_id = ? AND m.id > ? AND m.status <> 'failed'
+		ORDER BY m.id LIMIT ?`, channelID, visitorID, afterID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read webchat history: %w", err)
+	}
+	defer rows.Close()
+	out := []WebchatMessage{}
+	for rows.Next() {
+		var m WebchatMessage
+		var att string
+		if err := rows.Scan(&m.ID, &m.Direction, &m.Body, &att, &m.ExternalID, &m.At); err != nil {
+			return nil, err
+		}
+		if att != "" && att != "[]" {
+			_ = json.Unmarshal([]byte(att), &m.Attachments)
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}

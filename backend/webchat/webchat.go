@@ -1,0 +1,133 @@
+// Package webchat holds the website chat widget: the script shops embed, the messages it
+// exchanges with santrald over its WebSocket, and the visitor identity and file rules.
+package webchat
+
+import (
+	"crypto/rand"
+	"crypto/sha256"
+	"crypto/subtle"
+	_ "embed"
+	"encoding/hex"
+	"mime"
+	"path/filepath"
+	"regexp"
+	"strings"
+
+	"santral/backend/wire"
+)
+
+// Script is widget.js, served at GET /widget.js.
+//
+//go:embed widget.js
+var Script []byte
+
+// MaxFileSize is the largest file a visitor may upload.
+const MaxFileSize = 10 << 20
+
+// Session is the visitor identity POST /webchat/session issues or re-confirms.
+type Session struct {
+	VisitorID     string `json:"visitor_id"`
+	VisitorSecret string `json:"visitor_secret"`
+	Name          string `json:"name,omitempty"`
+	New           bool   `json:"new"` // a fresh identity: the one sent (if any) was unknown or wrong
+}
+
+// SessionRequest asks for an identity; the stored one is sent back to keep it.
+type SessionRequest struct {
+	VisitorID     string `json:"visitor_id,omitempty"`
+	VisitorSecret string `json:"visitor_secret,omitempty"`
+	Name          string `json:"name,omitempty"`
+}
+
+// File is an uploaded file as the widget sees it; Key goes back in a message to send it.
+type File struct {
+	wire.Attachment
+	Key string `json:"key"`
+}
+
+// ClientFrame is what the widget sends on the socket.
+type ClientFrame struct {
+	Type        string `json:"type"` // message
+	ID          string `json:"id"`   // the widget's message id: a resend stores once
+	Text        string `json:"text"`
+	Attachments []File `json:"attachments,omitempty"`
+}
+
+// ServerFrame is what santrald sends on the socket: a message of the conversation (the
+// visitor's own, echoed so every open tab shows it, or an agent's), an ack, or an error.
+type ServerFrame struct {
+	Type        string            `json:"type"` // message | ack | error
+	ID          any               `json:"id,omitempty"`
+	Direction   string            `json:"direction,omitempty"` // in: from the visitor; out: from an agent
+	Text        string            `json:"text,omitempty"`
+	Attachments []wire.Attachment `json:"attachments,omitempty"`
+	ClientID    string            `json:"client_id,omitempty"`
+	At          int64             `json:"at,omitempty"`
+	Code        wire.Code         `json:"code,omitempty"`
+	Message     string            `json:"message,omitempty"`
+}
+
+var (
+	visitorPattern  = regexp.MustCompile(`^[0-9a-f]{32}$`)
+	clientIDPattern = regexp.MustCompile(`^[A-Za-z0-9_-]{1,64}$`)
+)
+
+// NewSecret returns a random 128-bit hex token.
+func NewSecret() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// HashSecret is what the store keeps of a visitor secret.
+func HashSecret(secret string) string {
+	sum := sha256.Sum256([]byte(secret))
+	return hex.EncodeToString(sum[:])
+}
+
+// SecretMatches compares a secret with its stored hash in constant time.
+func SecretMatches(secret, hash string) bool {
+	return subtle.ConstantTimeCompare([]byte(HashSecret(secret)), []byte(hash)) == 1
+}
+
+// ValidVisitorID reports whether id has the shape santrald issues.
+func ValidVisitorID(id string) bool { return visitorPattern.MatchString(id) }
+
+// ValidClientID reports whether a widget message id is acceptable.
+func ValidClientID(id string) bool { return clientIDPattern.MatchString(id) }
+
+// ExternalID is the stored message id of a widget message: the same client id twice stores once.
+func ExternalID(visitorID, clientID string) string { return "wc-" + visitorID + "-" + clientID }
+
+// ClientIDOf returns the widget's id of a visitor's stored message ("" for others).
+func ClientIDOf(visitorID, externalID string) string {
+	return strings.TrimPrefix(externalID, "wc-"+visitorID+"-")
+}
+
+// allowed are the file types a visitor may send: images, PDF and common office documents.
+var allowed = map[string]string{
+	"image/jpeg": "image", "image/png": "image", "image/gif": "image", "image/webp": "image",
+	"application/pdf": "document", "text/plain": "document", "text/csv": "document",
+	"application/msword": "document",
+	"application/vnd.openxmlformats-officedocument.wordprocessingml.document": "document",
+	"application/vnd.ms-excel": "document",
+	"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": "document",
+	"application/vnd.oasis.opendocument.text":                           "document",
+	"application/vnd.oasis.opendocument.spreadsheet":                    "document",
+}
+
+// Classify returns a file's attachment kind and mime type from its declared type or, failing
+// that, its name; ok is false for a type visitors may not send.
+func Classify(name, declared string) (kind, mimeType string, ok bool) {
+	if mt, _, err := mime.ParseMediaType(declared); err == nil {
+		if k, found := allowed[mt]; found {
+			return k, mt, true
+		}
+	}
+	if mt, _, err := mime.ParseMediaType(mime.TypeByExtension(strings.ToLower(filepath.Ext(name)))); err == nil {
+		if k, found := allowed[mt]; found {
+			return k, mt, true
+		}
+	}
+	return "", "", false
+}
