@@ -585,20 +585,34 @@ func (a *App) OpenConversation(id int64) (ConversationView, error) {
 }
 
 func outboxItem(e cache.OutboxEntry) OutboxItem {
-	return OutboxItem{Key: e.Key, ConversationID: e.ConversationID, Body: e.Body, State: e.State, Error: e.Error, CreatedAt: e.CreatedAt, MessageID: e.MessageID}
+	return OutboxItem{Key: e.Key, ConversationID: e.ConversationID, Body: e.Body, State: e.State, Error: e.Error, CreatedAt: e.CreatedAt, MessageID: e.MessageID, Attachments: e.Attachments}
 }
 
 // Send queues a reply in the local outbox; the sync engine delivers it exactly once, now or
 // when the connection returns.
 func (a *App) Send(conversationID int64, body string) (OutboxItem, error) {
+	return a.SendWithAttachments(conversationID, body, nil)
+}
+
+// SendWithAttachments queues a reply with files already uploaded (UploadAttachment); the
+// text may be empty when there is a file. Like Send, it is delivered by the sync engine.
+func (a *App) SendWithAttachments(conversationID int64, body string, attachments []wire.Attachment) (OutboxItem, error) {
 	c, _, err := a.cached()
 	if err != nil {
 		return OutboxItem{}, uiError(err)
 	}
-	if strings.TrimSpace(body) == "" {
+	if strings.TrimSpace(body) == "" && len(attachments) == 0 {
 		return OutboxItem{}, uiError(wire.Errorf(wire.CodeEmptyMessage, "a message needs text"))
 	}
-	e := cache.OutboxEntry{Key: newKey(), ConversationID: conversationID, Body: body, State: cache.OutboxQueued, CreatedAt: time.Now().UnixMilli()}
+	for _, at := range attachments {
+		if at.URL == "" || at.Kind == "" {
+			return OutboxItem{}, uiError(wire.Invalid("attachments", "an attachment must be uploaded first"))
+		}
+	}
+	if len(attachments) == 0 {
+		attachments = nil
+	}
+	e := cache.OutboxEntry{Key: newKey(), ConversationID: conversationID, Body: body, State: cache.OutboxQueued, CreatedAt: time.Now().UnixMilli(), Attachments: attachments}
 	if err := c.Enqueue(e); err != nil {
 		return OutboxItem{}, uiError(err)
 	}
@@ -765,6 +779,73 @@ func (a *App) SendTemplate(conversationID, templateID int64, params []string) (w
 	var m wire.Message
 	return m, a.call("POST", fmt.Sprintf("/api/v1/conversations/%d/template", conversationID),
 		wire.SendTemplateRequest{TemplateID: templateID, Params: params, IdempotencyKey: newKey()}, &m)
+}
+
+// MaxAttachment is the largest file the composer uploads.
+const MaxAttachment = 100 << 20
+
+// UploadAttachment uploads a file (base64) to a conversation the user holds and returns the
+// stored attachment to send with SendWithAttachments. It needs the connection: files are not
+// queued offline.
+func (a *App) UploadAttachment(conversationID int64, name, mime, dataBase64 string) (wire.Attachment, error) {
+	if base64.StdEncoding.DecodedLen(len(dataBase64)) > MaxAttachment+2 {
+		return wire.Attachment{}, uiError(&wire.Error{Code: wire.CodeBodyTooLarge, Field: "file", Message: "a file may be at most 100 MB"})
+	}
+	data, err := base64.StdEncoding.DecodeString(dataBase64)
+	if err != nil {
+		return wire.Attachment{}, uiError(wire.Invalid("file", "the file could not be read"))
+	}
+	if len(data) > MaxAttachment {
+		return wire.Attachment{}, uiError(&wire.Error{Code: wire.CodeBodyTooLarge, Field: "file", Message: "a file may be at most 100 MB"})
+	}
+	if len(data) == 0 {
+		return wire.Attachment{}, uiError(wire.Invalid("file", "the file is empty"))
+	}
+	name = strings.TrimSpace(filepath.Base(strings.ReplaceAll(name, "\\", "/")))
+	if name == "" || name == "." || name == "/" {
+		name = "file"
+	}
+	cl, _, _, err := a.session()
+	if err != nil {
+		return wire.Attachment{}, uiError(err)
+	}
+	cx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
+	defer cancel()
+	var at wire.Attachment
+	err = cl.Upload(cx, fmt.Sprintf("/api/v1/conversations/%d/attachments", conversationID), "file", name, mime, data, &at)
+	return at, uiError(err)
+}
+
+// ChannelAccounts lists the channel accounts (admins): settings and which credentials are set,
+// never their values.
+func (a *App) ChannelAccounts() ([]wire.ChannelAccount, error) {
+	var list []wire.ChannelAccount
+	err := a.call("GET", "/api/v1/channel-accounts", nil, &list)
+	if list == nil {
+		list = []wire.ChannelAccount{}
+	}
+	return list, err
+}
+
+// SaveChannelAccount creates a channel account (id 0) or changes one: only the fields sent
+// change, and a credential sent replaces the stored one.
+func (a *App) SaveChannelAccount(id int64, req wire.ChannelRequest) (wire.ChannelAccount, error) {
+	var out wire.ChannelAccount
+	if id == 0 {
+		return out, a.call("POST", "/api/v1/channel-accounts", req, &out)
+	}
+	req.Type = "" // a channel's type never changes
+	return out, a.call("PATCH", fmt.Sprintf("/api/v1/channel-accounts/%d", id), req, &out)
+}
+
+// SyncTemplates fetches a WhatsApp account's approved templates from Meta.
+func (a *App) SyncTemplates(id int64) ([]wire.Template, error) {
+	var list []wire.Template
+	err := a.call("POST", fmt.Sprintf("/api/v1/channel-accounts/%d/templates/sync", id), nil, &list)
+	if list == nil {
+		list = []wire.Template{}
+	}
+	return list, err
 }
 
 const mediaPrefix = "/api/v1/media/"

@@ -6,6 +6,7 @@ package app
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -354,4 +355,223 @@ func TestMediaDownloadSendsTheTokenAndMapsRefusals(t *testing.T) {
 	if _, err := download(client.New(srv.URL, "other"), "/api/v1/media/k1"); wire.CodeOf(err) != "unauthorized" {
 		t.Fatalf("a wrong token is refused, got %v", err)
 	}
+}
+
+func TestChannelAccountsThroughTheBindings(t *testing.T) {
+	srv := servertest.Start(t, "")
+	srv.Agent("ayse", "Ayşe Demir", 3)
+
+	// An agent is refused: channel accounts belong to admins.
+	agent, _, _ := newApp(t, t.TempDir())
+	if _, err := agent.ChannelAccounts(); err == nil || !strings.Contains(err.Error(), `"code":"signed_out"`) {
+		t.Fatalf("before sign-in: %v", err)
+	}
+	if _, err := agent.Login(srv.URL, "ayse", "password-ayse"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "agent connected", func() bool { return agent.Session().Connection.State == appsync.StateConnected })
+	if _, err := agent.ChannelAccounts(); err == nil || !strings.Contains(err.Error(), `"code":"forbidden"`) {
+		t.Fatalf("an agent may not list channel accounts: %v", err)
+	}
+
+	a, _, _ := newApp(t, t.TempDir())
+	if _, err := a.Login(srv.URL, "admin", servertest.AdminPassword); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "admin connected", func() bool { return a.Session().Connection.State == appsync.StateConnected })
+	before, err := a.ChannelAccounts()
+	if err != nil || before == nil {
+		t.Fatalf("list: %#v %v", before, err)
+	}
+
+	str := func(s string) *string { return &s }
+	yes := true
+	const token, secret, verify = "EAAG-secret-token-value", "app-secret-value", "verify-token-value"
+	created, err := a.SaveChannelAccount(0, wire.ChannelRequest{Type: wire.ChannelWhatsApp, Name: str("Mağaza WhatsApp"), AccountID: str("1234567890"),
+		WABAID: str("555"), Enabled: &yes, Credentials: map[string]string{"token": token, "app_secret": secret, "verify_token": verify}})
+	if err != nil || created.ID == 0 || created.Type != wire.ChannelWhatsApp || created.WebhookPath == "" {
+		t.Fatalf("create: %+v %v", created, err)
+	}
+	if len(created.Credentials) != 3 {
+		t.Fatalf("the three credentials are listed by name: %v", created.Credentials)
+	}
+	if _, err := a.SaveChannelAccount(0, wire.ChannelRequest{Type: "fax", Name: str("x")}); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("an unknown type is refused with a typed code: %v", err)
+	}
+	if _, err := a.SaveChannelAccount(0, wire.ChannelRequest{Type: wire.ChannelWhatsApp, Name: str("x"), HumanAgent: &yes, AccountID: str("1")}); err == nil || !strings.Contains(err.Error(), `"field":"human_agent"`) {
+		t.Fatalf("HUMAN_AGENT on WhatsApp is refused: %v", err)
+	}
+
+	// A change sends only what changed; the stored credentials stay.
+	renamed, err := a.SaveChannelAccount(created.ID, wire.ChannelRequest{Name: str("Destek WhatsApp")})
+	if err != nil || renamed.Name != "Destek WhatsApp" || len(renamed.Credentials) != 3 || renamed.AccountID != "1234567890" {
+		t.Fatalf("rename: %+v %v", renamed, err)
+	}
+	tg, err := a.SaveChannelAccount(0, wire.ChannelRequest{Type: wire.ChannelTelegram, Name: str("Bot"), Credentials: map[string]string{"token": "123:tg-token-value"}})
+	if err != nil || tg.Type != wire.ChannelTelegram || len(tg.Credentials) != 1 {
+		t.Fatalf("telegram: %+v %v", tg, err)
+	}
+
+	list, err := a.ChannelAccounts()
+	if err != nil || len(list) != len(before)+2 {
+		t.Fatalf("list after: %d (before %d) %v", len(list), len(before), err)
+	}
+	raw, _ := json.Marshal(list)
+	for _, v := range []string{token, secret, verify, "tg-token-value"} {
+		if bytes.Contains(raw, []byte(v)) {
+			t.Fatalf("a credential value came back: %s", raw)
+		}
+	}
+	if _, err := a.SyncTemplates(tg.ID); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("templates exist on WhatsApp only: %v", err)
+	}
+
+	// Template sync against a stand-in Graph API (the stored token is sent there, never to us).
+	graph := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if !strings.HasSuffix(r.URL.Path, "/555/message_templates") || r.Header.Get("Authorization") != "Bearer "+token {
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"error":{"message":"bad token","code":190}}`))
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		w.Write([]byte(`{"data":[{"id":"1","name":"kargo_bilgi","language":"tr","status":"APPROVED","category":"UTILITY",
+			"components":[{"type":"BODY","text":"Kargonuz {{1}} ile yola çıktı"}]}],"paging":{}}`))
+	}))
+	defer graph.Close()
+	if _, err := a.SaveChannelAccount(created.ID, wire.ChannelRequest{BaseURL: str(graph.URL)}); err != nil {
+		t.Fatal(err)
+	}
+	templates, err := a.SyncTemplates(created.ID)
+	if err != nil || len(templates) != 1 || templates[0].Name != "kargo_bilgi" || templates[0].Params != 1 {
+		t.Fatalf("template sync: %+v %v", templates, err)
+	}
+}
+
+func TestUploadAttachmentRefusals(t *testing.T) {
+	a, _, _ := newApp(t, t.TempDir())
+	big := strings.Repeat("A", base64.StdEncoding.EncodedLen(MaxAttachment+3)) // refused before decoding
+	if _, err := a.UploadAttachment(1, "big.bin", "application/octet-stream", big); err == nil || !strings.Contains(err.Error(), `"code":"body_too_large"`) {
+		t.Fatalf("a file over 100 MB is refused: %v", err)
+	}
+	if _, err := a.UploadAttachment(1, "x.txt", "text/plain", "%%% not base64"); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("unreadable data is refused: %v", err)
+	}
+	if _, err := a.UploadAttachment(1, "x.txt", "text/plain", base64.StdEncoding.EncodeToString([]byte("hi"))); err == nil || !strings.Contains(err.Error(), `"code":"signed_out"`) {
+		t.Fatalf("before sign-in: %v", err)
+	}
+
+	// Signed in, but the server does not answer: offline, nothing queued.
+	srv := servertest.Start(t, "")
+	srv.Agent("ayse", "Ayşe Demir", 3)
+	dir := t.TempDir()
+	b := New(Config{Dir: dir, Getenv: func(string) string { return "" }}, slog.New(slog.DiscardHandler))
+	b.start(&recordingShell{}, &recordingNotifier{})
+	if _, err := b.Login(srv.URL, "ayse", "password-ayse"); err != nil {
+		t.Fatal(err)
+	}
+	b.shutdown()
+	stored := loadStored(dir, func(string) string { return "" })
+	stored.ServerURL = "http://127.0.0.1:1"
+	saveStored(dir, stored)
+	c, _, _ := newApp(t, dir)
+	eventually(t, "the stored session resumes with a client", func() bool {
+		_, _, _, err := c.session()
+		return err == nil
+	})
+	if _, err := c.UploadAttachment(1, "x.txt", "text/plain", base64.StdEncoding.EncodeToString([]byte("hi"))); err == nil || !strings.Contains(err.Error(), `"code":"offline"`) {
+		t.Fatalf("without the server an upload is offline: %v", err)
+	}
+	if _, err := c.SendWithAttachments(1, " ", nil); err == nil || !strings.Contains(err.Error(), `"code":"empty_message"`) {
+		t.Fatalf("no text and no file: %v", err)
+	}
+	if _, err := c.SendWithAttachments(1, "", []wire.Attachment{{Kind: "document", Name: "a.pdf"}}); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("an attachment not uploaded is refused: %v", err)
+	}
+	att := wire.Attachment{Kind: "document", Name: "fatura.pdf", MimeType: "application/pdf", Size: 1234, URL: "/api/v1/media/k1"}
+	item, err := c.SendWithAttachments(1, "", []wire.Attachment{att})
+	if err != nil || item.State != "queued" || len(item.Attachments) != 1 || item.Attachments[0] != att {
+		t.Fatalf("a reply with a file is queued: %+v %v", item, err)
+	}
+	ch, _, _ := c.cached()
+	got, ok, err := ch.Entry(item.Key)
+	if err != nil || !ok || len(got.Attachments) != 1 || got.Attachments[0] != att {
+		t.Fatalf("the outbox keeps the attachments: %+v %v", got, err)
+	}
+}
+
+func TestUploadPostsMultipart(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer tok" || r.URL.Path != "/api/v1/conversations/7/attachments" {
+			w.WriteHeader(http.StatusNotFound)
+			w.Write([]byte(`{"error":{"code":"not_found","message":"no"}}`))
+			return
+		}
+		f, h, err := r.FormFile("file")
+		if err != nil {
+			w.WriteHeader(http.StatusBadRequest)
+			w.Write([]byte(`{"error":{"code":"invalid_field","message":"no file","field":"file"}}`))
+			return
+		}
+		b := new(bytes.Buffer)
+		b.ReadFrom(f)
+		if b.String() == "too big" {
+			w.WriteHeader(http.StatusRequestEntityTooLarge)
+			w.Write([]byte(`{"error":{"code":"body_too_large","message":"too large"}}`))
+			return
+		}
+		w.WriteHeader(http.StatusCreated)
+		json.NewEncoder(w).Encode(wire.Attachment{Kind: "document", Name: h.Filename, MimeType: h.Header.Get("Content-Type"), Size: int64(b.Len()), URL: "/api/v1/media/new"})
+	}))
+	defer srv.Close()
+	cl := client.New(srv.URL, "tok")
+	var at wire.Attachment
+	if err := cl.Upload(t.Context(), "/api/v1/conversations/7/attachments", "file", `fa"tura.pdf`, "application/pdf", []byte("%PDF-1"), &at); err != nil {
+		t.Fatal(err)
+	}
+	if at.Name != `fa"tura.pdf` && at.Name != `fa\"tura.pdf` || at.MimeType != "application/pdf" || at.Size != 6 || at.URL != "/api/v1/media/new" {
+		t.Fatalf("upload answer: %+v", at)
+	}
+	if err := cl.Upload(t.Context(), "/api/v1/conversations/7/attachments", "file", "b.bin", "", []byte("too big"), &at); wire.CodeOf(err) != wire.CodeBodyTooLarge {
+		t.Fatalf("a 413 is body_too_large: %v", err)
+	}
+}
+
+func TestUploadAndSendAnAttachment(t *testing.T) {
+	srv := servertest.Start(t, "")
+	srv.Agent("ayse", "Ayşe Demir", 3)
+	a, _, _ := newApp(t, t.TempDir())
+	if _, err := a.Login(srv.URL, "ayse", "password-ayse"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "connected", func() bool { return a.Session().Connection.State == appsync.StateConnected })
+	if _, err := a.SetPresence("online", ""); err != nil {
+		t.Fatal(err)
+	}
+	conv := srv.Customer("905321114455", "u1", "Faturamı gönderir misiniz?").ConversationID
+	eventually(t, "the conversation in my inbox", func() bool { in, _ := a.Inbox(); return len(in.Mine) == 1 })
+
+	if _, err := a.UploadAttachment(conv, "setup.exe", "application/x-msdownload", base64.StdEncoding.EncodeToString([]byte("MZ"))); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("an unsupported type is refused: %v", err)
+	}
+	pdf := []byte("%PDF-1.4 fatura")
+	at, err := a.UploadAttachment(conv, "fatura.pdf", "application/pdf", base64.StdEncoding.EncodeToString(pdf))
+	if err != nil || at.Kind != "document" || at.Name != "fatura.pdf" || at.Size != int64(len(pdf)) || !strings.HasPrefix(at.URL, "/api/v1/media/") {
+		t.Fatalf("upload: %+v %v", at, err)
+	}
+	item, err := a.SendWithAttachments(conv, "Faturanız ektedir", []wire.Attachment{at})
+	if err != nil || len(item.Attachments) != 1 {
+		t.Fatalf("send: %+v %v", item, err)
+	}
+	eventually(t, "the reply with its file stored by the server", func() bool {
+		v, err := a.OpenConversation(conv)
+		if err != nil {
+			return false
+		}
+		for _, m := range v.Messages {
+			if m.Direction == "out" && m.Body == "Faturanız ektedir" && len(m.Attachments) == 1 && m.Attachments[0].URL == at.URL {
+				return true
+			}
+		}
+		return false
+	})
 }

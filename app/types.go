@@ -61,6 +61,8 @@ type OutboxItem struct {
 	Error          *wire.Error `json:"error,omitempty"`
 	CreatedAt      int64       `json:"created_at"`
 	MessageID      int64       `json:"message_id,omitempty"`
+	// Attachments are files already uploaded (UploadAttachment), sent with the reply.
+	Attachments []wire.Attachment `json:"attachments,omitempty"`
 }
 
 // ConversationView is one conversation with its messages, timeline and unsent replies.

@@ -28,7 +28,8 @@ type Cache struct {
 	path string
 }
 
-const schemaVersion = 1
+// Version 2 added the outbox's attachments column.
+const schemaVersion = 2
 
 var schema = []string{
 	`CREATE TABLE IF NOT EXISTS kv (key TEXT PRIMARY KEY, value TEXT NOT NULL)`,
@@ -46,7 +47,8 @@ var schema = []string{
 	`CREATE TABLE IF NOT EXISTS quick_messages (id INTEGER PRIMARY KEY, data TEXT NOT NULL)`,
 	`CREATE TABLE IF NOT EXISTS outbox (
 		key TEXT PRIMARY KEY, conversation_id INTEGER NOT NULL, body TEXT NOT NULL, state TEXT NOT NULL,
-		error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, message_id INTEGER NOT NULL DEFAULT 0)`,
+		error TEXT NOT NULL DEFAULT '', created_at INTEGER NOT NULL, message_id INTEGER NOT NULL DEFAULT 0,
+		attachments TEXT NOT NULL DEFAULT '[]')`,
 }
 
 // Open opens (creating) the cache file at path. A cache from another schema version is
@@ -79,7 +81,7 @@ func (c *Cache) migrate() error {
 		return fmt.Errorf("cache: unable to read version: %w", err)
 	}
 	if v != 0 && v != schemaVersion {
-		// Rebuildable tables go; the outbox stays (its columns have not changed since v1).
+		// Rebuildable tables go; the outbox stays (columns added since v1 are added below).
 		for _, t := range []string{"kv", "conversations", "contacts", "messages", "timeline", "offers", "agents", "end_reasons", "quick_messages"} {
 			if _, err := c.db.Exec(`DROP TABLE IF EXISTS ` + t); err != nil {
 				return err
@@ -91,8 +93,43 @@ func (c *Cache) migrate() error {
 			return fmt.Errorf("cache: unable to create schema: %w", err)
 		}
 	}
+	if err := c.addOutboxColumn("attachments", `TEXT NOT NULL DEFAULT '[]'`); err != nil {
+		return err
+	}
 	_, err := c.db.Exec(fmt.Sprintf(`PRAGMA user_version = %d`, schemaVersion))
 	return err
+}
+
+// addOutboxColumn adds a column to an outbox carried over from an older version (its replies
+// must survive, so the table is altered, never dropped).
+func (c *Cache) addOutboxColumn(name, decl string) error {
+	rows, err := c.db.Query(`PRAGMA table_info(outbox)`)
+	if err != nil {
+		return fmt.Errorf("cache: unable to read the outbox columns: %w", err)
+	}
+	found := false
+	for rows.Next() {
+		var (
+			cid, notNull, pk int
+			col, typ         string
+			def              sql.NullString
+		)
+		if err := rows.Scan(&cid, &col, &typ, &notNull, &def, &pk); err != nil {
+			rows.Close()
+			return err
+		}
+		if col == name {
+			found = true
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || found {
+		return err
+	}
+	if _, err := c.db.Exec(`ALTER TABLE outbox ADD COLUMN ` + name + ` ` + decl); err != nil {
+		return fmt.Errorf("cache: unable to add outbox column %s: %w", name, err)
+	}
+	return nil
 }
 
 // Close closes the file.

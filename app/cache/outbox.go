@@ -3,6 +3,7 @@ package cache
 import (
 	"database/sql"
 	"encoding/json"
+	"fmt"
 
 	"santral/backend/wire"
 )
@@ -23,12 +24,21 @@ type OutboxEntry struct {
 	Error          *wire.Error
 	CreatedAt      int64
 	MessageID      int64
+	Attachments    []wire.Attachment // files already uploaded to the server, sent with the reply
 }
 
 // Enqueue stores a reply to send; durable before the UI shows it as queued.
 func (c *Cache) Enqueue(e OutboxEntry) error {
-	_, err := c.db.Exec(`INSERT INTO outbox (key, conversation_id, body, state, created_at) VALUES (?, ?, ?, 'queued', ?)`,
-		e.Key, e.ConversationID, e.Body, e.CreatedAt)
+	atts := e.Attachments
+	if atts == nil {
+		atts = []wire.Attachment{}
+	}
+	b, err := json.Marshal(atts)
+	if err != nil {
+		return err
+	}
+	_, err = c.db.Exec(`INSERT INTO outbox (key, conversation_id, body, state, created_at, attachments) VALUES (?, ?, ?, 'queued', ?, ?)`,
+		e.Key, e.ConversationID, e.Body, e.CreatedAt, string(b))
 	return err
 }
 
@@ -37,9 +47,14 @@ func scanOutbox(rows *sql.Rows) ([]OutboxEntry, error) {
 	var out []OutboxEntry
 	for rows.Next() {
 		var e OutboxEntry
-		var errText string
-		if err := rows.Scan(&e.Key, &e.ConversationID, &e.Body, &e.State, &errText, &e.CreatedAt, &e.MessageID); err != nil {
+		var errText, atts string
+		if err := rows.Scan(&e.Key, &e.ConversationID, &e.Body, &e.State, &errText, &e.CreatedAt, &e.MessageID, &atts); err != nil {
 			return nil, err
+		}
+		if atts != "" && atts != "[]" {
+			if err := json.Unmarshal([]byte(atts), &e.Attachments); err != nil {
+				return nil, fmt.Errorf("cache: unreadable attachments of outbox entry %s: %w", e.Key, err)
+			}
 		}
 		if errText != "" {
 			e.Error = &wire.Error{}
@@ -50,7 +65,7 @@ func scanOutbox(rows *sql.Rows) ([]OutboxEntry, error) {
 	return out, rows.Err()
 }
 
-const outboxColumns = `key, conversation_id, body, state, error, created_at, message_id`
+const outboxColumns = `key, conversation_id, body, state, error, created_at, message_id, attachments`
 
 // Queued lists the replies waiting to be sent, oldest first.
 func (c *Cache) Queued() ([]OutboxEntry, error) {

@@ -9,7 +9,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -82,6 +84,11 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrOffline, err)
 	}
+	return c.answer(res, method, path, out)
+}
+
+// answer reads a response: a refusal as *wire.Error, a 2xx body decoded into out.
+func (c *Client) answer(res *http.Response, method, path string, out any) error {
 	defer res.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(res.Body, 64<<20))
 	if err != nil {
@@ -151,12 +158,53 @@ func (c *Client) Conversation(ctx context.Context, id int64) (wire.ConversationD
 	return d, err
 }
 
-// Send posts a reply with its idempotency key.
-func (c *Client) Send(ctx context.Context, convID int64, body, key string) (wire.Message, error) {
+// Send posts a reply (with files already uploaded, if any) with its idempotency key.
+func (c *Client) Send(ctx context.Context, convID int64, body, key string, attachments []wire.Attachment) (wire.Message, error) {
 	var m wire.Message
-	err := c.Do(ctx, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), wire.SendMessageRequest{Body: body, IdempotencyKey: key}, &m)
+	err := c.Do(ctx, "POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID), wire.SendMessageRequest{Body: body, Attachments: attachments, IdempotencyKey: key}, &m)
 	return m, err
 }
+
+// Upload posts one file as multipart/form-data (field `file`) and decodes a 2xx answer into out.
+// Refusals come back as *wire.Error like Do's.
+func (c *Client) Upload(ctx context.Context, path, field, name, mime string, data []byte, out any) error {
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, quoteEscaper.Replace(field), quoteEscaper.Replace(name)))
+	if mime == "" {
+		mime = "application/octet-stream"
+	}
+	h.Set("Content-Type", mime)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	if _, err := part.Write(data); err != nil {
+		return err
+	}
+	if err := mw.Close(); err != nil {
+		return err
+	}
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+path, &buf)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	// Large files take longer than the JSON calls' timeout; the caller's context bounds it.
+	hc := *c.http
+	hc.Timeout = 0
+	res, err := hc.Do(req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrOffline, err)
+	}
+	return c.answer(res, "POST", path, out)
+}
+
+var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "", "\n", "")
 
 // StreamURL is the WebSocket URL of the event stream after a cursor (<0: from the head).
 func (c *Client) StreamURL(after int64) string {

@@ -309,7 +309,7 @@ func (e *Engine) deliver(ctx context.Context, signOut func()) {
 		}
 		retry := false
 		for _, q := range queued {
-			m, err := e.client.Send(ctx, q.ConversationID, q.Body, q.Key)
+			m, err := e.client.Send(ctx, q.ConversationID, q.Body, q.Key, q.Attachments)
 			var we *wire.Error
 			switch {
 			case err == nil:

@@ -9,6 +9,7 @@ import { splitOffers } from './logic/inbox';
 import { ConversationPane } from './components/ConversationPane';
 import { EndDialog } from './components/EndDialog';
 import { Login } from './components/Login';
+import { ChannelsDialog } from './components/ChannelsDialog';
 import { SettingsDialog } from './components/SettingsDialog';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
@@ -128,6 +129,7 @@ function Shell() {
       {dialog?.kind === 'transfer' ? <TransferDialog conversationId={dialog.conversationId} /> : null}
       {dialog?.kind === 'end' ? <EndDialog conversationId={dialog.conversationId} /> : null}
       {dialog?.kind === 'settings' ? <SettingsDialog /> : null}
+      {dialog?.kind === 'channels' ? <ChannelsDialog /> : null}
     </div>
   );
 }

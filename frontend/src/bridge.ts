@@ -5,6 +5,9 @@
 import * as App from '../wailsjs/go/app/App';
 import { EventsOn } from '../wailsjs/runtime/runtime';
 import type {
+  Attachment,
+  ChannelAccount,
+  ChannelRequest,
   Connection,
   Conversation,
   ConversationPage,
@@ -112,6 +115,19 @@ export const bridge = {
   openConversation: (id: number) => call<ConversationView>(() => App.OpenConversation(id)).then(normalizeView),
   pull: () => call<Conversation>(() => App.Pull()),
   send: (conversationID: number, body: string) => call<OutboxItem>(() => App.Send(conversationID, body)),
+  /** Queues a reply with files already uploaded (uploadAttachment). */
+  sendWithAttachments: (conversationID: number, body: string, attachments: Attachment[]) =>
+    call<OutboxItem>(() => App.SendWithAttachments(conversationID, body, attachments as never)),
+  /** Uploads one file (base64) to a held conversation; online only (refused `offline`). */
+  uploadAttachment: (conversationID: number, name: string, mime: string, dataBase64: string) =>
+    call<Attachment>(() => App.UploadAttachment(conversationID, name, mime, dataBase64)),
+  /** Admins: the channel accounts (credentials by name only). */
+  channelAccounts: () => call<ChannelAccount[] | null>(() => App.ChannelAccounts()).then((l) => arr(l).map((c) => ({ ...c, credentials: arr(c.credentials) }))),
+  /** Admins: creates (id 0) or changes a channel account. */
+  saveChannelAccount: (id: number, req: ChannelRequest) =>
+    call<ChannelAccount>(() => App.SaveChannelAccount(id, req as never)).then((c) => ({ ...c, credentials: arr(c.credentials) })),
+  /** Admins: fetches a WhatsApp account's approved templates. */
+  syncTemplates: (id: number) => call<Template[] | null>(() => App.SyncTemplates(id)).then((l) => arr(l)),
   retrySend: (key: string) => call<void>(() => App.RetrySend(key)),
   discardSend: (key: string) => call<void>(() => App.DiscardSend(key)),
   transfer: (conversationID: number, toAgentID: number, note: string) =>

@@ -5,9 +5,22 @@
 import { AppError, bridge as defaultBridge, onEvent, toAppError, type Bridge } from './bridge';
 import { errorText, getLanguage, setLanguage, t } from './i18n';
 import { upsertOutbox } from './logic/outbox';
+import {
+  addPending,
+  afterSend,
+  busy as attachmentsBusy,
+  dataURLBase64,
+  markFailed,
+  markReady,
+  markUploading,
+  readyAttachments,
+  removePending,
+  setProgress,
+  type PendingAttachment,
+} from './logic/attachments';
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
-import type { Connection, HistoryQuery, HistoryView, Inbox, Preferences, Presence, Session, Template } from './types';
+import type { ChannelAccount, ChannelRequest, Connection, HistoryQuery, HistoryView, Inbox, Preferences, Presence, Session, Template } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
 export class Coalescer {
@@ -283,13 +296,18 @@ export class Controller {
     this.set((s) => ({ drafts: { ...s.drafts, [conversationId]: text } }));
   }
 
-  /** Queues a reply; the sync engine delivers it. Returns false when refused at once. */
+  /** Queues a reply (with the composer's uploaded files); the sync engine delivers it. Returns
+   * false when refused at once, or while a file is still uploading. */
   async send(conversationId: number, body: string): Promise<boolean> {
-    if (!body.trim()) return false;
+    const pending = this.state.attachments[conversationId] ?? [];
+    if (attachmentsBusy(pending)) return false;
+    const files = readyAttachments(pending);
+    if (!body.trim() && files.length === 0) return false;
     try {
-      const item = await this.api.send(conversationId, body);
+      const item = files.length > 0 ? await this.api.sendWithAttachments(conversationId, body, files) : await this.api.send(conversationId, body);
       this.set((s) => ({
         drafts: { ...s.drafts, [conversationId]: '' },
+        attachments: files.length > 0 ? { ...s.attachments, [conversationId]: afterSend(s.attachments[conversationId] ?? []) } : s.attachments,
         view: s.view && s.view.conversation.id === conversationId ? { ...s.view, outbox: upsertOutbox(s.view.outbox, item) } : s.view,
       }));
       return true;
@@ -297,6 +315,51 @@ export class Controller {
       this.fail(e);
       return false;
     }
+  }
+
+  private setAttachments(conversationId: number, fn: (l: PendingAttachment[]) => PendingAttachment[]) {
+    this.set((s) => ({ attachments: { ...s.attachments, [conversationId]: fn(s.attachments[conversationId] ?? []) } }));
+  }
+
+  /** Adds picked or dropped files to a conversation's composer and uploads each (online only). */
+  async addAttachments(conversationId: number, files: File[]): Promise<void> {
+    if (files.length === 0) return;
+    const before = (this.state.attachments[conversationId] ?? []).length;
+    this.setAttachments(conversationId, (l) => addPending(l, files));
+    const added = (this.state.attachments[conversationId] ?? []).slice(before);
+    await Promise.all(
+      added.map(async (p, i) => {
+        if (p.state !== 'reading') return;
+        const file = files[i];
+        try {
+          const data = await readBase64(file, (f) => this.setAttachments(conversationId, (l) => setProgress(l, p.id, f)));
+          this.setAttachments(conversationId, (l) => markUploading(l, p.id));
+          const att = await this.api.uploadAttachment(conversationId, p.name, p.mime, data);
+          this.setAttachments(conversationId, (l) => markReady(l, p.id, att));
+        } catch (e) {
+          const err = toAppError(e);
+          this.setAttachments(conversationId, (l) => markFailed(l, p.id, { code: err.code, message: err.message, field: err.field }));
+        }
+      }),
+    );
+  }
+
+  removeAttachment(conversationId: number, id: number): void {
+    this.setAttachments(conversationId, (l) => removePending(l, id));
+  }
+
+  // ---- channel accounts (admins) -----------------------------------------------------------
+
+  channelAccounts(): Promise<ChannelAccount[]> {
+    return this.api.channelAccounts();
+  }
+
+  saveChannelAccount(id: number, req: ChannelRequest): Promise<ChannelAccount> {
+    return this.api.saveChannelAccount(id, req);
+  }
+
+  syncTemplates(id: number): Promise<Template[]> {
+    return this.api.syncTemplates(id);
   }
 
   async retrySend(key: string): Promise<void> {
@@ -513,4 +576,17 @@ export class Controller {
       });
     }
   }
+}
+
+/** Reads a file as base64, reporting progress (0..1). */
+function readBase64(file: Blob, progress: (fraction: number) => void): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const r = new FileReader();
+    r.onprogress = (e) => {
+      if (e.lengthComputable && e.total > 0) progress(e.loaded / e.total);
+    };
+    r.onload = () => resolve(dataURLBase64(String(r.result ?? '')));
+    r.onerror = () => reject(new AppError('invalid_field', 'the file could not be read', 'file'));
+    r.readAsDataURL(file);
+  });
 }

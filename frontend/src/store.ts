@@ -3,6 +3,7 @@
 // subscribe with useAppState().
 
 import { useEffect, useRef, useState } from 'preact/hooks';
+import type { PendingAttachment } from './logic/attachments';
 import type { Conversation, ConversationView, HistoryQuery, HistoryView, Inbox, Language, Session } from './types';
 
 export type Tab = 'mine' | 'queue' | 'transfers' | 'history' | 'ended';
@@ -27,7 +28,8 @@ export type Dialog =
   | null
   | { kind: 'transfer'; conversationId: number }
   | { kind: 'end'; conversationId: number }
-  | { kind: 'settings' };
+  | { kind: 'settings' }
+  | { kind: 'channels' };
 
 export interface State {
   booted: boolean; // the first Session() answered
@@ -43,6 +45,8 @@ export interface State {
   viewLoading: boolean;
   viewError: string;
   drafts: Record<number, string>;
+  /** Files picked for each conversation's composer, until sent or removed. */
+  attachments: Record<number, PendingAttachment[]>;
   history: Record<HistoryView, HistoryState>;
   dialog: Dialog;
   toasts: Toast[];
@@ -93,6 +97,7 @@ export function initialState(): State {
     viewLoading: false,
     viewError: '',
     drafts: {},
+    attachments: {},
     history: { history: emptyHistory('history'), ended: emptyHistory('ended') },
     dialog: null,
     toasts: [],

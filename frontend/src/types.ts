@@ -237,6 +237,8 @@ export interface OutboxItem {
   error?: WireError | null;
   created_at: number;
   message_id?: number;
+  /** Files already uploaded, sent with the reply. */
+  attachments?: Attachment[] | null;
 }
 
 export interface ConversationView {
@@ -266,4 +268,37 @@ export interface HistoryQuery {
 export interface ConversationPage {
   conversations: Conversation[];
   next_cursor?: string;
+}
+
+/** The channel types an admin can connect. */
+export type ChannelType = 'whatsapp' | 'messenger' | 'instagram' | 'telegram';
+
+/** A connected channel as admins see it: settings and the NAMES of the credentials that are
+ * set — never their values. */
+export interface ChannelAccount extends Channel {
+  enabled: boolean;
+  base_url: string;
+  api_version?: string;
+  /** phone_number_id, page id or Instagram id */
+  account_id: string;
+  waba_id?: string;
+  /** Messenger/Instagram: approved for the HUMAN_AGENT tag */
+  human_agent: boolean;
+  /** appended to the server URL: the address the provider posts to */
+  webhook_path: string;
+  credentials: string[] | null;
+}
+
+/** Creates or changes a channel account: only the fields sent change; credentials are
+ * write-only (token, app_secret, verify_token; Telegram: token, secret_token). */
+export interface ChannelRequest {
+  type?: string;
+  name?: string;
+  enabled?: boolean;
+  base_url?: string;
+  api_version?: string;
+  account_id?: string;
+  waba_id?: string;
+  human_agent?: boolean;
+  credentials?: Record<string, string>;
 }

@@ -4,6 +4,9 @@
 // our own code being mocked: the real thing is the Go side behind the same two globals.
 
 import type {
+  Attachment,
+  ChannelAccount,
+  ChannelRequest,
   Conversation,
   ConversationView,
   EndReason,
@@ -48,6 +51,14 @@ export interface World {
   templates?: Template[];
   /** Media paths the fake serves (path -> base64 body). */
   media?: Record<string, string>;
+  /** Channel accounts (admins) and their stored credential values, which never leave the fake. */
+  channelAccounts?: ChannelAccount[];
+  secrets?: Record<number, Record<string, string>>;
+  /** Every ChannelRequest the UI sent, for tests. */
+  channelRequests?: Array<{ id: number; req: ChannelRequest }>;
+  /** Files uploaded (name -> base64) and mime types the fake refuses as unsupported. */
+  uploads?: Record<string, string>;
+  refuseMime?: string[];
 }
 
 const MIN = 60_000;
@@ -314,7 +325,7 @@ export class FakeWails {
       o.error = { code: 'window_closed', message: 'the 24-hour window is closed' };
     } else {
       const id = ++this.seq.msg;
-      w.messages.push({ id, conversation_id: c.id, direction: 'out', author_id: w.meId, body: o.body, status: 'sent', idempotency_key: o.key, created_at: w.now() });
+      w.messages.push({ id, conversation_id: c.id, direction: 'out', author_id: w.meId, body: o.body, attachments: o.attachments ?? undefined, status: 'sent', idempotency_key: o.key, created_at: w.now() });
       o.state = 'sent';
       o.message_id = id;
       c.last_message_at = w.now();
@@ -441,6 +452,59 @@ export class FakeWails {
         w.outbox.push(item);
         if (!w.offline) queueMicrotask(() => self.deliver(item));
         return { ...item };
+      },
+      async SendWithAttachments(cid: number, body: string, attachments: Attachment[] | null) {
+        if (!body.trim() && !(attachments ?? []).length) throw refusal('empty_message', 'a message needs text');
+        const c = self.conversation(cid);
+        if (c.state === 'ended') throw refusal('conversation_ended', 'ended');
+        if (c.agent_id !== w.meId) throw refusal('not_holder', 'not yours');
+        const item: OutboxItem = { key: 'k' + ++self.seq.key, conversation_id: cid, body, state: 'queued', created_at: w.now(), attachments: attachments && attachments.length ? attachments : undefined };
+        w.outbox.push(item);
+        if (!w.offline) queueMicrotask(() => self.deliver(item));
+        return { ...item };
+      },
+      async UploadAttachment(cid: number, name: string, mime: string, data: string) {
+        if (w.offline || w.connection.state !== 'connected') throw refusal('offline', 'the server cannot be reached');
+        const c = self.conversation(cid);
+        if (c.agent_id !== w.meId) throw refusal('not_holder', 'not yours');
+        if ((w.refuseMime ?? []).includes(mime)) throw refusal('invalid_field', 'unsupported file type', 'file');
+        w.uploads = { ...(w.uploads ?? {}), [name]: data };
+        const kind = mime.startsWith('image/') ? 'image' : mime.startsWith('video/') ? 'video' : mime.startsWith('audio/') ? 'audio' : 'document';
+        const a: Attachment = { kind, name, mime_type: mime, size: Math.floor((data.length * 3) / 4), url: '/api/v1/media/up-' + ++self.seq.msg };
+        return a;
+      },
+      async ChannelAccounts() {
+        if (self.me().role !== 'admin') throw refusal('forbidden', 'admins only');
+        return (w.channelAccounts ?? []).map((c) => ({ ...c, credentials: [...c.credentials!] }));
+      },
+      async SaveChannelAccount(id: number, req: ChannelRequest) {
+        if (self.me().role !== 'admin') throw refusal('forbidden', 'admins only');
+        w.channelRequests = [...(w.channelRequests ?? []), { id, req: JSON.parse(JSON.stringify(req)) }];
+        const list = (w.channelAccounts = w.channelAccounts ?? []);
+        let c = list.find((x) => x.id === id);
+        if (id !== 0 && !c) throw refusal('not_found', 'no such channel');
+        if (!c) {
+          if (!req.name) throw refusal('invalid_field', 'a channel name is 1–80 characters', 'name');
+          if (!['whatsapp', 'messenger', 'instagram', 'telegram'].includes(req.type ?? '')) throw refusal('invalid_field', 'bad type', 'type');
+          const nid = 100 + list.length + 1;
+          c = { id: nid, type: req.type!, name: '', enabled: true, base_url: '', account_id: '', human_agent: false, webhook_path: `/webhooks/${req.type}/${nid}`, credentials: [] };
+          list.push(c);
+        }
+        if (req.name !== undefined) c.name = req.name;
+        if (!c.name) throw refusal('invalid_field', 'a channel name is 1–80 characters', 'name');
+        for (const k of ['enabled', 'base_url', 'api_version', 'account_id', 'waba_id', 'human_agent'] as const) {
+          if (req[k] !== undefined) (c as unknown as Record<string, unknown>)[k] = req[k];
+        }
+        const secrets = (w.secrets = w.secrets ?? {});
+        secrets[c.id] = { ...(secrets[c.id] ?? {}), ...(req.credentials ?? {}) };
+        c.credentials = Object.keys(secrets[c.id]);
+        return { ...c, credentials: [...c.credentials] };
+      },
+      async SyncTemplates(id: number) {
+        const c = (w.channelAccounts ?? []).find((x) => x.id === id);
+        if (!c) throw refusal('not_found', 'no such channel');
+        if (c.type !== 'whatsapp') throw refusal('invalid_field', 'templates exist on WhatsApp channels only', 'id');
+        return (w.templates ?? []).filter((x) => x.channel_id === id);
       },
       async RetrySend(key: string) {
         const o = w.outbox.find((x) => x.key === key);

@@ -5,10 +5,11 @@
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { toAppError } from '../bridge';
 import { useApp, useController } from '../context';
-import { errorText, t } from '../i18n';
+import { attachmentErrorText, errorText, t } from '../i18n';
+import { canSend, formatSize, type PendingAttachment } from '../logic/attachments';
 import { applyQuickText, filterQuickMessages, findQuickToken, type QuickToken } from '../logic/quick';
 import type { QuickMessage } from '../types';
-import { IconBolt, IconPaperclip, IconSend, IconSmile } from './icons';
+import { IconBolt, IconClose, IconPaperclip, IconSend, IconSmile } from './icons';
 
 export const EMOJI = [
   '😀', '😊', '🙂', '😉', '😍', '🤗', '🤔', '😅', '😂', '🙏', '👍', '👎',
@@ -27,6 +28,9 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
   const ctl = useController();
   const draft = useApp((s) => s.drafts[conversationId] ?? '');
   const quick = useApp((s) => s.inbox.quick_messages);
+  const pending = useApp((s) => s.attachments[conversationId] ?? NO_FILES);
+  const connected = useApp((s) => s.session?.connection.state === 'connected');
+  const fileInput = useRef<HTMLInputElement>(null);
   const [token, setToken] = useState<QuickToken | null>(null);
   const [active, setActive] = useState(0);
   const [emojiOpen, setEmojiOpen] = useState(false);
@@ -65,7 +69,7 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
 
   const send = async () => {
     const body = area.current?.value ?? draft;
-    if (disabled || sending || !body.trim()) return;
+    if (disabled || sending || !canSend(body, ctl.state.attachments[conversationId] ?? [])) return;
     setSending(true);
     setToken(null);
     const ok = await ctl.send(conversationId, body);
@@ -186,6 +190,7 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
           {quickError}
         </div>
       ) : null}
+      {pending.length > 0 ? <AttachmentChips conversationId={conversationId} list={pending} connected={connected} /> : null}
       <div class="composer-row">
         <div class="composer-tools">
           <button
@@ -222,12 +227,30 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
           >
             <IconBolt />
           </button>
-          {/* Sending files needs an upload endpoint for agents, which the server does not have yet. */}
-          <span class="attach-wrap" title={t('composer.attachSoon')}>
-            <button type="button" class="icon-btn" data-testid="attach-button" aria-label={`${t('composer.attach')} (${t('composer.attachSoon')})`} disabled>
-              <IconPaperclip />
-            </button>
-          </span>
+          <button
+            type="button"
+            class="icon-btn"
+            data-testid="attach-button"
+            title={connected ? t('composer.attachHint') : t('composer.attachOffline')}
+            aria-label={`${t('composer.attach')} — ${connected ? t('composer.attachHint') : t('composer.attachOffline')}`}
+            disabled={disabled || !connected}
+            onClick={() => fileInput.current?.click()}
+          >
+            <IconPaperclip />
+          </button>
+          <input
+            ref={fileInput}
+            type="file"
+            multiple
+            hidden
+            data-testid="attach-input"
+            onChange={(e) => {
+              const el = e.currentTarget;
+              const files = Array.from(el.files ?? []);
+              el.value = '';
+              void ctl.addAttachments(conversationId, files);
+            }}
+          />
         </div>
         <textarea
           ref={area}
@@ -247,12 +270,66 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
           onClick={(e) => refreshToken(e.currentTarget.value, e.currentTarget.selectionStart ?? 0)}
           onBlur={() => setTimeout(() => setToken(null), 150)}
         />
-        <button type="button" class="btn btn-primary send-btn" data-testid="composer-send" onClick={() => void send()} disabled={disabled || sending || !draft.trim()} title={`${t('composer.send')} (Enter, Ctrl+Enter)`}>
+        <button type="button" class="btn btn-primary send-btn" data-testid="composer-send" onClick={() => void send()} disabled={disabled || sending || !canSend(draft, pending)} title={`${t('composer.send')} (Enter, Ctrl+Enter)`}>
           <IconSend size={15} />
           <span>{t('composer.send')}</span>
         </button>
       </div>
       <div class="composer-hint muted small">{disabled && disabledReason ? disabledReason : t('composer.hint')}</div>
+    </div>
+  );
+}
+
+const NO_FILES: PendingAttachment[] = [];
+
+function chipStateText(a: PendingAttachment): string {
+  switch (a.state) {
+    case 'reading':
+      return t('composer.attachReading', { p: Math.round(a.progress * 100) });
+    case 'uploading':
+      return t('composer.attachUploading');
+    case 'ready':
+      return t('composer.attachReady');
+    default:
+      return t('composer.attachFailed', { reason: attachmentErrorText(a.error) });
+  }
+}
+
+/** The files picked for the reply: name, size, state (reading/uploading/ready/error), remove. */
+function AttachmentChips({ conversationId, list, connected }: { conversationId: number; list: PendingAttachment[]; connected: boolean }) {
+  const ctl = useController();
+  return (
+    <div class="attach-chips" data-testid="composer-attachments">
+      {list.map((a, n) => (
+        <div key={a.id} class={'attach-chip ' + a.state} data-testid={`composer-attachment-${n}`} data-state={a.state} title={a.name}>
+          <IconPaperclip size={13} />
+          <span class="attach-name">{a.name}</span>
+          <span class="attach-size muted">{formatSize(a.size)}</span>
+          <span class={'attach-state' + (a.state === 'error' ? ' form-error' : ' muted')} data-testid={`composer-attachment-state-${n}`} role={a.state === 'error' ? 'alert' : undefined}>
+            {chipStateText(a)}
+          </span>
+          {a.state === 'reading' || a.state === 'uploading' ? (
+            <span class={'attach-progress' + (a.state === 'uploading' ? ' indeterminate' : '')}>
+              <span style={{ width: `${Math.round((a.state === 'uploading' ? 1 : a.progress) * 100)}%` }} />
+            </span>
+          ) : null}
+          <button
+            type="button"
+            class="icon-btn attach-remove"
+            data-testid={`composer-attachment-remove-${n}`}
+            aria-label={`${t('composer.attachRemove')}: ${a.name}`}
+            title={t('composer.attachRemove')}
+            onClick={() => ctl.removeAttachment(conversationId, a.id)}
+          >
+            <IconClose size={12} />
+          </button>
+        </div>
+      ))}
+      {!connected ? (
+        <div class="muted small" data-testid="attach-offline">
+          {t('composer.attachOffline')}
+        </div>
+      ) : null}
     </div>
   );
 }

@@ -2,6 +2,7 @@
 // notices that explain what the agent can do, the timeline, the composer, and the customer's
 // details with their earlier conversations.
 
+import { useRef, useState } from 'preact/hooks';
 import { useApp, useController, useNow } from '../context';
 import { t, type MessageKey } from '../i18n';
 import { agentName, channelLabel, customerName, windowStatus } from '../logic/inbox';
@@ -62,8 +63,45 @@ function Conversation_({ view }: { view: ConversationView }) {
     else if (tplOnly) blocked = t('window.composerBlocked');
   }
 
+  // Files dropped onto the conversation go to the composer (holder, composer on, connected).
+  const canDrop = holder && !blocked && connection === 'connected';
+  const [dragging, setDragging] = useState(false);
+  const depth = useRef(0);
+  const hasFiles = (e: DragEvent) => !!e.dataTransfer && Array.from(e.dataTransfer.types ?? []).includes('Files');
+  const dropProps = {
+    onDragEnter: (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth.current++;
+      setDragging(true);
+    },
+    onDragOver: (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      if (e.dataTransfer) e.dataTransfer.dropEffect = canDrop ? 'copy' : 'none';
+    },
+    onDragLeave: (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      depth.current = Math.max(0, depth.current - 1);
+      if (depth.current === 0) setDragging(false);
+    },
+    onDrop: (e: DragEvent) => {
+      if (!hasFiles(e)) return;
+      e.preventDefault();
+      depth.current = 0;
+      setDragging(false);
+      const files = Array.from(e.dataTransfer?.files ?? []);
+      if (canDrop && files.length > 0) void ctl.addAttachments(c.id, files);
+    },
+  };
+
   return (
-    <section class="conv" data-testid="conversation" data-conversation-id={c.id} data-state={c.state}>
+    <section class={'conv' + (dragging && canDrop ? ' drop-active' : '')} data-testid="conversation" data-conversation-id={c.id} data-state={c.state} {...dropProps}>
+      {dragging && canDrop ? (
+        <div class="drop-zone" data-testid="drop-zone" aria-hidden="true">
+          <span>{t('composer.dropHere')}</span>
+        </div>
+      ) : null}
       <header class="conv-head">
         <span class={`avatar avatar-lg ch-${c.channel.type}`} aria-hidden="true">
           {customerName(c).slice(0, 1).toLocaleUpperCase('tr-TR')}

@@ -84,6 +84,17 @@ export function SettingsDialog() {
             <small class="muted">{t('settings.autostartHint')}</small>
           </span>
         </label>
+        {session?.user?.role === 'admin' ? (
+          <div class="setting">
+            <span>
+              <span class="setting-label">{t('settings.channels')}</span>
+              <small class="muted">{t('settings.channelsHint')}</small>
+            </span>
+            <button type="button" class="btn btn-sm" data-testid="settings-channels" onClick={() => ctl.openDialog({ kind: 'channels' })}>
+              {t('settings.channels')}
+            </button>
+          </div>
+        ) : null}
         <dl class="kv settings-about">
           <dt>{t('settings.account')}</dt>
           <dd>{session?.user?.display_name || session?.username}</dd>

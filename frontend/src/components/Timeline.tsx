@@ -323,7 +323,12 @@ function OutboxBubble({ item }: { item: OutboxItem }) {
   return (
     <div class={`msg msg-out outbox outbox-${d.tone}`} data-testid={`outbox-${item.key}`} data-state={item.state}>
       <div class="bubble">
-        <div class="msg-body">{item.body}</div>
+        {item.body ? <div class="msg-body">{item.body}</div> : null}
+        {item.attachments && item.attachments.length > 0 ? (
+          <div class="muted small" data-testid={`outbox-files-${item.key}`} title={item.attachments.map((a) => a.name ?? a.kind).join(', ')}>
+            📎 {t('composer.files', { n: item.attachments.length })}: {item.attachments.map((a) => a.name ?? a.kind).join(', ')}
+          </div>
+        ) : null}
         <div class="msg-meta">
           <time>{formatClock(item.created_at)}</time>
           <span class={`tick tick-${d.tone}`} title={d.label}>

@@ -206,6 +206,7 @@ export namespace app {
 	    error?: wire.Error;
 	    created_at: number;
 	    message_id?: number;
+	    attachments?: wire.Attachment[];
 	
 	    static createFrom(source: any = {}) {
 	        return new OutboxItem(source);
@@ -220,6 +221,7 @@ export namespace app {
 	        this.error = this.convertValues(source["error"], wire.Error);
 	        this.created_at = source["created_at"];
 	        this.message_id = source["message_id"];
+	        this.attachments = this.convertValues(source["attachments"], wire.Attachment);
 	    }
 	
 	    convertValues(a: any, classs: any, asMap: boolean = false): any {
@@ -339,6 +341,66 @@ export namespace wire {
 	        this.id = source["id"];
 	        this.type = source["type"];
 	        this.name = source["name"];
+	    }
+	}
+	export class ChannelAccount {
+	    id: number;
+	    type: string;
+	    name: string;
+	    enabled: boolean;
+	    base_url: string;
+	    api_version?: string;
+	    account_id: string;
+	    waba_id?: string;
+	    human_agent: boolean;
+	    webhook_path: string;
+	    credentials: string[];
+	
+	    static createFrom(source: any = {}) {
+	        return new ChannelAccount(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.id = source["id"];
+	        this.type = source["type"];
+	        this.name = source["name"];
+	        this.enabled = source["enabled"];
+	        this.base_url = source["base_url"];
+	        this.api_version = source["api_version"];
+	        this.account_id = source["account_id"];
+	        this.waba_id = source["waba_id"];
+	        this.human_agent = source["human_agent"];
+	        this.webhook_path = source["webhook_path"];
+	        this.credentials = source["credentials"];
+	    }
+	}
+	export class ChannelRequest {
+	    type?: string;
+	    name?: string;
+	    enabled?: boolean;
+	    base_url?: string;
+	    api_version?: string;
+	    account_id?: string;
+	    waba_id?: string;
+	    human_agent?: boolean;
+	    credentials?: Record<string, string>;
+	
+	    static createFrom(source: any = {}) {
+	        return new ChannelRequest(source);
+	    }
+	
+	    constructor(source: any = {}) {
+	        if ('string' === typeof source) source = JSON.parse(source);
+	        this.type = source["type"];
+	        this.name = source["name"];
+	        this.enabled = source["enabled"];
+	        this.base_url = source["base_url"];
+	        this.api_version = source["api_version"];
+	        this.account_id = source["account_id"];
+	        this.waba_id = source["waba_id"];
+	        this.human_agent = source["human_agent"];
+	        this.credentials = source["credentials"];
 	    }
 	}
 	export class Contact {

@@ -48,3 +48,13 @@ export function MediaURL(arg1:string,arg2:string):Promise<string>;
 export function SendTemplate(arg1:number,arg2:number,arg3:Array<string>):Promise<wire.Message>;
 
 export function Templates(arg1:number):Promise<Array<wire.Template>>;
+
+export function ChannelAccounts():Promise<Array<wire.ChannelAccount>>;
+
+export function SaveChannelAccount(arg1:number,arg2:wire.ChannelRequest):Promise<wire.ChannelAccount>;
+
+export function SendWithAttachments(arg1:number,arg2:string,arg3:Array<wire.Attachment>):Promise<app.OutboxItem>;
+
+export function SyncTemplates(arg1:number):Promise<Array<wire.Template>>;
+
+export function UploadAttachment(arg1:number,arg2:string,arg3:string,arg4:string):Promise<wire.Attachment>;

@@ -93,3 +93,23 @@ export function SendTemplate(arg1, arg2, arg3) {
 export function Templates(arg1) {
   return window['go']['app']['App']['Templates'](arg1);
 }
+
+export function ChannelAccounts() {
+  return window['go']['app']['App']['ChannelAccounts']();
+}
+
+export function SaveChannelAccount(arg1, arg2) {
+  return window['go']['app']['App']['SaveChannelAccount'](arg1, arg2);
+}
+
+export function SendWithAttachments(arg1, arg2, arg3) {
+  return window['go']['app']['App']['SendWithAttachments'](arg1, arg2, arg3);
+}
+
+export function SyncTemplates(arg1) {
+  return window['go']['app']['App']['SyncTemplates'](arg1);
+}
+
+export function UploadAttachment(arg1, arg2, arg3, arg4) {
+  return window['go']['app']['App']['UploadAttachment'](arg1, arg2, arg3, arg4);
+}
