@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
+	"net/textproto"
 	"net/url"
 	"strings"
 	"testing"
@@ -267,6 +268,40 @@ func TestWebchatFiles(t *testing.T) {
 	if status, _ := v.fetch(f.Key, "wrong"); status != http.StatusUnauthorized {
 		t.Fatalf("a wrong secret fetches the file: status %d, want 401", status)
 	}
+	// The agent sends a file back: the visitor receives it and can download it; nobody else can.
+	photoBytes := append([]byte("\x89PNG\r\n\x1a\n"), bytes.Repeat([]byte{7}, 2048)...)
+	var buf bytes.Buffer
+	mw := multipart.NewWriter(&buf)
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", `form-data; name="file"; filename="iade-etiketi.png"`)
+	h.Set("Content-Type", "image/png")
+	part, _ := mw.CreatePart(h)
+	part.Write(photoBytes)
+	mw.Close()
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/conversations/%d/attachments", e.url, convID), &buf)
+	req.Header.Set("Content-Type", mw.FormDataContentType())
+	req.Header.Set("Authorization", "Bearer "+agent.token)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil || res.StatusCode != http.StatusCreated {
+		t.Fatalf("agent upload: %v %v", err, res.Status)
+	}
+	var att wire.Attachment
+	json.NewDecoder(res.Body).Decode(&att)
+	res.Body.Close()
+	agent.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID),
+		wire.SendMessageRequest{Body: "İade etiketiniz", Attachments: []wire.Attachment{att}}, nil, http.StatusCreated)
+	reply := conn.frame("the agent's file", func(f webchat.ServerFrame) bool { return f.Type == "message" && len(f.Attachments) == 1 && f.Text == "İade etiketiniz" })
+	agentKey := strings.TrimPrefix(att.URL, "/api/v1/media/")
+	if reply.Attachments[0].Name != "iade-etiketi.png" {
+		t.Fatalf("the visitor sees %+v", reply.Attachments)
+	}
+	if status, body := v.fetch(agentKey, v.s.VisitorSecret); status != http.StatusOK || !bytes.Equal(body, photoBytes) {
+		t.Fatalf("the visitor downloads the agent's file: status %d", status)
+	}
+	if status, _ := other.fetch(agentKey, other.s.VisitorSecret); status != http.StatusNotFound {
+		t.Fatalf("another visitor downloads the agent's file: status %d, want 404", status)
+	}
+
 	// A key another visitor uploaded cannot be sent as one's own.
 	oc, _ := other.socket(other.s.VisitorSecret, 0)
 	oc.conn.WriteJSON(webchat.ClientFrame{Type: "message", ID: "x1", Text: "bu benim", Attachments: []webchat.File{{Key: f.Key}}})

@@ -105,15 +105,18 @@ func (s *Store) LinkWebchatMedia(ctx context.Context, messageID int64, idx int, 
 	return nil
 }
 
-// WebchatCanRead reports whether a visitor may fetch a stored file: their own upload, or a file
-// in a message of one of their conversations on the channel.
+// WebchatCanRead reports whether a visitor may fetch a stored file: their own upload, a file in
+// a message of one of their conversations on the channel, or a file an agent sent them.
 func (s *Store) WebchatCanRead(ctx context.Context, channelID int64, visitorID, key string) (bool, error) {
 	var n int
 	err := s.readRow(ctx, `SELECT
 		(SELECT COUNT(*) FROM webchat_files WHERE media_key = ? AND visitor_id = ?) +
 		(SELECT COUNT(*) FROM media_jobs j JOIN messages m ON m.id = j.message_id JOIN conversations c ON c.id = m.conversation_id
-			JOIN contacts ct ON ct.id = c.contact_id WHERE j.media_key = ? AND ct.channel_id = ? AND ct.external_id = ?)`,
-		key, visitorID, key, channelID, visitorID).Scan(&n)
+			JOIN contacts ct ON ct.id = c.contact_id WHERE j.media_key = ? AND ct.channel_id = ? AND ct.external_id = ?) +
+		(SELECT COUNT(*) FROM uploads u JOIN conversations c ON c.id = u.conversation_id JOIN contacts ct ON ct.id = c.contact_id
+			JOIN messages m ON m.conversation_id = c.id AND m.direction = 'out' AND m.attachments LIKE ?
+			WHERE u.media_key = ? AND ct.channel_id = ? AND ct.external_id = ?)`,
+		key, visitorID, key, channelID, visitorID, "%/api/v1/media/"+key+"%", key, channelID, visitorID).Scan(&n)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to check webchat file: %w", err)
 	}
