@@ -290,7 +290,9 @@ func TestWebchatFiles(t *testing.T) {
 	res.Body.Close()
 	agent.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/messages", convID),
 		wire.SendMessageRequest{Body: "İade etiketiniz", Attachments: []wire.Attachment{att}}, nil, http.StatusCreated)
-	reply := conn.frame("the agent's file", func(f webchat.ServerFrame) bool { return f.Type == "message" && len(f.Attachments) == 1 && f.Text == "İade etiketiniz" })
+	reply := conn.frame("the agent's file", func(f webchat.ServerFrame) bool {
+		return f.Type == "message" && len(f.Attachments) == 1 && f.Text == "İade etiketiniz"
+	})
 	agentKey := strings.TrimPrefix(att.URL, "/api/v1/media/")
 	if reply.Attachments[0].Name != "iade-etiketi.png" {
 		t.Fatalf("the visitor sees %+v", reply.Attachments)
