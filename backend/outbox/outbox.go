@@ -48,7 +48,7 @@ func New(s *store.Store, r *routing.Service, files media.Store, sender SenderFor
 		opt.Batch = 20
 	}
 	if opt.Lease <= 0 {
-		opt.Lease = time.Minute
+		opt.Lease = 10 * time.Minute // longer than any send may take (sendTimeout)
 	}
 	if opt.MaxAttempts <= 0 {
 		opt.MaxAttempts = 12
@@ -62,14 +62,28 @@ func New(s *store.Store, r *routing.Service, files media.Store, sender SenderFor
 	return &Worker{store: s, routing: r, files: files, sender: sender, opt: opt, log: log}
 }
 
-// RunOnce sends what is due now; it reports how many jobs it handled.
+// unknownOutcome is what the agent reads on a send whose worker stopped mid-way.
+const unknownOutcome = "delivery unknown: the server stopped while sending this message; check the customer's chat before sending it again"
+
+// RunOnce sends what is due now; it reports how many jobs it handled. A send abandoned by a
+// worker that died mid-way is failed with "delivery unknown", never sent again on its own:
+// sending twice is worse than asking the agent to look.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
-	var jobs []store.SendJob
+	var jobs, abandoned []store.SendJob
 	_, err := w.store.Tx(ctx, func(tx *store.Tx) error {
 		var err error
+		if abandoned, err = tx.AbandonedSends(); err != nil {
+			return err
+		}
 		jobs, err = tx.ClaimSends(w.opt.Batch, tx.Now+w.opt.Lease.Milliseconds())
 		return err
 	})
+	for _, j := range abandoned {
+		w.log.Warn("outbox: send abandoned mid-way", "message_id", j.MessageID)
+		if err := w.routing.SendFailed(ctx, j.ID, j.MessageID, unknownOutcome, 0); err != nil {
+			return 0, err
+		}
+	}
 	if err != nil {
 		return 0, fmt.Errorf("outbox: unable to claim jobs: %w", err)
 	}
@@ -104,7 +118,11 @@ func (w *Worker) send(ctx context.Context, j store.SendJob) error {
 		out.Text = ""
 		out.Template = &channels.Template{Name: msg.Template.Name, Language: msg.Template.Language, BodyParams: msg.Template.Params}
 	}
-	sendCtx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	timeout := 30 * time.Second
+	if out.Media != nil {
+		timeout = 5 * time.Minute // a 100 MB upload on a slow line
+	}
+	sendCtx, cancel := context.WithTimeout(ctx, timeout)
 	sent, err := sender.Send(sendCtx, out)
 	cancel()
 	if err == nil {

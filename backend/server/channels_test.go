@@ -411,6 +411,35 @@ func TestWhatsAppInAndOut(t *testing.T) {
 		}
 	})
 
+	t.Run("a send abandoned mid-way is failed as 'delivery unknown', never sent twice", func(t *testing.T) {
+		m := ayse.reply(conv.ID, "Bu mesajın akıbeti belirsiz")
+		eventually(t, 5*time.Second, "sent", func() bool { return statusOf(ayse, conv.ID, m.ID) == wire.StatusSent })
+		// Put the world back to the moment a worker died after claiming it: the job is in
+		// 'sending' with its lease run out, the message still queued.
+		db, err := sql.Open("sqlite3", "file:"+dbPath(e.cfg.DataDir)+"?_busy_timeout=5000")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(`UPDATE send_jobs SET state = 'sending', lease_until = 1 WHERE message_id = ?`, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Exec(`UPDATE messages SET status = 'queued' WHERE id = ?`, m.ID); err != nil {
+			t.Fatal(err)
+		}
+		before := len(graph.requests())
+		eventually(t, 5*time.Second, "failed as unknown", func() bool { return statusOf(ayse, conv.ID, m.ID) == wire.StatusFailed })
+		time.Sleep(200 * time.Millisecond)
+		if len(graph.requests()) != before {
+			t.Fatal("an abandoned send must not be sent again by itself")
+		}
+		for _, x := range ayse.conversation(conv.ID).Messages {
+			if x.ID == m.ID && !strings.Contains(x.StatusReason, "delivery unknown") {
+				t.Fatalf("the reason tells the agent to check: %q", x.StatusReason)
+			}
+		}
+	})
+
 	t.Run("window closed: refused by Santral before any API call", func(t *testing.T) {
 		db, err := sql.Open("sqlite3", "file:"+dbPath(e.cfg.DataDir)+"?_busy_timeout=5000")
 		if err != nil {

@@ -139,18 +139,16 @@ func (t *Tx) EnqueueSend(messageID, channelID int64) error {
 	return nil
 }
 
-// ClaimSends leases up to limit due jobs to this worker until leaseUntil. A job whose lease ran
-// out (a worker died mid-send) is due again.
+// ClaimSends leases up to limit due jobs to this worker until leaseUntil.
 func (t *Tx) ClaimSends(limit int, leaseUntil int64) ([]SendJob, error) {
-	ids, err := t.ids(`SELECT id FROM send_jobs WHERE (state = 'pending' AND next_try_at <= ?) OR (state = 'sending' AND lease_until <= ?)
-		ORDER BY next_try_at, id LIMIT ?`, t.Now, t.Now, limit)
+	ids, err := t.ids(`SELECT id FROM send_jobs WHERE state = 'pending' AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?`, t.Now, limit)
 	if err != nil {
 		return nil, err
 	}
 	var out []SendJob
 	for _, id := range ids {
 		ok, err := t.execOne(`UPDATE send_jobs SET state = 'sending', lease_until = ?, attempts = attempts + 1
-			WHERE id = ? AND (state = 'pending' OR (state = 'sending' AND lease_until <= ?))`, leaseUntil, id, t.Now)
+			WHERE id = ? AND state = 'pending'`, leaseUntil, id)
 		if err != nil {
 			return nil, err
 		}
@@ -164,6 +162,26 @@ func (t *Tx) ClaimSends(limit int, leaseUntil int64) ([]SendJob, error) {
 		out = append(out, j)
 	}
 	return out, nil
+}
+
+// AbandonedSends lists jobs whose worker stopped in the middle of a send (the lease ran out).
+// Whether the provider got the message is unknown, and most providers (WhatsApp among them)
+// have no idempotency key: sending again could deliver it twice, so they are not retried.
+func (t *Tx) AbandonedSends() ([]SendJob, error) {
+	rows, err := t.query(`SELECT id, message_id, channel_id, attempts FROM send_jobs WHERE state = 'sending' AND lease_until <= ?`, t.Now)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []SendJob
+	for rows.Next() {
+		var j SendJob
+		if err := rows.Scan(&j.ID, &j.MessageID, &j.ChannelID, &j.Attempts); err != nil {
+			return nil, err
+		}
+		out = append(out, j)
+	}
+	return out, rows.Err()
 }
 
 // FinishSend closes a job (done or failed).
