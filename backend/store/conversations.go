@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"santral/backend/wire"
 )
@@ -193,8 +194,20 @@ func (t *Tx) Contact(channelID int64, externalID, name, phone string) (int64, er
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to save contact: %w", err)
 	}
+	if name != "" {
+		if _, err := t.exec(`UPDATE contacts SET search_name = ? WHERE id = ?`, FoldName(name), id); err != nil {
+			return 0, fmt.Errorf("store: unable to save contact: %w", err)
+		}
+	}
 	return id, nil
 }
+
+var turkishLetters = strings.NewReplacer("ş", "s", "Ş", "s", "ğ", "g", "Ğ", "g", "ı", "i", "I", "i", "İ", "i",
+	"ö", "o", "Ö", "o", "ü", "u", "Ü", "u", "ç", "c", "Ç", "c")
+
+// FoldName is a name as the customer filter compares it: Turkish letters folded to ASCII, lower
+// case, so "sahin", "ŞAHİN" and "Şahin" all match.
+func FoldName(s string) string { return strings.ToLower(turkishLetters.Replace(s)) }
 
 // OpenConversationOf returns the contact's open (queued or assigned) conversation.
 func (t *Tx) OpenConversationOf(contactID int64) (int64, bool, error) {

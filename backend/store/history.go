@@ -30,8 +30,8 @@ func (s *Store) History(ctx context.Context, f wire.HistoryFilter, viewerID int6
 	}
 	if f.Customer != "" {
 		like := "%" + escapeLike(f.Customer) + "%"
-		where = append(where, `(ct.name LIKE ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\' OR ct.external_id LIKE ? ESCAPE '\')`)
-		args = append(args, like, like, like)
+		where = append(where, `(ct.search_name LIKE ? ESCAPE '\' OR ct.phone LIKE ? ESCAPE '\' OR ct.external_id LIKE ? ESCAPE '\')`)
+		args = append(args, "%"+escapeLike(FoldName(f.Customer))+"%", like, like)
 	}
 	if f.ChannelID != 0 {
 		where = append(where, "c.channel_id = ?")

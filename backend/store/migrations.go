@@ -17,6 +17,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateMediaJobs,
 	migrateWebchat,
 	migrateUploads,
+	migrateContactSearch,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -320,4 +321,36 @@ func migrateUploads(tx *sql.Tx, d dialect) error {
 		created_at      BIGINT NOT NULL
 	)`))
 	return err
+}
+
+// Customer names are searched folded (Turkish letters to ASCII, lower case): SQLite's LIKE
+// folds ASCII only, so "şahin" would not find "Şahin".
+func migrateContactSearch(tx *sql.Tx, d dialect) error {
+	if _, err := tx.Exec(`ALTER TABLE contacts ADD COLUMN search_name TEXT NOT NULL DEFAULT ''`); err != nil {
+		return err
+	}
+	rows, err := tx.Query(`SELECT id, name FROM contacts`)
+	if err != nil {
+		return err
+	}
+	type row struct {
+		id   int64
+		name string
+	}
+	var all []row
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.name); err != nil {
+			rows.Close()
+			return err
+		}
+		all = append(all, r)
+	}
+	rows.Close()
+	for _, r := range all {
+		if _, err := tx.Exec(d.rebind(`UPDATE contacts SET search_name = ? WHERE id = ?`), FoldName(r.name), r.id); err != nil {
+			return err
+		}
+	}
+	return nil
 }
