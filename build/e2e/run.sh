@@ -36,12 +36,18 @@ for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
 [ -s "$work/display" ] || { echo "e2e: FAIL Xvfb did not start"; cat "$work/xvfb.log"; exit 1; }
 export DISPLAY=":$(tr -d '[:space:]' <"$work/display")"
 
-port=$((20000 + RANDOM % 20000))
+# Three free ports in a row: santrald, then the two apps' dev bridges.
+free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+for _ in $(seq 50); do
+  port=$((20000 + RANDOM % 20000))
+  free "$port" && free $((port + 1)) && free $((port + 2)) && break
+done
 export SANTRAL_URL="http://127.0.0.1:$port"
 export SANTRAL_ADMIN_PASSWORD="e2e-admin-password"
 "$work/santrald" --addr "127.0.0.1:$port" --data "$work/data" --sandbox --sweep-interval 100ms --password-cost 4 >"$work/santrald.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do curl -fs "$SANTRAL_URL/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+curl -fs "$SANTRAL_URL/healthz" >/dev/null 2>&1 || { echo "e2e: FAIL santrald did not start"; cat "$work/santrald.log"; exit 1; }
 
 export E2E_WORK=$work E2E_ARTIFACTS=$art
 export E2E_APP_A="http://127.0.0.1:$((port + 1))" E2E_APP_B="http://127.0.0.1:$((port + 2))"

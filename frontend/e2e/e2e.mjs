@@ -1,30 +1,17 @@
 // End-to-end: two agents use the real desktop app (real UI + real Go side through Wails' dev
 // bridge) against a real santrald; customers write through the sandbox channel; notifications
 // are read from the recorder on the private session bus. Started by build/e2e/run.sh.
-import { chromium } from 'playwright-core';
+import { api, launch, run, server, step, until } from './lib.mjs';
 import { createHmac } from 'node:crypto';
 import { createServer } from 'node:http';
-import { readFileSync, existsSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, existsSync } from 'node:fs';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
-const server = process.env.SANTRAL_URL;
 const adminPassword = process.env.SANTRAL_ADMIN_PASSWORD;
 const art = process.env.E2E_ARTIFACTS;
 const notificationsFile = process.env.E2E_NOTIFICATIONS;
-const results = [];
 
-async function api(method, path, body, token) {
-  const res = await fetch(server + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
 let msgSeq = 0;
 const customer = (sender, name, text) =>
@@ -36,28 +23,7 @@ function notifications() {
   return readFileSync(notificationsFile, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
 }
 
-async function until(what, fn, timeout = 15000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  FAIL ${name}: ${e.message}`);
-    throw e;
-  }
-}
 
 const tid = (page, id) => page.getByTestId(id);
 
@@ -84,15 +50,9 @@ async function main() {
   }
   const reason = await api('POST', '/api/v1/end-reasons', { label: 'Çözüldü' }, admin.token);
 
-  const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-chromium-')), {
-  executablePath: '/usr/bin/chromium',
-  headless: true,
-  viewport: { width: 1280, height: 800 },
-  args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync',
-    // Two agents' apps are two tabs: keep the one in the background running at full speed.
-    '--disable-background-timer-throttling', '--disable-renderer-backgrounding', '--disable-backgrounding-occluded-windows'],
-});
+  // Two agents' apps are two tabs: keep the one in the background running at full speed.
+  const browser = await launch('e2e-chromium-', ['--disable-background-timer-throttling', '--disable-renderer-backgrounding',
+    '--disable-backgrounding-occluded-windows']);
   const ctx = browser;
   const a = await ctx.newPage();
   const b = await ctx.newPage();
@@ -277,13 +237,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => {
-    console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length} failed`);
-  },
-  (e) => {
-    console.error(e);
-    console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
-    process.exit(1);
-  },
-);
+run(main);

@@ -2,51 +2,16 @@
 // /widget.js in Chromium, on a page of another origin), an agent answers through the API, the
 // reply appears in the widget, and a reload keeps the conversation. Started by build/e2e/run.sh
 // against the same santrald as e2e.mjs.
-import { chromium } from 'playwright-core';
+import { api, launch, run, server, step, until } from './lib.mjs';
 import { createServer } from 'node:http';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
 
-const server = process.env.SANTRAL_URL;
 const adminPassword = process.env.SANTRAL_ADMIN_PASSWORD;
 const art = process.env.E2E_ARTIFACTS;
-const results = [];
 
-async function api(method, path, body, token) {
-  const res = await fetch(server + path, {
-    method,
-    headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const text = await res.text();
-  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${text}`);
-  return text ? JSON.parse(text) : null;
-}
 
-async function until(what, fn, timeout = 15000) {
-  const end = Date.now() + timeout;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
-async function step(name, fn) {
-  const t0 = Date.now();
-  try {
-    await fn();
-    results.push({ name, ok: true });
-    console.log(`  ok   ${name} (${Date.now() - t0} ms)`);
-  } catch (e) {
-    results.push({ name, ok: false });
-    console.log(`  FAIL ${name}: ${e.message}`);
-    throw e;
-  }
-}
 
 // The shop's page, on an origin of its own.
 function shop() {
@@ -77,13 +42,7 @@ async function main() {
 
   const srv = await shop();
   const shopURL = `http://127.0.0.1:${srv.address().port}/`;
-  const browser = await chromium.launchPersistentContext(mkdtempSync(join(tmpdir(), 'e2e-widget-')), {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    viewport: { width: 1280, height: 800 },
-    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const browser = await launch('e2e-widget-');
   const question = 'Merhaba, kargo ücreti ne kadar?';
   const answer = 'Merhaba! 500 TL üzeri siparişlerde kargo ücretsiz.';
   try {
@@ -155,13 +114,4 @@ async function main() {
   }
 }
 
-main().then(
-  () => {
-    console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length} failed`);
-  },
-  (e) => {
-    console.error(e);
-    console.log(`${results.filter((r) => r.ok).length} passed, ${results.filter((r) => !r.ok).length + 1} failed`);
-    process.exit(1);
-  },
-);
+run(main);
