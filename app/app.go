@@ -570,6 +570,7 @@ func (a *App) OpenConversation(id int64) (ConversationView, error) {
 		return v, uiError(err)
 	}
 	v.Conversation, v.Messages, v.Timeline, v.Earlier, v.PendingOffer = d.Conversation, d.Messages, d.Timeline, d.Earlier, d.PendingOffer
+	v.WindowClosesAt = d.WindowClosesAt
 	if v.Messages == nil {
 		v.Messages = []wire.Message{}
 	}

@@ -73,6 +73,9 @@ type ConversationView struct {
 	Earlier      []wire.Conversation  `json:"earlier"`
 	PendingOffer *wire.TransferOffer  `json:"pending_offer"`
 	Outbox       []OutboxItem         `json:"outbox"`
+	// WindowClosesAt is when the messaging window closes/closed (unix ms; 0: none or unknown
+	// offline) — the server's rule, shown as is.
+	WindowClosesAt int64 `json:"window_closes_at"`
 	FromCache    bool                 `json:"from_cache"` // the server could not be reached
 }
 

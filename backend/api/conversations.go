@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"santral/backend/routing"
+	"santral/backend/store"
 	"santral/backend/wire"
 )
 
@@ -162,6 +163,11 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 	if d.PendingOffer, err = a.store.PendingOffer(ctx, c.ID); err != nil {
 		return err
 	}
+	ch, err := a.store.ChannelRow(ctx, c.Channel.ID)
+	if err != nil {
+		return err
+	}
+	d.WindowClosesAt = routing.WindowAt(ch, c.LastInboundAt, store.Now()).ClosesAt
 	return writeJSON(w, http.StatusOK, d)
 }
 

@@ -463,6 +463,9 @@ func TestWhatsAppInAndOut(t *testing.T) {
 		if res.StatusCode != 409 || eb.Error.Code != wire.CodeWindowClosed || eb.Error.ClosedAt != last+24*3600*1000 {
 			t.Fatalf("got %d %+v", res.StatusCode, eb.Error)
 		}
+		if d := ayse.conversation(conv.ID); d.WindowClosesAt != last+24*3600*1000 {
+			t.Fatalf("the conversation tells the app when its window closed: %d", d.WindowClosesAt)
+		}
 		time.Sleep(200 * time.Millisecond)
 		if len(graph.requests()) != before {
 			t.Fatal("no API call for a refused free-form message")

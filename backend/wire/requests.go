@@ -46,6 +46,9 @@ type ConversationDetail struct {
 	Timeline     []TimelineEntry `json:"timeline"`
 	Earlier      []Conversation  `json:"earlier"`
 	PendingOffer *TransferOffer  `json:"pending_offer,omitempty"`
+	// WindowClosesAt is when the channel's messaging window closes (or closed), unix ms, as the
+	// server's rules decide it; 0 when the channel has none. The UI only compares it with now.
+	WindowClosesAt int64 `json:"window_closes_at,omitempty"`
 }
 
 // ConversationPage is one page of a conversation list; NextCursor is empty on the last page.

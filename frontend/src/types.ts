@@ -249,6 +249,8 @@ export interface ConversationView {
   pending_offer: TransferOffer | null;
   outbox: OutboxItem[];
   from_cache: boolean;
+  /** When the messaging window closes/closed (unix ms), as the server decides; 0: none. */
+  window_closes_at?: number;
 }
 
 export type HistoryView = 'history' | 'ended';

@@ -376,6 +376,8 @@ export class FakeWails {
       pending_offer: w.offers.find((o) => o.conversation_id === id && o.state === 'pending') ?? null,
       outbox: w.outbox.filter((o) => o.conversation_id === id),
       from_cache: w.offline,
+      // What the server sends: 24 hours after the customer's last message on the Meta channels.
+      window_closes_at: ['whatsapp', 'messenger', 'instagram'].includes(c.channel.type) && c.last_inbound_at ? c.last_inbound_at + 24 * 3600 * 1000 : 0,
     };
   }
 

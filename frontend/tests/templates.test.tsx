@@ -29,25 +29,26 @@ function conv(over: Partial<Conversation> = {}): Conversation {
 }
 
 describe('templateOnly (the WhatsApp 24-hour window)', () => {
-  it('is closed on WhatsApp after 24 hours without a customer message, by the server clock', () => {
-    expect(templateOnly(conv(), now)).toBe(false);
-    expect(templateOnly(conv({ last_inbound_at: now - 24 * HOUR + 1 }), now)).toBe(false);
-    expect(templateOnly(conv({ last_inbound_at: now - 24 * HOUR }), now)).toBe(true);
-    expect(templateOnly(conv({ last_inbound_at: now - 25 * HOUR }), now)).toBe(true);
+  it('is closed on WhatsApp once the server\'s closing time has passed, by the server clock', () => {
+    expect(templateOnly(conv(), now + HOUR, now)).toBe(false);
+    expect(templateOnly(conv(), now + 1, now)).toBe(false);
+    expect(templateOnly(conv(), now, now)).toBe(true);
+    expect(templateOnly(conv(), now - HOUR, now)).toBe(true);
+    expect(templateOnly(conv(), 0, now)).toBe(false); // no window known
   });
 
   it('does not apply to other channels', () => {
     for (const type of ['instagram', 'messenger', 'telegram', 'webchat', 'sandbox']) {
-      expect(templateOnly(conv({ last_inbound_at: now - 48 * HOUR, channel: { id: 2, type, name: type } }), now)).toBe(false);
+      expect(templateOnly(conv({ channel: { id: 2, type, name: type } }), now - HOUR, now)).toBe(false);
     }
   });
 
   it('is closed when the server refused a reply with window_closed since the last customer message', () => {
     const failed = (created_at: number, code = 'window_closed'): OutboxItem => ({ key: 'k', conversation_id: 7, body: 'x', state: 'failed', created_at, error: { code, message: '' } });
-    expect(templateOnly(conv(), now, [failed(now - HOUR)])).toBe(true);
-    expect(templateOnly(conv(), now, [failed(now - HOUR, 'not_holder')])).toBe(false);
-    expect(templateOnly(conv(), now, [failed(now - 3 * HOUR)])).toBe(false); // the customer wrote since
-    expect(templateOnly(conv(), now, [{ ...failed(now - HOUR), conversation_id: 8 }])).toBe(false);
+    expect(templateOnly(conv(), now + HOUR, now, [failed(now - HOUR)])).toBe(true);
+    expect(templateOnly(conv(), now + HOUR, now, [failed(now - HOUR, 'not_holder')])).toBe(false);
+    expect(templateOnly(conv(), now + HOUR, now, [failed(now - 3 * HOUR)])).toBe(false); // the customer wrote since
+    expect(templateOnly(conv(), now + HOUR, now, [{ ...failed(now - HOUR), conversation_id: 8 }])).toBe(false);
   });
 
   it('counts and fills {{n}} placeholders', () => {

@@ -52,9 +52,9 @@ function Conversation_({ view }: { view: ConversationView }) {
   const holder = c.state === 'assigned' && c.agent_id != null && c.agent_id === me?.id;
   const offer = view.pending_offer && view.pending_offer.state === 'pending' ? view.pending_offer : null;
   const now = serverNow(offset, useNow(30000));
-  const win = windowStatus(c, now);
+  const win = windowStatus(c, view.window_closes_at, now);
   // WhatsApp after 24 hours without a customer message (or the server said so): templates only.
-  const tplOnly = holder && templateOnly(c, now, view.outbox);
+  const tplOnly = holder && templateOnly(c, view.window_closes_at, now, view.outbox);
 
   // Why the composer is off, if it is.
   let blocked = '';

@@ -3,7 +3,6 @@
 
 import { t } from '../i18n';
 import type { Channel, Conversation, Inbox, InboxItem, TransferOffer, User } from '../types';
-import { DAY_MS } from '../time';
 
 /** My conversations, the most recent activity first. */
 export function sortMine(items: InboxItem[]): InboxItem[] {
@@ -90,13 +89,13 @@ export type WindowStatus =
   | { kind: 'open'; closesIn: number } // a window rule holds and closes in this many ms
   | { kind: 'closed'; strict: boolean }; // strict: free-form sends are refused (WhatsApp)
 
-const WINDOW_CHANNELS = new Set(['whatsapp', 'messenger', 'instagram', 'facebook']);
 
 /** The channel's messaging window (PRODUCT.md rule 12): 24 hours from the customer's last
  * message on WhatsApp (strict) and Meta channels (the server decides on the 7-day tag). */
-export function windowStatus(c: Conversation, serverNowMs: number): WindowStatus {
-  if (!WINDOW_CHANNELS.has(c.channel.type) || !c.last_inbound_at) return { kind: 'none' };
-  const closesAt = c.last_inbound_at + DAY_MS;
+export function windowStatus(c: Conversation, closesAt: number | undefined, serverNowMs: number): WindowStatus {
+  // The server decides the window (24 hours, 7 days with HUMAN_AGENT, none): it sends when it
+  // closes, and the UI only compares that with the server's clock.
+  if (!closesAt) return { kind: 'none' };
   if (serverNowMs >= closesAt) return { kind: 'closed', strict: c.channel.type === 'whatsapp' };
   return { kind: 'open', closesIn: closesAt - serverNowMs };
 }

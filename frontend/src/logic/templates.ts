@@ -7,9 +7,9 @@ import { windowStatus } from './inbox';
 /** True when the conversation is on WhatsApp and more than 24 hours have passed since the
  * customer's last message (`now` is the server clock), or the server already refused a reply
  * with window_closed: only a template message can be sent then. */
-export function templateOnly(c: Conversation, serverNowMs: number, outbox: OutboxItem[] = []): boolean {
+export function templateOnly(c: Conversation, closesAt: number | undefined, serverNowMs: number, outbox: OutboxItem[] = []): boolean {
   if (c.channel.type !== 'whatsapp') return false;
-  const w = windowStatus(c, serverNowMs);
+  const w = windowStatus(c, closesAt, serverNowMs);
   if (w.kind === 'closed' && w.strict) return true;
   return outbox.some((o) => o.conversation_id === c.id && o.state === 'failed' && o.error?.code === 'window_closed' && (!c.last_inbound_at || o.created_at >= c.last_inbound_at));
 }
