@@ -76,7 +76,7 @@ type ConversationView struct {
 	// WindowClosesAt is when the messaging window closes/closed (unix ms; 0: none or unknown
 	// offline) — the server's rule, shown as is.
 	WindowClosesAt int64 `json:"window_closes_at"`
-	FromCache    bool                 `json:"from_cache"` // the server could not be reached
+	FromCache      bool  `json:"from_cache"` // the server could not be reached
 }
 
 // HistoryQuery is the filter panel of the History and Ended tabs.
