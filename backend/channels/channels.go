@@ -9,6 +9,8 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"mime/multipart"
+	"net/textproto"
 	"time"
 
 	"santral/backend/wire"
@@ -154,3 +156,31 @@ func (b *cappedBody) Read(p []byte) (int, error) {
 }
 
 func (b *cappedBody) Close() error { return b.r.Close() }
+
+// WriteFilePart writes a file as the multipart field, streamed, and closes the form. More than
+// limit bytes fails with tooLarge rather than sending a cut-off file.
+func WriteFilePart(mw *multipart.Writer, field string, md OutboundMedia, file io.Reader, limit int64, tooLarge error) error {
+	name := md.Name
+	if name == "" {
+		name = "file"
+	}
+	ctype := md.MimeType
+	if ctype == "" {
+		ctype = "application/octet-stream"
+	}
+	h := textproto.MIMEHeader{}
+	h.Set("Content-Disposition", multipart.FileContentDisposition(field, name))
+	h.Set("Content-Type", ctype)
+	part, err := mw.CreatePart(h)
+	if err != nil {
+		return err
+	}
+	n, err := io.Copy(part, io.LimitReader(file, limit+1))
+	if err != nil {
+		return err
+	}
+	if n > limit {
+		return tooLarge
+	}
+	return mw.Close()
+}

@@ -9,7 +9,6 @@ import (
 	"io"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"strconv"
 	"strings"
@@ -211,29 +210,7 @@ func writeUpload(mw *multipart.Writer, file io.Reader, limit int64, md *channels
 			return err
 		}
 	}
-	h := textproto.MIMEHeader{}
-	name := md.Name
-	if name == "" {
-		name = "file"
-	}
-	h.Set("Content-Disposition", multipart.FileContentDisposition("filedata", name))
-	ctype := md.MimeType
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
-	h.Set("Content-Type", ctype)
-	part, err := mw.CreatePart(h)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(part, io.LimitReader(file, limit+1))
-	if err != nil {
-		return err
-	}
-	if n > limit {
-		return errTooLarge
-	}
-	return mw.Close()
+	return channels.WriteFilePart(mw, "filedata", *md, file, limit, errTooLarge)
 }
 
 type sendResponse struct {

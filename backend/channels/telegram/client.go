@@ -10,7 +10,6 @@ import (
 	"mime"
 	"mime/multipart"
 	"net/http"
-	"net/textproto"
 	"net/url"
 	"path"
 	"strconv"
@@ -175,29 +174,7 @@ func writeUpload(mw *multipart.Writer, file io.Reader, field string, limit int64
 			return err
 		}
 	}
-	name := md.Name
-	if name == "" {
-		name = "file"
-	}
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", multipart.FileContentDisposition(field, name))
-	ctype := md.MimeType
-	if ctype == "" {
-		ctype = "application/octet-stream"
-	}
-	h.Set("Content-Type", ctype)
-	part, err := mw.CreatePart(h)
-	if err != nil {
-		return err
-	}
-	n, err := io.Copy(part, io.LimitReader(file, limit+1))
-	if err != nil {
-		return err
-	}
-	if n > limit {
-		return errTooLarge
-	}
-	return mw.Close()
+	return channels.WriteFilePart(mw, field, *md, file, limit, errTooLarge)
 }
 
 // apiResponse is every Bot API answer: ok with a result, or an error_code and description.
