@@ -39,6 +39,9 @@ const maxAttempts = 8
 
 // RunOnce downloads what is due; it reports how many jobs it took.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	if due, err := w.store.MediaDue(ctx, store.Now()); err != nil || !due {
+		return 0, err
+	}
 	var jobs []store.MediaJob
 	_, err := w.store.Tx(ctx, func(tx *store.Tx) error {
 		var err error

@@ -69,6 +69,9 @@ const unknownOutcome = "delivery unknown: the server stopped while sending this 
 // worker that died mid-way is failed with "delivery unknown", never sent again on its own:
 // sending twice is worse than asking the agent to look.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
+	if due, err := w.store.SendsDue(ctx, store.Now()); err != nil || !due {
+		return 0, err
+	}
 	var jobs, abandoned []store.SendJob
 	_, err := w.store.Tx(ctx, func(tx *store.Tx) error {
 		var err error

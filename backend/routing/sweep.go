@@ -13,6 +13,10 @@ import (
 // node that stopped heartbeating are dropped. Any node may run it; the conditional updates make
 // a deadline fire once.
 func (s *Service) Sweep(ctx context.Context, staleAfter time.Duration) error {
+	now := store.Now()
+	if due, err := s.store.SweepDue(ctx, now, now-staleAfter.Milliseconds()); err != nil || !due {
+		return err
+	}
 	return s.do(ctx, func(tx *store.Tx) error {
 		set, err := tx.Settings()
 		if err != nil {

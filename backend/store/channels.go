@@ -384,3 +384,29 @@ func (t *Tx) RecordUpload(key string, convID, userID int64) error {
 	_, err := t.exec(`INSERT INTO uploads (media_key, conversation_id, user_id, created_at) VALUES (?, ?, ?, ?)`, key, convID, userID, t.Now)
 	return err
 }
+
+// Idle checks: the workers poll often, so they look first on the read pool and take the write
+// lock (shared by every process on the database) only when something is due.
+
+func (s *Store) exists(ctx context.Context, query string, args ...any) (bool, error) {
+	var n int
+	err := s.readRow(ctx, `SELECT EXISTS (`+query+`)`, args...).Scan(&n)
+	return n == 1, err
+}
+
+// SweepDue reports whether a deadline has passed: an offer, an offline grace, a stale connection.
+func (s *Store) SweepDue(ctx context.Context, now, staleBefore int64) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM transfer_offers WHERE state = 'pending' AND expires_at <= ?
+		UNION ALL SELECT 1 FROM users WHERE offline_deadline > 0 AND offline_deadline <= ? AND presence <> 'offline'
+		UNION ALL SELECT 1 FROM connections WHERE seen_at < ?`, now, now, staleBefore)
+}
+
+// SendsDue reports whether a send job is due or abandoned.
+func (s *Store) SendsDue(ctx context.Context, now int64) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM send_jobs WHERE (state = 'pending' AND next_try_at <= ?) OR (state = 'sending' AND lease_until <= ?)`, now, now)
+}
+
+// MediaDue reports whether a media download is due.
+func (s *Store) MediaDue(ctx context.Context, now int64) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM media_jobs WHERE state = 'pending' AND next_try_at <= ?`, now)
+}

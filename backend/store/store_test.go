@@ -1060,3 +1060,31 @@ func TestDropStaleConnections(t *testing.T) {
 		}
 	})
 }
+
+// The idle checks tell the workers when to take the write lock: nothing due on a quiet
+// database, and each kind of deadline noticed once it has passed.
+func TestIdleChecks(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		check := func(what string, got bool, err error, want bool) {
+			t.Helper()
+			if err != nil || got != want {
+				t.Fatalf("%s: %v %v, want %v", what, got, err, want)
+			}
+		}
+		due, err := s.SweepDue(ctx, 10_000, 0)
+		check("sweep on a quiet database", due, err, false)
+		due, err = s.SendsDue(ctx, 10_000)
+		check("sends on a quiet database", due, err, false)
+		due, err = s.MediaDue(ctx, 10_000)
+		check("media on a quiet database", due, err, false)
+
+		ali, ayse := createAgent(t, s, "ali"), createAgent(t, s, "ayse")
+		conv := openConversation(t, s, 1000, customer{"905321112233", "Mehmet", ""})
+		inTx(t, s, func(tx *Tx) error { _, err := tx.CreateOffer(conv, ali, ayse, "", 5000); return err })
+		due, err = s.SweepDue(ctx, 4999, 0)
+		check("an offer before its deadline", due, err, false)
+		due, err = s.SweepDue(ctx, 5000, 0)
+		check("an offer at its deadline", due, err, true)
+	})
+}
