@@ -88,7 +88,7 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
 		return conn.WriteJSON(f)
 	}
-	if err := write(wire.StreamFrame{Kind: "hello", Head: newest, Database: a.opt.DatabaseID}); err != nil {
+	if err := write(wire.StreamFrame{Kind: "hello", Head: newest, Database: a.opt.DatabaseID, ServerTime: store.Now()}); err != nil {
 		return nil
 	}
 	ping := time.NewTicker(a.opt.PingInterval)

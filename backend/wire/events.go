@@ -20,7 +20,17 @@ const (
 	EventSettingsChanged      = "settings.changed"
 	EventEndReasonsChanged    = "end_reasons.changed"
 	EventQuickMessagesChanged = "quick_messages.changed"
+
+	// EventSessionsEnded is internal: a user's sessions were ended (logout, password change,
+	// disabled). Every node closes that user's streams whose session is gone; it is never
+	// written to a client.
+	EventSessionsEnded = "sessions.ended"
 )
+
+// SessionsEndedData is the payload of sessions.ended.
+type SessionsEndedData struct {
+	UserID int64 `json:"user_id"`
+}
 
 // Event is one entry of the ordered stream. Seq is strictly increasing and has no holes for a
 // given audience: a client that has seen N never later receives anything below N.
@@ -42,6 +52,8 @@ type StreamFrame struct {
 	Head     int64   `json:"head,omitempty"`
 	Database string  `json:"database,omitempty"` // the server database's identity (hello, resync)
 	Events   []Event `json:"events,omitempty"`
+	// ServerTime is the server's clock at hello, unix ms: the app's clock offset comes from it.
+	ServerTime int64 `json:"server_time,omitempty"`
 }
 
 // AssignedData is the payload of conversation.assigned.

@@ -111,6 +111,16 @@ type Conversation struct {
 	EndReason          string            `json:"end_reason,omitempty"`
 	PreviousID         *int64            `json:"previous_id,omitempty"`
 	PendingOfferID     *int64            `json:"pending_offer_id,omitempty"`
+	// QueueKey orders the queue as the server serves it (set while queued): the app sorts the
+	// queue by it ascending and never re-derives the order itself.
+	QueueKey string `json:"queue_key,omitempty"`
+	// WindowClosesAt is when the channel's messaging window closes (or closed), unix ms, as the
+	// server's rule decides it; 0 when the channel has none.
+	WindowClosesAt int64 `json:"window_closes_at,omitempty"`
+	// Redacted marks a summary sent to a user who may not read the conversation (another agent
+	// holds it): only its routing fields are set — no contact details, no preview. The app
+	// drops such a conversation from its lists and keeps none of its content.
+	Redacted bool `json:"redacted,omitempty"`
 }
 
 // Attachment of a message: documents, images, video, audio.
