@@ -22,7 +22,7 @@ import (
 
 func channelFixture(t *testing.T, provider, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "channels", provider, name))
+	b, err := os.ReadFile(filepath.Join("..", "channels", "testdata", provider, name))
 	if err != nil {
 		t.Fatalf("fixture %s/%s: %v", provider, name, err)
 	}

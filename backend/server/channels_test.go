@@ -29,7 +29,7 @@ import (
 
 func waFixture(t testing.TB, name string) []byte {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "..", "..", "shared", "fixtures", "channels", "whatsapp", name))
+	b, err := os.ReadFile(filepath.Join("..", "channels", "testdata", "whatsapp", name))
 	if err != nil {
 		t.Fatalf("fixture %s: %v", name, err)
 	}

@@ -21,10 +21,10 @@ const (
 	EventEndReasonsChanged    = "end_reasons.changed"
 	EventQuickMessagesChanged = "quick_messages.changed"
 
-	// EventSessionsEnded is internal: a user's sessions were ended (logout, password change,
-	// disabled). Every node closes that user's streams whose session is gone; it is never
-	// written to a client.
-	EventSessionsEnded = "sessions.ended"
+	// InternalSessionsEnded is an internal event type: a user's sessions were ended (logout,
+	// password change, disabled). Every node closes that user's streams whose session is gone;
+	// it is never written to a client.
+	InternalSessionsEnded = "sessions.ended"
 )
 
 // SessionsEndedData is the payload of sessions.ended.

@@ -181,7 +181,7 @@ async function main() {
 
     await step('WhatsApp: a signed webhook reaches the app, the reply reaches the Graph API as documented', async () => {
       // A local WhatsApp Cloud API: records requests, answers the documented success.
-      const fixtures = new URL('../../../shared/fixtures/channels/whatsapp/', import.meta.url);
+      const fixtures = new URL('../../backend/channels/testdata/whatsapp/', import.meta.url);
       const fixture = (name) => readFileSync(new URL(name, fixtures));
       const seen = [];
       const graph = createServer((req, res) => {

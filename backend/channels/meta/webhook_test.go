@@ -17,7 +17,7 @@ import (
 	"santral/backend/wire"
 )
 
-const fixtures = "../../../../shared/fixtures/channels"
+const fixtures = "../testdata"
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()

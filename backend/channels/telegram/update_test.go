@@ -11,7 +11,7 @@ import (
 	"santral/backend/channels"
 )
 
-const fixtures = "../../../../shared/fixtures/channels/telegram"
+const fixtures = "../testdata/telegram"
 
 func fixture(t testing.TB, name string) []byte {
 	t.Helper()

@@ -7,20 +7,11 @@ import (
 	"testing"
 )
 
-// fixtureDir is the shared WhatsApp fixtures, found from this package's directory, or under
-// $SANTRAL_FIXTURES (the shared fixtures root, holding channels/) when the tree is laid out
-// differently.
+// fixtureDir is the WhatsApp fixtures the repository keeps (copied from the documented wire
+// formats; see backend/channels/testdata/README.md).
 func fixtureDir(tb testing.TB) string {
 	tb.Helper()
-	dir := filepath.Join("..", "..", "..", "..", "shared", "fixtures", "channels", "whatsapp")
-	if _, err := os.Stat(dir); err != nil {
-		root := os.Getenv("SANTRAL_FIXTURES")
-		if root == "" {
-			tb.Fatalf("fixtures not found at %s and SANTRAL_FIXTURES is not set", dir)
-		}
-		dir = filepath.Join(root, "channels", "whatsapp")
-	}
-	return dir
+	return filepath.Join("..", "testdata", "whatsapp")
 }
 
 func fixture(tb testing.TB, name string) []byte {
