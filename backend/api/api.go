@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"santral/backend/auth"
@@ -46,6 +47,19 @@ type API struct {
 	hub     *stream.Hub
 	opt     Options
 	log     *slog.Logger
+	sockets sync.WaitGroup // open WebSockets (agents' streams, visitors)
+}
+
+// CloseSockets tells every open WebSocket to go away and waits until their handlers have
+// finished (their disconnections recorded), at most until ctx ends.
+func (a *API) CloseSockets(ctx context.Context) {
+	a.hub.Shutdown()
+	done := make(chan struct{})
+	go func() { a.sockets.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+	}
 }
 
 // New returns the API.
@@ -136,7 +150,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /webchat/session", a.public(a.webchatSession))
 	mux.Handle("GET /webchat/socket", a.public(a.webchatSocket))
 	mux.Handle("POST /webchat/upload", a.public(a.webchatUpload))
-	mux.Handle("GET /webchat/files/{key}", a.public(a.webchatFile))
+	mux.Handle("POST /webchat/files/{key}", a.public(a.webchatFile))
 
 	mux.Handle("/", a.public(func(w http.ResponseWriter, r *http.Request) error {
 		return wire.Errorf(wire.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
@@ -208,7 +222,7 @@ var statusOf = map[wire.Code]int{
 	wire.CodeUsernameTaken: 409, wire.CodeShortcutTaken: 409, wire.CodeNotOnline: 409, wire.CodeAgentOnBreak: 409,
 	wire.CodeAgentOffline: 409, wire.CodeQueueEmpty: 409, wire.CodeHardCapReached: 409, wire.CodeTransferPending: 409,
 	wire.CodeOfferNotPending: 409, wire.CodeConversationEnded: 409, wire.CodeConversationNotEnded: 409,
-	wire.CodeNotAssigned: 409, wire.CodeContactHasOpen: 409, wire.CodeWindowClosed: 409,
+	wire.CodeNotAssigned: 409, wire.CodeContactHasOpen: 409, wire.CodeWindowClosed: 409, wire.CodeIdempotencyKeyReused: 409,
 }
 
 // writeError is the one place errors become responses. Client errors carry their code; anything

@@ -238,13 +238,7 @@ func (a *API) getMedia(w http.ResponseWriter, r *http.Request, u wire.User) erro
 	if err != nil {
 		return err
 	}
-	var offeredTo int64
-	if c.PendingOfferID != nil {
-		if o, err := a.store.Offer(r.Context(), *c.PendingOfferID); err == nil {
-			offeredTo = o.ToAgentID
-		}
-	}
-	if !canRead(u, c, offeredTo) {
+	if !routing.CanRead(u, c, a.offeredTo(r.Context(), c)) {
 		return wire.Errorf(wire.CodeNotHolder, "this conversation is held by another agent")
 	}
 	if a.opt.Files == nil {

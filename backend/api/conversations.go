@@ -7,24 +7,10 @@ import (
 	"time"
 
 	"santral/backend/routing"
-	"santral/backend/store"
 	"santral/backend/wire"
 )
 
 var validateUser = routing.ValidateUser
-
-// canRead is the read rule: staff read everything; an agent reads what they hold, the queue,
-// the shared history of ended conversations, and a conversation offered to them — never a
-// conversation another agent holds.
-func canRead(u wire.User, c wire.Conversation, offeredTo int64) bool {
-	switch {
-	case u.Role.Staff(), c.State == wire.Queued, c.State == wire.Ended:
-		return true
-	case c.AgentID != nil && *c.AgentID == u.ID:
-		return true
-	}
-	return offeredTo == u.ID
-}
 
 func (a *API) readableConversation(r *http.Request, u wire.User) (wire.Conversation, error) {
 	id, err := pathID(r, "id")
@@ -35,16 +21,29 @@ func (a *API) readableConversation(r *http.Request, u wire.User) (wire.Conversat
 	if err != nil {
 		return c, err
 	}
-	var offeredTo int64
-	if c.PendingOfferID != nil {
-		if o, err := a.store.Offer(r.Context(), *c.PendingOfferID); err == nil {
-			offeredTo = o.ToAgentID
-		}
-	}
-	if !canRead(u, c, offeredTo) {
+	if !routing.CanRead(u, c, a.offeredTo(r.Context(), c)) {
 		return c, wire.Errorf(wire.CodeNotHolder, "this conversation is held by another agent")
 	}
 	return c, nil
+}
+
+// offeredTo is the receiver of the conversation's pending transfer offer (0: none).
+func (a *API) offeredTo(ctx context.Context, c wire.Conversation) int64 {
+	if c.PendingOfferID == nil {
+		return 0
+	}
+	if o, err := a.store.Offer(ctx, *c.PendingOfferID); err == nil && o.State == wire.OfferPending {
+		return o.ToAgentID
+	}
+	return 0
+}
+
+// page answers a list of conversations, with the fields the rules derive.
+func (a *API) page(w http.ResponseWriter, r *http.Request, p wire.ConversationPage) error {
+	if err := a.routing.Summaries(r.Context(), p.Conversations); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, p)
 }
 
 // listConversations serves the inbox tabs: view=mine (default), queue, history, ended.
@@ -56,13 +55,13 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, u wire.U
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, wire.ConversationPage{Conversations: list})
+		return a.page(w, r, wire.ConversationPage{Conversations: list})
 	case "queue":
 		list, err := a.store.Queue(r.Context(), 500)
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, wire.ConversationPage{Conversations: list})
+		return a.page(w, r, wire.ConversationPage{Conversations: list})
 	case "history", "ended":
 		f, err := historyFilter(r)
 		if err != nil {
@@ -79,7 +78,7 @@ func (a *API) listConversations(w http.ResponseWriter, r *http.Request, u wire.U
 		if err != nil {
 			return err
 		}
-		return writeJSON(w, http.StatusOK, page)
+		return a.page(w, r, page)
 	default:
 		return wire.Invalid("view", "view must be mine, queue, history or ended")
 	}
@@ -154,11 +153,16 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 	if err != nil {
 		return err
 	}
+	// Each earlier conversation as this reader may see it: one another agent holds now shows
+	// who holds it, not what was said.
 	d.Earlier = []wire.Conversation{}
 	for _, e := range earlier {
 		if e.ID != c.ID {
-			d.Earlier = append(d.Earlier, e)
+			d.Earlier = append(d.Earlier, routing.ForReader(u, e, a.offeredTo(ctx, e)))
 		}
+	}
+	if err := a.routing.Summaries(ctx, d.Earlier); err != nil {
+		return err
 	}
 	if d.PendingOffer, err = a.store.PendingOffer(ctx, c.ID); err != nil {
 		return err
@@ -167,7 +171,8 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 	if err != nil {
 		return err
 	}
-	d.WindowClosesAt = routing.WindowAt(ch, c.LastInboundAt, store.Now()).ClosesAt
+	d.WindowClosesAt = routing.FreeFormUntil(ch, c.LastInboundAt)
+	d.Conversation.WindowClosesAt = d.WindowClosesAt
 	return writeJSON(w, http.StatusOK, d)
 }
 

@@ -14,6 +14,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"santral/backend/routing"
 	"santral/backend/store"
@@ -94,7 +95,7 @@ func newTestAPI(t *testing.T) http.Handler {
 	}
 	t.Cleanup(func() { st.Close() })
 	log := slog.New(slog.DiscardHandler)
-	hub := stream.NewHub()
+	hub := stream.NewHub(st, time.Second, 0, log)
 	return New(st, routing.New(st, hub, log), hub, Options{}, log).Handler()
 }
 

@@ -7,23 +7,29 @@ import (
 	"errors"
 	"net/http"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
 
 	"santral/backend/auth"
 	"santral/backend/store"
+	"santral/backend/stream"
 	"santral/backend/wire"
 )
 
 const (
-	writeWait  = 10 * time.Second
-	batchLimit = 500
+	writeWait = 10 * time.Second
+	// A client resuming from far behind reads the log a page at a time: at most this many
+	// events, or this many bytes of them, in memory per stream.
+	replayLimit = 500
+	replayBytes = 64 << 10
 )
 
-// The default CheckOrigin refuses a browser page of another origin; the desktop app's Go side
-// sends no Origin header.
-var upgrader = websocket.Upgrader{ReadBufferSize: 1024, WriteBufferSize: 16 << 10}
+// Write buffers come from a pool and go back after each message, so an idle stream holds
+// none. The default CheckOrigin refuses a browser page of another origin; the desktop app's Go
+// side sends no Origin header.
+var upgrader = websocket.Upgrader{ReadBufferSize: 512, WriteBufferSize: 16 << 10, WriteBufferPool: &sync.Pool{}}
 
 // stream serves GET /api/v1/stream?after=N: the user's events after sequence N, then live ones.
 // Without after, the stream starts at the current head. A cursor this server cannot continue
@@ -33,15 +39,19 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 	if err != nil {
 		return err
 	}
-	cursor := newest
+	after := int64(-1)
 	resync := false
 	if v := r.URL.Query().Get("after"); v != "" {
-		after, err := strconv.ParseInt(v, 10, 64)
+		after, err = strconv.ParseInt(v, 10, 64)
 		if err != nil || after < 0 {
 			return wire.Invalid("after", "after must be the last sequence number seen")
 		}
-		cursor = after
 		resync = after > newest || (oldest > 1 && after < oldest-1) || newest-after > a.opt.MaxBacklog
+	}
+	token, _ := r.Context().Value(ctxKey{}).(string)
+	session, err := a.store.Session(r.Context(), auth.HashToken(token))
+	if err != nil {
+		return wire.Errorf(wire.CodeUnauthorized, "the session has expired or was signed out: log in again")
 	}
 	conn, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
@@ -55,7 +65,8 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 		return nil
 	}
 
-	token, _ := r.Context().Value(ctxKey{}).(string)
+	a.sockets.Add(1)
+	defer a.sockets.Done()
 	connID := newConnID()
 	ctx := context.WithoutCancel(r.Context())
 	if err := a.routing.Connected(ctx, connID, u.ID, a.opt.Node); err != nil {
@@ -67,6 +78,13 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 			a.log.Error("stream: unable to record disconnection", "err", err)
 		}
 	}()
+
+	sub := stream.NewSubscriber(u.ID, u.Role.Staff())
+	head := a.hub.Attach(sub)
+	defer a.hub.Detach(sub)
+	if after < 0 {
+		after = head
+	}
 
 	// Reader: the client sends nothing but pongs and close; a missing pong ends the stream.
 	done := make(chan struct{})
@@ -84,50 +102,119 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 		}
 	}()
 
-	write := func(f wire.StreamFrame) error {
-		conn.SetWriteDeadline(time.Now().Add(writeWait))
-		return conn.WriteJSON(f)
-	}
-	if err := write(wire.StreamFrame{Kind: "hello", Head: newest, Database: a.opt.DatabaseID, ServerTime: store.Now()}); err != nil {
+	w2 := streamWriter{conn: conn}
+	if err := w2.frame(wire.StreamFrame{Kind: "hello", Head: head, Database: a.opt.DatabaseID, ServerTime: store.Now()}); err != nil {
 		return nil
 	}
 	ping := time.NewTicker(a.opt.PingInterval)
 	defer ping.Stop()
-	poll := time.NewTicker(a.opt.StreamPoll)
-	defer poll.Stop()
-	staff := u.Role.Staff()
+	expiry := time.NewTimer(time.Until(time.UnixMilli(session.ExpiresAt)))
+	defer expiry.Stop()
+	closeWith := func(code int, text string) {
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(code, text), time.Now().Add(writeWait))
+	}
+	// Catch up from the log to where the hub's live hand-off starts, then follow it; a stream
+	// that overflowed its queue comes back here.
+	sent, upTo := after, head
 	for {
-		// Take the wake channel before reading, so a commit in between is not missed.
-		changed := a.hub.Changed()
-		events, err := a.store.EventsAfter(ctx, cursor, u.ID, staff, batchLimit)
-		if err != nil {
-			a.log.Error("stream: unable to read events", "err", err)
-			return nil
-		}
-		if len(events) > 0 {
-			if err := write(wire.StreamFrame{Kind: "events", Events: events}); err != nil {
+		if sent < upTo {
+			last, err := a.replay(ctx, &w2, u, sent, upTo)
+			if err != nil {
 				return nil
 			}
-			cursor = events[len(events)-1].Seq
+			sent = last
 			continue
 		}
 		select {
-		case <-changed:
-		case <-poll.C: // another process may have written
-		case <-ping.C:
-			// A session signed out elsewhere, expired or of a disabled user ends the stream;
-			// the app's next dial gets 401 and signs out.
-			if _, err := a.store.SessionUser(ctx, auth.HashToken(token)); errors.Is(err, store.ErrNotFound) {
-				conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "signed out"), time.Now().Add(writeWait))
-				return nil
+		case <-sub.Signal():
+			events, live, recheck := sub.Take()
+			if recheck {
+				// A sessions.ended event for this user: is this stream's session gone?
+				if _, err := a.store.Session(ctx, auth.HashToken(token)); errors.Is(err, store.ErrNotFound) {
+					closeWith(websocket.ClosePolicyViolation, "signed out")
+					return nil
+				}
 			}
+			if len(events) > 0 && events[len(events)-1].Seq > sent {
+				if err := w2.events(events, sent); err != nil {
+					return nil
+				}
+				sent = events[len(events)-1].Seq
+			}
+			if !live {
+				upTo = a.hub.Attach(sub)
+			}
+		case <-ping.C:
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
 				return nil
 			}
+		case <-expiry.C:
+			closeWith(websocket.ClosePolicyViolation, "session expired")
+			return nil
+		case <-a.hub.Closing():
+			closeWith(websocket.CloseGoingAway, "server shutting down")
+			return nil
 		case <-done:
 			return nil
 		}
 	}
+}
+
+// replay writes the user's events in (after, upTo] from the log, a bounded page at a time,
+// and returns upTo (events the user may not see move the cursor too).
+func (a *API) replay(ctx context.Context, w *streamWriter, u wire.User, after, upTo int64) (int64, error) {
+	for after < upTo {
+		page, err := a.store.EventsAfter(ctx, after, upTo, u.ID, u.Role.Staff(), replayLimit, replayBytes)
+		if err != nil {
+			a.log.Error("stream: unable to read events", "err", err)
+			return after, err
+		}
+		if len(page) == 0 {
+			return upTo, nil
+		}
+		if err := w.frame(wire.StreamFrame{Kind: "events", Events: page}); err != nil {
+			return after, err
+		}
+		after = page[len(page)-1].Seq
+	}
+	return upTo, nil
+}
+
+// streamWriter writes frames; live events go out as they were encoded once by the hub.
+type streamWriter struct{ conn *websocket.Conn }
+
+func (w *streamWriter) frame(f wire.StreamFrame) error {
+	w.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	return w.conn.WriteJSON(f)
+}
+
+var (
+	eventsOpen  = []byte(`{"kind":"events","events":[`)
+	eventsClose = []byte(`]}`)
+	comma       = []byte(`,`)
+)
+
+// events writes the events after seq `after` as one "events" frame.
+func (w *streamWriter) events(events []stream.Event, after int64) error {
+	w.conn.SetWriteDeadline(time.Now().Add(writeWait))
+	out, err := w.conn.NextWriter(websocket.TextMessage)
+	if err != nil {
+		return err
+	}
+	out.Write(eventsOpen)
+	first := true
+	for _, e := range events {
+		if e.Seq <= after {
+			continue
+		}
+		if !first {
+			out.Write(comma)
+		}
+		first = false
+		out.Write(e.JSON)
+	}
+	out.Write(eventsClose)
+	return out.Close()
 }
 
 func newConnID() string {

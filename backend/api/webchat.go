@@ -8,6 +8,7 @@ import (
 	"mime"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -15,6 +16,8 @@ import (
 
 	"santral/backend/media"
 	"santral/backend/routing"
+	"santral/backend/store"
+	"santral/backend/stream"
 	"santral/backend/webchat"
 	"santral/backend/wire"
 )
@@ -151,12 +154,17 @@ func (a *API) webchatUpload(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) webchatFile(w http.ResponseWriter, r *http.Request) error {
+	allowCrossOrigin(w)
 	if err := a.webchatEnabled(); err != nil {
 		return err
 	}
-	q := r.URL.Query()
-	visitorID := q.Get("visitor_id")
-	if err := a.visitor(r.Context(), visitorID, q.Get("visitor_secret")); err != nil {
+	// The identity comes in a text/plain JSON body (a CORS-simple POST), never in the URL.
+	var in webchat.SessionRequest
+	if err := decode(w, r, &in); err != nil {
+		return err
+	}
+	visitorID := in.VisitorID
+	if err := a.visitor(r.Context(), visitorID, in.VisitorSecret); err != nil {
 		return err
 	}
 	key := r.PathValue("key")
@@ -186,29 +194,26 @@ func (a *API) webchatFile(w http.ResponseWriter, r *http.Request) error {
 }
 
 // Any origin may open the visitor socket: the widget runs on shops' own sites, and the socket is
-// authenticated by the visitor secret in the URL, not by cookies, so a foreign page gains nothing.
+// authenticated by the visitor secret in its first frame, not by cookies, so a foreign page
+// gains nothing. Write buffers are pooled: an idle visitor holds none.
 var webchatUpgrader = websocket.Upgrader{
-	ReadBufferSize: 4096, WriteBufferSize: 4096,
+	ReadBufferSize: 1024, WriteBufferSize: 4096, WriteBufferPool: &sync.Pool{},
 	CheckOrigin: func(r *http.Request) bool { return true },
 }
 
 const (
 	webchatWriteWait = 10 * time.Second
+	webchatAuthWait  = 10 * time.Second
 	webchatReadLimit = 64 << 10
 	webchatBatch     = 200
 )
 
+// webchatSocket serves GET /webchat/socket. The first frame must be {"type":"auth",
+// "visitor_id", "visitor_secret", "after"}; then the visitor's messages after "after" come, and
+// every new one as it is stored. An idle visitor costs no CPU: nothing polls; the node's event
+// reader wakes this socket alone when one of its conversation's messages is stored.
 func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 	if err := a.webchatEnabled(); err != nil {
-		return err
-	}
-	q := r.URL.Query()
-	visitorID := q.Get("visitor_id")
-	if err := a.visitor(r.Context(), visitorID, q.Get("visitor_secret")); err != nil {
-		return err
-	}
-	after, err := queryInt(r, "after")
-	if err != nil {
 		return err
 	}
 	conn, err := webchatUpgrader.Upgrade(w, r, nil)
@@ -216,15 +221,45 @@ func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 		return nil // the upgrader has answered
 	}
 	defer conn.Close()
+	refuse := func(e *wire.Error) {
+		conn.SetWriteDeadline(time.Now().Add(webchatWriteWait))
+		conn.WriteJSON(webchat.ServerFrame{Type: "error", Code: e.Code, Message: e.Message})
+		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, string(e.Code)), time.Now().Add(webchatWriteWait))
+	}
+	conn.SetReadLimit(webchatReadLimit)
+	conn.SetReadDeadline(time.Now().Add(webchatAuthWait))
+	var hello webchat.ClientFrame
+	if err := conn.ReadJSON(&hello); err != nil || hello.Type != "auth" {
+		refuse(wire.Errorf(wire.CodeUnauthorized, `the first frame must be {"type":"auth","visitor_id","visitor_secret"}`))
+		return nil
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
+	if err := a.visitor(ctx, hello.VisitorID, hello.VisitorSecret); err != nil {
+		var e *wire.Error
+		if !errors.As(err, &e) {
+			a.log.Error("webchat: unable to check a visitor", "err", err)
+			e = wire.Errorf(wire.CodeInternal, "internal error")
+		}
+		refuse(e)
+		return nil
+	}
+	a.sockets.Add(1)
+	defer a.sockets.Done()
+	v := stream.NewVisitor(hello.VisitorID)
+	a.hub.AddVisitor(v)
+	defer a.hub.RemoveVisitor(v)
+	conn.SetWriteDeadline(time.Now().Add(webchatWriteWait))
+	if err := conn.WriteJSON(webchat.ServerFrame{Type: "ready"}); err != nil {
+		return nil
+	}
 
 	replies := make(chan webchat.ServerFrame, 16)
 	go func() {
 		defer cancel()
-		a.webchatRead(ctx, conn, visitorID, replies)
+		a.webchatRead(ctx, conn, hello.VisitorID, replies)
 	}()
-	a.webchatWrite(ctx, conn, visitorID, after, replies)
+	a.webchatWrite(ctx, conn, v, hello.After, replies, refuse)
 	return nil
 }
 
@@ -292,55 +327,57 @@ func (a *API) webchatIngest(ctx context.Context, visitorID string, in webchat.Cl
 	return webchat.ServerFrame{Type: "ack", ID: in.ID, ClientID: in.ID}
 }
 
-// webchatWrite sends the conversation after the visitor's cursor, then each new message as it
-// is stored (woken by the hub, or by a short poll for other processes), acks and pings.
-func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, visitorID string, after int64, replies <-chan webchat.ServerFrame) {
+// webchatWrite sends the visitor's messages after the cursor, then each new one when the hub
+// wakes this socket, and acks and pings.
+func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, v *stream.Visitor, after int64, replies <-chan webchat.ServerFrame, refuse func(*wire.Error)) {
 	ping := time.NewTicker(a.opt.PingInterval)
 	defer ping.Stop()
-	poll := time.NewTicker(a.opt.StreamPoll)
-	defer poll.Stop()
-	send := func(v any) bool {
+	send := func(f any) bool {
 		conn.SetWriteDeadline(time.Now().Add(webchatWriteWait))
-		return conn.WriteJSON(v) == nil
+		return conn.WriteJSON(f) == nil
 	}
-	for {
-		changed := a.hub.Changed()
+	flush := func() bool {
 		for {
-			list, err := a.store.WebchatHistory(ctx, a.opt.WebchatChannelID, visitorID, after, webchatBatch)
+			list, err := a.store.WebchatHistory(ctx, a.opt.WebchatChannelID, v.ID, after, webchatBatch)
 			if err != nil {
 				if ctx.Err() == nil {
 					a.log.Error("webchat: unable to read history", "err", err)
 				}
-				return
+				return false
 			}
 			for _, m := range list {
-				f := webchat.ServerFrame{Type: "message", ID: m.ID, Direction: m.Direction, Text: m.Body, At: m.At}
-				if m.Direction == "in" {
-					f.ClientID = webchat.ClientIDOf(visitorID, m.ExternalID)
-				}
-				for _, att := range m.Attachments {
-					if key, ok := strings.CutPrefix(att.URL, "/api/v1/media/"); ok {
-						att.URL = "/webchat/files/" + key
-					} else if att.Kind != "location" {
-						att.URL = "" // not in Santral's storage (yet)
-					}
-					att.Ref = ""
-					f.Attachments = append(f.Attachments, att)
-				}
-				if !send(f) {
-					return
+				if !send(visitorFrame(v.ID, m)) {
+					return false
 				}
 				after = m.ID
 			}
 			if len(list) < webchatBatch {
-				break
+				return true
 			}
 		}
+	}
+	if !flush() {
+		return
+	}
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-changed:
-		case <-poll.C:
+		case <-a.hub.Closing():
+			conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseGoingAway, "server shutting down"), time.Now().Add(webchatWriteWait))
+			return
+		case <-v.Signal():
+			if v.ChannelChanged() {
+				if err := a.webchatEnabled(); err != nil {
+					var e *wire.Error
+					errors.As(err, &e)
+					refuse(e)
+					return
+				}
+			}
+			if !flush() {
+				return
+			}
 		case f := <-replies:
 			if !send(f) {
 				return
@@ -351,4 +388,23 @@ func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, visitorID 
 			}
 		}
 	}
+}
+
+// visitorFrame is a stored message as the widget shows it: files by the visitor's own route,
+// nothing of the provider's references.
+func visitorFrame(visitorID string, m store.WebchatMessage) webchat.ServerFrame {
+	f := webchat.ServerFrame{Type: "message", ID: m.ID, Direction: m.Direction, Text: m.Body, At: m.At}
+	if m.Direction == "in" {
+		f.ClientID = webchat.ClientIDOf(visitorID, m.ExternalID)
+	}
+	for _, att := range m.Attachments {
+		if key, ok := strings.CutPrefix(att.URL, "/api/v1/media/"); ok {
+			att.URL = "/webchat/files/" + key
+		} else if att.Kind != "location" {
+			att.URL = "" // not in Santral's storage (yet)
+		}
+		att.Ref = ""
+		f.Attachments = append(f.Attachments, att)
+	}
+	return f
 }

@@ -29,7 +29,8 @@ type Config struct {
 
 	NodeID         string        // this process's name among several nodes; random when empty
 	SweepInterval  time.Duration // how often stored deadlines are checked
-	StreamPoll     time.Duration // how often streams re-read the log without a local wake
+	StreamPoll     time.Duration // how often the node re-reads the log without a local wake
+	StreamQueue    int           // events a socket may have waiting before it catches up from the log
 	EventRetention time.Duration // events older than this are pruned; older cursors resync
 	SimulateEvery  time.Duration // demo: average time between simulated customer messages
 	PasswordCost   int           // bcrypt cost for new passwords
@@ -45,6 +46,7 @@ func Default() Config {
 		LogFormat:      "text",
 		SweepInterval:  500 * time.Millisecond,
 		StreamPoll:     time.Second,
+		StreamQueue:    1024,
 		EventRetention: 14 * 24 * time.Hour,
 		SimulateEvery:  20 * time.Second,
 		PasswordCost:   auth.DefaultCost,
@@ -64,6 +66,8 @@ func (c Config) Validate() error {
 		return errors.New("config: --data is required")
 	case c.SweepInterval <= 0 || c.StreamPoll <= 0 || c.EventRetention <= 0:
 		return errors.New("config: intervals must be positive")
+	case c.StreamQueue < 1:
+		return errors.New("config: --stream-queue must be at least 1")
 	case c.PasswordCost < 4 || c.PasswordCost > 31:
 		return errors.New("config: --password-cost must be between 4 and 31")
 	case c.Demo && c.SimulateEvery <= 0:
@@ -131,6 +135,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.SendBackoff, "send-backoff", "SEND_BACKOFF", "first retry delay of a failed send to a channel")
 	dur(&c.SimulateEvery, "simulate-every", "SIMULATE_EVERY", "demo: average time between simulated customer messages")
 	fs.IntVar(&c.PasswordCost, "password-cost", c.PasswordCost, "bcrypt cost for new passwords (4–31)")
+	fs.IntVar(&c.StreamQueue, "stream-queue", c.StreamQueue, "events a socket may have waiting before it catches up from the log")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}

@@ -86,18 +86,18 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 		if err := tx.TouchConversation(convID, true, preview(in.Body, in.Attachments), false); err != nil {
 			return err
 		}
-		c, err := tx.Conversation(convID)
+		c, err := s.summary(tx, convID)
 		if err != nil {
 			return err
 		}
 		if !open {
-			if err := tx.Append(wire.EventConversationQueued, convID, store.Everyone, wire.ConversationData{Conversation: c}); err != nil {
+			if err := tx.Append(wire.EventConversationQueued, convID, store.Readers, wire.ConversationData{Conversation: c}); err != nil {
 				return err
 			}
-		} else if err := tx.Append(wire.EventConversationUpdated, convID, audienceOf(c), wire.ConversationData{Conversation: c}); err != nil {
+		} else if err := tx.Append(wire.EventConversationUpdated, convID, store.Readers, wire.ConversationData{Conversation: c}); err != nil {
 			return err
 		}
-		return tx.Append(wire.EventMessageCreated, convID, audienceOf(c), wire.MessageData{Message: msg})
+		return tx.Append(wire.EventMessageCreated, convID, store.Readers, wire.MessageData{Message: msg})
 	})
 	return res, err
 }
@@ -149,7 +149,7 @@ func (s *Service) Pull(ctx context.Context, agentID int64) (wire.Conversation, e
 		if err := s.assigned(tx, convID, agentID, "pull", agentID); err != nil {
 			return err
 		}
-		out, err = tx.Conversation(convID)
+		out, err = s.summary(tx, convID)
 		return err
 	})
 	return out, err
@@ -227,10 +227,10 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 		if err := tx.TouchConversation(convID, false, preview(r.Body, r.Attachments), true); err != nil {
 			return err
 		}
-		if err := tx.Append(wire.EventMessageCreated, convID, audienceOf(c), wire.MessageData{Message: msg}); err != nil {
+		if err := tx.Append(wire.EventMessageCreated, convID, store.Readers, wire.MessageData{Message: msg}); err != nil {
 			return err
 		}
-		return conversationChanged(tx, convID)
+		return s.conversationChanged(tx, convID)
 	})
 	return out, err
 }
@@ -264,7 +264,7 @@ func (s *Service) End(ctx context.Context, actor wire.User, convID, reasonID int
 		if offerID, pending, err := tx.PendingOfferOf(convID); err != nil {
 			return err
 		} else if pending {
-			if err := s.failOffer(tx, offerID, wire.OfferWithdrawn, "conversation_ended", false); err != nil {
+			if err := s.failOffer(tx, offerID, wire.OfferWithdrawn, "conversation_ended", actor.ID, false); err != nil {
 				return err
 			}
 		}
@@ -277,11 +277,11 @@ func (s *Service) End(ctx context.Context, actor wire.User, convID, reasonID int
 		if _, err := tx.AddTimeline(convID, "ended", actor.ID, map[string]any{"end_reason_id": reasonID, "end_reason": r.Label}); err != nil {
 			return err
 		}
-		out, err = tx.Conversation(convID)
+		out, err = s.summary(tx, convID)
 		if err != nil {
 			return err
 		}
-		return tx.Append(wire.EventConversationEnded, convID, store.Everyone, wire.ConversationData{Conversation: out})
+		return tx.Append(wire.EventConversationEnded, convID, store.Readers, wire.ConversationData{Conversation: out})
 	})
 	return out, err
 }
@@ -317,7 +317,7 @@ func (s *Service) TakeUp(ctx context.Context, agentID, convID int64) (wire.Conve
 		if err := s.assigned(tx, convID, agentID, "take_up", agentID); err != nil {
 			return err
 		}
-		out, err = tx.Conversation(convID)
+		out, err = s.summary(tx, convID)
 		return err
 	})
 	return out, err
@@ -337,7 +337,7 @@ func (s *Service) ReturnToQueue(ctx context.Context, actorID, convID int64) erro
 		if offerID, pending, err := tx.PendingOfferOf(convID); err != nil {
 			return err
 		} else if pending {
-			if err := s.failOffer(tx, offerID, wire.OfferWithdrawn, "returned_to_queue", false); err != nil {
+			if err := s.failOffer(tx, offerID, wire.OfferWithdrawn, "returned_to_queue", actorID, false); err != nil {
 				return err
 			}
 		}
@@ -354,11 +354,11 @@ func (s *Service) requeue(tx *store.Tx, convID int64, atHead bool, why string, a
 	if _, err := tx.AddTimeline(convID, "requeued", actorID, map[string]any{"reason": why, "head": atHead}); err != nil {
 		return err
 	}
-	c, err := tx.Conversation(convID)
+	c, err := s.summary(tx, convID)
 	if err != nil {
 		return err
 	}
-	return tx.Append(wire.EventConversationQueued, convID, store.Everyone, wire.ConversationData{Conversation: c})
+	return tx.Append(wire.EventConversationQueued, convID, store.Readers, wire.ConversationData{Conversation: c})
 }
 
 // trimNote normalises a transfer note.
@@ -383,11 +383,7 @@ func (s *Service) setStatus(tx *store.Tx, m wire.Message, st wire.MessageStatus,
 	if err != nil || !changed {
 		return err
 	}
-	c, err := tx.Conversation(m.ConversationID)
-	if err != nil {
-		return err
-	}
-	return tx.Append(wire.EventMessageStatus, c.ID, audienceOf(c), wire.MessageStatusData{MessageID: m.ID, Status: st, StatusReason: reason})
+	return tx.Append(wire.EventMessageStatus, m.ConversationID, store.Readers, wire.MessageStatusData{MessageID: m.ID, Status: st, StatusReason: reason})
 }
 
 // SendSucceeded records that the provider accepted a send job's message under externalID.
@@ -442,11 +438,7 @@ func (s *Service) echo(tx *store.Tx, in Inbound, res *InboundResult) error {
 	if dup {
 		return nil
 	}
-	c, err := tx.Conversation(convID)
-	if err != nil {
-		return err
-	}
-	return tx.Append(wire.EventMessageCreated, convID, audienceOf(c), wire.MessageData{Message: msg})
+	return tx.Append(wire.EventMessageCreated, convID, store.Readers, wire.MessageData{Message: msg})
 }
 
 // MediaStored records a downloaded attachment (key "" with reason: the download failed; retryAt
@@ -469,11 +461,7 @@ func (s *Service) MediaStored(ctx context.Context, job store.MediaJob, key strin
 			return err
 		}
 		m.Attachments[job.Index] = a
-		c, err := tx.Conversation(m.ConversationID)
-		if err != nil {
-			return err
-		}
-		return tx.Append(wire.EventMessageUpdated, c.ID, audienceOf(c), wire.MessageData{Message: m})
+		return tx.Append(wire.EventMessageUpdated, m.ConversationID, store.Readers, wire.MessageData{Message: m})
 	})
 }
 
@@ -488,6 +476,12 @@ func sendable(tx *store.Tx, agentID, convID int64, key string) (wire.Conversatio
 		}
 		if dup && m.ConversationID == convID {
 			return wire.Conversation{}, &m, nil
+		}
+		if dup {
+			// Answering with the other conversation's message would tell the sender it was
+			// stored here; a key names one send, in one conversation.
+			return wire.Conversation{}, nil, &wire.Error{Code: wire.CodeIdempotencyKeyReused, Field: "idempotency_key",
+				Message: "this idempotency key was already used for a message in another conversation: use a new key for a new message"}
 		}
 	}
 	c, err := holderOf(tx, convID, agentID)

@@ -53,7 +53,8 @@ func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, re
 			return err
 		}
 		for _, id := range offers {
-			if err := s.failOffer(tx, id, wire.OfferWithdrawn, why, true); err != nil {
+			// The receiver's own presence change withdrew it: they are the actor.
+			if err := s.failOffer(tx, id, wire.OfferWithdrawn, why, userID, true); err != nil {
 				return err
 			}
 		}

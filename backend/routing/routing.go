@@ -34,8 +34,10 @@ const MaxMessageLength = 4096
 
 // do runs one rule decision: fn, then automatic assignment of whatever the decision made
 // possible (a conversation queued, an agent online, capacity freed), all in one transaction.
+// Events addressed to a conversation's readers go to whoever may read it at commit.
 func (s *Service) do(ctx context.Context, fn func(*store.Tx) error) error {
 	appended, err := s.store.Tx(ctx, func(tx *store.Tx) error {
+		tx.SetResolver(resolveAudience())
 		if err := fn(tx); err != nil {
 			return err
 		}
@@ -48,7 +50,13 @@ func (s *Service) do(ctx context.Context, fn func(*store.Tx) error) error {
 }
 
 // autoAssign gives the oldest queued conversations to eligible agents (PRODUCT.md rule 3):
-// online, below their limit; fewest active first, ties to the longest since last assignment.
+// online, below their limit; fewest active first, ties to the one who waited longest since
+// their last assignment. A conversation that may not go to the best agent (returned by a
+// supervisor, "not to its previous holder") goes to the next best, and when no one else is
+// eligible it waits without holding up the conversations behind it.
+//
+// The agents' state is read inside this write transaction (on PostgreSQL their rows are
+// locked), so the ranking kept here is the database's, not a copy that can go stale.
 func (s *Service) autoAssign(tx *store.Tx) error {
 	set, err := tx.Settings()
 	if err != nil {
@@ -57,29 +65,44 @@ func (s *Service) autoAssign(tx *store.Tx) error {
 	if !set.AutoAssign {
 		return nil
 	}
-	for {
-		convID, skip, ok, err := tx.HeadOfQueue()
-		if err != nil || !ok {
+	agents, err := tx.EligibleAgents(set.DefaultLimit)
+	if err != nil || len(agents) == 0 {
+		return err
+	}
+	rank := newAgentRank(agents)
+	var after store.QueuePosition
+	for rank.Len() > 0 {
+		batch, err := tx.QueuedAfter(after, 500)
+		if err != nil || len(batch) == 0 {
 			return err
 		}
-		agentID, ok, err := tx.NextAutoAssignee(set.DefaultLimit, skip)
-		if err != nil || !ok {
-			return err
-		}
-		won, err := tx.AssignQueued(convID, agentID)
-		if err != nil {
-			return err
-		}
-		if !won { // cannot happen inside one write transaction; stop rather than spin
-			return nil
-		}
-		if err := s.assigned(tx, convID, agentID, "auto", 0); err != nil {
-			return err
+		for _, q := range batch {
+			after = q.Position
+			agent, ok := rank.best(q.SkipAgentID)
+			if !ok {
+				if rank.Len() == 0 {
+					return nil
+				}
+				continue // only its previous holder could take it: the next one may go ahead
+			}
+			won, err := tx.AssignQueued(q.ID, agent.ID)
+			if err != nil {
+				return err
+			}
+			if !won {
+				continue // taken by another node's decision meanwhile
+			}
+			if err := s.assigned(tx, q.ID, agent.ID, "auto", 0); err != nil {
+				return err
+			}
+			rank.took(agent)
 		}
 	}
+	return nil
 }
 
-// assigned records that agentID now holds convID: timestamps, timeline, event.
+// assigned records that agentID now holds convID: timestamps, timeline, events. The holder (and
+// staff) get the conversation whole; everyone else learns only that it left the queue.
 func (s *Service) assigned(tx *store.Tx, convID, agentID int64, by string, actorID int64) error {
 	if err := tx.TouchAssigned(agentID); err != nil {
 		return err
@@ -87,32 +110,23 @@ func (s *Service) assigned(tx *store.Tx, convID, agentID int64, by string, actor
 	if _, err := tx.AddTimeline(convID, "assigned", actorID, map[string]any{"agent_id": agentID, "by": by}); err != nil {
 		return err
 	}
-	c, err := tx.Conversation(convID)
+	c, err := s.summary(tx, convID)
 	if err != nil {
 		return err
 	}
-	// Everyone: the conversation left the queue (or changed hands) for every inbox.
-	return tx.Append(wire.EventConversationAssigned, convID, store.Everyone, wire.AssignedData{Conversation: c, By: by})
+	if err := tx.Append(wire.EventConversationAssigned, convID, store.Readers, wire.AssignedData{Conversation: c, By: by}); err != nil {
+		return err
+	}
+	return tx.Append(wire.EventConversationAssigned, convID, store.NonReaders, wire.AssignedData{Conversation: Redact(c), By: by})
 }
 
-// audienceOf is who sees a conversation's messages: its holder (and staff); everyone while queued.
-func audienceOf(c wire.Conversation) store.Audience {
-	if c.State == wire.Queued {
-		return store.Everyone
-	}
-	if c.AgentID != nil {
-		return store.Users(*c.AgentID)
-	}
-	return store.StaffOnly
-}
-
-// conversationChanged appends conversation.updated for whoever sees the conversation.
-func conversationChanged(tx *store.Tx, convID int64) error {
-	c, err := tx.Conversation(convID)
+// conversationChanged appends conversation.updated for whoever may read the conversation.
+func (s *Service) conversationChanged(tx *store.Tx, convID int64) error {
+	c, err := s.summary(tx, convID)
 	if err != nil {
 		return err
 	}
-	return tx.Append(wire.EventConversationUpdated, convID, audienceOf(c), wire.ConversationData{Conversation: c})
+	return tx.Append(wire.EventConversationUpdated, convID, store.Readers, wire.ConversationData{Conversation: c})
 }
 
 func checkBody(body string, attachments []wire.Attachment) error {

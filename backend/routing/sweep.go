@@ -30,7 +30,7 @@ func (s *Service) Sweep(ctx context.Context, staleAfter time.Duration) error {
 			return err
 		}
 		for _, id := range offers {
-			if err := s.failOffer(tx, id, wire.OfferExpired, "timeout", true); err != nil {
+			if err := s.failOffer(tx, id, wire.OfferExpired, "timeout", 0, true); err != nil {
 				return err
 			}
 		}

@@ -66,10 +66,10 @@ func (s *Service) SendTemplate(ctx context.Context, agentID, convID int64, r wir
 		if err := tx.TouchConversation(convID, false, body, true); err != nil {
 			return err
 		}
-		if err := tx.Append(wire.EventMessageCreated, convID, audienceOf(c), wire.MessageData{Message: msg}); err != nil {
+		if err := tx.Append(wire.EventMessageCreated, convID, store.Readers, wire.MessageData{Message: msg}); err != nil {
 			return err
 		}
-		return conversationChanged(tx, convID)
+		return s.conversationChanged(tx, convID)
 	})
 	return out, err
 }

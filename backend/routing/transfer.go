@@ -59,7 +59,7 @@ func (s *Service) Transfer(ctx context.Context, fromID, convID int64, r wire.Tra
 		if err := tx.Append(wire.EventTransferOffered, convID, store.Users(fromID, to.ID), wire.OfferData{Offer: offer}); err != nil {
 			return err
 		}
-		return conversationChanged(tx, convID)
+		return s.conversationChanged(tx, convID)
 	})
 	return out, err
 }
@@ -105,10 +105,14 @@ func (s *Service) Accept(ctx context.Context, agentID, offerID int64) (wire.Conv
 		if err := tx.Append(wire.EventTransferResolved, o.ConversationID, store.Users(o.FromAgentID, o.ToAgentID), wire.OfferData{Offer: o}); err != nil {
 			return err
 		}
-		if out, err = tx.Conversation(o.ConversationID); err != nil {
+		// The receiver gets it whole; the sender (and everyone else) only that it moved.
+		if out, err = s.summary(tx, o.ConversationID); err != nil {
 			return err
 		}
-		return tx.Append(wire.EventConversationAssigned, o.ConversationID, store.Everyone, wire.AssignedData{Conversation: out, By: "transfer"})
+		if err := tx.Append(wire.EventConversationAssigned, o.ConversationID, store.Readers, wire.AssignedData{Conversation: out, By: "transfer"}); err != nil {
+			return err
+		}
+		return tx.Append(wire.EventConversationAssigned, o.ConversationID, store.NonReaders, wire.AssignedData{Conversation: Redact(out), By: "transfer"})
 	})
 	return out, err
 }
@@ -119,7 +123,7 @@ func (s *Service) Reject(ctx context.Context, agentID, offerID int64) error {
 		if _, err := offerFor(tx, offerID, agentID, true); err != nil {
 			return err
 		}
-		return s.failOffer(tx, offerID, wire.OfferRejected, "rejected", true)
+		return s.failOffer(tx, offerID, wire.OfferRejected, "rejected", agentID, true)
 	})
 }
 
@@ -129,7 +133,7 @@ func (s *Service) Cancel(ctx context.Context, agentID, offerID int64) error {
 		if _, err := offerFor(tx, offerID, agentID, false); err != nil {
 			return err
 		}
-		return s.failOffer(tx, offerID, wire.OfferCancelled, "cancelled", true)
+		return s.failOffer(tx, offerID, wire.OfferCancelled, "cancelled", agentID, true)
 	})
 }
 
@@ -153,8 +157,10 @@ func offerFor(tx *store.Tx, offerID, agentID int64, receiver bool) (wire.Transfe
 }
 
 // failOffer ends a pending offer without a transfer. The conversation stays with the sender; if
-// the sender is no longer online it goes to the head of the queue (when requeueIfAway).
-func (s *Service) failOffer(tx *store.Tx, offerID int64, state wire.OfferState, reason string, requeueIfAway bool) error {
+// the sender is no longer online it goes to the head of the queue (when requeueIfAway). actorID
+// is who ended it (the receiver rejecting, the sender cancelling, …; 0: the system, a timeout),
+// named in the timeline.
+func (s *Service) failOffer(tx *store.Tx, offerID int64, state wire.OfferState, reason string, actorID int64, requeueIfAway bool) error {
 	ok, err := tx.ResolveOffer(offerID, state, reason)
 	if err != nil || !ok {
 		return err
@@ -163,7 +169,7 @@ func (s *Service) failOffer(tx *store.Tx, offerID int64, state wire.OfferState, 
 	if err != nil {
 		return err
 	}
-	if _, err := tx.AddTimeline(o.ConversationID, "transfer_"+string(state), 0, map[string]any{
+	if _, err := tx.AddTimeline(o.ConversationID, "transfer_"+string(state), actorID, map[string]any{
 		"offer_id": o.ID, "from_agent_id": o.FromAgentID, "to_agent_id": o.ToAgentID, "reason": reason}); err != nil {
 		return err
 	}
@@ -177,5 +183,5 @@ func (s *Service) failOffer(tx *store.Tx, offerID int64, state wire.OfferState, 
 	if requeueIfAway && sender.Presence != wire.Online {
 		return s.requeue(tx, o.ConversationID, true, "transfer_failed_sender_away", 0)
 	}
-	return conversationChanged(tx, o.ConversationID)
+	return s.conversationChanged(tx, o.ConversationID)
 }

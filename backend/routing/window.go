@@ -49,3 +49,19 @@ func WindowAt(ch store.ChannelRow, lastInbound, now int64) Window {
 	}
 	return Window{Open: false, ClosesAt: closes}
 }
+
+// FreeFormUntil is the last moment a free-form message may be sent on the channel after a
+// customer message at lastInbound (the HUMAN_AGENT extension included); 0 when the channel
+// has no window. The app shows it as the window's closing time and compares it with now.
+func FreeFormUntil(ch store.ChannelRow, lastInbound int64) int64 {
+	switch ch.Type {
+	case wire.ChannelWhatsApp:
+		return lastInbound + windowWhatsApp.Milliseconds()
+	case wire.ChannelMessenger, wire.ChannelInstagram:
+		if ch.Config.HumanAgent {
+			return lastInbound + humanAgentWindow.Milliseconds()
+		}
+		return lastInbound + windowMetaStandard.Milliseconds()
+	}
+	return 0
+}

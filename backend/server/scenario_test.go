@@ -454,8 +454,9 @@ func TestAuthorization(t *testing.T) {
 	selin.mustDo("PATCH", fmt.Sprintf("/api/v1/users/%d", mehmet.user.ID), wire.UserRequest{AutoLimit: limit(4)}, nil, http.StatusOK)
 	selin.refused(wire.CodeForbidden, "PATCH", fmt.Sprintf("/api/v1/users/%d", mehmet.user.ID), map[string]any{"role": "admin"})
 
-	// Mehmet's stream never carried ayse's customer messages: a barrier event he does see
-	// (his own presence change) proves the stream was read past them.
+	// Once the offer is taken back, Mehmet's stream never carries ayse's customer messages: a
+	// barrier event he does see (his own presence change) proves the stream was read past them.
+	ayse.mustDo("POST", fmt.Sprintf("/api/v1/transfers/%d/cancel", o.ID), nil, nil, http.StatusOK)
 	e.customer("a1", "Kart numaram 4543…")
 	mehmet.presence(wire.Break, "barrier")
 	watch.until(5*time.Second, "barrier", func(ev wire.Event) bool {

@@ -35,6 +35,7 @@ type Server struct {
 	Hub     *stream.Hub
 	Files   media.Store
 	handler http.Handler
+	api     *api.API
 	node    string
 	sandbox int64
 	webchat int64 // the website chat widget's channel
@@ -50,7 +51,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{cfg: cfg, log: log, Store: st, Hub: stream.NewHub(), node: cfg.NodeID,
+	s := &Server{cfg: cfg, log: log, Store: st, Hub: stream.NewHub(st, cfg.StreamPoll, cfg.StreamQueue, log), node: cfg.NodeID,
 		Files: media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}}
 	if s.node == "" {
 		s.node = "node-" + auth.RandomPassword()[:8]
@@ -86,14 +87,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 			return nil, err
 		}
 	}
+	if err := s.Hub.Start(ctx); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("server: unable to read the event log: %w", err)
+	}
 	dbID, err := st.DatabaseID(ctx)
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("server: unable to read the database id: %w", err)
 	}
-	s.handler = api.New(st, s.Routing, s.Hub, api.Options{
+	s.api = api.New(st, s.Routing, s.Hub, api.Options{
 		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, WebchatChannelID: s.webchat, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
-	}, log).Handler()
+	}, log)
+	s.handler = s.api.Handler()
 	return s, nil
 }
 
@@ -170,6 +176,8 @@ func (s *Server) RunWorkers(ctx context.Context) {
 			}
 		}()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); s.Hub.Run(ctx) }()
 	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
 	sends := outbox.New(s.Store, s.Routing, s.Files, senderFor, outbox.Options{MinBackoff: s.cfg.SendBackoff}, s.log)
 	downloads := media.NewWorker(s.Store, s.Routing, s.Files, fetcherFor, s.cfg.SendBackoff, s.log)
@@ -219,8 +227,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var err error
 	select {
 	case <-ctx.Done():
+		// Stop accepting, then tell open sockets to go away (hijacked connections are not
+		// Shutdown's to close) and wait for their handlers, then the workers.
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = srv.Shutdown(shutdownCtx)
+		s.api.CloseSockets(shutdownCtx)
 		cancel()
 	case err = <-errc:
 	}
@@ -232,5 +243,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return errors.Join(err, s.Store.Close())
 }
 
-// Close closes the database (when Serve was not used).
-func (s *Server) Close() error { return s.Store.Close() }
+// Close tells open sockets to go away, waits for them briefly, and closes the database (when
+// Serve was not used).
+func (s *Server) Close() error {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	s.api.CloseSockets(ctx)
+	cancel()
+	return s.Store.Close()
+}

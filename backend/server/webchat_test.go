@@ -50,23 +50,25 @@ func (v *visitor) session(in webchat.SessionRequest, want int) webchat.Session {
 	return s
 }
 
-func (v *visitor) query(secret string) string {
-	return url.Values{"visitor_id": {v.s.VisitorID}, "visitor_secret": {secret}}.Encode()
-}
-
-// socket dials the visitor's WebSocket; status is the refusal's HTTP status when it fails.
-func (v *visitor) socket(secret string, after int64) (*wsConn, int) {
+// socket dials the visitor's WebSocket and authenticates in its first frame, as the widget
+// does (the secret never goes in the URL); code is the refusal's code when it is refused.
+func (v *visitor) socket(secret string, after int64) (*wsConn, wire.Code) {
 	v.t.Helper()
-	u := "ws" + strings.TrimPrefix(v.base, "http") + "/webchat/socket?" + v.query(secret) + fmt.Sprintf("&after=%d", after)
-	conn, res, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {"https://shop.example"}})
+	u := "ws" + strings.TrimPrefix(v.base, "http") + "/webchat/socket"
+	conn, _, err := websocket.DefaultDialer.Dial(u, http.Header{"Origin": {"https://shop.example"}})
 	if err != nil {
-		if res == nil {
-			v.t.Fatal(err)
-		}
-		return nil, res.StatusCode
+		v.t.Fatal(err)
 	}
 	v.t.Cleanup(func() { conn.Close() })
-	return &wsConn{t: v.t, conn: conn}, http.StatusSwitchingProtocols
+	if err := conn.WriteJSON(webchat.ClientFrame{Type: "auth", VisitorID: v.s.VisitorID, VisitorSecret: secret, After: after}); err != nil {
+		v.t.Fatal(err)
+	}
+	c := &wsConn{t: v.t, conn: conn}
+	f := c.frame("ready or a refusal", func(f webchat.ServerFrame) bool { return f.Type == "ready" || f.Type == "error" })
+	if f.Type == "error" {
+		return nil, f.Code
+	}
+	return c, ""
 }
 
 // wsConn is a visitor socket that keeps frames read past while waiting for another (an echo of
@@ -133,9 +135,12 @@ func (v *visitor) upload(name, mimeType string, content []byte) (webchat.File, i
 	return f, res.StatusCode
 }
 
+// fetch downloads a file as the widget does: the identity in a CORS-simple POST body, never in
+// the URL.
 func (v *visitor) fetch(key, secret string) (int, []byte) {
 	v.t.Helper()
-	res, err := http.Get(v.base + "/webchat/files/" + key + "?" + v.query(secret))
+	body, _ := json.Marshal(webchat.SessionRequest{VisitorID: v.s.VisitorID, VisitorSecret: secret})
+	res, err := http.Post(v.base+"/webchat/files/"+key, "text/plain", bytes.NewReader(body))
 	if err != nil {
 		v.t.Fatal(err)
 	}
@@ -203,11 +208,26 @@ func TestWebchatVisitorReachesAnOnlineAgentAndBack(t *testing.T) {
 func TestWebchatWrongSecretIsRefused(t *testing.T) {
 	e := start(t)
 	v := e.visitor()
-	if _, status := v.socket("wrong-secret", 0); status != http.StatusUnauthorized {
-		t.Fatalf("socket with a wrong secret: status %d, want 401", status)
+	if _, code := v.socket("wrong-secret", 0); code != wire.CodeUnauthorized {
+		t.Fatalf("socket with a wrong secret: %q, want unauthorized", code)
 	}
-	if _, status := v.socket("", 0); status != http.StatusUnauthorized {
-		t.Fatalf("socket without a secret: status %d, want 401", status)
+	if _, code := v.socket("", 0); code != wire.CodeUnauthorized {
+		t.Fatalf("socket without a secret: %q, want unauthorized", code)
+	}
+	// The identity in the URL, as the widget once sent it, is not accepted: it must not
+	// travel where proxies and access logs keep it.
+	u := "ws" + strings.TrimPrefix(e.url, "http") + "/webchat/socket?" +
+		url.Values{"visitor_id": {v.s.VisitorID}, "visitor_secret": {v.s.VisitorSecret}}.Encode()
+	conn, _, err := websocket.DefaultDialer.Dial(u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer conn.Close()
+	conn.WriteJSON(webchat.ClientFrame{Type: "message", ID: "m1", Text: "hi"})
+	var f webchat.ServerFrame
+	conn.SetReadDeadline(time.Now().Add(5 * time.Second))
+	if err := conn.ReadJSON(&f); err != nil || f.Type != "error" || f.Code != wire.CodeUnauthorized {
+		t.Fatalf("a socket with the secret in its URL and no auth frame: %+v, %v; want refused", f, err)
 	}
 	// A session with a wrong secret does not confirm the identity: a fresh one is issued.
 	s := v.session(webchat.SessionRequest{VisitorID: v.s.VisitorID, VisitorSecret: "wrong"}, http.StatusCreated)

@@ -13,7 +13,7 @@ import (
 const conversationColumns = `c.id, c.state, c.agent_id, c.queued_at, c.created_at, c.assigned_at, c.first_response_at,
 	c.last_inbound_at, c.last_message_at, c.last_message_preview, c.ended_at, c.end_reason_id, COALESCE(r.label, ''),
 	c.previous_id, ct.id, ct.channel_id, ct.external_id, ct.name, ct.phone, ct.email, ch.id, ch.type, ch.name,
-	(SELECT o.id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending')`
+	(SELECT o.id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending'), c.queue_rank`
 
 const conversationFrom = ` FROM conversations c
 	JOIN contacts ct ON ct.id = c.contact_id
@@ -23,12 +23,23 @@ const conversationFrom = ` FROM conversations c
 func scanConversation(row interface{ Scan(...any) error }) (wire.Conversation, error) {
 	var c wire.Conversation
 	var agent, reason, prev, offer sql.NullInt64
+	var rank int
 	err := row.Scan(&c.ID, &c.State, &agent, &c.QueuedAt, &c.CreatedAt, &c.AssignedAt, &c.FirstResponseAt,
 		&c.LastInboundAt, &c.LastMessageAt, &c.LastMessagePreview, &c.EndedAt, &reason, &c.EndReason,
 		&prev, &c.Contact.ID, &c.Contact.ChannelID, &c.Contact.ExternalID, &c.Contact.Name, &c.Contact.Phone,
-		&c.Contact.Email, &c.Channel.ID, &c.Channel.Type, &c.Channel.Name, &offer)
+		&c.Contact.Email, &c.Channel.ID, &c.Channel.Type, &c.Channel.Name, &offer, &rank)
 	c.AgentID, c.EndReasonID, c.PreviousID, c.PendingOfferID = nullInt(agent), nullInt(reason), nullInt(prev), nullInt(offer)
+	if c.State == wire.Queued {
+		c.QueueKey = queueKey(rank, c.QueuedAt, c.ID)
+	}
 	return c, err
+}
+
+// queueKey is the queue's serving order (queue_rank, queued_at, id: the ORDER BY of Queue and
+// OldestQueued) as one string that sorts the same way, so the app shows the server's order
+// without knowing how it is made. Ranks are small (−1 at the head, 0 normally).
+func queueKey(rank int, queuedAt, id int64) string {
+	return fmt.Sprintf("%03d.%015d.%015d", rank+100, queuedAt, id)
 }
 
 func scanConversations(rows *sql.Rows, err error) ([]wire.Conversation, error) {
@@ -103,19 +114,50 @@ func (t *Tx) ActiveCount(agentID int64) (int, error) {
 
 // OldestQueued returns the conversation at the head of the queue.
 func (t *Tx) OldestQueued() (int64, bool, error) {
-	id, _, ok, err := t.HeadOfQueue()
-	return id, ok, err
+	var id int64
+	err := t.queryRow(`SELECT id FROM conversations WHERE state = 'queued' ORDER BY queue_rank, queued_at, id LIMIT 1`).Scan(&id)
+	if err == sql.ErrNoRows {
+		return 0, false, nil
+	}
+	return id, err == nil, err
 }
 
-// HeadOfQueue returns the conversation at the head of the queue and the agent automatic
-// assignment must not give it to (0: none).
-func (t *Tx) HeadOfQueue() (id, skipAgent int64, ok bool, err error) {
-	var skip sql.NullInt64
-	err = t.queryRow(`SELECT id, skip_agent_id FROM conversations WHERE state = 'queued' ORDER BY queue_rank, queued_at, id LIMIT 1`).Scan(&id, &skip)
-	if err == sql.ErrNoRows {
-		return 0, 0, false, nil
+// QueuePosition is a place in the queue's serving order.
+type QueuePosition struct {
+	Rank     int
+	QueuedAt int64
+	ID       int64
+}
+
+// QueuedConversation is a queued conversation as automatic assignment walks the queue.
+type QueuedConversation struct {
+	ID          int64
+	SkipAgentID int64 // automatic assignment must not give it to this agent (0: none)
+	Position    QueuePosition
+}
+
+// QueuedAfter lists up to limit queued conversations after a position, in serving order
+// (the zero position is before the head).
+func (t *Tx) QueuedAfter(after QueuePosition, limit int) ([]QueuedConversation, error) {
+	start := after == QueuePosition{}
+	rows, err := t.query(`SELECT id, COALESCE(skip_agent_id, 0), queue_rank, queued_at FROM conversations
+		WHERE state = 'queued' AND (? OR queue_rank > ? OR (queue_rank = ? AND (queued_at > ? OR (queued_at = ? AND id > ?))))
+		ORDER BY queue_rank, queued_at, id LIMIT ?`,
+		start, after.Rank, after.Rank, after.QueuedAt, after.QueuedAt, after.ID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the queue: %w", err)
 	}
-	return id, skip.Int64, err == nil, err
+	defer rows.Close()
+	var out []QueuedConversation
+	for rows.Next() {
+		var q QueuedConversation
+		if err := rows.Scan(&q.ID, &q.SkipAgentID, &q.Position.Rank, &q.Position.QueuedAt); err != nil {
+			return nil, err
+		}
+		q.Position.ID = q.ID
+		out = append(out, q)
+	}
+	return out, rows.Err()
 }
 
 // AssignQueued gives a queued conversation to an agent. It reports false when the conversation

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -10,16 +11,36 @@ import (
 	"santral/backend/wire"
 )
 
-// Audience says who may see an event, decided when it is written.
+// Audience says who may see an event.
+//
+//	"*"        everyone
+//	""         staff only
+//	",3,7,"    users 3 and 7, and staff
+//	"-,3,7,"   every user who is not staff, except 3 and 7
+//
+// Readers and NonReaders are placeholders the transaction's resolver replaces at commit with
+// who may (or may not) read the event's conversation in its final state: a conversation queued
+// and assigned in one transaction was never readable in the queue, so its first message goes
+// to its holder only.
 type Audience string
 
 const (
-	Everyone  Audience = "*"
-	StaffOnly Audience = ""
+	Everyone   Audience = "*"
+	StaffOnly  Audience = ""
+	Readers    Audience = "?readers"
+	NonReaders Audience = "?nonreaders"
+	// Nobody: the event is not written (a redacted counterpart when everyone may read).
+	Nobody Audience = "?nobody"
 )
 
 // Users is the audience of the given users (and staff, who see everything).
-func Users(ids ...int64) Audience {
+func Users(ids ...int64) Audience { return Audience(idList(ids)) }
+
+// AllBut is every user who is not staff, except the given ones: those who get the redacted
+// counterpart of an event the given users (and staff) get whole.
+func AllBut(ids ...int64) Audience { return Audience("-" + idList(ids)) }
+
+func idList(ids []int64) string {
 	var b strings.Builder
 	b.WriteByte(',')
 	for _, id := range ids {
@@ -29,21 +50,96 @@ func Users(ids ...int64) Audience {
 		b.WriteString(strconv.FormatInt(id, 10))
 		b.WriteByte(',')
 	}
-	return Audience(b.String())
+	return b.String()
 }
 
-// Append writes an event in the transaction, so it exists exactly when the change it reports does.
+// Sees reports whether a user with the given id and staff flag is in the audience.
+func (a Audience) Sees(userID int64, staff bool) bool {
+	switch {
+	case a == Everyone:
+		return true
+	case strings.HasPrefix(string(a), "-"):
+		return !staff && !strings.Contains(string(a), ","+strconv.FormatInt(userID, 10)+",")
+	case staff:
+		return true
+	}
+	return strings.Contains(string(a), ","+strconv.FormatInt(userID, 10)+",")
+}
+
+// PendingEvent is an event appended in a transaction, written to the log at commit. The
+// resolver sets Audience (for Readers/NonReaders) and Visitor.
+type PendingEvent struct {
+	Type           string
+	ConversationID int64
+	Audience       Audience
+	// Visitor is the website-chat visitor whose socket the event concerns ("" for none).
+	Visitor string
+	data    []byte
+}
+
+// Resolver decides the audiences that depend on a conversation's final state.
+type Resolver func(tx *Tx, ev *PendingEvent) error
+
+// SetResolver installs the resolver for this transaction's events.
+func (t *Tx) SetResolver(r Resolver) { t.resolve = r }
+
+// Append adds an event to the transaction, so it exists exactly when the change it reports does.
 func (t *Tx) Append(typ string, conversationID int64, audience Audience, data any) error {
 	raw, err := json.Marshal(data)
 	if err != nil {
 		return fmt.Errorf("store: unable to encode event %s: %w", typ, err)
 	}
-	if _, err := t.exec(`INSERT INTO events (at, type, conversation_id, audience, data) VALUES (?, ?, ?, ?, ?)`,
-		t.Now, typ, conversationID, string(audience), string(raw)); err != nil {
-		return fmt.Errorf("store: unable to append event %s: %w", typ, err)
-	}
-	t.events++
+	t.pending = append(t.pending, &PendingEvent{Type: typ, ConversationID: conversationID, Audience: audience, data: raw})
 	return nil
+}
+
+// flushEvents resolves the pending events' audiences and writes them to the log.
+func (t *Tx) flushEvents() error {
+	for _, ev := range t.pending {
+		if t.resolve != nil {
+			if err := t.resolve(t, ev); err != nil {
+				return fmt.Errorf("store: unable to resolve the audience of %s: %w", ev.Type, err)
+			}
+		}
+		if ev.Audience == Nobody {
+			continue
+		}
+		if strings.HasPrefix(string(ev.Audience), "?") {
+			return fmt.Errorf("store: event %s has unresolved audience %s", ev.Type, ev.Audience)
+		}
+		var visitor any
+		if ev.Visitor != "" {
+			visitor = ev.Visitor
+		}
+		if _, err := t.exec(`INSERT INTO events (at, type, conversation_id, audience, visitor, data) VALUES (?, ?, ?, ?, ?, ?)`,
+			t.Now, ev.Type, ev.ConversationID, string(ev.Audience), visitor, string(ev.data)); err != nil {
+			return fmt.Errorf("store: unable to append event %s: %w", ev.Type, err)
+		}
+		t.written++
+	}
+	t.pending = t.pending[:0]
+	return nil
+}
+
+// ConversationReaders is what the read rule needs of a conversation.
+type ConversationReaders struct {
+	State             wire.ConversationState
+	AgentID           int64
+	OfferedTo         int64 // the receiver of its pending transfer offer
+	ChannelType       string
+	ContactExternalID string
+}
+
+// ReadersOf reads what decides who may read a conversation now.
+func (t *Tx) ReadersOf(convID int64) (ConversationReaders, error) {
+	var r ConversationReaders
+	var agent, offer sql.NullInt64
+	err := t.queryRow(`SELECT c.state, c.agent_id, ch.type, ct.external_id,
+		(SELECT o.to_agent_id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending')
+		FROM conversations c JOIN channels ch ON ch.id = c.channel_id JOIN contacts ct ON ct.id = c.contact_id
+		WHERE c.id = ?`, convID).Scan(&r.State, &agent, &r.ChannelType, &r.ContactExternalID, &offer)
+	r.AgentID, r.OfferedTo = agent.Int64, offer.Int64
+	return r, wireNotFound(err, "conversation")
 }
 
 // EventBounds returns the oldest retained and the newest sequence numbers (0, 0 when empty).
@@ -52,18 +148,61 @@ func (s *Store) EventBounds(ctx context.Context) (oldest, newest int64, err erro
 	return
 }
 
-// EventsAfter returns up to limit events after seq that the user may see, in order.
-// SQLite's single writer commits sequence numbers in order, so reading "after seq" never skips
-// an event that commits later with a smaller number.
-func (s *Store) EventsAfter(ctx context.Context, after int64, userID int64, staff bool, limit int) ([]wire.Event, error) {
+// LogEvent is an event as the log holds it, for the node's one reader that hands events to
+// the sockets whose audience it names.
+type LogEvent struct {
+	wire.Event
+	Audience Audience
+	Visitor  string
+}
+
+// ReadLog returns up to limit events after seq, every audience, in order. SQLite's single
+// writer commits sequence numbers in order, so reading "after seq" never skips an event that
+// commits later with a smaller number.
+func (s *Store) ReadLog(ctx context.Context, after int64, limit int) ([]LogEvent, error) {
+	rows, err := s.readRows(ctx, `SELECT seq, at, type, conversation_id, audience, COALESCE(visitor, ''), data FROM events
+		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
+	if err != nil {
+		return nil, fmt.Errorf("store: unable to read the event log: %w", err)
+	}
+	defer rows.Close()
+	var out []LogEvent
+	for rows.Next() {
+		var e LogEvent
+		var data string
+		if err := rows.Scan(&e.Seq, &e.At, &e.Type, &e.ConversationID, &e.Audience, &e.Visitor, &data); err != nil {
+			return nil, err
+		}
+		e.Data = json.RawMessage(data)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// audienceFilter is the SQL form of Audience.Sees for one reader (two arguments: see args).
+const audienceFilter = `(audience = '*' OR (? AND audience NOT LIKE '-%') OR
+	(NOT ? AND ((audience LIKE ',%' AND audience LIKE ?) OR (audience LIKE '-%' AND audience NOT LIKE ?))))`
+
+func audienceArgs(userID int64, staff bool) []any {
+	like := "%," + strconv.FormatInt(userID, 10) + ",%"
+	return []any{staff, staff, like, like}
+}
+
+// EventsAfter returns up to limit events in (after, upTo] (upTo 0: no bound) that the user may
+// see, in order, stopping early once maxBytes of event data are read (0: no bound) so a client
+// resuming from far behind costs a bounded amount of memory per page. Internal events are not
+// returned.
+func (s *Store) EventsAfter(ctx context.Context, after, upTo int64, userID int64, staff bool, limit, maxBytes int) ([]wire.Event, error) {
+	args := append([]any{after, upTo, upTo}, audienceArgs(userID, staff)...)
+	args = append(args, limit)
 	rows, err := s.readRows(ctx, `SELECT seq, at, type, conversation_id, data FROM events
-		WHERE seq > ? AND (? OR audience = '*' OR audience LIKE ?) ORDER BY seq LIMIT ?`,
-		after, staff, "%,"+strconv.FormatInt(userID, 10)+",%", limit)
+		WHERE seq > ? AND (? = 0 OR seq <= ?) AND type NOT LIKE 'sessions.%' AND `+audienceFilter+` ORDER BY seq LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read events: %w", err)
 	}
 	defer rows.Close()
 	var out []wire.Event
+	size := 0
 	for rows.Next() {
 		var e wire.Event
 		var data string
@@ -72,6 +211,9 @@ func (s *Store) EventsAfter(ctx context.Context, after int64, userID int64, staf
 		}
 		e.Data = json.RawMessage(data)
 		out = append(out, e)
+		if size += len(data); maxBytes > 0 && size >= maxBytes {
+			break
+		}
 	}
 	return out, rows.Err()
 }
@@ -84,4 +226,11 @@ func (t *Tx) PruneEvents(before int64) (int64, error) {
 		return 0, err
 	}
 	return res.RowsAffected()
+}
+
+// migrateEventVisitor adds the website-chat visitor an event concerns, so the node's reader can
+// wake that visitor's socket alone.
+func migrateEventVisitor(tx *sql.Tx, d dialect) error {
+	_, err := tx.Exec(`ALTER TABLE events ADD COLUMN visitor TEXT`)
+	return err
 }

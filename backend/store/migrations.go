@@ -18,6 +18,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateWebchat,
 	migrateUploads,
 	migrateContactSearch,
+	migrateEventVisitor,
 }
 
 // SchemaVersion is the version this build migrates to.

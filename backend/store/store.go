@@ -129,10 +129,12 @@ func Now() int64 { return time.Now().UnixMilli() }
 
 // Tx is one transaction: a rule decision with the rows and events it writes.
 type Tx struct {
-	s      *Store
-	tx     *sql.Tx
-	Now    int64
-	events int // events appended; the caller wakes the stream after commit when > 0
+	s       *Store
+	tx      *sql.Tx
+	Now     int64
+	pending []*PendingEvent // appended, written to the log when fn returns
+	resolve Resolver
+	written int // events written; the caller wakes the stream after commit when > 0
 }
 
 // Tx runs fn in a write transaction and commits it when fn returns nil. It reports whether the
@@ -147,10 +149,14 @@ func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) (appended bool, err 
 		sqlTx.Rollback()
 		return false, err
 	}
+	if err := t.flushEvents(); err != nil {
+		sqlTx.Rollback()
+		return false, err
+	}
 	if err := sqlTx.Commit(); err != nil {
 		return false, fmt.Errorf("store: unable to commit: %w", err)
 	}
-	return t.events > 0, nil
+	return t.written > 0, nil
 }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {

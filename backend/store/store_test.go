@@ -636,7 +636,7 @@ func TestAppendRollsBackWithTheChange(t *testing.T) {
 		if !errors.Is(err, failed) || appended {
 			t.Fatalf("Tx = %v, %v; want false and the callback's error", appended, err)
 		}
-		events, err := s.EventsAfter(context.Background(), 0, 0, true, 100)
+		events, err := s.EventsAfter(context.Background(), 0, 0, 0, true, 100, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -674,7 +674,7 @@ func TestEventsAfter(t *testing.T) {
 			)
 		})
 
-		all, err := s.EventsAfter(ctx, 0, 0, true, 100)
+		all, err := s.EventsAfter(ctx, 0, 0, 0, true, 100, 0)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -693,7 +693,7 @@ func TestEventsAfter(t *testing.T) {
 			t.Fatalf("EventBounds = %d, %d, %v; want %d, %d", oldest, newest, err, all[0].Seq, all[4].Seq)
 		}
 
-		after, _ := s.EventsAfter(ctx, all[1].Seq, 0, true, 2)
+		after, _ := s.EventsAfter(ctx, all[1].Seq, 0, 0, true, 2, 0)
 		if len(after) != 2 || after[0].Seq != all[2].Seq || after[1].Seq != all[3].Seq {
 			t.Fatalf("EventsAfter(%d, limit 2) = %v, want seqs %d, %d", all[1].Seq, after, all[2].Seq, all[3].Seq)
 		}
@@ -711,7 +711,7 @@ func TestEventsAfter(t *testing.T) {
 			{"staff", 99, true, []string{"everyone", "user3", "staff", "users3and7", "user13"}},
 		}
 		for _, a := range audiences {
-			events, err := s.EventsAfter(ctx, 0, a.userID, a.staff, 100)
+			events, err := s.EventsAfter(ctx, 0, 0, a.userID, a.staff, 100, 0)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -749,7 +749,7 @@ func TestPruneEventsNeverRestartsTheSequence(t *testing.T) {
 		}
 
 		inTx(t, s, func(tx *Tx) error { return tx.Append("tick", 0, Everyone, nil) })
-		events, _ := s.EventsAfter(ctx, newest, 0, false, 10)
+		events, _ := s.EventsAfter(ctx, newest, 0, 0, false, 10, 0)
 		if len(events) != 1 || events[0].Seq <= newest {
 			t.Fatalf("event appended after pruning = %v, want one with seq > %d", events, newest)
 		}

@@ -222,23 +222,34 @@ func (t *Tx) TouchAssigned(userID int64) error {
 	return err
 }
 
-// NextAutoAssignee picks the agent the next queued conversation goes to: online, enabled, below
-// their auto-assignment limit; fewest active first, ties to the longest since last assignment.
-// skip (0: none) is left out.
-func (t *Tx) NextAutoAssignee(defaultLimit int, skip int64) (int64, bool, error) {
-	var id int64
-	err := t.queryRow(`SELECT id FROM (
+// EligibleAgent is an agent automatic assignment may give a conversation to now.
+type EligibleAgent struct {
+	ID             int64
+	Active, Limit  int
+	LastAssignedAt int64
+}
+
+// EligibleAgents lists the agents automatic assignment may use: online, enabled, below their
+// auto-assignment limit (the workspace default when they have none), with their active counts.
+func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
+	rows, err := t.query(`SELECT id, active, lim, last_assigned_at FROM (
 			SELECT u.id, u.last_assigned_at, COALESCE(u.auto_limit, ?) AS lim,
 				(SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') AS active
-			FROM users u WHERE u.presence = 'online' AND u.disabled = 0 AND u.id <> ?
-		) a WHERE a.active < a.lim ORDER BY a.active, a.last_assigned_at, a.id LIMIT 1`, defaultLimit, skip).Scan(&id)
-	if err == sql.ErrNoRows {
-		return 0, false, nil
-	}
+			FROM users u WHERE u.presence = 'online' AND u.disabled = 0
+		) a WHERE a.active < a.lim ORDER BY a.id`, defaultLimit)
 	if err != nil {
-		return 0, false, fmt.Errorf("store: unable to pick an agent: %w", err)
+		return nil, fmt.Errorf("store: unable to list eligible agents: %w", err)
 	}
-	return id, true, nil
+	defer rows.Close()
+	var out []EligibleAgent
+	for rows.Next() {
+		var a EligibleAgent
+		if err := rows.Scan(&a.ID, &a.Active, &a.Limit, &a.LastAssignedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 // Sessions.
@@ -256,6 +267,24 @@ func (t *Tx) CreateSession(tokenHash string, userID, expiresAt int64) error {
 func (t *Tx) DeleteSession(tokenHash string) error {
 	_, err := t.exec(`DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
 	return err
+}
+
+// Session is a live login session.
+type Session struct {
+	UserID    int64
+	ExpiresAt int64
+}
+
+// Session returns a live session (of an enabled user) by its token's hash; ErrNotFound when
+// it is gone, expired or its user is disabled.
+func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) {
+	var out Session
+	err := s.readRow(ctx, `SELECT s.user_id, s.expires_at FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0`, tokenHash, Now()).Scan(&out.UserID, &out.ExpiresAt)
+	if err == sql.ErrNoRows {
+		return out, ErrNotFound
+	}
+	return out, err
 }
 
 // SessionUser returns the user id of a live session.

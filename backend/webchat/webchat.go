@@ -45,18 +45,23 @@ type File struct {
 	Key string `json:"key"`
 }
 
-// ClientFrame is what the widget sends on the socket.
+// ClientFrame is what the widget sends on the socket. The first frame is "auth": the visitor's
+// identity and the last message id the widget has, sent in the socket rather than its URL
+// (proxies and access logs keep URLs). Then "message" frames.
 type ClientFrame struct {
-	Type        string `json:"type"` // message
-	ID          string `json:"id"`   // the widget's message id: a resend stores once
-	Text        string `json:"text"`
-	Attachments []File `json:"attachments,omitempty"`
+	Type          string `json:"type"` // auth | message
+	VisitorID     string `json:"visitor_id,omitempty"`
+	VisitorSecret string `json:"visitor_secret,omitempty"`
+	After         int64  `json:"after,omitempty"`
+	ID            string `json:"id,omitempty"` // the widget's message id: a resend stores once
+	Text          string `json:"text,omitempty"`
+	Attachments   []File `json:"attachments,omitempty"`
 }
 
 // ServerFrame is what santrald sends on the socket: a message of the conversation (the
 // visitor's own, echoed so every open tab shows it, or an agent's), an ack, or an error.
 type ServerFrame struct {
-	Type        string            `json:"type"` // message | ack | error
+	Type        string            `json:"type"` // ready | message | ack | error
 	ID          any               `json:"id,omitempty"`
 	Direction   string            `json:"direction,omitempty"` // in: from the visitor; out: from an agent
 	Text        string            `json:"text,omitempty"`

@@ -102,8 +102,23 @@
     identity = { visitor_id: s.visitor_id, visitor_secret: s.visitor_secret };
     try { localStorage.setItem(storeKey, JSON.stringify(identity)); } catch (e) { /* private mode */ }
   }
+  // The identity never goes in a URL (proxies and access logs keep URLs): the socket gets it in
+  // its first frame, file downloads in a text/plain POST body.
   function creds() {
-    return "visitor_id=" + encodeURIComponent(identity.visitor_id) + "&visitor_secret=" + encodeURIComponent(identity.visitor_secret);
+    return JSON.stringify({ visitor_id: identity.visitor_id, visitor_secret: identity.visitor_secret });
+  }
+  function download(url, name) {
+    fetch(base + url, { method: "POST", headers: { "Content-Type": "text/plain" }, body: creds() })
+      .then(function (r) { if (!r.ok) throw new Error("file " + r.status); return r.blob(); })
+      .then(function (b) {
+        var href = URL.createObjectURL(b);
+        var a = el("a", { href: href, download: name });
+        document.body.appendChild(a);
+        a.click();
+        a.remove();
+        setTimeout(function () { URL.revokeObjectURL(href); }, 60000);
+      })
+      .catch(function () { setStatus(T.failed); });
   }
   function setStatus(text) { status.textContent = text || ""; }
 
@@ -143,7 +158,8 @@
     (m.attachments || []).forEach(function (a) {
       var name = a.name || a.caption || T.file;
       if (a.url && identity) {
-        var link = el("a", { href: base + a.url + "?" + creds(), target: "_blank", rel: "noopener", class: "santral-file" }, "📄 " + name);
+        var link = el("a", { href: "#", class: "santral-file" }, "📄 " + name);
+        link.addEventListener("click", function (e) { e.preventDefault(); download(a.url, name); });
         node.appendChild(link);
       } else {
         node.appendChild(el("span", { class: "santral-file" }, "📄 " + name));
@@ -158,17 +174,18 @@
     setStatus(identity ? "" : T.connecting);
     ensureSession().then(function () {
       connecting = false;
-      var url = base.replace(/^http/, "ws") + "/webchat/socket?" + creds() + "&after=" + after;
-      ws = new WebSocket(url);
+      ws = new WebSocket(base.replace(/^http/, "ws") + "/webchat/socket");
       ws.onopen = function () {
-        attempt = 0;
-        setStatus("");
+        ws.send(JSON.stringify({ type: "auth", visitor_id: identity.visitor_id, visitor_secret: identity.visitor_secret, after: after }));
         outbox.forEach(function (f) { ws.send(JSON.stringify(f)); });
       };
       ws.onmessage = function (ev) {
         var f;
         try { f = JSON.parse(ev.data); } catch (e) { return; }
-        if (f.type === "message") {
+        if (f.type === "ready") {
+          attempt = 0;
+          setStatus("");
+        } else if (f.type === "message") {
           if (f.id > after) after = f.id;
           render(f, false);
         } else if (f.type === "ack") {

@@ -44,6 +44,7 @@ const (
 	CodeShortcutTaken        Code = "shortcut_taken"
 	CodeChannelDisabled      Code = "channel_disabled"
 	CodeWindowClosed         Code = "window_closed"
+	CodeIdempotencyKeyReused Code = "idempotency_key_reused"
 
 	CodeInternal Code = "internal"
 )

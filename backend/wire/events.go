@@ -20,6 +20,7 @@ const (
 	EventSettingsChanged      = "settings.changed"
 	EventEndReasonsChanged    = "end_reasons.changed"
 	EventQuickMessagesChanged = "quick_messages.changed"
+	EventChannelsChanged      = "channels.changed" // a channel was switched on or off, or renamed
 
 	// InternalSessionsEnded is an internal event type: a user's sessions were ended (logout,
 	// password change, disabled). Every node closes that user's streams whose session is gone;

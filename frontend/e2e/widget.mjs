@@ -48,6 +48,10 @@ async function main() {
   try {
     const page = browser.pages()[0] || (await browser.newPage());
     page.on('pageerror', (e) => console.log('  [shop] page error:', e.message));
+    // Every URL the widget requests, to check the visitor secret never travels in one.
+    const urls = [];
+    page.on('websocket', (ws) => urls.push(ws.url()));
+    page.on('request', (req) => urls.push(req.url()));
 
     await step('the widget loads on the shop page, in Turkish', async () => {
       await page.goto(shopURL);
@@ -89,9 +93,14 @@ async function main() {
       await page.locator('#santral-file').setInputFiles({ name: 'fatura.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4 e2e') });
       const link = page.locator('#santral-panel .santral-in:not(.santral-pending) a.santral-file', { hasText: 'fatura.pdf' });
       await link.waitFor({ timeout: 10000 });
-      const res = await fetch(await link.getAttribute('href'));
-      assert.equal(res.status, 200);
-      assert.equal(await res.text(), '%PDF-1.4 e2e');
+      const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+      const body = await download.createReadStream().then((s) => new Promise((resolve) => {
+        const chunks = [];
+        s.on('data', (c) => chunks.push(c));
+        s.on('end', () => resolve(Buffer.concat(chunks).toString()));
+      }));
+      assert.equal(body, '%PDF-1.4 e2e');
+      assert.equal(download.suggestedFilename(), 'fatura.pdf');
       const d = await api('GET', `/api/v1/conversations/${convID}`, undefined, agent.token);
       assert.ok(d.messages.some((m) => (m.attachments || []).some((a) => a.name === 'fatura.pdf')), 'the agent sees the file');
     });
@@ -107,6 +116,14 @@ async function main() {
       assert.equal(await page.locator('#santral-panel .santral-in', { hasText: question }).count(), 1);
       const mine = await api('GET', '/api/v1/conversations?view=mine', undefined, agent.token);
       assert.equal(mine.conversations.filter((c) => c.id === convID).length, 1, 'still one conversation');
+    });
+
+    await step('the visitor secret never travels in a URL', async () => {
+      const secret = await page.evaluate(() => Object.keys(localStorage).filter((k) => k.startsWith('santral-webchat:')).map((k) => JSON.parse(localStorage[k]).visitor_secret)[0]);
+      assert.ok(secret, 'the widget keeps a secret');
+      assert.ok(urls.some((u) => u.includes('/webchat/socket')), 'the widget opened its socket');
+      const leaked = urls.filter((u) => u.includes(secret) || u.includes('visitor_secret'));
+      assert.deepEqual(leaked, [], 'no URL carries the visitor secret');
     });
   } finally {
     await browser.close();
