@@ -34,6 +34,17 @@ type Store struct {
 
 	mu      sync.Mutex
 	rebound map[string]string
+	// Statements compiled once per connection: a webhook runs a few dozen, and compiling them
+	// on every call was a quarter of its CPU.
+	writeStmts, readStmts map[string]*sql.Stmt
+
+	// Group commit: write requests queue for the one committer, which runs whatever has
+	// gathered in one transaction, each request in its own savepoint, and answers every request
+	// after the shared commit (see group.go).
+	writes    chan *txRequest
+	quit      chan struct{}
+	committed chan struct{} // closed when the committer has stopped
+	closeOnce sync.Once
 }
 
 // dialect holds what differs between backends.
@@ -67,7 +78,9 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
-	write.SetMaxOpenConns(1)
+	// Every write transaction is the committer's (group.go), so one is open at a time; the
+	// second connection only compiles statements for the cache while the first is busy.
+	write.SetMaxOpenConns(2)
 	write.SetConnMaxIdleTime(0)
 	read, err := sql.Open("sqlite3", dsn)
 	if err != nil {
@@ -76,12 +89,19 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	}
 	read.SetMaxOpenConns(8)
 
-	s := &Store{write: write, read: read, dialect: sqliteDialect(), rebound: map[string]string{}}
+	s := newStore(write, read, sqliteDialect())
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
+	s.startCommitter()
 	return s, nil
+}
+
+func newStore(write, read *sql.DB, d dialect) *Store {
+	return &Store{write: write, read: read, dialect: d, rebound: map[string]string{},
+		writeStmts: map[string]*sql.Stmt{}, readStmts: map[string]*sql.Stmt{},
+		writes: make(chan *txRequest, 4096), quit: make(chan struct{})}
 }
 
 func sqliteDialect() dialect {
@@ -102,8 +122,20 @@ func sqliteDialect() dialect {
 	}
 }
 
-// Close closes both pools.
+// Close stops the committer (requests still queued are refused) and closes both pools.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { close(s.quit) })
+	if s.committed != nil {
+		<-s.committed
+	}
+	s.mu.Lock()
+	for _, st := range s.writeStmts {
+		st.Close()
+	}
+	for _, st := range s.readStmts {
+		st.Close()
+	}
+	s.mu.Unlock()
 	return errors.Join(s.write.Close(), s.read.Close())
 }
 
@@ -127,7 +159,8 @@ func (s *Store) q(query string) string {
 // Now is the store's clock in unix milliseconds; every timestamp and deadline uses it.
 func Now() int64 { return time.Now().UnixMilli() }
 
-// Tx is one transaction: a rule decision with the rows and events it writes.
+// Tx is one request's part of a write transaction: a rule decision with the rows and events
+// it writes. Several requests may share the transaction (group commit), each in a savepoint.
 type Tx struct {
 	s       *Store
 	tx      *sql.Tx
@@ -137,29 +170,10 @@ type Tx struct {
 	written int // events written; the caller wakes the stream after commit when > 0
 }
 
-// Tx runs fn in a write transaction and commits it when fn returns nil. It reports whether the
-// transaction appended events, so the caller can wake the stream after the commit.
-func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) (appended bool, err error) {
-	sqlTx, err := s.write.BeginTx(ctx, nil)
-	if err != nil {
-		return false, fmt.Errorf("store: unable to begin transaction: %w", err)
-	}
-	t := &Tx{s: s, tx: sqlTx, Now: Now()}
-	if err := fn(t); err != nil {
-		sqlTx.Rollback()
-		return false, err
-	}
-	if err := t.flushEvents(); err != nil {
-		sqlTx.Rollback()
-		return false, err
-	}
-	if err := sqlTx.Commit(); err != nil {
-		return false, fmt.Errorf("store: unable to commit: %w", err)
-	}
-	return t.written > 0, nil
-}
-
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
+		return t.tx.Stmt(st).Exec(args...)
+	}
 	return t.tx.Exec(t.s.q(query), args...)
 }
 
@@ -178,10 +192,16 @@ func (t *Tx) execOne(query string, args ...any) (bool, error) {
 }
 
 func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
+		return t.tx.Stmt(st).QueryRow(args...)
+	}
 	return t.tx.QueryRow(t.s.q(query), args...)
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
+		return t.tx.Stmt(st).Query(args...)
+	}
 	return t.tx.Query(t.s.q(query), args...)
 }
 
@@ -199,11 +219,40 @@ type queryer interface {
 }
 
 func (s *Store) readRow(ctx context.Context, query string, args ...any) *sql.Row {
+	if st := s.stmt(s.readStmts, s.read, query); st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return s.read.QueryRowContext(ctx, s.q(query), args...)
 }
 
 func (s *Store) readRows(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st := s.stmt(s.readStmts, s.read, query); st != nil {
+		return st.QueryContext(ctx, args...)
+	}
 	return s.read.QueryContext(ctx, s.q(query), args...)
+}
+
+// maxStatements bounds each statement cache: the queries are the code's own strings, but
+// history filters combine fragments, so their number is finite, not small.
+const maxStatements = 1000
+
+// stmt returns the cached prepared statement for query on db, preparing it on first use; nil
+// when it cannot be cached (the caller runs the query directly).
+func (s *Store) stmt(cache map[string]*sql.Stmt, db *sql.DB, query string) *sql.Stmt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if st, ok := cache[query]; ok {
+		return st
+	}
+	if len(cache) >= maxStatements {
+		return nil
+	}
+	st, err := db.Prepare(s.dialect.rebind(query))
+	if err != nil {
+		return nil // the direct call reports the error
+	}
+	cache[query] = st
+	return st
 }
 
 // isUniqueViolation reports whether err is a unique-constraint failure, on any backend.
