@@ -67,9 +67,17 @@ func (w testWriter) Write(p []byte) (int, error) {
 // existing data directory (several nodes sharing one database).
 func start(t *testing.T) *env { return startOn(t, t.TempDir()) }
 
-func startOn(t *testing.T, dir string) *env {
+func startOn(t *testing.T, dir string) *env { return launch(t, dir, nil) }
+
+// startWith runs santrald on a new database with some settings changed.
+func startWith(t *testing.T, change func(*config.Config)) *env { return launch(t, t.TempDir(), change) }
+
+func launch(t *testing.T, dir string, change func(*config.Config)) *env {
 	t.Helper()
 	cfg := testConfig(t, dir)
+	if change != nil {
+		change(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, testLogger(t), io.Discard)
 	if err != nil {

@@ -18,6 +18,10 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateWebchat,
 	migrateUploads,
 	migrateContactSearch,
+	migrateCustomerTime,
+	migrateInboundRejects,
+	migrateUploadRetention,
+	migrateVisitorDetails,
 }
 
 // SchemaVersion is the version this build migrates to.
