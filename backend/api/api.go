@@ -114,6 +114,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /api/v1/channel-accounts", a.authed(a.createChannelAccount, admin...))
 	mux.Handle("PATCH /api/v1/channel-accounts/{id}", a.authed(a.updateChannelAccount, admin...))
 	mux.Handle("POST /api/v1/channel-accounts/{id}/templates/sync", a.authed(a.syncTemplates, admin...))
+	mux.Handle("GET /api/v1/channel-accounts/{id}/rejected", a.authed(a.rejectedMessages, admin...))
 	mux.Handle("GET /api/v1/end-reasons", a.authed(a.listEndReasons, any...))
 	mux.Handle("POST /api/v1/end-reasons", a.authed(a.createEndReason, admin...))
 	mux.Handle("PUT /api/v1/end-reasons/{id}", a.authed(a.updateEndReason, admin...))
@@ -223,6 +224,8 @@ var statusOf = map[wire.Code]int{
 	wire.CodeAgentOffline: 409, wire.CodeQueueEmpty: 409, wire.CodeHardCapReached: 409, wire.CodeTransferPending: 409,
 	wire.CodeOfferNotPending: 409, wire.CodeConversationEnded: 409, wire.CodeConversationNotEnded: 409,
 	wire.CodeNotAssigned: 409, wire.CodeContactHasOpen: 409, wire.CodeWindowClosed: 409, wire.CodeIdempotencyKeyReused: 409,
+	wire.CodeAttachmentNotUploaded: 403,
+	wire.CodeProviderError:         502,
 }
 
 // writeError is the one place errors become responses. Client errors carry their code; anything

@@ -1,12 +1,15 @@
 package api
 
 import (
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
 	"strings"
 	"time"
 
+	"santral/backend/channels"
 	"santral/backend/channels/whatsapp"
 	"santral/backend/routing"
 	"santral/backend/store"
@@ -171,9 +174,12 @@ func (a *API) syncTemplates(w http.ResponseWriter, r *http.Request, u wire.User)
 	}
 	client := whatsapp.NewClient(ch.Config.BaseURL, ch.Config.APIVersion, ch.Config.AccountID, ch.Config.WABAID, ch.Secrets["token"], providerHTTP)
 	list, err := client.Templates(r.Context())
+	if errors.Is(err, whatsapp.ErrNoWABA) {
+		return wire.Invalid("waba_id", "set this channel's WhatsApp Business Account id (waba_id) first")
+	}
 	if err != nil {
 		a.log.Warn("templates: sync failed", "channel_id", ch.ID, "err", err)
-		return &wire.Error{Code: wire.CodeInternal, Message: "WhatsApp did not give the templates: " + err.Error()}
+		return providerFailure("WhatsApp", err)
 	}
 	out := make([]wire.Template, 0, len(list))
 	for _, t := range list {
@@ -187,6 +193,41 @@ func (a *API) syncTemplates(w http.ResponseWriter, r *http.Request, u wire.User)
 		return err
 	}
 	return writeJSON(w, http.StatusOK, stored)
+}
+
+// providerFailure is a provider's refusal as the admin sees it: provider_error with the
+// provider's own code and words, never our request's URL or a transport error's details (those
+// are in the server log).
+func providerFailure(provider string, err error) error {
+	se, ok := channels.AsSendError(err)
+	switch {
+	case ok && se.HTTPStatus != 0:
+		msg := fmt.Sprintf("%s refused the request (HTTP %d)", provider, se.HTTPStatus)
+		if se.Title != "" {
+			msg += ": " + se.Title
+		}
+		return &wire.Error{Code: wire.CodeProviderError, ProviderCode: se.Code, Message: msg}
+	case ok:
+		return &wire.Error{Code: wire.CodeProviderError, Message: provider + " could not be reached; try again later"}
+	}
+	return &wire.Error{Code: wire.CodeProviderError, Message: provider + " answered with something Santral could not read"}
+}
+
+// rejectedMessages lists what a channel's deliveries carried that could not be stored as
+// messages, newest first, with the provider's JSON.
+func (a *API) rejectedMessages(w http.ResponseWriter, r *http.Request, u wire.User) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := a.store.ChannelRow(r.Context(), id); err != nil {
+		return err
+	}
+	list, err := a.store.RejectedMessages(r.Context(), id, 500)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, list)
 }
 
 // conversationTemplates lists the templates the agent may send in a conversation, each marked

@@ -16,7 +16,8 @@ import (
 const maxUpload = 100 << 20
 
 // uploadAttachment stores a file the holder will send: POST …/attachments, multipart field
-// "file". The answer is the attachment to put in the reply.
+// "file". The answer is the attachment to put in the reply; only this agent can send it, only in
+// this conversation, and it is removed if not sent within the upload retention.
 func (a *API) uploadAttachment(w http.ResponseWriter, r *http.Request, u wire.User) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -65,14 +66,15 @@ func (a *API) uploadAttachment(w http.ResponseWriter, r *http.Request, u wire.Us
 		if err != nil {
 			return err
 		}
-		if _, err := a.store.Tx(r.Context(), func(tx *store.Tx) error { return tx.RecordUpload(key, id, u.ID) }); err != nil {
-			return err
-		}
 		name := part.FileName()
 		if len([]rune(name)) > 200 {
 			name = string([]rune(name)[:200])
 		}
-		return writeJSON(w, http.StatusCreated, wire.Attachment{Kind: kind, Name: name, MimeType: mime, Size: size, URL: "/api/v1/media/" + key})
+		att := wire.Attachment{Kind: kind, Name: name, MimeType: mime, Size: size, URL: "/api/v1/media/" + key}
+		if _, err := a.store.Tx(r.Context(), func(tx *store.Tx) error { return tx.RecordUpload(key, id, u.ID, att) }); err != nil {
+			return err
+		}
+		return writeJSON(w, http.StatusCreated, att)
 	}
 }
 

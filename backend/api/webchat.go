@@ -74,13 +74,16 @@ func (a *API) webchatSession(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	in.Name = strings.TrimSpace(in.Name)
-	if utf8.RuneCountInString(in.Name) > 100 {
-		return wire.Invalid("name", "the name can be at most 100 characters")
+	if err := in.Check(); err != nil {
+		return err
 	}
 	if in.VisitorID != "" {
 		err := a.visitor(r.Context(), in.VisitorID, in.VisitorSecret)
 		if err == nil {
+			// What a returning visitor gives now goes on their contact with their next message.
+			if err := a.store.UpdateWebchatVisitor(r.Context(), in.VisitorID, in.Name, in.Email, in.Phone); err != nil {
+				return err
+			}
 			return writeJSON(w, http.StatusOK, webchat.Session{VisitorID: in.VisitorID, VisitorSecret: in.VisitorSecret, Name: in.Name})
 		}
 		if wire.CodeOf(err) != wire.CodeUnauthorized {
@@ -89,7 +92,8 @@ func (a *API) webchatSession(w http.ResponseWriter, r *http.Request) error {
 		// A stale or forged identity: start afresh rather than lock the visitor out.
 	}
 	s := webchat.Session{VisitorID: webchat.NewSecret(), VisitorSecret: webchat.NewSecret(), Name: in.Name, New: true}
-	if err := a.store.CreateWebchatVisitor(r.Context(), s.VisitorID, webchat.HashSecret(s.VisitorSecret), s.Name); err != nil {
+	if err := a.store.CreateWebchatVisitor(r.Context(), store.WebchatVisitor{ID: s.VisitorID, SecretHash: webchat.HashSecret(s.VisitorSecret),
+		Name: in.Name, Email: in.Email, Phone: in.Phone}); err != nil {
 		return err
 	}
 	return writeJSON(w, http.StatusCreated, s)
@@ -303,26 +307,21 @@ func (a *API) webchatIngest(ctx context.Context, visitorID string, in webchat.Cl
 	if len(in.Attachments) > 10 {
 		return fail(wire.Invalid("attachments", "at most 10 files in a message"))
 	}
-	var atts []wire.Attachment
+	// The visitor's files are checked (their own uploads) and linked in the message's transaction.
 	var keys []string
 	for _, f := range in.Attachments {
-		stored, err := a.store.WebchatFile(ctx, visitorID, f.Key)
-		if err != nil {
-			return fail(wire.Invalid("attachments", "unknown file; upload it first"))
-		}
-		// Agents open it through the media route, as a downloaded provider file.
-		stored.URL = "/api/v1/media/" + f.Key
-		atts, keys = append(atts, stored), append(keys, f.Key)
+		keys = append(keys, f.Key)
 	}
-	res, err := a.routing.Ingest(ctx, routing.Inbound{ChannelID: a.opt.WebchatChannelID, SenderID: visitorID,
-		ExternalID: webchat.ExternalID(visitorID, in.ID), Body: in.Text, Attachments: atts})
+	// What the visitor told about themselves goes on their contact: {{customer.name}} and the
+	// side panel read it there.
+	v, err := a.store.WebchatVisitor(ctx, visitorID)
 	if err != nil {
 		return fail(err)
 	}
-	for i, key := range keys {
-		if err := a.store.LinkWebchatMedia(ctx, res.MessageID, i, a.opt.WebchatChannelID, key); err != nil {
-			return fail(err)
-		}
+	if _, err := a.routing.Ingest(ctx, routing.Inbound{ChannelID: a.opt.WebchatChannelID, SenderID: visitorID,
+		Name: v.Name, Email: v.Email, Phone: v.Phone,
+		ExternalID: webchat.ExternalID(visitorID, in.ID), Body: in.Text, Uploaded: keys}); err != nil {
+		return fail(err)
 	}
 	return webchat.ServerFrame{Type: "ack", ID: in.ID, ClientID: in.ID}
 }

@@ -17,7 +17,8 @@ import (
 
 // Provider webhooks, one endpoint per channel account: verified on the raw bytes before any
 // parsing, stored (deduplicated on the provider's ids) before the 200 — providers deliver at
-// least once and retry anything else.
+// least once and retry anything else. A message that cannot be stored is recorded as rejected,
+// and the others in the delivery are still stored.
 
 const maxWebhookBody = 1 << 20
 
@@ -108,22 +109,42 @@ func (a *API) webhookReceive(w http.ResponseWriter, r *http.Request) error {
 	default:
 		return wire.Errorf(wire.CodeNotFound, "no webhook for %s channels", ch.Type)
 	}
-	stored, statuses := 0, 0
+	var res wire.WebhookResult
 	for _, h := range hooks {
 		if h.AccountID != "" && ch.Config.AccountID != "" && h.AccountID != ch.Config.AccountID {
 			// Delivered for another of the app's numbers/pages: not this channel's to store.
 			a.log.Warn("webhook: delivery for another account", "channel_id", ch.ID, "account", h.AccountID)
 			continue
 		}
-		for _, m := range h.Messages {
-			if _, err := a.routing.Ingest(r.Context(), inbound(ch.ID, m)); err != nil {
-				if wire.CodeOf(err) != "" {
-					a.log.Warn("webhook: message refused", "channel_id", ch.ID, "err", err)
-					continue
-				}
-				return fmt.Errorf("webhook: unable to store a message: %w", err)
+		// What cannot be stored as a message is recorded before the 200, never only logged: the
+		// provider will not send it again.
+		reject := func(rec store.Rejected) error {
+			a.log.Warn("webhook: message rejected", "channel_id", ch.ID, "message_id", rec.ExternalID, "reason", rec.Reason)
+			if err := a.routing.RecordRejected(r.Context(), ch.ID, rec); err != nil {
+				return fmt.Errorf("webhook: unable to record a rejected message: %w", err)
 			}
-			stored++
+			res.Rejected++
+			return nil
+		}
+		for _, rj := range h.Rejects {
+			if err := reject(store.Rejected{ExternalID: rj.ExternalID, SenderID: rj.SenderID, Reason: rj.Reason, Payload: rj.Raw}); err != nil {
+				return err
+			}
+		}
+		for _, m := range h.Messages {
+			stored, err := a.routing.Ingest(r.Context(), inbound(ch.ID, m))
+			switch {
+			case wire.CodeOf(err) != "":
+				if err := reject(store.Rejected{ExternalID: m.ExternalID, SenderID: m.SenderID, Reason: err.Error(), Payload: m.Raw}); err != nil {
+					return err
+				}
+			case err != nil:
+				return fmt.Errorf("webhook: unable to store a message: %w", err)
+			case stored.Duplicate:
+				res.Duplicates++
+			default:
+				res.Messages++
+			}
 		}
 		for _, st := range h.Statuses {
 			reason := ""
@@ -133,16 +154,17 @@ func (a *API) webhookReceive(w http.ResponseWriter, r *http.Request) error {
 			if err := a.routing.ApplyStatus(r.Context(), ch.ID, st.ExternalID, st.Status, reason); err != nil {
 				return fmt.Errorf("webhook: unable to record a status: %w", err)
 			}
-			statuses++
+			res.Statuses++
 		}
 	}
-	a.log.Debug("webhook: stored", "channel_id", ch.ID, "messages", stored, "statuses", statuses)
-	return writeJSON(w, http.StatusOK, map[string]int{"messages": stored, "statuses": statuses})
+	a.log.Debug("webhook: stored", "channel_id", ch.ID, "messages", res.Messages, "duplicates", res.Duplicates,
+		"rejected", res.Rejected, "statuses", res.Statuses)
+	return writeJSON(w, http.StatusOK, res)
 }
 
 func inbound(channelID int64, m channels.Inbound) routing.Inbound {
 	in := routing.Inbound{ChannelID: channelID, SenderID: m.SenderID, Name: m.Name, Phone: m.Phone,
-		ExternalID: m.ExternalID, Body: m.Body, Echo: m.Echo}
+		ExternalID: m.ExternalID, Body: m.Body, SentAt: m.At, Echo: m.Echo}
 	for _, md := range m.Attachments {
 		in.Attachments = append(in.Attachments, wire.Attachment{Kind: md.Kind, Ref: md.Ref, Name: md.Name, MimeType: md.MimeType,
 			Size: md.Size, Caption: md.Caption, Latitude: md.Latitude, Longitude: md.Longitude})

@@ -24,9 +24,21 @@ type Inbound struct {
 	Phone       string
 	Body        string
 	Attachments []Media
-	ReplyTo     string // the provider id of our message the customer replied to, if any
-	At          time.Time
-	Echo        bool // our own message coming back (Messenger/Instagram is_echo): recorded as ours
+	ReplyTo     string    // the provider id of our message the customer replied to, if any
+	At          time.Time // when the customer sent it, by the provider's clock (zero: not given)
+	Echo        bool      // our own message coming back (Messenger/Instagram is_echo): recorded as ours
+	// Raw is the provider's JSON of this message, kept for the record if it cannot be stored.
+	Raw []byte
+}
+
+// Reject is an item of a verified delivery that cannot become a message or a status (malformed,
+// or without the ids it would be stored under). It is recorded, never dropped silently, and the
+// rest of the delivery is stored.
+type Reject struct {
+	ExternalID string // the provider's id, when it could be read
+	SenderID   string
+	Reason     string
+	Raw        []byte // the provider's JSON of the item
 }
 
 // Media is an attachment as a provider announces it: a reference to fetch, not the bytes.
@@ -54,6 +66,7 @@ type Webhook struct {
 	AccountID string // which of our numbers/pages/bots it was for (phone_number_id, page id, …)
 	Messages  []Inbound
 	Statuses  []Status
+	Rejects   []Reject
 }
 
 // Outbound is what an agent sends.

@@ -35,6 +35,9 @@ type Config struct {
 	SimulateEvery  time.Duration // demo: average time between simulated customer messages
 	PasswordCost   int           // bcrypt cost for new passwords
 	SendBackoff    time.Duration // first retry delay of a failed send (doubles per attempt)
+	// UploadRetention is how long a file an agent or a website visitor uploaded may wait to be
+	// sent; older unsent uploads are removed from the media store.
+	UploadRetention time.Duration
 }
 
 // Default returns the defaults.
@@ -51,6 +54,8 @@ func Default() Config {
 		SimulateEvery:  20 * time.Second,
 		PasswordCost:   auth.DefaultCost,
 		SendBackoff:    2 * time.Second,
+
+		UploadRetention: 24 * time.Hour,
 	}
 }
 
@@ -64,7 +69,7 @@ func (c Config) Validate() error {
 		return errors.New("config: --addr is required")
 	case c.DataDir == "":
 		return errors.New("config: --data is required")
-	case c.SweepInterval <= 0 || c.StreamPoll <= 0 || c.EventRetention <= 0:
+	case c.SweepInterval <= 0 || c.StreamPoll <= 0 || c.EventRetention <= 0 || c.UploadRetention <= 0:
 		return errors.New("config: intervals must be positive")
 	case c.StreamQueue < 1:
 		return errors.New("config: --stream-queue must be at least 1")
@@ -133,6 +138,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.StreamPoll, "stream-poll", "STREAM_POLL", "how often streams re-read the event log")
 	dur(&c.EventRetention, "event-retention", "EVENT_RETENTION", "how long events are kept for resuming clients")
 	dur(&c.SendBackoff, "send-backoff", "SEND_BACKOFF", "first retry delay of a failed send to a channel")
+	dur(&c.UploadRetention, "upload-retention", "UPLOAD_RETENTION", "how long an uploaded file may wait unsent before it is removed")
 	dur(&c.SimulateEvery, "simulate-every", "SIMULATE_EVERY", "demo: average time between simulated customer messages")
 	fs.IntVar(&c.PasswordCost, "password-cost", c.PasswordCost, "bcrypt cost for new passwords (4–31)")
 	fs.IntVar(&c.StreamQueue, "stream-queue", c.StreamQueue, "events a socket may have waiting before it catches up from the log")

@@ -19,6 +19,8 @@ type Store interface {
 	// Put stores the content and returns its key and size; more than max bytes is refused.
 	Put(ctx context.Context, r io.Reader, max int64) (key string, size int64, err error)
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
+	// Remove deletes a stored file; an unknown key is not an error (already removed).
+	Remove(ctx context.Context, key string) error
 }
 
 // ErrTooLarge is a file over the limit.
@@ -74,4 +76,15 @@ func (f Folder) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 		return nil, ErrNotFound
 	}
 	return file, err
+}
+
+// Remove deletes a stored file.
+func (f Folder) Remove(ctx context.Context, key string) error {
+	if !keyPattern.MatchString(key) {
+		return nil // never a file of ours
+	}
+	if err := os.Remove(filepath.Join(f.Dir, key)); err != nil && !errors.Is(err, os.ErrNotExist) {
+		return fmt.Errorf("media: unable to remove %s: %w", key, err)
+	}
+	return nil
 }

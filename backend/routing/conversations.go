@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"strings"
+	"time"
 
 	"santral/backend/store"
 	"santral/backend/wire"
@@ -10,12 +11,19 @@ import (
 
 // Inbound is a customer message arriving on a channel.
 type Inbound struct {
-	ChannelID   int64
-	SenderID    string // the customer's id on the channel
-	Name, Phone string
-	ExternalID  string // the provider's message id: the same id twice stores one message
-	Body        string
-	Attachments []wire.Attachment
+	ChannelID          int64
+	SenderID           string // the customer's id on the channel
+	Name, Phone, Email string
+	ExternalID         string // the provider's message id: the same id twice stores one message
+	Body               string
+	Attachments        []wire.Attachment
+	// Uploaded are files the customer uploaded to Santral itself (the website chat), by key,
+	// sent after Attachments. Each must be the sender's own upload; it is claimed in the
+	// message's transaction, so the removal of unsent uploads cannot take it midway.
+	Uploaded []string
+	// SentAt is when the customer sent it, by the provider's clock (zero: not given). The
+	// message is shown with it and the window counts from it; its arrival orders it.
+	SentAt time.Time
 	// Echo is our own message coming back from the provider (sent from another device or the
 	// provider's inbox): recorded as ours in the customer's conversation, never as theirs.
 	Echo bool
@@ -30,15 +38,11 @@ type InboundResult struct {
 
 // Ingest stores a customer message durably (PRODUCT.md rules 2 and 9): into the customer's open
 // conversation, or a new queued conversation linked to their earlier ones. Assignment of a new
-// conversation happens in the same transaction.
+// conversation happens in the same transaction. What the customer wrote is kept even past the
+// agents' limits (see fitInbound); only a message that cannot be routed or deduplicated is
+// refused.
 func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error) {
-	if in.SenderID == "" {
-		return InboundResult{}, wire.Invalid("sender_id", "the sender id is required")
-	}
-	if in.ExternalID == "" {
-		return InboundResult{}, wire.Invalid("message_id", "the message id is required")
-	}
-	if err := checkBody(in.Body, in.Attachments); err != nil {
+	if err := fitInbound(&in); err != nil {
 		return InboundResult{}, err
 	}
 	var res InboundResult
@@ -47,10 +51,22 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 			res = InboundResult{ConversationID: m.ConversationID, MessageID: m.ID, Duplicate: seen}
 			return err
 		}
+		sentAt := customersTime(in.SentAt, tx.Now)
 		if in.Echo {
-			return s.echo(tx, in, &res)
+			return s.echo(tx, in, sentAt, &res)
 		}
-		contactID, err := tx.Contact(in.ChannelID, in.SenderID, in.Name, in.Phone)
+		atts := in.Attachments
+		for _, key := range in.Uploaded {
+			a, ok, err := tx.UseVisitorFile(in.SenderID, key)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				return wire.Invalid("attachments", "unknown file; upload it first")
+			}
+			atts = append(atts, a)
+		}
+		contactID, err := tx.Contact(in.ChannelID, in.SenderID, in.Name, in.Phone, in.Email)
 		if err != nil {
 			return err
 		}
@@ -67,7 +83,7 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 			}
 		}
 		msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: in.ChannelID, Direction: "in",
-			Body: in.Body, Attachments: in.Attachments, Status: wire.StatusReceived, ExternalID: in.ExternalID})
+			Body: in.Body, Attachments: atts, Status: wire.StatusReceived, ExternalID: in.ExternalID, SentAt: sentAt})
 		if err != nil {
 			return err
 		}
@@ -75,15 +91,20 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 		if dup {
 			return nil
 		}
-		// Files come as the provider's references: downloaded after the webhook's 200.
-		for i, a := range in.Attachments {
-			if a.Ref != "" && a.URL == "" && a.Kind != "location" {
+		// Files come as the provider's references: downloaded after the webhook's 200. Files
+		// uploaded to Santral are already stored: linked to the message.
+		for i, a := range atts {
+			if i >= len(in.Attachments) {
+				if err := tx.LinkMedia(msg.ID, i, in.ChannelID, in.Uploaded[i-len(in.Attachments)]); err != nil {
+					return err
+				}
+			} else if a.Ref != "" && a.URL == "" && a.Kind != "location" {
 				if err := tx.EnqueueMedia(msg.ID, i, in.ChannelID); err != nil {
 					return err
 				}
 			}
 		}
-		if err := tx.TouchConversation(convID, true, preview(in.Body, in.Attachments), false); err != nil {
+		if err := tx.TouchInbound(convID, sentAt, preview(in.Body, atts)); err != nil {
 			return err
 		}
 		c, err := s.summary(tx, convID)
@@ -197,6 +218,10 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 		if !ch.Enabled {
 			return wire.Errorf(wire.CodeChannelDisabled, "the %s channel is switched off", ch.Name)
 		}
+		atts, err := ownUploads(tx, agentID, convID, r.Attachments)
+		if err != nil {
+			return err
+		}
 		// The sandbox hands the message to the customer as it is stored; real channels get a
 		// send job in this same transaction, and the window is checked before any API call.
 		status := wire.StatusSent
@@ -205,13 +230,13 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 				return &wire.Error{Code: wire.CodeWindowClosed, ClosedAt: w.ClosesAt,
 					Message: "the messaging window closed 24 hours after the customer's last message: only templates can be sent"}
 			}
-			if err := checkChannelLimits(ch.Type, r.Body, r.Attachments); err != nil {
+			if err := checkChannelLimits(ch.Type, r.Body, atts); err != nil {
 				return err
 			}
 			status = wire.StatusQueued
 		}
 		msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: c.Channel.ID, Direction: "out",
-			AuthorID: agentID, Body: r.Body, Attachments: r.Attachments, Status: status, IdempotencyKey: r.IdempotencyKey})
+			AuthorID: agentID, Body: r.Body, Attachments: atts, Status: status, IdempotencyKey: r.IdempotencyKey})
 		if err != nil {
 			return err
 		}
@@ -224,7 +249,7 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 				return err
 			}
 		}
-		if err := tx.TouchConversation(convID, false, preview(r.Body, r.Attachments), true); err != nil {
+		if err := tx.TouchConversation(convID, false, preview(r.Body, atts), true); err != nil {
 			return err
 		}
 		if err := tx.Append(wire.EventMessageCreated, convID, store.Readers, wire.MessageData{Message: msg}); err != nil {
@@ -420,8 +445,8 @@ func (s *Service) SendFailed(ctx context.Context, jobID, messageID int64, reason
 
 // echo records our own message that came back from the provider, in the customer's open (or
 // latest) conversation. An echo of a message Santral sent is already stored under its id.
-func (s *Service) echo(tx *store.Tx, in Inbound, res *InboundResult) error {
-	contactID, err := tx.Contact(in.ChannelID, in.SenderID, "", "")
+func (s *Service) echo(tx *store.Tx, in Inbound, sentAt int64, res *InboundResult) error {
+	contactID, err := tx.Contact(in.ChannelID, in.SenderID, "", "", "")
 	if err != nil {
 		return err
 	}
@@ -430,7 +455,7 @@ func (s *Service) echo(tx *store.Tx, in Inbound, res *InboundResult) error {
 		return err // nothing to attach it to: no conversation with this customer yet
 	}
 	msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: in.ChannelID, Direction: "out",
-		Body: in.Body, Attachments: in.Attachments, Status: wire.StatusSent, ExternalID: in.ExternalID})
+		Body: in.Body, Attachments: in.Attachments, Status: wire.StatusSent, ExternalID: in.ExternalID, SentAt: sentAt})
 	if err != nil {
 		return err
 	}

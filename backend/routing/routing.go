@@ -29,7 +29,8 @@ func New(s *store.Store, waker Waker, log *slog.Logger) *Service {
 	return &Service{store: s, waker: waker, log: log}
 }
 
-// MaxMessageLength bounds a message body (runes). Channels with smaller limits refuse earlier.
+// MaxMessageLength bounds the body of an agent's message (runes). Channels with smaller limits
+// refuse earlier. Customers' messages have their own bound (MaxInboundLength).
 const MaxMessageLength = 4096
 
 // do runs one rule decision: fn, then automatic assignment of whatever the decision made
@@ -139,6 +140,11 @@ func checkBody(body string, attachments []wire.Attachment) error {
 	if !utf8.ValidString(body) {
 		return wire.Invalid("body", "the text is not valid UTF-8")
 	}
+	return checkKinds(attachments)
+}
+
+// checkKinds refuses an attachment of a kind no channel knows.
+func checkKinds(attachments []wire.Attachment) error {
 	for i, a := range attachments {
 		switch a.Kind {
 		case "image", "document", "video", "audio", "sticker", "location":

@@ -8,7 +8,8 @@ import (
 )
 
 // The channels' messaging windows (PRODUCT.md rule 12), in one place. WhatsApp: free-form only
-// within 24 hours of the customer's last message, templates after. Messenger and Instagram: 24
+// within 24 hours of the customer's last message (by the customer's time, customersTime),
+// templates after. Messenger and Instagram: 24
 // hours, or 7 days with the HUMAN_AGENT tag where the account is approved for it. Telegram, the
 // website chat and the sandbox: no window.
 const (
@@ -23,6 +24,18 @@ type Window struct {
 	Open       bool
 	ClosesAt   int64 // unix ms; 0 when the channel has no window
 	HumanAgent bool  // open only through the HUMAN_AGENT tag
+}
+
+// customersTime is when a customer's message counts as sent, for the window and as shown: the
+// provider's timestamp (Meta redelivers for days: a message 25 hours old opens no window), but
+// never later than its arrival (a provider clock ahead of ours must not stretch the window past
+// 24 hours from now). Not given, or before 1970, it is the arrival.
+func customersTime(sent time.Time, arrival int64) int64 {
+	ms := sent.UnixMilli()
+	if sent.IsZero() || ms <= 0 || ms > arrival {
+		return arrival
+	}
+	return ms
 }
 
 // WindowAt tells whether a free-form message may be sent on the channel now.

@@ -81,7 +81,7 @@ func TestMessengerInEchoAndOut(t *testing.T) {
 	ayse.online()
 	url := fmt.Sprintf("%s/webhooks/%d", e.url, ch.ID)
 
-	in := channelFixture(t, "messenger", "inbound_text.json")
+	in := fresh(channelFixture(t, "messenger", "inbound_text.json"))
 	if status := postWebhook(t, url, in, "X-Hub-Signature-256", "sha256=00"); status != 401 {
 		t.Fatalf("a bad signature: %d", status)
 	}
@@ -95,7 +95,7 @@ func TestMessengerInEchoAndOut(t *testing.T) {
 		t.Fatalf("one conversation with the PSID: %+v", mine)
 	}
 	conv := mine[0].ID
-	echo := channelFixture(t, "messenger", "echo.json")
+	echo := fresh(channelFixture(t, "messenger", "echo.json"))
 	if status := postWebhook(t, url, echo, "X-Hub-Signature-256", sign(echo)); status != 200 {
 		t.Fatalf("echo: %d", status)
 	}
@@ -128,7 +128,7 @@ func TestTelegramInAndOut(t *testing.T) {
 	ayse := e.agent("ayse", nil)
 	ayse.online()
 	url := fmt.Sprintf("%s/webhooks/%d", e.url, ch.ID)
-	update := channelFixture(t, "telegram", "update_text.json")
+	update := fresh(channelFixture(t, "telegram", "update_text.json"))
 	if status := postWebhook(t, url, update, "X-Telegram-Bot-Api-Secret-Token", "wrong"); status != 401 {
 		t.Fatalf("a wrong secret token: %d", status)
 	}

@@ -199,7 +199,7 @@ func TestWhatsAppInAndOut(t *testing.T) {
 		}
 	})
 
-	inboundText := waFixture(t, "inbound_text.json")
+	inboundText := fresh(waFixture(t, "inbound_text.json"))
 	t.Run("refused deliveries store nothing", func(t *testing.T) {
 		tampered := bytes.Replace(inboundText, []byte("Merhaba"), []byte("Merhabb"), 1)
 		cases := []struct {
@@ -245,7 +245,7 @@ func TestWhatsAppInAndOut(t *testing.T) {
 	})
 
 	t.Run("an inbound photo is downloaded into Santral's media storage", func(t *testing.T) {
-		if status, code := deliver(t, e.url, ch.ID, waFixture(t, "inbound_image.json"), ""); status != 200 {
+		if status, code := deliver(t, e.url, ch.ID, fresh(waFixture(t, "inbound_image.json")), ""); status != 200 {
 			t.Fatalf("image delivery: %d %s", status, code)
 		}
 		var att wire.Attachment

@@ -154,8 +154,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // SandboxChannelID is the sandbox channel's id (0 when off).
 func (s *Server) SandboxChannelID() int64 { return s.sandbox }
 
-// RunWorkers runs the deadline sweeper, the connection heartbeat, event pruning and (in demo
-// mode) the simulated customers until ctx is done.
+// RunWorkers runs the deadline sweeper, the send and download workers, the removal of unsent
+// uploads, the connection heartbeat, event pruning and (in demo mode) the simulated customers
+// until ctx is done.
 func (s *Server) RunWorkers(ctx context.Context) {
 	var wg sync.WaitGroup
 	every := func(d time.Duration, name string, fn func(context.Context) error) {
@@ -197,6 +198,15 @@ func (s *Server) RunWorkers(ctx context.Context) {
 				return err
 			}
 		}
+	})
+	// Uploads never sent are removed after the retention; checked a tenth of it apart (at most a
+	// minute, at least a sweep interval), so one is gone soon after its time.
+	every(min(max(s.cfg.UploadRetention/10, s.cfg.SweepInterval), time.Minute), "uploads", func(ctx context.Context) error {
+		n, err := media.RemoveUnsent(ctx, s.Store, s.Files, s.cfg.UploadRetention)
+		if n > 0 {
+			s.log.Info("removed unsent uploads", "files", n)
+		}
+		return err
 	})
 	every(30*time.Second, "heartbeat", func(ctx context.Context) error { return s.Routing.Heartbeat(ctx, s.node) })
 	every(time.Hour, "prune", func(ctx context.Context) error {

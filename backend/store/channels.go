@@ -379,12 +379,6 @@ func (s *Store) MediaOwner(ctx context.Context, key string) (int64, error) {
 	return conv, nil
 }
 
-// RecordUpload notes that an agent uploaded a file in a conversation.
-func (t *Tx) RecordUpload(key string, convID, userID int64) error {
-	_, err := t.exec(`INSERT INTO uploads (media_key, conversation_id, user_id, created_at) VALUES (?, ?, ?, ?)`, key, convID, userID, t.Now)
-	return err
-}
-
 // Idle checks: the workers poll often, so they look first on the read pool and take the write
 // lock (shared by every process on the database) only when something is due.
 

@@ -224,15 +224,16 @@ func (t *Tx) TakeUp(convID, agentID int64) (bool, error) {
 	return ok, nil
 }
 
-// Contact upserts a contact by its channel identity and returns its id. A known contact gets a
-// name or phone it lacked.
-func (t *Tx) Contact(channelID int64, externalID, name, phone string) (int64, error) {
+// Contact upserts a contact by its channel identity and returns its id. A known contact takes
+// the newer name, phone or e-mail; an empty one keeps what it had.
+func (t *Tx) Contact(channelID int64, externalID, name, phone, email string) (int64, error) {
 	var id int64
-	err := t.queryRow(`INSERT INTO contacts (channel_id, external_id, name, phone, created_at) VALUES (?, ?, ?, ?, ?)
+	err := t.queryRow(`INSERT INTO contacts (channel_id, external_id, name, phone, email, created_at) VALUES (?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id, external_id) DO UPDATE SET
 			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
-			phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE contacts.phone END
-		RETURNING id`, channelID, externalID, name, phone, t.Now).Scan(&id)
+			phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE contacts.phone END,
+			email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE contacts.email END
+		RETURNING id`, channelID, externalID, name, phone, email, t.Now).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to save contact: %w", err)
 	}

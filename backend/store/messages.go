@@ -10,14 +10,14 @@ import (
 )
 
 const messageColumns = `id, conversation_id, direction, author_id, body, attachments, status, status_reason,
-	COALESCE(external_id, ''), COALESCE(idempotency_key, ''), created_at, template`
+	COALESCE(external_id, ''), COALESCE(idempotency_key, ''), created_at, template, sent_at`
 
 func scanMessage(row interface{ Scan(...any) error }) (wire.Message, error) {
 	var m wire.Message
 	var author sql.NullInt64
 	var att, tpl string
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Direction, &author, &m.Body, &att, &m.Status, &m.StatusReason,
-		&m.ExternalID, &m.IdempotencyKey, &m.CreatedAt, &tpl)
+		&m.ExternalID, &m.IdempotencyKey, &m.CreatedAt, &tpl, &m.SentAt)
 	if err != nil {
 		return m, err
 	}
@@ -48,6 +48,7 @@ type NewMessage struct {
 	ExternalID     string // the provider's id, unique per channel
 	IdempotencyKey string // the sender's key, unique per author
 	Template       *wire.MessageTemplate
+	SentAt         int64 // when its sender sent it (unix ms); 0: now
 }
 
 // InsertMessage stores a message. It reports duplicate=true, with the stored message, when the
@@ -76,12 +77,16 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 	if m.IdempotencyKey != "" {
 		key = m.IdempotencyKey
 	}
+	sentAt := m.SentAt
+	if sentAt == 0 {
+		sentAt = t.Now
+	}
 	// ON CONFLICT DO NOTHING rather than catching the error: PostgreSQL aborts a transaction on a
 	// failed statement, and the duplicate must be read in the same transaction.
 	var id int64
 	err := t.queryRow(`INSERT INTO messages (conversation_id, channel_id, direction, author_id, body, attachments, status,
-		external_id, idempotency_key, created_at, template) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
-		m.ConversationID, m.ChannelID, m.Direction, author, m.Body, att, m.Status, ext, key, t.Now, tpl).Scan(&id)
+		external_id, idempotency_key, created_at, template, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
+		m.ConversationID, m.ChannelID, m.Direction, author, m.Body, att, m.Status, ext, key, t.Now, tpl, sentAt).Scan(&id)
 	if err == sql.ErrNoRows {
 		var dup wire.Message
 		if m.ExternalID != "" {
@@ -97,7 +102,7 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 	}
 	return wire.Message{ID: id, ConversationID: m.ConversationID, Direction: m.Direction, AuthorID: nullInt(toNullFrom(m.AuthorID)),
 		Body: m.Body, Attachments: m.Attachments, Status: m.Status, ExternalID: m.ExternalID, IdempotencyKey: m.IdempotencyKey,
-		Template: m.Template, CreatedAt: t.Now}, false, nil
+		Template: m.Template, CreatedAt: t.Now, SentAt: sentAt}, false, nil
 }
 
 func toNullFrom(id int64) sql.NullInt64 {

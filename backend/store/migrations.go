@@ -19,6 +19,10 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateUploads,
 	migrateContactSearch,
 	migrateEventVisitor,
+	migrateCustomerTime,
+	migrateInboundRejects,
+	migrateUploadRetention,
+	migrateVisitorDetails,
 }
 
 // SchemaVersion is the version this build migrates to.

@@ -100,7 +100,7 @@ func openConversation(t *testing.T, s *Store, now int64, c customer) int64 {
 		if err != nil {
 			return err
 		}
-		contact, err := tx.Contact(ch, c.externalID, c.name, c.phone)
+		contact, err := tx.Contact(ch, c.externalID, c.name, c.phone, "")
 		if err != nil {
 			return err
 		}
@@ -592,7 +592,7 @@ func TestOneOpenConversationPerContact(t *testing.T) {
 				if err != nil {
 					return err
 				}
-				contact, err := tx.Contact(ch, mehmet.externalID, "", "")
+				contact, err := tx.Contact(ch, mehmet.externalID, "", "", "")
 				if err != nil {
 					return err
 				}

@@ -38,17 +38,34 @@ func migrateWebchat(tx *sql.Tx, d dialect) error {
 	return nil
 }
 
-// WebchatVisitor is a visitor's stored identity.
+// The name, e-mail and phone a visitor gave (or the shop's page gave for a logged-in customer),
+// kept for the customer's contact.
+func migrateVisitorDetails(tx *sql.Tx, d dialect) error {
+	for _, q := range []string{
+		`ALTER TABLE webchat_visitors ADD COLUMN email TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE webchat_visitors ADD COLUMN phone TEXT NOT NULL DEFAULT ''`,
+	} {
+		if _, err := tx.Exec(d.rebind(q)); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// WebchatVisitor is a visitor's stored identity and what they told about themselves.
 type WebchatVisitor struct {
 	ID         string
 	SecretHash string
 	Name       string
+	Email      string
+	Phone      string
 }
 
 // CreateWebchatVisitor stores a new visitor identity.
-func (s *Store) CreateWebchatVisitor(ctx context.Context, id, secretHash, name string) error {
+func (s *Store) CreateWebchatVisitor(ctx context.Context, v WebchatVisitor) error {
 	_, err := s.Tx(ctx, func(t *Tx) error {
-		_, err := t.exec(`INSERT INTO webchat_visitors (visitor_id, secret_hash, name, created_at) VALUES (?, ?, ?, ?)`, id, secretHash, name, t.Now)
+		_, err := t.exec(`INSERT INTO webchat_visitors (visitor_id, secret_hash, name, email, phone, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+			v.ID, v.SecretHash, v.Name, v.Email, v.Phone, t.Now)
 		return err
 	})
 	if err != nil {
@@ -57,10 +74,31 @@ func (s *Store) CreateWebchatVisitor(ctx context.Context, id, secretHash, name s
 	return nil
 }
 
+// UpdateWebchatVisitor keeps the name, e-mail and phone a returning visitor gave; empty ones
+// leave what was given before.
+func (s *Store) UpdateWebchatVisitor(ctx context.Context, id, name, email, phone string) error {
+	if name == "" && email == "" && phone == "" {
+		return nil
+	}
+	_, err := s.Tx(ctx, func(t *Tx) error {
+		_, err := t.exec(`UPDATE webchat_visitors SET
+			name = CASE WHEN ? <> '' THEN ? ELSE name END,
+			email = CASE WHEN ? <> '' THEN ? ELSE email END,
+			phone = CASE WHEN ? <> '' THEN ? ELSE phone END
+			WHERE visitor_id = ?`, name, name, email, email, phone, phone, id)
+		return err
+	})
+	if err != nil {
+		return fmt.Errorf("store: unable to update webchat visitor: %w", err)
+	}
+	return nil
+}
+
 // WebchatVisitor reads a visitor identity; not_found when unknown.
 func (s *Store) WebchatVisitor(ctx context.Context, id string) (WebchatVisitor, error) {
 	v := WebchatVisitor{ID: id}
-	err := s.readRow(ctx, `SELECT secret_hash, name FROM webchat_visitors WHERE visitor_id = ?`, id).Scan(&v.SecretHash, &v.Name)
+	err := s.readRow(ctx, `SELECT secret_hash, name, email, phone FROM webchat_visitors WHERE visitor_id = ?`, id).
+		Scan(&v.SecretHash, &v.Name, &v.Email, &v.Phone)
 	if err != nil {
 		return v, wireNotFound(err, "visitor")
 	}
@@ -89,20 +127,6 @@ func (s *Store) WebchatFile(ctx context.Context, visitorID, key string) (wire.At
 		return a, wireNotFound(err, "file")
 	}
 	return a, nil
-}
-
-// LinkWebchatMedia records that a message's attachment idx is the stored file key, so agents can
-// open it (MediaOwner) like a downloaded provider file. Idempotent on a resent message.
-func (s *Store) LinkWebchatMedia(ctx context.Context, messageID int64, idx int, channelID int64, key string) error {
-	_, err := s.Tx(ctx, func(t *Tx) error {
-		_, err := t.exec(`INSERT INTO media_jobs (message_id, idx, channel_id, state, next_try_at, media_key) VALUES (?, ?, ?, 'done', ?, ?)
-			ON CONFLICT DO NOTHING`, messageID, idx, channelID, t.Now, key)
-		return err
-	})
-	if err != nil {
-		return fmt.Errorf("store: unable to link webchat media: %w", err)
-	}
-	return nil
 }
 
 // WebchatCanRead reports whether a visitor may fetch a stored file: their own upload, a file in

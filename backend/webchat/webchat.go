@@ -9,9 +9,12 @@ import (
 	_ "embed"
 	"encoding/hex"
 	"mime"
+	"net/mail"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"santral/backend/wire"
 )
@@ -32,11 +35,36 @@ type Session struct {
 	New           bool   `json:"new"` // a fresh identity: the one sent (if any) was unknown or wrong
 }
 
-// SessionRequest asks for an identity; the stored one is sent back to keep it.
+// SessionRequest asks for an identity; the stored one is sent back to keep it. Name, email and
+// phone are what the visitor (or the shop's page, for a logged-in customer) gave: kept on the
+// visitor and on the customer's contact; empty ones keep what was given before.
 type SessionRequest struct {
 	VisitorID     string `json:"visitor_id,omitempty"`
 	VisitorSecret string `json:"visitor_secret,omitempty"`
 	Name          string `json:"name,omitempty"`
+	Email         string `json:"email,omitempty"`
+	Phone         string `json:"phone,omitempty"`
+}
+
+var phonePattern = regexp.MustCompile(`^\+?[0-9][0-9 ()-]{2,30}$`)
+
+// Check trims what the visitor gave and refuses what cannot be a name, an e-mail address or a
+// phone number (the visitor is there to correct it).
+func (r *SessionRequest) Check() error {
+	r.Name, r.Email, r.Phone = strings.TrimSpace(r.Name), strings.TrimSpace(r.Email), strings.TrimSpace(r.Phone)
+	if utf8.RuneCountInString(r.Name) > 100 || strings.ContainsFunc(r.Name, unicode.IsControl) {
+		return wire.Invalid("name", "the name can be at most 100 characters on one line")
+	}
+	if r.Email != "" {
+		addr, err := mail.ParseAddress(r.Email)
+		if err != nil || addr.Address != r.Email || len(r.Email) > 254 {
+			return wire.Invalid("email", "not an e-mail address")
+		}
+	}
+	if r.Phone != "" && !phonePattern.MatchString(r.Phone) {
+		return wire.Invalid("phone", "not a phone number")
+	}
+	return nil
 }
 
 // File is an uploaded file as the widget sees it; Key goes back in a message to send it.

@@ -1,7 +1,8 @@
 /* Santral website chat widget. A shop embeds it with
  *   <script src="https://santral.example/widget.js" defer></script>
- * (data-lang="en" for English). Self-contained: every id and class starts with "santral-" so
- * nothing clashes with the shop's page. The visitor's identity (id + secret issued by the
+ * (data-lang="en" for English; for a logged-in customer the shop may add data-name, data-email
+ * and data-phone, which go on the customer's contact). Self-contained: every id and class starts
+ * with "santral-" so nothing clashes with the shop's page. The visitor's identity (id + secret issued by the
  * server) stays in localStorage, so a reload keeps the conversation. */
 (function () {
   "use strict";
@@ -122,15 +123,25 @@
   }
   function setStatus(text) { status.textContent = text || ""; }
 
-  function ensureSession() {
+  function ensureSession(withoutDetails) {
+    var req = { visitor_id: identity && identity.visitor_id, visitor_secret: identity && identity.visitor_secret };
+    if (!withoutDetails) {
+      ["name", "email", "phone"].forEach(function (k) {
+        var v = script.getAttribute("data-" + k);
+        if (v) req[k] = v;
+      });
+    }
     // text/plain keeps it a CORS-simple request: no preflight from the shop's origin.
     return fetch(base + "/webchat/session", {
       method: "POST", headers: { "Content-Type": "text/plain" },
-      body: JSON.stringify(identity || {})
+      body: JSON.stringify(req)
     }).then(function (r) {
+      // Details the server refuses (a malformed data-email) must not keep the chat closed.
+      if (r.status === 400 && !withoutDetails) return ensureSession(true).then(function () { return null; });
       if (!r.ok) throw new Error("session " + r.status);
       return r.json();
     }).then(function (s) {
+      if (!s) return; // done by the retry without details
       if (s.new) { after = 0; clearLog(); }
       saveIdentity(s);
     });

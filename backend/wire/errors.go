@@ -49,6 +49,15 @@ const (
 	CodeInternal Code = "internal"
 )
 
+const (
+	// A reply's file is not an upload of this agent in this conversation (or it was removed
+	// unsent after the upload retention).
+	CodeAttachmentNotUploaded Code = "attachment_not_uploaded"
+	// The channel's provider refused a request or could not be reached; ProviderCode carries
+	// the provider's own code when it gave one.
+	CodeProviderError Code = "provider_error"
+)
+
 // Error is a client-facing error: a stable code and an English message. Field names the
 // offending field when there is one.
 type Error struct {
@@ -57,6 +66,8 @@ type Error struct {
 	Field   string `json:"field,omitempty"`
 	// ClosedAt is when the channel's messaging window closed (window_closed), unix ms.
 	ClosedAt int64 `json:"closed_at,omitempty"`
+	// ProviderCode is the provider's own error code (provider_error), when it gave one.
+	ProviderCode int `json:"provider_code,omitempty"`
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }

@@ -152,7 +152,35 @@ type Message struct {
 	ExternalID     string           `json:"external_id,omitempty"`
 	IdempotencyKey string           `json:"idempotency_key,omitempty"`
 	Template       *MessageTemplate `json:"template,omitempty"`
-	CreatedAt      int64            `json:"created_at"`
+	// CreatedAt is when Santral stored the message (its arrival, for a customer's message):
+	// messages are ordered by arrival.
+	CreatedAt int64 `json:"created_at"`
+	// SentAt is when its sender sent it, the time to show: for a customer's message the
+	// provider's timestamp (never later than its arrival), for ours when it was stored. A
+	// message redelivered days late keeps the customer's time and opens no window.
+	SentAt int64 `json:"sent_at"`
+}
+
+// WebhookResult is the 200 answer to a provider's delivery: what it carried, counted. Messages
+// are newly stored ones; Duplicates were stored before (a redelivery); Rejected could not be
+// stored as messages and were recorded instead (GET /api/v1/channel-accounts/{id}/rejected).
+type WebhookResult struct {
+	Messages   int `json:"messages"`
+	Duplicates int `json:"duplicates"`
+	Rejected   int `json:"rejected"`
+	Statuses   int `json:"statuses"`
+}
+
+// RejectedMessage is a message a verified delivery carried that could not be stored as a
+// message (malformed, or refused by a rule): recorded with the provider's JSON for an admin.
+type RejectedMessage struct {
+	ID         int64  `json:"id"`
+	ChannelID  int64  `json:"channel_id"`
+	ExternalID string `json:"external_id,omitempty"`
+	SenderID   string `json:"sender_id,omitempty"`
+	Reason     string `json:"reason"`
+	Payload    string `json:"payload"` // the provider's JSON of that message, cut at 16 KiB
+	ReceivedAt int64  `json:"received_at"`
 }
 
 // TimelineEntry is one step in a conversation's life: created, assigned, pulled, transfer offered,

@@ -83,6 +83,14 @@ export function formatDateTime(ms: number): string {
   return `${d.toLocaleDateString(locale(), { day: '2-digit', month: '2-digit', year: 'numeric' })} ${formatClock(ms)}`;
 }
 
+/** When a message was sent, as its bubble shows it: HH:MM, with the date too when it was sent
+ * on another day than it arrived (a provider's redelivery days late sits among that day's
+ * messages, but keeps the customer's time). */
+export function formatSent(sentAt: number | undefined, createdAt: number): string {
+  const sent = sentAt || createdAt;
+  return sameDay(new Date(sent), new Date(createdAt)) ? formatClock(sent) : formatDateTime(sent);
+}
+
 /** The local calendar day key (YYYY-MM-DD) of a time. */
 export function dayKey(ms: number): string {
   const d = new Date(ms);

@@ -111,7 +111,10 @@ export interface Message {
   external_id?: string;
   idempotency_key?: string;
   template?: MessageTemplate | null;
+  /** When Santral stored it (a customer's message: its arrival); messages are ordered by it. */
   created_at: number;
+  /** When its sender sent it (the provider's timestamp for a customer's): the time shown. */
+  sent_at?: number;
 }
 
 /** Known kinds: created, assigned, transfer_offered, transfer_accepted, transfer_rejected,

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../src/i18n';
-import { clockOffset, formatCountdown, formatDuration, remainingMs, serverNow } from '../src/time';
+import { clockOffset, formatCountdown, formatDateTime, formatDuration, formatSent, remainingMs, serverNow } from '../src/time';
 
 afterEach(() => setLanguage('tr'));
 
@@ -43,5 +43,17 @@ describe('countdown math', () => {
     expect(formatDuration(50 * 3600_000)).toBe('2 g');
     setLanguage('en');
     expect(formatDuration(65 * 60_000)).toBe('1h 5m');
+  });
+});
+
+describe('a message shows the customer\'s time', () => {
+  it('is the clock when it was sent the day it arrived, and the date too when not', () => {
+    const arrived = new Date(2026, 11, 1, 10, 8).getTime();
+    const sameDay = new Date(2026, 11, 1, 9, 58).getTime();
+    expect(formatSent(sameDay, arrived)).toBe('09:58');
+    const dayBefore = arrived - 25 * 3600 * 1000; // a redelivery a day late
+    expect(formatSent(dayBefore, arrived)).toBe(formatDateTime(dayBefore));
+    expect(formatSent(dayBefore, arrived)).toContain('09:08');
+    expect(formatSent(undefined, arrived)).toBe('10:08'); // an older cache without sent_at
   });
 });

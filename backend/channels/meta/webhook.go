@@ -12,6 +12,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -63,8 +64,9 @@ type webhookPayload struct {
 }
 
 type entry struct {
-	ID        string      `json:"id"`
-	Messaging []messaging `json:"messaging"`
+	ID string `json:"id"`
+	// Each event is decoded on its own: one malformed event must not refuse the others.
+	Messaging []json.RawMessage `json:"messaging"`
 }
 
 type party struct {
@@ -74,7 +76,7 @@ type party struct {
 type messaging struct {
 	Sender    party     `json:"sender"`
 	Recipient party     `json:"recipient"`
-	Timestamp int64     `json:"timestamp"`
+	Timestamp msTime    `json:"timestamp"`
 	Message   *message  `json:"message"`
 	Postback  *postback `json:"postback"`
 	Delivery  *struct {
@@ -117,7 +119,9 @@ type postback struct {
 // entry (AccountID is the page or Instagram account id).
 //
 // Messages keep their mid as ExternalID even when nothing in them is understood (a shared reel,
-// an unsupported type): the customer still wrote, which opens the messaging window. Echoes
+// an unsupported type, stored as "[unsupported: <type>]"): the customer still wrote, which opens
+// the messaging window. An event that cannot be decoded, or a message without the ids it would
+// be stored under, becomes a Reject with its JSON: recorded, while the rest is stored. Echoes
 // (is_echo) are our own messages coming back: Echo is set and SenderID is the recipient, the
 // customer. Delivery receipts become delivered statuses for their mids; Instagram read receipts
 // name a mid and become read statuses. Messenger read receipts only carry a watermark ("all
@@ -137,9 +141,14 @@ func ParseWebhook(raw []byte) ([]channels.Webhook, error) {
 			return nil, fmt.Errorf("meta: webhook entry %d has no id", i)
 		}
 		hook := channels.Webhook{AccountID: e.ID}
-		for j, ev := range e.Messaging {
-			if err := parseEvent(&hook, ev); err != nil {
-				return nil, fmt.Errorf("meta: webhook entry %d event %d: %w", i, j, err)
+		for _, raw := range e.Messaging {
+			var ev messaging
+			err := json.Unmarshal(raw, &ev)
+			if err == nil {
+				err = parseEvent(&hook, ev, raw)
+			}
+			if err != nil {
+				hook.Rejects = append(hook.Rejects, channels.Reject{ExternalID: midOf(ev), SenderID: ev.Sender.ID, Reason: err.Error(), Raw: raw})
 			}
 		}
 		out = append(out, hook)
@@ -149,8 +158,33 @@ func ParseWebhook(raw []byte) ([]channels.Webhook, error) {
 
 var errMalformed = errors.New("malformed event")
 
-func parseEvent(hook *channels.Webhook, ev messaging) error {
-	at := time.UnixMilli(ev.Timestamp).UTC()
+// msTime is a timestamp in unix milliseconds. One that cannot be read (a string, garbage) is
+// left zero rather than failing the event: a message must not be lost over its timestamp.
+type msTime int64
+
+func (t *msTime) UnmarshalJSON(b []byte) error {
+	if n, err := strconv.ParseInt(strings.Trim(string(b), `"`), 10, 64); err == nil && n > 0 {
+		*t = msTime(n)
+	}
+	return nil
+}
+
+// midOf is the message id of an event, for the record of a rejected one.
+func midOf(ev messaging) string {
+	switch {
+	case ev.Message != nil:
+		return ev.Message.Mid
+	case ev.Postback != nil:
+		return ev.Postback.Mid
+	}
+	return ""
+}
+
+func parseEvent(hook *channels.Webhook, ev messaging, raw []byte) error {
+	var at time.Time
+	if ev.Timestamp > 0 {
+		at = time.UnixMilli(int64(ev.Timestamp)).UTC()
+	}
 	switch {
 	case ev.Message != nil:
 		m := ev.Message
@@ -167,11 +201,21 @@ func parseEvent(hook *channels.Webhook, ev messaging) error {
 		if m.ReplyTo != nil {
 			in.ReplyTo = m.ReplyTo.Mid
 		}
+		var unknown []string
 		for _, a := range m.Attachments {
 			if media, ok := attachmentMedia(a); ok {
 				in.Attachments = append(in.Attachments, media)
+			} else {
+				unknown = append(unknown, a.Type)
 			}
 		}
+		if in.Body == "" && len(in.Attachments) == 0 {
+			if len(unknown) == 0 {
+				unknown = []string{"message"}
+			}
+			in.Body = "[unsupported: " + strings.Join(unknown, ", ") + "]"
+		}
+		in.Raw = raw
 		hook.Messages = append(hook.Messages, in)
 	case ev.Postback != nil:
 		// A button tap: the customer "said" the button's title. Older postbacks have no mid and
@@ -182,7 +226,11 @@ func parseEvent(hook *channels.Webhook, ev messaging) error {
 		if ev.Sender.ID == "" {
 			return fmt.Errorf("%w: postback without sender id", errMalformed)
 		}
-		hook.Messages = append(hook.Messages, channels.Inbound{ExternalID: ev.Postback.Mid, SenderID: ev.Sender.ID, Body: ev.Postback.Title, At: at})
+		title := ev.Postback.Title
+		if title == "" {
+			title = "[unsupported: postback]"
+		}
+		hook.Messages = append(hook.Messages, channels.Inbound{ExternalID: ev.Postback.Mid, SenderID: ev.Sender.ID, Body: title, At: at, Raw: raw})
 	case ev.Delivery != nil:
 		for _, mid := range ev.Delivery.Mids {
 			if mid != "" {

@@ -74,7 +74,7 @@ func TestParseWebhookFixtures(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !reflect.DeepEqual(noRaw(got), tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
@@ -112,8 +112,12 @@ func TestParseWebhookVariants(t *testing.T) {
 				{Kind: "sticker", Ref: "https://cdn/like.png"},
 				{Kind: "location", Latitude: 41.0082, Longitude: 28.9784},
 			}}}}}},
+		{"a timestamp that cannot be read keeps the message", event("page", `{"sender":{"id":"`+customerID+`"},"recipient":{"id":"`+pageID+`"},"timestamp":"yarın","message":{"mid":"m_5","text":"x"}}`),
+			[]channels.Webhook{{AccountID: pageID, Messages: []channels.Inbound{{ExternalID: "m_5", SenderID: customerID, Body: "x"}}}}},
+		{"a timestamp sent as a string is read", event("page", `{"sender":{"id":"`+customerID+`"},"recipient":{"id":"`+pageID+`"},"timestamp":"1764158999000","message":{"mid":"m_6","text":"x"}}`),
+			[]channels.Webhook{{AccountID: pageID, Messages: []channels.Inbound{{ExternalID: "m_6", SenderID: customerID, Body: "x", At: ms(1764158999000)}}}}},
 		{"unsupported content still counts as the customer writing", event("instagram", `{`+from+`,"message":{"mid":"m_4","attachments":[{"type":"ig_reel","payload":{"url":"https://ig/reel"}}]}}`),
-			[]channels.Webhook{{AccountID: pageID, Messages: []channels.Inbound{{ExternalID: "m_4", SenderID: customerID, At: ms(1764158999000)}}}}},
+			[]channels.Webhook{{AccountID: pageID, Messages: []channels.Inbound{{ExternalID: "m_4", SenderID: customerID, Body: "[unsupported: ig_reel]", At: ms(1764158999000)}}}}},
 		{"delivery mids become delivered statuses", event("page", `{`+from+`,"delivery":{"mids":["m_a","m_b",""],"watermark":1764158998000}}`),
 			[]channels.Webhook{{AccountID: pageID, Statuses: []channels.Status{
 				{ExternalID: "m_a", Status: wire.StatusDelivered, At: ms(1764158999000)},
@@ -152,7 +156,7 @@ func TestParseWebhookVariants(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if !reflect.DeepEqual(got, tt.want) {
+			if !reflect.DeepEqual(noRaw(got), tt.want) {
 				t.Errorf("got  %+v\nwant %+v", got, tt.want)
 			}
 		})
@@ -167,17 +171,38 @@ func TestParseWebhookRefusesMalformed(t *testing.T) {
 		{"whatsapp object", `{"object":"whatsapp_business_account","entry":[]}`},
 		{"no object", `{"entry":[]}`},
 		{"entry without id", `{"object":"page","entry":[{"messaging":[]}]}`},
-		{"message without mid", string(event("page", `{"sender":{"id":"c"},"recipient":{"id":"p"},"timestamp":1,"message":{"text":"x"}}`))},
-		{"message without sender", string(event("page", `{"recipient":{"id":"p"},"timestamp":1,"message":{"mid":"m","text":"x"}}`))},
-		{"echo without recipient", string(event("page", `{"sender":{"id":"p"},"timestamp":1,"message":{"mid":"m","is_echo":true,"text":"x"}}`))},
-		{"postback without sender", string(event("page", `{"recipient":{"id":"p"},"timestamp":1,"postback":{"mid":"m","title":"x"}}`))},
-		{"numeric sender id", string(event("page", `{"sender":{"id":5},"recipient":{"id":"p"},"timestamp":1,"message":{"mid":"m"}}`))},
-		{"string timestamp", string(event("page", `{"sender":{"id":"c"},"recipient":{"id":"p"},"timestamp":"1","message":{"mid":"m"}}`))},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			if got, err := ParseWebhook([]byte(tt.raw)); err == nil {
 				t.Errorf("got %+v, want an error", got)
+			}
+		})
+	}
+}
+
+// A malformed event is recorded as a Reject with its JSON; the good event beside it is parsed.
+func TestParseWebhookRejectsMalformedEvents(t *testing.T) {
+	good := `{"sender":{"id":"c"},"recipient":{"id":"p"},"timestamp":1,"message":{"mid":"ok","text":"iyi"}}`
+	tests := []struct{ name, event, mid string }{
+		{"message without mid", `{"sender":{"id":"c"},"recipient":{"id":"p"},"timestamp":1,"message":{"text":"x"}}`, ""},
+		{"message without sender", `{"recipient":{"id":"p"},"timestamp":1,"message":{"mid":"m","text":"x"}}`, "m"},
+		{"echo without recipient", `{"sender":{"id":"p"},"timestamp":1,"message":{"mid":"m","is_echo":true,"text":"x"}}`, "m"},
+		{"postback without sender", `{"recipient":{"id":"p"},"timestamp":1,"postback":{"mid":"m","title":"x"}}`, "m"},
+		{"numeric sender id", `{"sender":{"id":5},"recipient":{"id":"p"},"timestamp":1,"message":{"mid":"m"}}`, "m"},
+		{"text not a string", `{"sender":{"id":"c"},"recipient":{"id":"p"},"timestamp":1,"message":{"mid":"m","text":5}}`, "m"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ParseWebhook(event("page", tt.event, good))
+			if err != nil {
+				t.Fatalf("one bad event refused the delivery: %v", err)
+			}
+			if len(got) != 1 || len(got[0].Messages) != 1 || got[0].Messages[0].ExternalID != "ok" || string(got[0].Messages[0].Raw) != good {
+				t.Fatalf("the good event is parsed with its JSON: %+v", got)
+			}
+			if r := got[0].Rejects; len(r) != 1 || string(r[0].Raw) != tt.event || r[0].Reason == "" || r[0].ExternalID != tt.mid {
+				t.Fatalf("the bad event is a Reject: %+v", r)
 			}
 		})
 	}
@@ -289,4 +314,15 @@ func FuzzParseWebhook(f *testing.F) {
 			}
 		}
 	})
+}
+
+// noRaw drops the provider JSON each parsed message keeps for the record, so parsed values can
+// be compared with what a test expects.
+func noRaw(hooks []channels.Webhook) []channels.Webhook {
+	for i := range hooks {
+		for j := range hooks[i].Messages {
+			hooks[i].Messages[j].Raw = nil
+		}
+	}
+	return hooks
 }

@@ -29,10 +29,12 @@ func VerifySecret(header, secret string) error {
 	return nil
 }
 
+// update is decoded in two steps: the envelope, then its message, so a message that does not
+// decode is recorded under the update's id instead of refusing the update.
 type update struct {
-	UpdateID      *int64   `json:"update_id"`
-	Message       *message `json:"message"`
-	EditedMessage *message `json:"edited_message"`
+	UpdateID      *int64          `json:"update_id"`
+	Message       json.RawMessage `json:"message"`
+	EditedMessage json.RawMessage `json:"edited_message"`
 }
 
 type user struct {
@@ -100,7 +102,7 @@ var errMalformed = errors.New("telegram: malformed update")
 // is the replied-to message_id, which is what Send returns for our messages. AccountID stays
 // empty: an update does not name its bot, the webhook URL does. Update kinds other than
 // message and edited_message, and messages carrying nothing Santral shows (service messages,
-// polls, dice), give an empty Webhook and no error.
+// polls, dice), give an empty Webhook and no error; a message without a chat id becomes a Reject.
 func ParseUpdate(raw []byte) (channels.Webhook, error) {
 	var u update
 	if err := json.Unmarshal(raw, &u); err != nil {
@@ -109,21 +111,30 @@ func ParseUpdate(raw []byte) (channels.Webhook, error) {
 	if u.UpdateID == nil {
 		return channels.Webhook{}, fmt.Errorf("%w: no update_id", errMalformed)
 	}
-	m, id := u.Message, fmt.Sprint(*u.UpdateID)
-	if m == nil && u.EditedMessage != nil {
-		m, id = u.EditedMessage, "u"+id
+	body, id := u.Message, fmt.Sprint(*u.UpdateID)
+	if isNull(body) && !isNull(u.EditedMessage) {
+		body, id = u.EditedMessage, "u"+id
 	}
-	if m == nil {
+	if isNull(body) {
 		return channels.Webhook{}, nil
 	}
-	if m.Chat == nil || m.Chat.ID == 0 {
-		return channels.Webhook{}, fmt.Errorf("%w: message without chat id", errMalformed)
+	var m *message
+	if err := json.Unmarshal(body, &m); err != nil {
+		return channels.Webhook{Rejects: []channels.Reject{{ExternalID: id, Reason: "malformed message: " + err.Error(), Raw: raw}}}, nil
+	}
+	if m == nil || m.Chat == nil || m.Chat.ID == 0 {
+		// Nothing to route it by: recorded, and the update is still acknowledged (a refusal
+		// would have Telegram redeliver it, and hold back the bot's later updates, for hours).
+		return channels.Webhook{Rejects: []channels.Reject{{ExternalID: id, Reason: "message without chat id", Raw: raw}}}, nil
 	}
 	in := channels.Inbound{
 		ExternalID: id,
 		SenderID:   fmt.Sprint(m.Chat.ID),
 		Body:       m.Text,
-		At:         time.Unix(m.Date, 0).UTC(),
+		Raw:        raw,
+	}
+	if m.Date > 0 {
+		in.At = time.Unix(m.Date, 0).UTC()
 	}
 	if m.EditDate != 0 {
 		in.At = time.Unix(m.EditDate, 0).UTC()
@@ -149,6 +160,8 @@ func ParseUpdate(raw []byte) (channels.Webhook, error) {
 	}
 	return channels.Webhook{Messages: []channels.Inbound{in}}, nil
 }
+
+func isNull(raw json.RawMessage) bool { return len(raw) == 0 || string(raw) == "null" }
 
 func displayName(u user) string {
 	if name := strings.TrimSpace(u.FirstName + " " + u.LastName); name != "" {

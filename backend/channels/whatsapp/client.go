@@ -211,10 +211,13 @@ type Template struct {
 // maxTemplatePages bounds paging: 50 pages of 100 is far more templates than an account has.
 const maxTemplatePages = 50
 
+// ErrNoWABA is a template sync on an account without a valid WhatsApp Business Account id.
+var ErrNoWABA = errors.New("whatsapp: no valid WhatsApp Business Account id configured")
+
 // Templates lists the account's templates that can be sent now: APPROVED ones only.
 func (c *Client) Templates(ctx context.Context) ([]Template, error) {
 	if !validID(c.wabaID) {
-		return nil, errors.New("whatsapp: no WhatsApp Business Account id configured")
+		return nil, ErrNoWABA
 	}
 	var out []Template
 	next := c.endpoint(c.wabaID, "message_templates") + "?limit=100"

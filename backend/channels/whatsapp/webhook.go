@@ -31,9 +31,10 @@ type changeValue struct {
 	Metadata struct {
 		PhoneNumberID string `json:"phone_number_id"`
 	} `json:"metadata"`
-	Contacts []contact `json:"contacts"`
-	Messages []message `json:"messages"`
-	Statuses []status  `json:"statuses"`
+	// Each item is decoded on its own: one malformed message must not refuse the others.
+	Contacts []json.RawMessage `json:"contacts"`
+	Messages []json.RawMessage `json:"messages"`
+	Statuses []json.RawMessage `json:"statuses"`
 }
 
 type contact struct {
@@ -142,8 +143,9 @@ var ErrNotWhatsApp = errors.New("whatsapp: webhook is not for a WhatsApp Busines
 // ParseWebhook turns a verified delivery into one channels.Webhook per change, keyed by the
 // phone_number_id it was for. Malformed JSON or another object is an error (answered 400).
 // Message types Santral does not render still arrive, as "[unsupported: <type>]", so nothing
-// the customer wrote is dropped silently; messages without an id or a sender are skipped,
-// since they can be neither deduplicated nor routed.
+// the customer wrote is dropped silently. A message or status that cannot be decoded, or a
+// message without an id or a sender (it can be neither deduplicated nor routed), becomes a
+// Reject with its JSON: recorded, while the rest of the delivery is stored.
 func ParseWebhook(raw []byte) ([]channels.Webhook, error) {
 	var p payload
 	if err := json.Unmarshal(raw, &p); err != nil {
@@ -167,17 +169,48 @@ func ParseWebhook(raw []byte) ([]channels.Webhook, error) {
 
 func parseChange(v changeValue) channels.Webhook {
 	hook := channels.Webhook{AccountID: v.Metadata.PhoneNumberID}
-	for _, m := range v.Messages {
-		if in, ok := inbound(m, v.Contacts); ok {
-			hook.Messages = append(hook.Messages, in)
+	var contacts []contact
+	for _, raw := range v.Contacts {
+		var c contact
+		if json.Unmarshal(raw, &c) == nil { // a malformed profile costs only the name
+			contacts = append(contacts, c)
 		}
 	}
-	for _, s := range v.Statuses {
+	for _, raw := range v.Messages {
+		var m message
+		if err := json.Unmarshal(raw, &m); err != nil {
+			hook.Rejects = append(hook.Rejects, channels.Reject{ExternalID: idOf(raw), Reason: "malformed message: " + err.Error(), Raw: raw})
+			continue
+		}
+		in, ok := inbound(m, contacts)
+		if !ok {
+			hook.Rejects = append(hook.Rejects, channels.Reject{ExternalID: m.ID, SenderID: m.From + m.FromUserID,
+				Reason: "message without an id or a sender", Raw: raw})
+			continue
+		}
+		in.Raw = raw
+		hook.Messages = append(hook.Messages, in)
+	}
+	for _, raw := range v.Statuses {
+		var s status
+		if err := json.Unmarshal(raw, &s); err != nil {
+			hook.Rejects = append(hook.Rejects, channels.Reject{ExternalID: idOf(raw), Reason: "malformed status: " + err.Error(), Raw: raw})
+			continue
+		}
 		if st, ok := deliveryStatus(s); ok {
 			hook.Statuses = append(hook.Statuses, st)
 		}
 	}
 	return hook
+}
+
+// idOf reads the id of an item that does not decode as a whole, for the record.
+func idOf(raw json.RawMessage) string {
+	var item struct {
+		ID string `json:"id"`
+	}
+	json.Unmarshal(raw, &item)
+	return item.ID
 }
 
 func inbound(m message, contacts []contact) (channels.Inbound, bool) {

@@ -9,7 +9,7 @@ import { t, type MessageKey } from '../i18n';
 import { agentName } from '../logic/inbox';
 import { outboxDisplay } from '../logic/outbox';
 import { buildTimeline, describeEntry, type TimelineItem } from '../logic/timeline';
-import { formatClock, formatDay } from '../time';
+import { formatClock, formatDay, formatSent } from '../time';
 import type { Attachment, ConversationView, Message, OutboxItem } from '../types';
 import { IconAlert, IconCheck, IconClock, IconDoubleCheck, IconFile, IconRestart, IconTransfer, IconEnd } from './icons';
 
@@ -302,7 +302,7 @@ function MessageBubble({ m }: { m: Message }) {
         {m.attachments && m.attachments.length > 0 ? <Attachments list={m.attachments} messageId={m.id} /> : null}
         <div class="msg-meta">
           {out && m.author_id ? <span class="msg-author">{agentName(agents, m.author_id, meId)}</span> : null}
-          <time>{formatClock(m.created_at)}</time>
+          <time>{formatSent(m.sent_at, m.created_at)}</time>
           {out ? <StatusTick status={m.status} reason={m.status_reason} testId={`message-tick-${m.id}`} /> : null}
         </div>
       </div>
