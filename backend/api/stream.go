@@ -4,14 +4,13 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
+	"encoding/json"
 	"net/http"
 	"strconv"
 	"time"
 
 	"github.com/gorilla/websocket"
 
-	"santral/backend/auth"
 	"santral/backend/store"
 	"santral/backend/wire"
 )
@@ -105,10 +104,19 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 			return nil
 		}
 		if len(events) > 0 {
-			if err := write(wire.StreamFrame{Kind: "events", Events: events}); err != nil {
-				return nil
-			}
 			cursor = events[len(events)-1].Seq
+			out, recheck := forClient(events, u.ID)
+			if recheck {
+				if live, err := a.sessionLive(ctx, token, u); err == nil && !live {
+					conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "signed out"), time.Now().Add(writeWait))
+					return nil
+				}
+			}
+			if len(out) > 0 {
+				if err := write(wire.StreamFrame{Kind: "events", Events: out}); err != nil {
+					return nil
+				}
+			}
 			continue
 		}
 		select {
@@ -117,7 +125,7 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 		case <-ping.C:
 			// A session signed out elsewhere, expired or of a disabled user ends the stream;
 			// the app's next dial gets 401 and signs out.
-			if _, err := a.store.SessionUser(ctx, auth.HashToken(token)); errors.Is(err, store.ErrNotFound) {
+			if live, err := a.sessionLive(ctx, token, u); err == nil && !live {
 				conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.ClosePolicyViolation, "signed out"), time.Now().Add(writeWait))
 				return nil
 			}
@@ -134,4 +142,21 @@ func newConnID() string {
 	b := make([]byte, 12)
 	rand.Read(b)
 	return hex.EncodeToString(b)
+}
+
+// forClient drops internal events from a batch; recheck says one of them asks this user's
+// streams to re-check their session (sessions.ended).
+func forClient(events []wire.Event, userID int64) (out []wire.Event, recheck bool) {
+	out = events[:0:0]
+	for _, e := range events {
+		if e.Type != wire.InternalSessionsEnded {
+			out = append(out, e)
+			continue
+		}
+		var d wire.SessionsEndedData
+		if json.Unmarshal(e.Data, &d) == nil && d.UserID == userID {
+			recheck = true
+		}
+	}
+	return out, recheck
 }

@@ -91,8 +91,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		st.Close()
 		return nil, fmt.Errorf("server: unable to read the database id: %w", err)
 	}
+	proxies, err := config.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.handler = api.New(st, s.Routing, s.Hub, api.Options{
 		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, WebchatChannelID: s.webchat, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
+		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle, TrustedProxies: proxies,
+		VisitorUploadsPerDay: cfg.VisitorUploadsPerDay, VisitorUploadBytesPerDay: cfg.VisitorUploadBytesPerDay,
 	}, log).Handler()
 	return s, nil
 }
@@ -190,6 +197,7 @@ func (s *Server) RunWorkers(ctx context.Context) {
 			}
 		}
 	})
+	every(s.cfg.SweepInterval, "sessions", func(ctx context.Context) error { return s.Routing.EndExpiredSessions(ctx, s.cfg.SessionIdle) })
 	every(30*time.Second, "heartbeat", func(ctx context.Context) error { return s.Routing.Heartbeat(ctx, s.node) })
 	every(time.Hour, "prune", func(ctx context.Context) error {
 		_, err := s.Routing.PruneEvents(ctx, s.cfg.EventRetention)

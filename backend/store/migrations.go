@@ -18,6 +18,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateWebchat,
 	migrateUploads,
 	migrateContactSearch,
+	migrateSessionLastSeen,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -353,4 +354,14 @@ func migrateContactSearch(tx *sql.Tx, d dialect) error {
 		}
 	}
 	return nil
+}
+
+// Sessions remember when they were last used, so an idle one can end. Sessions open before
+// this start their idle time now.
+func migrateSessionLastSeen(tx *sql.Tx, d dialect) error {
+	if _, err := tx.Exec(`ALTER TABLE sessions ADD COLUMN last_seen_at BIGINT NOT NULL DEFAULT 0`); err != nil {
+		return err
+	}
+	_, err := tx.Exec(d.rebind(`UPDATE sessions SET last_seen_at = ?`), Now())
+	return err
 }
