@@ -52,6 +52,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 	s := &Server{cfg: cfg, log: log, Store: st, Hub: stream.NewHub(), node: cfg.NodeID,
 		Files: media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}}
+	if cfg.MediaQuota > 0 {
+		s.Files = media.WithQuota(media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}, cfg.MediaQuota)
+	}
 	if s.node == "" {
 		s.node = "node-" + auth.RandomPassword()[:8]
 	}

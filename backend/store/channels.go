@@ -100,6 +100,20 @@ func (s *Store) ChannelRows(ctx context.Context) ([]ChannelRow, error) {
 	return out, rows.Err()
 }
 
+// ChannelEnabled reports whether a channel is switched on (not_found when there is none).
+func (s *Store) ChannelEnabled(ctx context.Context, id int64) (bool, error) {
+	var on bool
+	err := s.readRow(ctx, `SELECT enabled <> 0 FROM channels WHERE id = ?`, id).Scan(&on)
+	return on, wireNotFound(err, "channel")
+}
+
+// ChannelEnabled reports inside the transaction whether a channel is switched on.
+func (t *Tx) ChannelEnabled(id int64) (bool, error) {
+	var on bool
+	err := t.queryRow(`SELECT enabled <> 0 FROM channels WHERE id = ?`, id).Scan(&on)
+	return on, wireNotFound(err, "channel")
+}
+
 // SaveChannel inserts (ID 0) or updates a channel account.
 func (t *Tx) SaveChannel(c ChannelRow) (int64, error) {
 	cfg, _ := json.Marshal(c.Config)

@@ -18,7 +18,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateWebchat,
 	migrateUploads,
 	migrateContactSearch,
-	migrateSessionLastSeen,
+	migrateSessionsAndQuotas,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -356,12 +356,15 @@ func migrateContactSearch(tx *sql.Tx, d dialect) error {
 	return nil
 }
 
-// Sessions remember when they were last used, so an idle one can end. Sessions open before
-// this start their idle time now.
-func migrateSessionLastSeen(tx *sql.Tx, d dialect) error {
+// Sessions remember when they were last used, so an idle one can end (sessions open before
+// this start their idle time now); a visitor's uploads of the day are counted for their quota.
+func migrateSessionsAndQuotas(tx *sql.Tx, d dialect) error {
 	if _, err := tx.Exec(`ALTER TABLE sessions ADD COLUMN last_seen_at BIGINT NOT NULL DEFAULT 0`); err != nil {
 		return err
 	}
-	_, err := tx.Exec(d.rebind(`UPDATE sessions SET last_seen_at = ?`), Now())
+	if _, err := tx.Exec(d.rebind(`UPDATE sessions SET last_seen_at = ?`), Now()); err != nil {
+		return err
+	}
+	_, err := tx.Exec(`CREATE INDEX webchat_files_visitor ON webchat_files(visitor_id, created_at)`)
 	return err
 }
