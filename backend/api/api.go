@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
@@ -38,6 +39,13 @@ type Options struct {
 	PingInterval     time.Duration
 	MaxBacklog       int64 // a client further behind than this must resync
 	PasswordCost     int   // bcrypt cost for new passwords
+
+	SessionLifetime time.Duration  // a login token's life from login
+	SessionIdle     time.Duration  // a token unused this long ends; 0: never
+	TrustedProxies  []netip.Prefix // reverse proxies whose X-Forwarded-For names the client
+
+	VisitorUploadsPerDay     int   // files one website visitor may upload in 24 hours
+	VisitorUploadBytesPerDay int64 // and their bytes
 }
 
 // API serves the HTTP routes.
@@ -47,6 +55,7 @@ type API struct {
 	hub     *stream.Hub
 	opt     Options
 	log     *slog.Logger
+	limits  *limits
 	sockets sync.WaitGroup // open WebSockets (agents' streams, visitors)
 }
 
@@ -76,7 +85,16 @@ func New(s *store.Store, r *routing.Service, hub *stream.Hub, opt Options, log *
 	if opt.MaxBacklog <= 0 {
 		opt.MaxBacklog = 100_000
 	}
-	return &API{store: s, routing: r, hub: hub, opt: opt, log: log}
+	if opt.SessionLifetime <= 0 {
+		opt.SessionLifetime = 30 * 24 * time.Hour
+	}
+	if opt.VisitorUploadsPerDay <= 0 {
+		opt.VisitorUploadsPerDay = 20
+	}
+	if opt.VisitorUploadBytesPerDay <= 0 {
+		opt.VisitorUploadBytesPerDay = 50 << 20
+	}
+	return &API{store: s, routing: r, hub: hub, opt: opt, log: log, limits: newLimits()}
 }
 
 // handlerFunc is a handler that returns its error instead of writing it.
@@ -98,10 +116,11 @@ func (a *API) Handler() http.Handler {
 		_, err := w.Write(openAPI)
 		return err
 	}))
-	mux.Handle("POST /api/v1/auth/login", a.public(a.login))
+	mux.Handle("POST /api/v1/auth/login", a.perAddress(a.limits.login)(a.public(a.login)))
 	mux.Handle("POST /api/v1/auth/logout", a.authed(a.logout, any...))
 	mux.Handle("GET /api/v1/me", a.authed(a.me, any...))
 	mux.Handle("PUT /api/v1/me/presence", a.authed(a.setPresence, any...))
+	mux.Handle("PUT /api/v1/me/password", a.authed(a.changePassword, any...))
 	mux.Handle("GET /api/v1/stream", a.authed(a.stream, any...))
 
 	mux.Handle("GET /api/v1/users", a.authed(a.listUsers, any...))
@@ -148,10 +167,10 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /sandbox/messages", a.public(a.sandboxInbound))
 	mux.Handle("GET /sandbox/messages", a.public(a.sandboxOutbound))
 	mux.Handle("GET /widget.js", a.public(a.widgetScript))
-	mux.Handle("POST /webchat/session", a.public(a.webchatSession))
-	mux.Handle("GET /webchat/socket", a.public(a.webchatSocket))
-	mux.Handle("POST /webchat/upload", a.public(a.webchatUpload))
-	mux.Handle("POST /webchat/files/{key}", a.public(a.webchatFile))
+	mux.Handle("POST /webchat/session", crossOrigin(a.perAddress(a.limits.session)(a.public(a.webchatSession))))
+	mux.Handle("GET /webchat/socket", a.perAddress(a.limits.socket)(a.public(a.webchatSocket)))
+	mux.Handle("POST /webchat/upload", crossOrigin(a.perAddress(a.limits.upload)(a.public(a.webchatUpload))))
+	mux.Handle("POST /webchat/files/{key}", crossOrigin(a.perAddress(a.limits.files)(a.public(a.webchatFile))))
 
 	mux.Handle("/", a.public(func(w http.ResponseWriter, r *http.Request) error {
 		return wire.Errorf(wire.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
@@ -226,6 +245,8 @@ var statusOf = map[wire.Code]int{
 	wire.CodeNotAssigned: 409, wire.CodeContactHasOpen: 409, wire.CodeWindowClosed: 409, wire.CodeIdempotencyKeyReused: 409,
 	wire.CodeAttachmentNotUploaded: 403,
 	wire.CodeProviderError:         502,
+	wire.CodeRateLimited: 429, wire.CodeTooManyAttempts: 429, wire.CodeTooManyConnections: 429, wire.CodeUploadQuota: 429,
+	wire.CodeMediaFull: 507,
 }
 
 // writeError is the one place errors become responses. Client errors carry their code; anything

@@ -102,16 +102,26 @@ func (a *API) updateChannelAccount(w http.ResponseWriter, r *http.Request, u wir
 }
 
 func (a *API) saveChannel(r *http.Request, c store.ChannelRow) (int64, error) {
-	var id int64
-	_, err := a.store.Tx(r.Context(), func(tx *store.Tx) error {
-		var err error
-		id, err = tx.SaveChannel(c)
-		return err
-	})
-	return id, err
+	return a.routing.SaveChannel(r.Context(), c)
 }
 
 func applyChannelRequest(c *store.ChannelRow, req wire.ChannelRequest, creating bool) error {
+	// The website chat and the sandbox are Santral's own: a name and the on/off switch only.
+	if c.Type == wire.ChannelWebchat || c.Type == wire.ChannelSandbox {
+		if req.BaseURL != nil || req.APIVersion != nil || req.AccountID != nil || req.WABAID != nil || req.HumanAgent != nil || len(req.Credentials) > 0 {
+			return wire.Invalid("enabled", "the %s channel has only a name and the enabled switch", c.Type)
+		}
+		if req.Name != nil {
+			c.Name = strings.TrimSpace(*req.Name)
+		}
+		if c.Name == "" || len([]rune(c.Name)) > 80 {
+			return wire.Invalid("name", "a channel name is 1–80 characters")
+		}
+		if req.Enabled != nil {
+			c.Enabled = *req.Enabled
+		}
+		return nil
+	}
 	if req.Name != nil {
 		c.Name = strings.TrimSpace(*req.Name)
 	}

@@ -16,6 +16,14 @@ func (a *API) sandboxAllowed(r *http.Request) error {
 	if a.opt.SandboxChannelID == 0 {
 		return wire.Errorf(wire.CodeChannelDisabled, "the sandbox channel is not enabled on this server")
 	}
+	// --sandbox makes the channel exist; its enabled flag switches it (PATCH /api/v1/channel-accounts/{id}).
+	on, err := a.store.ChannelEnabled(r.Context(), a.opt.SandboxChannelID)
+	if err != nil {
+		return err
+	}
+	if !on {
+		return wire.Errorf(wire.CodeChannelDisabled, "the sandbox channel is switched off")
+	}
 	if a.opt.SandboxToken != "" {
 		got := r.Header.Get("X-Sandbox-Token")
 		if subtle.ConstantTimeCompare([]byte(got), []byte(a.opt.SandboxToken)) != 1 {

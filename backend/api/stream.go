@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"net/http"
 	"strconv"
 	"sync"
@@ -129,8 +128,9 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 		case <-sub.Signal():
 			events, live, recheck := sub.Take()
 			if recheck {
-				// A sessions.ended event for this user: is this stream's session gone?
-				if _, err := a.store.Session(ctx, auth.HashToken(token)); errors.Is(err, store.ErrNotFound) {
+				// A sessions.ended event for this user: is this stream's session gone, or its
+				// user's role changed (a demoted supervisor must not keep the staff view)?
+				if live, err := a.sessionLive(ctx, token, u); err == nil && !live {
 					closeWith(websocket.ClosePolicyViolation, "signed out")
 					return nil
 				}

@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"errors"
+	"math"
 	"net/http"
 	"time"
 
@@ -12,39 +13,77 @@ import (
 	"santral/backend/wire"
 )
 
-const sessionLifetime = 30 * 24 * time.Hour
-
 func (a *API) userByToken(ctx context.Context, token string) (wire.User, error) {
-	id, err := a.store.SessionUser(ctx, auth.HashToken(token))
+	hash := auth.HashToken(token)
+	ls, err := a.store.SessionUser(ctx, hash, a.opt.SessionIdle.Milliseconds())
 	if errors.Is(err, store.ErrNotFound) {
 		return wire.User{}, wire.Errorf(wire.CodeUnauthorized, "the session has expired or was signed out: log in again")
 	}
 	if err != nil {
 		return wire.User{}, err
 	}
-	u, err := a.store.User(ctx, id)
+	// An idle expiry needs to know the session is in use; a write at most every so often.
+	if idle := a.opt.SessionIdle; idle > 0 && store.Now()-ls.LastSeen >= min(time.Minute, idle/10).Milliseconds() {
+		if err := a.routing.TouchSession(ctx, hash); err != nil {
+			return wire.User{}, err
+		}
+	}
+	u, err := a.store.User(ctx, ls.UserID)
 	return u.User, err
 }
 
+// sessionLive reports whether a stream opened for u with token may go on: the session still
+// exists and the user's role is what the stream was opened with.
+func (a *API) sessionLive(ctx context.Context, token string, u wire.User) (bool, error) {
+	ls, err := a.store.SessionUser(ctx, auth.HashToken(token), a.opt.SessionIdle.Milliseconds())
+	if errors.Is(err, store.ErrNotFound) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	now, err := a.store.User(ctx, ls.UserID)
+	if err != nil {
+		return false, err
+	}
+	return now.Role == u.Role, nil
+}
+
+// login checks a username and password. Failures back off (see loginGuard); what is logged
+// names the user only when the username exists — a mistyped field may hold a password.
 func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	var req wire.LoginRequest
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
+	addr := a.clientAddr(r)
+	if wait := a.limits.logins.begin(req.Username, addr); wait > 0 {
+		a.log.Info("login refused", "reason", "too many failures", "client", addr)
+		return retryLater(w, wire.CodeTooManyAttempts, wait, "too many failed logins: try again in %d seconds", int64(math.Ceil(wait.Seconds())))
+	}
 	u, err := a.store.UserByUsername(r.Context(), req.Username)
 	if err != nil && wire.CodeOf(err) != wire.CodeNotFound {
+		a.limits.logins.abandoned(req.Username, addr)
 		return err
 	}
 	if !auth.CheckPassword(u.PasswordHash, req.Password) || u.Disabled {
-		a.log.Info("login refused", "username", req.Username)
+		switch {
+		case u.ID == 0:
+			a.log.Info("login refused", "reason", "unknown username", "client", addr)
+		case u.Disabled:
+			a.log.Info("login refused", "reason", "user disabled", "user_id", u.ID, "client", addr)
+		default:
+			a.log.Info("login refused", "reason", "wrong password", "user_id", u.ID, "client", addr)
+		}
 		return wire.Errorf(wire.CodeBadCredentials, "wrong username or password")
 	}
+	a.limits.logins.succeeded(req.Username, addr)
 	token, hash := auth.NewToken()
-	expires := store.Now() + sessionLifetime.Milliseconds()
-	if _, err := a.store.Tx(r.Context(), func(tx *store.Tx) error { return tx.CreateSession(hash, u.ID, expires) }); err != nil {
+	expires := store.Now() + a.opt.SessionLifetime.Milliseconds()
+	if err := a.routing.StartSession(r.Context(), hash, u.ID, expires); err != nil {
 		return err
 	}
-	a.log.Info("login", "user_id", u.ID)
+	a.log.Info("login", "user_id", u.ID, "client", addr)
 	return writeJSON(w, http.StatusOK, wire.LoginResponse{Token: token, ExpiresAt: expires, User: u.User})
 }
 
@@ -52,12 +91,53 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 // logged out".
 func (a *API) logout(w http.ResponseWriter, r *http.Request, u wire.User) error {
 	token, _ := r.Context().Value(ctxKey{}).(string)
-	if _, err := a.store.Tx(r.Context(), func(tx *store.Tx) error { return tx.DeleteSession(auth.HashToken(token)) }); err != nil {
+	if err := a.routing.EndSession(r.Context(), auth.HashToken(token)); err != nil {
 		return err
 	}
 	if _, err := a.routing.SetPresence(r.Context(), u.ID, wire.Offline, ""); err != nil {
 		return err
 	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// changePassword: a user changes their own password, proving the current one (counted like a
+// login, so a stolen token cannot guess it). Their other sessions end; this one stays.
+func (a *API) changePassword(w http.ResponseWriter, r *http.Request, u wire.User) error {
+	var req wire.PasswordChangeRequest
+	if err := decode(w, r, &req); err != nil {
+		return err
+	}
+	if err := validateUser(wire.UserRequest{Password: &req.NewPassword}, false); err != nil {
+		var e *wire.Error
+		if errors.As(err, &e) {
+			return wire.Invalid("new_password", "%s", e.Message)
+		}
+		return err
+	}
+	addr := a.clientAddr(r)
+	if wait := a.limits.logins.begin(u.Username, addr); wait > 0 {
+		return retryLater(w, wire.CodeTooManyAttempts, wait, "too many wrong passwords: try again in %d seconds", int64(math.Ceil(wait.Seconds())))
+	}
+	row, err := a.store.User(r.Context(), u.ID)
+	if err != nil {
+		a.limits.logins.abandoned(u.Username, addr)
+		return err
+	}
+	if !auth.CheckPassword(row.PasswordHash, req.CurrentPassword) {
+		a.log.Info("password change refused", "reason", "wrong current password", "user_id", u.ID, "client", addr)
+		return &wire.Error{Code: wire.CodeBadCredentials, Field: "current_password", Message: "the current password is wrong"}
+	}
+	a.limits.logins.succeeded(u.Username, addr)
+	hash, err := auth.HashPassword(req.NewPassword, a.opt.PasswordCost)
+	if err != nil {
+		return err
+	}
+	token, _ := r.Context().Value(ctxKey{}).(string)
+	if err := a.routing.ChangePassword(r.Context(), u.ID, hash, auth.HashToken(token)); err != nil {
+		return err
+	}
+	a.log.Info("password changed", "user_id", u.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }
@@ -130,7 +210,13 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request, u wire.User) er
 			return err
 		}
 	}
-	out, err := a.routing.UpdateUser(r.Context(), id, req, hash)
+	// Changing one's own password keeps the session asking; a reset of another's ends them all.
+	keep := ""
+	if id == u.ID {
+		token, _ := r.Context().Value(ctxKey{}).(string)
+		keep = auth.HashToken(token)
+	}
+	out, err := a.routing.UpdateUser(r.Context(), id, req, hash, keep)
 	if err != nil {
 		return err
 	}

@@ -40,9 +40,18 @@ func allowCrossOrigin(w http.ResponseWriter) {
 	w.Header().Set("Access-Control-Allow-Origin", "*")
 }
 
-func (a *API) webchatEnabled() error {
+// webchatEnabled is the door's switch: the channel's enabled flag (PATCH
+// /api/v1/channel-accounts/{id}). Switched off, nothing is stored and nothing queued.
+func (a *API) webchatEnabled(ctx context.Context) error {
 	if a.opt.WebchatChannelID == 0 {
 		return wire.Errorf(wire.CodeChannelDisabled, "the website chat is not enabled on this server")
+	}
+	on, err := a.store.ChannelEnabled(ctx, a.opt.WebchatChannelID)
+	if err != nil {
+		return err
+	}
+	if !on {
+		return wire.Errorf(wire.CodeChannelDisabled, "the website chat is switched off")
 	}
 	return nil
 }
@@ -67,7 +76,7 @@ func (a *API) visitor(ctx context.Context, id, secret string) error {
 
 func (a *API) webchatSession(w http.ResponseWriter, r *http.Request) error {
 	allowCrossOrigin(w)
-	if err := a.webchatEnabled(); err != nil {
+	if err := a.webchatEnabled(r.Context()); err != nil {
 		return err
 	}
 	var in webchat.SessionRequest
@@ -101,7 +110,7 @@ func (a *API) webchatSession(w http.ResponseWriter, r *http.Request) error {
 
 func (a *API) webchatUpload(w http.ResponseWriter, r *http.Request) error {
 	allowCrossOrigin(w)
-	if err := a.webchatEnabled(); err != nil {
+	if err := a.webchatEnabled(r.Context()); err != nil {
 		return err
 	}
 	if a.opt.Files == nil {
@@ -128,9 +137,20 @@ func (a *API) webchatUpload(w http.ResponseWriter, r *http.Request) error {
 			continue
 		}
 		// The credentials come before the file, so nothing is stored for a stranger.
-		if err := a.visitor(r.Context(), fields["visitor_id"], fields["visitor_secret"]); err != nil {
+		visitorID := fields["visitor_id"]
+		if err := a.visitor(r.Context(), visitorID, fields["visitor_secret"]); err != nil {
 			return err
 		}
+		quota := store.UploadQuota{Since: store.Now() - uploadQuotaPeriod.Milliseconds(),
+			MaxFiles: a.opt.VisitorUploadsPerDay, MaxBytes: a.opt.VisitorUploadBytesPerDay}
+		files, bytes, oldest, err := a.store.WebchatUploads(r.Context(), visitorID, quota.Since)
+		if err != nil {
+			return err
+		}
+		if files >= quota.MaxFiles || bytes >= quota.MaxBytes {
+			return a.uploadQuotaReached(w, oldest)
+		}
+		maxSize := min(int64(webchat.MaxFileSize), quota.MaxBytes-bytes)
 		filename := strings.TrimSpace(part.FileName())
 		if filename == "" || utf8.RuneCountInString(filename) > 200 || !utf8.ValidString(filename) {
 			return wire.Invalid("file", "the file needs a name of at most 200 characters")
@@ -139,9 +159,11 @@ func (a *API) webchatUpload(w http.ResponseWriter, r *http.Request) error {
 		if !ok {
 			return wire.Invalid("file", "only images, PDF and office documents can be sent")
 		}
-		key, size, err := a.opt.Files.Put(r.Context(), bufio.NewReader(part), webchat.MaxFileSize)
+		key, size, err := a.opt.Files.Put(r.Context(), bufio.NewReader(part), maxSize)
 		var maxErr *http.MaxBytesError
 		switch {
+		case errors.Is(err, media.ErrTooLarge) && maxSize < webchat.MaxFileSize:
+			return a.uploadQuotaReached(w, oldest)
 		case errors.Is(err, media.ErrTooLarge) || errors.As(err, &maxErr):
 			return wire.Errorf(wire.CodeBodyTooLarge, "a file can be at most %d MB", webchat.MaxFileSize>>20)
 		case err != nil:
@@ -150,16 +172,34 @@ func (a *API) webchatUpload(w http.ResponseWriter, r *http.Request) error {
 			return wire.Invalid("file", "the file is empty")
 		}
 		f := webchat.File{Attachment: wire.Attachment{Kind: kind, Name: filename, MimeType: mimeType, Size: size, URL: "/webchat/files/" + key}, Key: key}
-		if err := a.store.AddWebchatFile(r.Context(), fields["visitor_id"], f.Attachment, key); err != nil {
-			return err
+		added, err := a.store.AddWebchatFile(r.Context(), visitorID, f.Attachment, key, quota)
+		if err != nil || !added {
+			// Not recorded: nobody can reach the file, so it goes (a parallel upload took the quota).
+			a.opt.Files.Delete(context.WithoutCancel(r.Context()), key)
+			if err != nil {
+				return err
+			}
+			return a.uploadQuotaReached(w, oldest)
 		}
 		return writeJSON(w, http.StatusCreated, f)
 	}
 }
 
+// uploadQuotaPeriod is the window of a visitor's upload quota.
+const uploadQuotaPeriod = 24 * time.Hour
+
+// uploadQuotaReached refuses a visitor's upload until their oldest upload of the period leaves it.
+func (a *API) uploadQuotaReached(w http.ResponseWriter, oldest int64) error {
+	wait := time.Duration(oldest+uploadQuotaPeriod.Milliseconds()-store.Now()) * time.Millisecond
+	if oldest == 0 || wait <= 0 {
+		wait = time.Minute
+	}
+	return retryLater(w, wire.CodeUploadQuota, wait, "you can send at most %d files (%d MB) in 24 hours", a.opt.VisitorUploadsPerDay, a.opt.VisitorUploadBytesPerDay>>20)
+}
+
 func (a *API) webchatFile(w http.ResponseWriter, r *http.Request) error {
 	allowCrossOrigin(w)
-	if err := a.webchatEnabled(); err != nil {
+	if err := a.webchatEnabled(r.Context()); err != nil {
 		return err
 	}
 	// The identity comes in a text/plain JSON body (a CORS-simple POST), never in the URL.
@@ -217,9 +257,16 @@ const (
 // every new one as it is stored. An idle visitor costs no CPU: nothing polls; the node's event
 // reader wakes this socket alone when one of its conversation's messages is stored.
 func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
-	if err := a.webchatEnabled(); err != nil {
+	if err := a.webchatEnabled(r.Context()); err != nil {
 		return err
 	}
+	// Open sockets are counted per address before the upgrade, per visitor once they say who
+	// they are, until the connection ends.
+	releaseAddr, _, ok := a.limits.sockets.Take([]string{"a:" + a.clientAddr(r)}, []int{socketsPerAddress})
+	if !ok {
+		return wire.Errorf(wire.CodeTooManyConnections, "too many chat connections from your address")
+	}
+	defer releaseAddr()
 	conn, err := webchatUpgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return nil // the upgrader has answered
@@ -248,6 +295,12 @@ func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 		refuse(e)
 		return nil
 	}
+	releaseVisitor, _, ok := a.limits.sockets.Take([]string{"v:" + hello.VisitorID}, []int{socketsPerVisitor})
+	if !ok {
+		refuse(wire.Errorf(wire.CodeTooManyConnections, "at most %d chat windows can be open at once: close one", socketsPerVisitor))
+		return nil
+	}
+	defer releaseVisitor()
 	a.sockets.Add(1)
 	defer a.sockets.Done()
 	v := stream.NewVisitor(hello.VisitorID)
@@ -300,6 +353,11 @@ func (a *API) webchatIngest(ctx context.Context, visitorID string, in webchat.Cl
 	}
 	if in.Type != "message" {
 		return fail(wire.Invalid("type", "unknown frame type %q", in.Type))
+	}
+	if ok, wait := a.limits.visitorMessages.Allow(visitorID); !ok {
+		e := wire.Errorf(wire.CodeRateLimited, "you are sending messages too fast: wait a moment")
+		e.RetryAfter = max(int64(wait/time.Second), 1)
+		return fail(e)
 	}
 	if !webchat.ValidClientID(in.ID) {
 		return fail(wire.Invalid("id", "the message id must be 1-64 letters, digits, - or _"))
@@ -367,7 +425,7 @@ func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, v *stream.
 			return
 		case <-v.Signal():
 			if v.ChannelChanged() {
-				if err := a.webchatEnabled(); err != nil {
+				if err := a.webchatEnabled(ctx); err != nil {
 					var e *wire.Error
 					errors.As(err, &e)
 					refuse(e)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -38,6 +39,26 @@ type Config struct {
 	// UploadRetention is how long a file an agent or a website visitor uploaded may wait to be
 	// sent; older unsent uploads are removed from the media store.
 	UploadRetention time.Duration
+
+	// Sessions: a login token lasts SessionLifetime from login, and ends earlier after
+	// SessionIdle without use (0: no idle expiry).
+	SessionLifetime time.Duration
+	SessionIdle     time.Duration
+
+	// TrustedProxies are the addresses (CIDRs or IPs, comma-separated) of reverse proxies whose
+	// X-Forwarded-For names the client; empty: the TCP peer is the client.
+	TrustedProxies string
+
+	// Media quotas: the media store's total size (0: no limit), and what one website visitor
+	// may upload in 24 hours.
+	MediaQuota               int64
+	VisitorUploadsPerDay     int
+	VisitorUploadBytesPerDay int64
+
+	// SecretKey encrypts stored credentials (base64 or hex of 32 bytes, from SANTRAL_SECRET_KEY);
+	// else SecretKeyFile holds it; else the data directory's secret.key, created on first start.
+	SecretKey     string
+	SecretKeyFile string
 }
 
 // Default returns the defaults.
@@ -56,11 +77,24 @@ func Default() Config {
 		SendBackoff:    2 * time.Second,
 
 		UploadRetention: 24 * time.Hour,
+		SessionLifetime:          30 * 24 * time.Hour,
+		SessionIdle:              7 * 24 * time.Hour,
+		MediaQuota:               20 << 30,
+		VisitorUploadsPerDay:     20,
+		VisitorUploadBytesPerDay: 50 << 20,
 	}
 }
 
 // DatabasePath is the SQLite file in the data directory.
 func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "santral.db") }
+
+// KeyPath is the secret key file: SecretKeyFile, or secret.key in the data directory.
+func (c Config) KeyPath() string {
+	if c.SecretKeyFile != "" {
+		return c.SecretKeyFile
+	}
+	return filepath.Join(c.DataDir, "secret.key")
+}
 
 // Validate reports the first setting that cannot work.
 func (c Config) Validate() error {
@@ -125,6 +159,26 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		}
 		fs.DurationVar(p, flagName, *p, usage+" (SANTRAL_"+envName+")")
 	}
+	integer := func(p *int, flagName, envName, usage string) {
+		if v := env(envName); v != "" {
+			if n, err := strconv.Atoi(v); err == nil {
+				*p = n
+			}
+		}
+		fs.IntVar(p, flagName, *p, usage+" (SANTRAL_"+envName+")")
+	}
+	size := func(p *int64, flagName, envName, usage string) {
+		if v := env(envName); v != "" {
+			if n, err := ParseSize(v); err == nil {
+				*p = n
+			}
+		}
+		fs.Func(flagName, usage+" (SANTRAL_"+envName+")", func(v string) error {
+			n, err := ParseSize(v)
+			*p = n
+			return err
+		})
+	}
 	str(&c.Addr, "addr", "ADDR", "listen address")
 	str(&c.DataDir, "data", "DATA", "data directory")
 	boolean(&c.Demo, "demo", "DEMO", "seed a demo workspace and simulate customers")
@@ -142,6 +196,18 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.SimulateEvery, "simulate-every", "SIMULATE_EVERY", "demo: average time between simulated customer messages")
 	fs.IntVar(&c.PasswordCost, "password-cost", c.PasswordCost, "bcrypt cost for new passwords (4–31)")
 	fs.IntVar(&c.StreamQueue, "stream-queue", c.StreamQueue, "events a socket may have waiting before it catches up from the log")
+	dur(&c.SessionLifetime, "session-lifetime", "SESSION_LIFETIME", "how long a login lasts")
+	dur(&c.SessionIdle, "session-idle", "SESSION_IDLE", "a login unused this long ends (0: never)")
+	str(&c.TrustedProxies, "trusted-proxies", "TRUSTED_PROXIES", "reverse proxies (CIDRs) whose X-Forwarded-For names the client")
+	size(&c.MediaQuota, "media-quota", "MEDIA_QUOTA", "total size of stored media, e.g. 20GB (0: no limit)")
+	integer(&c.VisitorUploadsPerDay, "visitor-uploads-per-day", "VISITOR_UPLOADS_PER_DAY", "files one website visitor may upload in 24 hours")
+	size(&c.VisitorUploadBytesPerDay, "visitor-upload-bytes-per-day", "VISITOR_UPLOAD_BYTES_PER_DAY", "bytes one website visitor may upload in 24 hours, e.g. 50MB")
+	// The key itself only from the environment: a flag's value shows in the process list.
+	c.SecretKey = getenv("SANTRAL_SECRET_KEY")
+	if v := getenv("SANTRAL_SECRET_KEY_FILE"); v != "" {
+		c.SecretKeyFile = v
+	}
+	fs.StringVar(&c.SecretKeyFile, "secret-key-file", c.SecretKeyFile, "file holding the key that encrypts stored credentials (SANTRAL_SECRET_KEY_FILE; default <data>/secret.key)")
 	if err := fs.Parse(args); err != nil {
 		return c, err
 	}
@@ -149,4 +215,46 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		c.Sandbox = true
 	}
 	return c, c.Validate()
+}
+
+// ParseSize reads a byte count: a number with an optional KB, MB, GB or TB suffix (powers of
+// 1024; KiB, MiB… are accepted too).
+func ParseSize(v string) (int64, error) {
+	s := strings.ToUpper(strings.TrimSpace(v))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"TIB", 1 << 40}, {"GIB", 1 << 30}, {"MIB", 1 << 20}, {"KIB", 1 << 10}, {"TB", 1 << 40}, {"GB", 1 << 30}, {"MB", 1 << 20}, {"KB", 1 << 10}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < 0 || n > (1<<62)/mult {
+		return 0, fmt.Errorf("config: %q is not a size (e.g. 500MB, 20GB)", v)
+	}
+	return n * mult, nil
+}
+
+// ParseTrustedProxies reads --trusted-proxies: comma-separated CIDRs or single addresses.
+func ParseTrustedProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if p, err := netip.ParsePrefix(f); err == nil {
+			out = append(out, p.Masked())
+			continue
+		}
+		a, err := netip.ParseAddr(f)
+		if err != nil {
+			return nil, fmt.Errorf("config: --trusted-proxies: %q is not an address or CIDR", f)
+		}
+		out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+	}
+	return out, nil
 }

@@ -119,7 +119,8 @@ func Simulate(ctx context.Context, st *store.Store, r *routing.Service, channelI
 		n++
 		_, err := r.Ingest(ctx, routing.Inbound{ChannelID: channelID, SenderID: c.id, Name: c.name, Phone: c.phone,
 			ExternalID: "sim-" + strconv.FormatInt(run, 10) + "-" + strconv.Itoa(n), Body: c.lines[i]})
-		if err != nil && ctx.Err() == nil {
+		// An admin may have switched the sandbox off: the customers simply wait.
+		if err != nil && ctx.Err() == nil && wire.CodeOf(err) != wire.CodeChannelDisabled {
 			log.Warn("demo: simulated customer message failed", "err", err)
 		}
 	}

@@ -12,6 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
+	"sync"
+	"time"
+
+	"santral/backend/wire"
 )
 
 // Store saves and opens media files by key.
@@ -19,12 +24,15 @@ type Store interface {
 	// Put stores the content and returns its key and size; more than max bytes is refused.
 	Put(ctx context.Context, r io.Reader, max int64) (key string, size int64, err error)
 	Open(ctx context.Context, key string) (io.ReadCloser, error)
-	// Remove deletes a stored file; an unknown key is not an error (already removed).
-	Remove(ctx context.Context, key string) error
+	// Delete removes a file (one stored for an upload that was then refused).
+	Delete(ctx context.Context, key string) error
 }
 
 // ErrTooLarge is a file over the limit.
 var ErrTooLarge = errors.New("media: file too large")
+
+// ErrFull is a store whose total quota is used up. It is the API's media_full as it is.
+var ErrFull error = wire.Errorf(wire.CodeMediaFull, "the media storage is full: ask an admin to free space or raise --media-quota")
 
 // ErrNotFound is an unknown key.
 var ErrNotFound = errors.New("media: not found")
@@ -78,13 +86,105 @@ func (f Folder) Open(ctx context.Context, key string) (io.ReadCloser, error) {
 	return file, err
 }
 
-// Remove deletes a stored file.
-func (f Folder) Remove(ctx context.Context, key string) error {
+// Delete removes a stored file; an unknown key is not an error.
+func (f Folder) Delete(ctx context.Context, key string) error {
 	if !keyPattern.MatchString(key) {
-		return nil // never a file of ours
+		return nil
 	}
-	if err := os.Remove(filepath.Join(f.Dir, key)); err != nil && !errors.Is(err, os.ErrNotExist) {
-		return fmt.Errorf("media: unable to remove %s: %w", key, err)
+	err := os.Remove(filepath.Join(f.Dir, key))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
 	}
-	return nil
+	return err
+}
+
+// Usage is the total size of the files in the folder.
+func (f Folder) Usage(ctx context.Context) (int64, error) {
+	var total int64
+	err := filepath.WalkDir(f.Dir, func(path string, d os.DirEntry, err error) error {
+		if errors.Is(err, os.ErrNotExist) {
+			return nil
+		}
+		if err != nil || d.IsDir() || strings.HasSuffix(d.Name(), ".part") {
+			return err
+		}
+		info, err := d.Info()
+		if err == nil {
+			total += info.Size()
+		}
+		return nil
+	})
+	return total, err
+}
+
+// Measured is a store that can tell its total size.
+type Measured interface {
+	Store
+	Usage(ctx context.Context) (int64, error)
+}
+
+// remeasure is how often the quota re-reads the store's size, to see other nodes' writes.
+const remeasure = 5 * time.Minute
+
+// Quota refuses new files with ErrFull once the store holds max bytes. The size is measured,
+// then kept up to date with this process's writes; uploads in progress reserve what they may
+// still write, so parallel uploads cannot overshoot the quota together.
+type Quota struct {
+	Measured
+	max int64
+
+	mu         sync.Mutex
+	used       int64
+	measuredAt time.Time
+	reserved   int64
+}
+
+// WithQuota wraps s with a total quota of max bytes.
+func WithQuota(s Measured, max int64) *Quota { return &Quota{Measured: s, max: max} }
+
+// Put stores the file if it fits in what is left of the quota.
+func (q *Quota) Put(ctx context.Context, r io.Reader, max int64) (string, int64, error) {
+	limit, err := q.reserve(ctx, max)
+	if err != nil {
+		return "", 0, err
+	}
+	key, n, err := q.Measured.Put(ctx, r, limit)
+	q.mu.Lock()
+	q.reserved -= limit
+	if err == nil {
+		q.used += n
+	}
+	q.mu.Unlock()
+	if errors.Is(err, ErrTooLarge) && limit < max {
+		return "", 0, ErrFull
+	}
+	return key, n, err
+}
+
+func (q *Quota) reserve(ctx context.Context, max int64) (int64, error) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if time.Since(q.measuredAt) >= remeasure {
+		used, err := q.Measured.Usage(ctx)
+		if err != nil {
+			return 0, fmt.Errorf("media: unable to measure the store: %w", err)
+		}
+		q.used, q.measuredAt = used, time.Now()
+	}
+	left := q.max - q.used - q.reserved
+	if left <= 0 {
+		return 0, ErrFull
+	}
+	limit := min(max, left)
+	q.reserved += limit
+	return limit, nil
+}
+
+// Delete removes a file; the size is measured again before the next file.
+func (q *Quota) Delete(ctx context.Context, key string) error {
+	err := q.Measured.Delete(ctx, key)
+	q.mu.Lock()
+	q.measuredAt = time.Time{}
+	q.mu.Unlock()
+	return err
 }

@@ -36,7 +36,7 @@ func RemoveUnsent(ctx context.Context, st *store.Store, files Store, retention t
 		}
 		for _, key := range keys {
 			if files != nil {
-				if err := files.Remove(ctx, key); err != nil {
+				if err := files.Delete(ctx, key); err != nil {
 					return removed, err
 				}
 			}

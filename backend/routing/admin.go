@@ -88,14 +88,17 @@ func (s *Service) CreateUser(ctx context.Context, r wire.UserRequest, passwordHa
 }
 
 // UpdateUser changes a user. Disabling a user takes them offline (their conversations follow
-// the offline rule).
-func (s *Service) UpdateUser(ctx context.Context, id int64, r wire.UserRequest, passwordHash string) (wire.User, error) {
+// the offline rule) and ends their sessions; a new password ends their sessions but keep (the
+// hash of the session asking, when a user changes their own password; else ""); a new role
+// makes their open streams re-check what they may see.
+func (s *Service) UpdateUser(ctx context.Context, id int64, r wire.UserRequest, passwordHash, keep string) (wire.User, error) {
 	if err := ValidateUser(r, false); err != nil {
 		return wire.User{}, err
 	}
 	var out wire.User
 	err := s.do(ctx, func(tx *store.Tx) error {
-		if _, err := tx.User(id); err != nil {
+		before, err := tx.User(id)
+		if err != nil {
 			return err
 		}
 		if err := tx.UpdateUser(id, r, passwordHash); err != nil {
@@ -103,6 +106,18 @@ func (s *Service) UpdateUser(ctx context.Context, id int64, r wire.UserRequest, 
 		}
 		if r.Disabled != nil && *r.Disabled {
 			if err := s.changePresence(tx, id, wire.Offline, ""); err != nil {
+				return err
+			}
+			if err := tx.EndSessions(id, ""); err != nil {
+				return err
+			}
+		} else if passwordHash != "" {
+			if err := tx.EndSessions(id, keep); err != nil {
+				return err
+			}
+		}
+		if r.Role != nil && *r.Role != before.Role {
+			if err := tx.SessionsEnded(id); err != nil {
 				return err
 			}
 		}

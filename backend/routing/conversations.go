@@ -47,6 +47,14 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 	}
 	var res InboundResult
 	err := s.do(ctx, func(tx *store.Tx) error {
+		// A switched-off channel stores nothing, even for a message already on its way in when
+		// the admin switched it off.
+		if on, err := tx.ChannelEnabled(in.ChannelID); err != nil || !on {
+			if err == nil {
+				err = wire.Errorf(wire.CodeChannelDisabled, "this channel is switched off")
+			}
+			return err
+		}
 		if m, seen, err := tx.MessageSeen(in.ChannelID, in.ExternalID); err != nil || seen {
 			res = InboundResult{ConversationID: m.ConversationID, MessageID: m.ID, Duplicate: seen}
 			return err

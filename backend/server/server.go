@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -21,6 +22,7 @@ import (
 	"santral/backend/media"
 	"santral/backend/outbox"
 	"santral/backend/routing"
+	"santral/backend/secrets"
 	"santral/backend/store"
 	"santral/backend/stream"
 	"santral/backend/wire"
@@ -51,8 +53,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return nil, err
 	}
+	if err := useSecretKey(ctx, cfg, st, log); err != nil {
+		st.Close()
+		return nil, err
+	}
 	s := &Server{cfg: cfg, log: log, Store: st, Hub: stream.NewHub(st, cfg.StreamPoll, cfg.StreamQueue, log), node: cfg.NodeID,
 		Files: media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}}
+	if cfg.MediaQuota > 0 {
+		s.Files = media.WithQuota(media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}, cfg.MediaQuota)
+	}
 	if s.node == "" {
 		s.node = "node-" + auth.RandomPassword()[:8]
 	}
@@ -96,8 +105,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		st.Close()
 		return nil, fmt.Errorf("server: unable to read the database id: %w", err)
 	}
+	proxies, err := config.ParseTrustedProxies(cfg.TrustedProxies)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
 	s.api = api.New(st, s.Routing, s.Hub, api.Options{
 		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, WebchatChannelID: s.webchat, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
+		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle, TrustedProxies: proxies,
+		VisitorUploadsPerDay: cfg.VisitorUploadsPerDay, VisitorUploadBytesPerDay: cfg.VisitorUploadBytesPerDay,
 	}, log)
 	s.handler = s.api.Handler()
 	return s, nil
@@ -208,6 +224,7 @@ func (s *Server) RunWorkers(ctx context.Context) {
 		}
 		return err
 	})
+	every(s.cfg.SweepInterval, "sessions", func(ctx context.Context) error { return s.Routing.EndExpiredSessions(ctx, s.cfg.SessionIdle) })
 	every(30*time.Second, "heartbeat", func(ctx context.Context) error { return s.Routing.Heartbeat(ctx, s.node) })
 	every(time.Hour, "prune", func(ctx context.Context) error {
 		_, err := s.Routing.PruneEvents(ctx, s.cfg.EventRetention)
@@ -260,4 +277,54 @@ func (s *Server) Close() error {
 	s.api.CloseSockets(ctx)
 	cancel()
 	return s.Store.Close()
+}
+
+// useSecretKey finds the key that seals stored credentials — SANTRAL_SECRET_KEY, else the key
+// file (created on first start, mode 0600) — and hands it to the store, which checks that it
+// opens every stored credential. A missing, unreadable or wrong key stops the start: going on
+// would mean webhooks that cannot be verified and sends that cannot authenticate.
+func useSecretKey(ctx context.Context, cfg config.Config, st *store.Store, log *slog.Logger) error {
+	var key []byte
+	var err error
+	path := cfg.KeyPath()
+	switch {
+	case cfg.SecretKey != "":
+		if key, err = secrets.ParseKey(cfg.SecretKey); err != nil {
+			return fmt.Errorf("server: SANTRAL_SECRET_KEY: %w", err)
+		}
+		path = "SANTRAL_SECRET_KEY"
+	default:
+		text, rerr := os.ReadFile(path)
+		switch {
+		case errors.Is(rerr, os.ErrNotExist):
+			sealed, err := st.HasSealedSecrets(ctx)
+			if err != nil {
+				return err
+			}
+			if sealed {
+				return fmt.Errorf("server: the secret key file %s is missing, but the database holds credentials encrypted with it: restore the file (or set SANTRAL_SECRET_KEY)", path)
+			}
+			if key, err = secrets.CreateKeyFile(path); err != nil {
+				return fmt.Errorf("server: unable to create the secret key file %s: %w", path, err)
+			}
+			log.Info("created the secret key that encrypts stored credentials: back it up with the database", "path", path)
+		case rerr != nil:
+			return fmt.Errorf("server: unable to read the secret key file %s: %w", path, rerr)
+		default:
+			if key, err = secrets.ParseKey(string(text)); err != nil {
+				return fmt.Errorf("server: the secret key file %s: %w", path, err)
+			}
+			if info, err := os.Stat(path); err == nil && info.Mode().Perm()&0o077 != 0 {
+				log.Warn("the secret key file can be read by other users: chmod 600 it", "path", path, "mode", info.Mode().Perm().String())
+			}
+		}
+	}
+	box, err := secrets.New(key)
+	if err != nil {
+		return err
+	}
+	if err := st.UseSecrets(ctx, box); err != nil {
+		return fmt.Errorf("server: %w (the key from %s does not open what is stored: is it the key this database was used with?)", err, path)
+	}
+	return nil
 }

@@ -204,10 +204,11 @@ func (t *Tx) DeleteQuickMessage(id int64) error {
 
 // Channels.
 
-// EnsureChannel returns the id of the channel of that type and name, creating it if needed.
+// EnsureChannel returns the id of Santral's own channel of that type (the sandbox, the website
+// chat: one of each), creating it with the name if needed. An admin may have renamed it.
 func (t *Tx) EnsureChannel(typ, name string) (int64, error) {
 	var id int64
-	err := t.queryRow(`SELECT id FROM channels WHERE type = ? AND name = ?`, typ, name).Scan(&id)
+	err := t.queryRow(`SELECT id FROM channels WHERE type = ? ORDER BY id LIMIT 1`, typ).Scan(&id)
 	if err == nil {
 		return id, nil
 	}

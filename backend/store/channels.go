@@ -4,10 +4,12 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sort"
 	"strconv"
 
+	"santral/backend/secrets"
 	"santral/backend/wire"
 )
 
@@ -42,7 +44,10 @@ func (c ChannelRow) Account() wire.ChannelAccount {
 	return a
 }
 
-func scanChannel(row interface{ Scan(...any) error }) (ChannelRow, error) {
+// secretsContext binds a channel's sealed credentials to its row.
+func secretsContext(id int64) string { return "channels.secrets/" + strconv.FormatInt(id, 10) }
+
+func (s *Store) scanChannel(row interface{ Scan(...any) error }) (ChannelRow, error) {
 	var c ChannelRow
 	var cfg, sec string
 	var enabled int
@@ -53,7 +58,11 @@ func scanChannel(row interface{ Scan(...any) error }) (ChannelRow, error) {
 	if err := json.Unmarshal([]byte(cfg), &c.Config); err != nil {
 		return c, fmt.Errorf("store: channel %d has corrupt settings: %w", c.ID, err)
 	}
-	if err := json.Unmarshal([]byte(sec), &c.Secrets); err != nil {
+	plain, err := s.openSecrets(c.ID, sec)
+	if err != nil {
+		return c, err
+	}
+	if err := json.Unmarshal(plain, &c.Secrets); err != nil {
 		return c, fmt.Errorf("store: channel %d has corrupt credentials: %w", c.ID, err)
 	}
 	if c.Secrets == nil {
@@ -62,11 +71,110 @@ func scanChannel(row interface{ Scan(...any) error }) (ChannelRow, error) {
 	return c, nil
 }
 
+// openSecrets reads the credentials column: sealed, or plain JSON written before encryption
+// (UseSecrets seals those at start).
+func (s *Store) openSecrets(id int64, stored string) ([]byte, error) {
+	if !secrets.IsSealed(stored) {
+		return []byte(stored), nil
+	}
+	if s.secrets == nil {
+		return nil, fmt.Errorf("store: channel %d has encrypted credentials and no secret key is set", id)
+	}
+	plain, err := s.secrets.Open(stored, secretsContext(id))
+	if err != nil {
+		return nil, fmt.Errorf("store: the secret key does not open the credentials of channel %d: %w", id, err)
+	}
+	return plain, nil
+}
+
+// sealSecrets is the credentials column for a channel: sealed when a key is set. Without one
+// (a store opened by a test) only an empty set may be stored.
+func (s *Store) sealSecrets(id int64, sec map[string]string) (string, error) {
+	raw, _ := json.Marshal(sec)
+	if s.secrets != nil {
+		return s.secrets.Seal(raw, secretsContext(id)), nil
+	}
+	for _, v := range sec {
+		if v != "" {
+			return "", errors.New("store: no secret key is set: credentials cannot be stored")
+		}
+	}
+	return "{}", nil
+}
+
+// HasSealedSecrets reports whether any credential is stored sealed (a lost key then cannot be
+// replaced by a new one).
+func (s *Store) HasSealedSecrets(ctx context.Context) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM channels WHERE secrets LIKE 'sealed:%'`)
+}
+
+// UseSecrets sets the key credentials are sealed with, checks that it opens every sealed
+// credential, and seals any still stored in plain text (a database from before encryption).
+// The plain text is overwritten, not left in free pages or the write-ahead log.
+//
+// This runs at start rather than as a migration: migrations have no key.
+func (s *Store) UseSecrets(ctx context.Context, box *secrets.Box) error {
+	s.secrets = box
+	type row struct {
+		id  int64
+		sec string
+	}
+	var plain []row
+	rows, err := s.readRows(ctx, `SELECT id, secrets FROM channels ORDER BY id`)
+	if err != nil {
+		return fmt.Errorf("store: unable to read channel credentials: %w", err)
+	}
+	for rows.Next() {
+		var r row
+		if err := rows.Scan(&r.id, &r.sec); err != nil {
+			rows.Close()
+			return err
+		}
+		if _, err := s.openSecrets(r.id, r.sec); err != nil {
+			rows.Close()
+			return err
+		}
+		if !secrets.IsSealed(r.sec) && r.sec != "{}" { // "{}" holds nothing to hide
+			plain = append(plain, r)
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(plain) == 0 {
+		return err
+	}
+	// The write pool is one connection: the pragma holds for the transaction below.
+	if _, err := s.write.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
+		return fmt.Errorf("store: unable to turn on secure delete: %w", err)
+	}
+	if _, err := s.Tx(ctx, func(t *Tx) error {
+		for _, r := range plain {
+			var sec map[string]string
+			if err := json.Unmarshal([]byte(r.sec), &sec); err != nil {
+				return fmt.Errorf("store: channel %d has corrupt credentials: %w", r.id, err)
+			}
+			sealed, err := s.sealSecrets(r.id, sec)
+			if err != nil {
+				return err
+			}
+			if _, err := t.exec(`UPDATE channels SET secrets = ? WHERE id = ?`, sealed, r.id); err != nil {
+				return err
+			}
+		}
+		return nil
+	}); err != nil {
+		return fmt.Errorf("store: unable to encrypt stored credentials: %w", err)
+	}
+	if _, err := s.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
+		return fmt.Errorf("store: unable to checkpoint after encrypting credentials: %w", err)
+	}
+	return nil
+}
+
 const channelColumns = `id, type, name, config, secrets, enabled`
 
 // ChannelRow reads a channel account with its credentials.
 func (s *Store) ChannelRow(ctx context.Context, id int64) (ChannelRow, error) {
-	c, err := scanChannel(s.readRow(ctx, `SELECT `+channelColumns+` FROM channels WHERE id = ?`, id))
+	c, err := s.scanChannel(s.readRow(ctx, `SELECT `+channelColumns+` FROM channels WHERE id = ?`, id))
 	if err != nil {
 		return c, wireNotFound(err, "channel")
 	}
@@ -75,7 +183,7 @@ func (s *Store) ChannelRow(ctx context.Context, id int64) (ChannelRow, error) {
 
 // ChannelRow reads a channel account inside the transaction.
 func (t *Tx) ChannelRow(id int64) (ChannelRow, error) {
-	c, err := scanChannel(t.queryRow(`SELECT `+channelColumns+` FROM channels WHERE id = ?`, id))
+	c, err := t.s.scanChannel(t.queryRow(`SELECT `+channelColumns+` FROM channels WHERE id = ?`, id))
 	if err != nil {
 		return c, wireNotFound(err, "channel")
 	}
@@ -91,7 +199,7 @@ func (s *Store) ChannelRows(ctx context.Context) ([]ChannelRow, error) {
 	defer rows.Close()
 	var out []ChannelRow
 	for rows.Next() {
-		c, err := scanChannel(rows)
+		c, err := s.scanChannel(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -100,19 +208,37 @@ func (s *Store) ChannelRows(ctx context.Context) ([]ChannelRow, error) {
 	return out, rows.Err()
 }
 
-// SaveChannel inserts (ID 0) or updates a channel account.
+// ChannelEnabled reports whether a channel is switched on (not_found when there is none).
+func (s *Store) ChannelEnabled(ctx context.Context, id int64) (bool, error) {
+	var on bool
+	err := s.readRow(ctx, `SELECT enabled <> 0 FROM channels WHERE id = ?`, id).Scan(&on)
+	return on, wireNotFound(err, "channel")
+}
+
+// ChannelEnabled reports inside the transaction whether a channel is switched on.
+func (t *Tx) ChannelEnabled(id int64) (bool, error) {
+	var on bool
+	err := t.queryRow(`SELECT enabled <> 0 FROM channels WHERE id = ?`, id).Scan(&on)
+	return on, wireNotFound(err, "channel")
+}
+
+// SaveChannel inserts (ID 0) or updates a channel account; its credentials are sealed for
+// its row.
 func (t *Tx) SaveChannel(c ChannelRow) (int64, error) {
 	cfg, _ := json.Marshal(c.Config)
-	sec, _ := json.Marshal(c.Secrets)
 	if c.ID == 0 {
-		id, err := t.insert(`INSERT INTO channels (type, name, config, secrets, enabled, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
-			c.Type, c.Name, string(cfg), string(sec), c.Enabled, t.Now)
+		id, err := t.insert(`INSERT INTO channels (type, name, config, secrets, enabled, created_at) VALUES (?, ?, ?, '{}', ?, ?)`,
+			c.Type, c.Name, string(cfg), c.Enabled, t.Now)
 		if err != nil {
 			return 0, fmt.Errorf("store: unable to create channel: %w", err)
 		}
-		return id, nil
+		c.ID = id
 	}
-	_, err := t.exec(`UPDATE channels SET name = ?, config = ?, secrets = ?, enabled = ? WHERE id = ?`, c.Name, string(cfg), string(sec), c.Enabled, c.ID)
+	sec, err := t.s.sealSecrets(c.ID, c.Secrets)
+	if err != nil {
+		return 0, err
+	}
+	_, err = t.exec(`UPDATE channels SET name = ?, config = ?, secrets = ?, enabled = ? WHERE id = ?`, c.Name, string(cfg), sec, c.Enabled, c.ID)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to update channel: %w", err)
 	}

@@ -23,6 +23,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateInboundRejects,
 	migrateUploadRetention,
 	migrateVisitorDetails,
+	migrateSessionsAndQuotas,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -358,4 +359,17 @@ func migrateContactSearch(tx *sql.Tx, d dialect) error {
 		}
 	}
 	return nil
+}
+
+// Sessions remember when they were last used, so an idle one can end (sessions open before
+// this start their idle time now); a visitor's uploads of the day are counted for their quota.
+func migrateSessionsAndQuotas(tx *sql.Tx, d dialect) error {
+	if _, err := tx.Exec(`ALTER TABLE sessions ADD COLUMN last_seen_at BIGINT NOT NULL DEFAULT 0`); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(d.rebind(`UPDATE sessions SET last_seen_at = ?`), Now()); err != nil {
+		return err
+	}
+	_, err := tx.Exec(`CREATE INDEX webchat_files_visitor ON webchat_files(visitor_id, created_at)`)
+	return err
 }

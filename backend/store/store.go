@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"santral/backend/secrets"
 	"santral/backend/wire"
 
 	_ "github.com/mattn/go-sqlite3" // the embedded default backend
@@ -31,6 +32,7 @@ type Store struct {
 	write   *sql.DB // one connection: SQLite has a single writer, and IMMEDIATE transactions serialise
 	read    *sql.DB
 	dialect dialect
+	secrets *secrets.Box // seals channel credentials; set by UseSecrets
 
 	mu      sync.Mutex
 	rebound map[string]string

@@ -252,20 +252,80 @@ func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
 	return out, rows.Err()
 }
 
-// Sessions.
+// Sessions. Ending sessions always appends sessions.ended for their user in the same
+// transaction: every node then closes that user's streams whose session is gone, at once.
 
 // CreateSession stores a login token's hash (never the token).
 func (t *Tx) CreateSession(tokenHash string, userID, expiresAt int64) error {
-	_, err := t.exec(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)`, tokenHash, userID, t.Now, expiresAt)
+	_, err := t.exec(`INSERT INTO sessions (token_hash, user_id, created_at, expires_at, last_seen_at) VALUES (?, ?, ?, ?, ?)`,
+		tokenHash, userID, t.Now, expiresAt, t.Now)
 	if err != nil {
 		return fmt.Errorf("store: unable to create session: %w", err)
 	}
 	return nil
 }
 
-// DeleteSession removes a login token.
+// DeleteSession removes a login token (signing out).
 func (t *Tx) DeleteSession(tokenHash string) error {
-	_, err := t.exec(`DELETE FROM sessions WHERE token_hash = ?`, tokenHash)
+	var userID int64
+	err := t.queryRow(`DELETE FROM sessions WHERE token_hash = ? RETURNING user_id`, tokenHash).Scan(&userID)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("store: unable to delete session: %w", err)
+	}
+	return t.SessionsEnded(userID)
+}
+
+// EndSessions removes every session of a user but keep (a token hash; "" keeps none): a
+// password change or reset, a disabled user.
+func (t *Tx) EndSessions(userID int64, keep string) error {
+	res, err := t.exec(`DELETE FROM sessions WHERE user_id = ? AND token_hash <> ?`, userID, keep)
+	if err != nil {
+		return fmt.Errorf("store: unable to end sessions: %w", err)
+	}
+	if n, _ := res.RowsAffected(); n == 0 {
+		return nil
+	}
+	return t.SessionsEnded(userID)
+}
+
+// SessionsEnded tells every node to re-check the user's open streams: their sessions ended, or
+// what the streams were opened with (the role) changed.
+func (t *Tx) SessionsEnded(userID int64) error {
+	return t.Append(wire.InternalSessionsEnded, 0, Users(userID), wire.SessionsEndedData{UserID: userID})
+}
+
+// EndExpiredSessions removes sessions past their lifetime or, when idleMillis > 0, unused for
+// that long.
+func (t *Tx) EndExpiredSessions(idleMillis int64) error {
+	users, err := t.ids(`DELETE FROM sessions WHERE expires_at <= ? OR (? > 0 AND last_seen_at <= ?) RETURNING user_id`,
+		t.Now, idleMillis, t.Now-idleMillis)
+	if err != nil {
+		return fmt.Errorf("store: unable to end expired sessions: %w", err)
+	}
+	seen := map[int64]bool{}
+	for _, id := range users {
+		if !seen[id] {
+			seen[id] = true
+			if err := t.SessionsEnded(id); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SessionsExpired reports whether a session is past its lifetime or idle time (the sweep
+// takes the write lock only then).
+func (s *Store) SessionsExpired(ctx context.Context, now, idleMillis int64) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM sessions WHERE expires_at <= ? OR (? > 0 AND last_seen_at <= ?)`, now, idleMillis, now-idleMillis)
+}
+
+// TouchSession records that a session was used.
+func (t *Tx) TouchSession(tokenHash string) error {
+	_, err := t.exec(`UPDATE sessions SET last_seen_at = ? WHERE token_hash = ?`, t.Now, tokenHash)
 	return err
 }
 
@@ -287,15 +347,24 @@ func (s *Store) Session(ctx context.Context, tokenHash string) (Session, error) 
 	return out, err
 }
 
-// SessionUser returns the user id of a live session.
-func (s *Store) SessionUser(ctx context.Context, tokenHash string) (int64, error) {
-	var id int64
-	err := s.readRow(ctx, `SELECT s.user_id FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND u.disabled = 0`, tokenHash, Now()).Scan(&id)
+// LiveSession is a session that may act: not expired, not idle too long, its user enabled.
+type LiveSession struct {
+	UserID   int64
+	LastSeen int64
+}
+
+// SessionUser returns the live session of a token hash; ErrNotFound when there is none.
+// idleMillis > 0 ends sessions unused that long.
+func (s *Store) SessionUser(ctx context.Context, tokenHash string, idleMillis int64) (LiveSession, error) {
+	var ls LiveSession
+	now := Now()
+	err := s.readRow(ctx, `SELECT s.user_id, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
+		WHERE s.token_hash = ? AND s.expires_at > ? AND (? = 0 OR s.last_seen_at > ?) AND u.disabled = 0`,
+		tokenHash, now, idleMillis, now-idleMillis).Scan(&ls.UserID, &ls.LastSeen)
 	if err == sql.ErrNoRows {
-		return 0, ErrNotFound
+		return ls, ErrNotFound
 	}
-	return id, err
+	return ls, err
 }
 
 // Connections.

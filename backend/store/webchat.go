@@ -105,17 +105,42 @@ func (s *Store) WebchatVisitor(ctx context.Context, id string) (WebchatVisitor, 
 	return v, nil
 }
 
-// AddWebchatFile records a visitor's upload.
-func (s *Store) AddWebchatFile(ctx context.Context, visitorID string, a wire.Attachment, key string) error {
+// UploadQuota is what a visitor may upload in a period.
+type UploadQuota struct {
+	Since    int64 // uploads at or after this count (unix ms)
+	MaxFiles int
+	MaxBytes int64
+}
+
+// WebchatUploads reports a visitor's uploads since a time: how many, their bytes and when the
+// oldest of them was made.
+func (s *Store) WebchatUploads(ctx context.Context, visitorID string, since int64) (files int, bytes, oldest int64, err error) {
+	err = s.readRow(ctx, `SELECT COUNT(*), COALESCE(SUM(size), 0), COALESCE(MIN(created_at), 0) FROM webchat_files
+		WHERE visitor_id = ? AND created_at >= ?`, visitorID, since).Scan(&files, &bytes, &oldest)
+	if err != nil {
+		return 0, 0, 0, fmt.Errorf("store: unable to count webchat uploads: %w", err)
+	}
+	return files, bytes, oldest, nil
+}
+
+// AddWebchatFile records a visitor's upload if it keeps them within the quota (checked in the
+// same statement, so parallel uploads cannot both slip in). It reports whether it was recorded.
+func (s *Store) AddWebchatFile(ctx context.Context, visitorID string, a wire.Attachment, key string, q UploadQuota) (bool, error) {
+	var added bool
 	_, err := s.Tx(ctx, func(t *Tx) error {
-		_, err := t.exec(`INSERT INTO webchat_files (media_key, visitor_id, kind, name, mime_type, size, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			key, visitorID, a.Kind, a.Name, a.MimeType, a.Size, t.Now)
+		var err error
+		added, err = t.execOne(`INSERT INTO webchat_files (media_key, visitor_id, kind, name, mime_type, size, created_at)
+			SELECT ?, ?, ?, ?, ?, ?, ? WHERE
+				(SELECT COUNT(*) FROM webchat_files WHERE visitor_id = ? AND created_at >= ?) < ? AND
+				(SELECT COALESCE(SUM(size), 0) FROM webchat_files WHERE visitor_id = ? AND created_at >= ?) + ? <= ?`,
+			key, visitorID, a.Kind, a.Name, a.MimeType, a.Size, t.Now,
+			visitorID, q.Since, q.MaxFiles, visitorID, q.Since, a.Size, q.MaxBytes)
 		return err
 	})
 	if err != nil {
-		return fmt.Errorf("store: unable to record webchat file: %w", err)
+		return false, fmt.Errorf("store: unable to record webchat file: %w", err)
 	}
-	return nil
+	return added, nil
 }
 
 // WebchatFile returns a visitor's own upload by key; not_found for anyone else's.

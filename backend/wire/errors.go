@@ -46,6 +46,13 @@ const (
 	CodeWindowClosed         Code = "window_closed"
 	CodeIdempotencyKeyReused Code = "idempotency_key_reused"
 
+	// Abuse limits (README "Limits"): each carries RetryAfter where waiting helps.
+	CodeRateLimited        Code = "rate_limited"         // too many requests from this address or identity
+	CodeTooManyAttempts    Code = "too_many_attempts"    // login failures: wait retry_after seconds
+	CodeTooManyConnections Code = "too_many_connections" // too many open visitor sockets
+	CodeUploadQuota        Code = "upload_quota_reached" // the visitor's uploads for the day
+	CodeMediaFull          Code = "media_full"           // the media store's total quota is used up
+
 	CodeInternal Code = "internal"
 )
 
@@ -68,6 +75,9 @@ type Error struct {
 	ClosedAt int64 `json:"closed_at,omitempty"`
 	// ProviderCode is the provider's own error code (provider_error), when it gave one.
 	ProviderCode int `json:"provider_code,omitempty"`
+	// RetryAfter is how many seconds to wait before trying again (rate_limited,
+	// too_many_attempts, upload_quota_reached); the response also carries a Retry-After header.
+	RetryAfter int64 `json:"retry_after,omitempty"`
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }

@@ -20,7 +20,7 @@ const (
 	EventSettingsChanged      = "settings.changed"
 	EventEndReasonsChanged    = "end_reasons.changed"
 	EventQuickMessagesChanged = "quick_messages.changed"
-	EventChannelsChanged      = "channels.changed" // a channel was switched on or off, or renamed
+	EventChannelsChanged      = "channels.changed" // a channel was added, renamed, or switched on or off
 
 	// InternalSessionsEnded is an internal event type: a user's sessions were ended (logout,
 	// password change, disabled). Every node closes that user's streams whose session is gone;
@@ -31,6 +31,13 @@ const (
 // SessionsEndedData is the payload of sessions.ended.
 type SessionsEndedData struct {
 	UserID int64 `json:"user_id"`
+}
+
+// ChannelData is the payload of channels.changed: the channel and whether it is switched on.
+// Never settings or credentials: every user receives it.
+type ChannelData struct {
+	Channel Channel `json:"channel"`
+	Enabled bool    `json:"enabled"`
 }
 
 // Event is one entry of the ordered stream. Seq is strictly increasing and has no holes for a

@@ -130,3 +130,10 @@ type SandboxOutbound struct {
 	Attachments []Attachment `json:"attachments,omitempty"`
 	At          int64        `json:"at"`
 }
+
+// PasswordChangeRequest is the body of PUT /api/v1/me/password: a user changes their own
+// password, proving the current one. The user's other sessions end.
+type PasswordChangeRequest struct {
+	CurrentPassword string `json:"current_password"`
+	NewPassword     string `json:"new_password"`
+}
