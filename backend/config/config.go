@@ -34,6 +34,9 @@ type Config struct {
 	SimulateEvery  time.Duration // demo: average time between simulated customer messages
 	PasswordCost   int           // bcrypt cost for new passwords
 	SendBackoff    time.Duration // first retry delay of a failed send (doubles per attempt)
+	SendTimeout    time.Duration // deadline of any request to a provider; also how long its answer may stall
+	SendTimePerMB  time.Duration // added to a send's deadline per MiB of its file (the slowest upload assumed)
+	DrainTimeout   time.Duration // on SIGTERM, how long the send in flight may take to finish
 }
 
 // Default returns the defaults.
@@ -49,6 +52,9 @@ func Default() Config {
 		SimulateEvery:  20 * time.Second,
 		PasswordCost:   auth.DefaultCost,
 		SendBackoff:    2 * time.Second,
+		SendTimeout:    30 * time.Second,
+		SendTimePerMB:  4 * time.Second,
+		DrainTimeout:   25 * time.Second,
 	}
 }
 
@@ -129,6 +135,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.StreamPoll, "stream-poll", "STREAM_POLL", "how often streams re-read the event log")
 	dur(&c.EventRetention, "event-retention", "EVENT_RETENTION", "how long events are kept for resuming clients")
 	dur(&c.SendBackoff, "send-backoff", "SEND_BACKOFF", "first retry delay of a failed send to a channel")
+	dur(&c.SendTimeout, "send-timeout", "SEND_TIMEOUT", "deadline of any request to a channel provider, and the wait for its answer")
+	dur(&c.SendTimePerMB, "send-time-per-mb", "SEND_TIME_PER_MB", "added to a send's deadline per MiB of its file")
+	dur(&c.DrainTimeout, "drain-timeout", "DRAIN_TIMEOUT", "on SIGTERM, how long the send in flight may take to finish")
 	dur(&c.SimulateEvery, "simulate-every", "SIMULATE_EVERY", "demo: average time between simulated customer messages")
 	fs.IntVar(&c.PasswordCost, "password-cost", c.PasswordCost, "bcrypt cost for new passwords (4–31)")
 	if err := fs.Parse(args); err != nil {

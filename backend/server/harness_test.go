@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ type env struct {
 	http        *httptest.Server
 	url         string
 	cfg         config.Config
+	stop        func() // stops this santrald before the test ends (t.Cleanup does it otherwise)
 }
 
 // testConfig is santrald's config for a test: fast sweeps and polls, sandbox on.
@@ -67,9 +69,15 @@ func (w testWriter) Write(p []byte) (int, error) {
 // existing data directory (several nodes sharing one database).
 func start(t *testing.T) *env { return startOn(t, t.TempDir()) }
 
-func startOn(t *testing.T, dir string) *env {
+func startOn(t *testing.T, dir string) *env { return startWith(t, dir, nil) }
+
+// startWith is startOn with the config changed first by tweak.
+func startWith(t *testing.T, dir string, tweak func(*config.Config)) *env {
 	t.Helper()
 	cfg := testConfig(t, dir)
+	if tweak != nil {
+		tweak(&cfg)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	srv, err := server.New(ctx, cfg, testLogger(t), io.Discard)
 	if err != nil {
@@ -78,14 +86,18 @@ func startOn(t *testing.T, dir string) *env {
 	ts := httptest.NewServer(srv.Handler())
 	done := make(chan struct{})
 	go func() { srv.RunWorkers(ctx); close(done) }()
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		ts.Close()
-		cancel()
-		<-done
-		srv.Close()
-	})
-	return &env{t: t, srv: srv, http: ts, url: ts.URL, cfg: cfg}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			ts.CloseClientConnections()
+			ts.Close()
+			cancel()
+			<-done
+			srv.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &env{t: t, srv: srv, http: ts, url: ts.URL, cfg: cfg, stop: stop}
 }
 
 func dbPath(dir string) string { return filepath.Join(dir, "santral.db") }
