@@ -245,7 +245,7 @@ var statusOf = map[wire.Code]int{
 	wire.CodeNotAssigned: 409, wire.CodeContactHasOpen: 409, wire.CodeWindowClosed: 409, wire.CodeIdempotencyKeyReused: 409,
 	wire.CodeAttachmentNotUploaded: 403,
 	wire.CodeProviderError:         502,
-	wire.CodeRateLimited: 429, wire.CodeTooManyAttempts: 429, wire.CodeTooManyConnections: 429, wire.CodeUploadQuota: 429,
+	wire.CodeRateLimited:           429, wire.CodeTooManyAttempts: 429, wire.CodeTooManyConnections: 429, wire.CodeUploadQuota: 429,
 	wire.CodeMediaFull: 507,
 }
 

@@ -103,14 +103,19 @@ type Sent struct {
 	ExternalID string
 }
 
-// SendError is a provider's refusal, classified: Retry says whether trying again later can
-// succeed (throughput limits, 5xx, timeouts) or not (window closed, undeliverable, bad template).
+// SendError is a failed send, classified. Retry says that trying again later can succeed and
+// cannot send twice: the provider said so (throughput limits, a 5xx whose body says it is
+// transient) or the request provably never reached it (see Do). Unknown says the provider may
+// have acted on it (no answer after the whole request had left, or an answer that cannot be
+// read): whether the customer got the message is unknown, and it is never sent again by itself.
+// Neither: a refusal that needs a person (window closed, undeliverable, bad template).
 type SendError struct {
 	HTTPStatus int
 	Code       int    // the provider's error code (e.g. 131047)
 	Title      string // for logs and the UI; decisions use Code
 	Detail     string
 	Retry      bool
+	Unknown    bool
 	RetryAfter time.Duration // when the provider says
 }
 

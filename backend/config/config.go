@@ -59,6 +59,9 @@ type Config struct {
 	// else SecretKeyFile holds it; else the data directory's secret.key, created on first start.
 	SecretKey     string
 	SecretKeyFile string
+	SendTimeout   time.Duration // deadline of any request to a provider; also how long its answer may stall
+	SendTimePerMB time.Duration // added to a send's deadline per MiB of its file (the slowest upload assumed)
+	DrainTimeout  time.Duration // on SIGTERM, how long the send in flight may take to finish
 }
 
 // Default returns the defaults.
@@ -76,12 +79,15 @@ func Default() Config {
 		PasswordCost:   auth.DefaultCost,
 		SendBackoff:    2 * time.Second,
 
-		UploadRetention: 24 * time.Hour,
+		UploadRetention:          24 * time.Hour,
 		SessionLifetime:          30 * 24 * time.Hour,
 		SessionIdle:              7 * 24 * time.Hour,
 		MediaQuota:               20 << 30,
 		VisitorUploadsPerDay:     20,
 		VisitorUploadBytesPerDay: 50 << 20,
+		SendTimeout:              30 * time.Second,
+		SendTimePerMB:            4 * time.Second,
+		DrainTimeout:             25 * time.Second,
 	}
 }
 
@@ -193,6 +199,9 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.EventRetention, "event-retention", "EVENT_RETENTION", "how long events are kept for resuming clients")
 	dur(&c.SendBackoff, "send-backoff", "SEND_BACKOFF", "first retry delay of a failed send to a channel")
 	dur(&c.UploadRetention, "upload-retention", "UPLOAD_RETENTION", "how long an uploaded file may wait unsent before it is removed")
+	dur(&c.SendTimeout, "send-timeout", "SEND_TIMEOUT", "deadline of any request to a channel provider, and the wait for its answer")
+	dur(&c.SendTimePerMB, "send-time-per-mb", "SEND_TIME_PER_MB", "added to a send's deadline per MiB of its file")
+	dur(&c.DrainTimeout, "drain-timeout", "DRAIN_TIMEOUT", "on SIGTERM, how long the send in flight may take to finish")
 	dur(&c.SimulateEvery, "simulate-every", "SIMULATE_EVERY", "demo: average time between simulated customer messages")
 	fs.IntVar(&c.PasswordCost, "password-cost", c.PasswordCost, "bcrypt cost for new passwords (4–31)")
 	fs.IntVar(&c.StreamQueue, "stream-queue", c.StreamQueue, "events a socket may have waiting before it catches up from the log")

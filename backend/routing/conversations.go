@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"time"
 
@@ -406,49 +407,102 @@ func (s *Service) ApplyStatus(ctx context.Context, channelID int64, externalID s
 		if err != nil || !ok {
 			return err
 		}
-		return s.setStatus(tx, m, st, reason, "")
+		return s.setStatus(tx, m, wire.MessageStatusData{Status: st, StatusReason: reason}, "")
 	})
 }
 
 // setStatus moves a message's status and tells whoever sees the conversation.
-func (s *Service) setStatus(tx *store.Tx, m wire.Message, st wire.MessageStatus, reason, externalID string) error {
-	changed, err := tx.SetMessageStatus(m.ID, st, reason, externalID)
+func (s *Service) setStatus(tx *store.Tx, m wire.Message, st wire.MessageStatusData, externalID string) error {
+	changed, err := tx.SetMessageStatus(m.ID, st.Status, st.StatusReason, externalID, st.DeliveryUnknown)
 	if err != nil || !changed {
 		return err
 	}
-	return tx.Append(wire.EventMessageStatus, m.ConversationID, store.Readers, wire.MessageStatusData{MessageID: m.ID, Status: st, StatusReason: reason})
+	st.MessageID = m.ID
+	return tx.Append(wire.EventMessageStatus, m.ConversationID, store.Readers, st)
 }
+
+// ErrLeaseLost is an outcome from a worker whose send job is no longer its claim's: its lease
+// ran out and the job was failed as abandoned. Nothing is recorded, and the message keeps the
+// status the agent already sees.
+var ErrLeaseLost = errors.New("routing: the send job's lease was lost; outcome not recorded")
 
 // SendSucceeded records that the provider accepted a send job's message under externalID.
-func (s *Service) SendSucceeded(ctx context.Context, jobID, messageID int64, externalID string) error {
+// Like every send outcome it counts only under the job's claim (store.SendJob.Token).
+func (s *Service) SendSucceeded(ctx context.Context, job store.SendJob, externalID string) error {
 	return s.do(ctx, func(tx *store.Tx) error {
-		if err := tx.FinishSend(jobID, false, ""); err != nil {
-			return err
+		if ok, err := tx.FinishSend(job, false, ""); err != nil || !ok {
+			return leaseLost(ok, err)
 		}
-		m, err := tx.Message(messageID)
+		m, err := tx.Message(job.MessageID)
 		if err != nil {
 			return err
 		}
-		return s.setStatus(tx, m, wire.StatusSent, "", externalID)
+		return s.setStatus(tx, m, wire.MessageStatusData{Status: wire.StatusSent}, externalID)
 	})
 }
 
-// SendFailed records a failed try: again at retryAt, or for good (retryAt 0) with the reason
-// shown to the agent.
-func (s *Service) SendFailed(ctx context.Context, jobID, messageID int64, reason string, retryAt int64) error {
+// SendRetry puts a send job back for another try at retryAt: the provider said it may succeed
+// later, or the request provably never reached it. The message stays queued.
+func (s *Service) SendRetry(ctx context.Context, job store.SendJob, reason string, retryAt int64) error {
 	return s.do(ctx, func(tx *store.Tx) error {
-		if retryAt > 0 {
-			return tx.RetrySend(jobID, retryAt, reason)
+		ok, err := tx.RetrySend(job, retryAt, reason)
+		return leaseLost(ok, err)
+	})
+}
+
+// SendFailed fails a send job for good with the reason the agent reads; deliveryUnknown marks a
+// send the provider may have received all the same, which the agent checks before sending again.
+func (s *Service) SendFailed(ctx context.Context, job store.SendJob, reason string, deliveryUnknown bool) error {
+	return s.do(ctx, func(tx *store.Tx) error {
+		if ok, err := tx.FinishSend(job, true, reason); err != nil || !ok {
+			return leaseLost(ok, err)
 		}
-		if err := tx.FinishSend(jobID, true, reason); err != nil {
-			return err
-		}
-		m, err := tx.Message(messageID)
+		m, err := tx.Message(job.MessageID)
 		if err != nil {
 			return err
 		}
-		return s.setStatus(tx, m, wire.StatusFailed, reason, "")
+		return s.setStatus(tx, m, wire.MessageStatusData{Status: wire.StatusFailed, StatusReason: reason, DeliveryUnknown: deliveryUnknown}, "")
 	})
+}
+
+// FailAbandonedSends fails, as delivery unknown, every send whose worker stopped mid-way (its
+// lease ran out), in one transaction; a worker that records its outcome first keeps the job. It
+// returns the jobs it failed.
+func (s *Service) FailAbandonedSends(ctx context.Context, reason string) ([]store.SendJob, error) {
+	var failed []store.SendJob
+	err := s.do(ctx, func(tx *store.Tx) error {
+		failed = nil
+		jobs, err := tx.AbandonedSends()
+		if err != nil {
+			return err
+		}
+		for _, j := range jobs {
+			ok, err := tx.AbandonSend(j, reason)
+			if err != nil {
+				return err
+			}
+			if !ok {
+				continue
+			}
+			m, err := tx.Message(j.MessageID)
+			if err != nil {
+				return err
+			}
+			if err := s.setStatus(tx, m, wire.MessageStatusData{Status: wire.StatusFailed, StatusReason: reason, DeliveryUnknown: true}, ""); err != nil {
+				return err
+			}
+			failed = append(failed, j)
+		}
+		return nil
+	})
+	return failed, err
+}
+
+func leaseLost(ok bool, err error) error {
+	if err == nil && !ok {
+		return ErrLeaseLost
+	}
+	return err
 }
 
 // echo records our own message that came back from the provider, in the customer's open (or

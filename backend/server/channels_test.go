@@ -13,6 +13,7 @@ import (
 	"fmt"
 	"io"
 	"mime/multipart"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"net/textproto"
@@ -46,6 +47,9 @@ type graphServer struct {
 	ok        []byte
 	templates []byte
 	mediaInfo []byte
+	// intercept, when set, sees each request first (its body unread) and reports whether it
+	// answered it; it records what it wants recorded.
+	intercept func(w http.ResponseWriter, r *http.Request) bool
 }
 
 // photo is the customer's picture as the provider serves it.
@@ -61,10 +65,19 @@ type graphAnswer struct {
 	body   []byte
 }
 
-func newGraph(t *testing.T) *graphServer {
+func newGraph(t *testing.T) *graphServer { return newGraphOn(t, nil) }
+
+// newGraphOn serves the Graph API on ln (nil: a new local port).
+func newGraphOn(t *testing.T, ln net.Listener) *graphServer {
 	g := &graphServer{ok: waFixture(t, "send_response.json"), templates: waFixture(t, "templates_list_response.json"),
 		mediaInfo: waFixture(t, "media_get_response.json")}
-	g.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	g.Server = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		g.mu.Lock()
+		intercept := g.intercept
+		g.mu.Unlock()
+		if intercept != nil && intercept(w, r) {
+			return
+		}
 		body, _ := io.ReadAll(r.Body)
 		if r.Method == "GET" && strings.HasSuffix(r.URL.Path, "/message_templates") {
 			w.Header().Set("Content-Type", "application/json")
@@ -112,8 +125,37 @@ func newGraph(t *testing.T) *graphServer {
 		w.WriteHeader(answer.status)
 		w.Write(answer.body)
 	}))
+	if ln != nil {
+		g.Listener.Close()
+		g.Listener = ln
+	}
+	g.Start()
 	t.Cleanup(g.Close)
 	return g
+}
+
+// record keeps a request an intercept answered.
+func (g *graphServer) record(r *http.Request, body []byte) {
+	g.mu.Lock()
+	g.reqs = append(g.reqs, graphRequest{r.Method, r.URL.Path, r.Header.Get("Authorization"), body})
+	g.mu.Unlock()
+}
+
+func (g *graphServer) interceptWith(fn func(w http.ResponseWriter, r *http.Request) bool) {
+	g.mu.Lock()
+	g.intercept = fn
+	g.mu.Unlock()
+}
+
+// sends are the message requests the Graph API received (not uploads, templates or media).
+func (g *graphServer) sends() []graphRequest {
+	var out []graphRequest
+	for _, r := range g.requests() {
+		if r.Method == "POST" && r.Path == "/v23.0/"+waPhoneID+"/messages" {
+			out = append(out, r)
+		}
+	}
+	return out
 }
 
 func (g *graphServer) requests() []graphRequest {

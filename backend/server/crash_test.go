@@ -59,13 +59,14 @@ func freePort(t *testing.T) int {
 	return ln.Addr().(*net.TCPAddr).Port
 }
 
-// startSantrald runs the binary on dir and port and waits for /healthz. The process's output
-// goes to logPath (appended), which is printed if the test fails; the process is killed in
-// t.Cleanup if it is still running.
-func startSantrald(t *testing.T, bin, dir string, port int, logPath string) *santraldProc {
+// startSantrald runs the binary on dir and port (with the extra flags) and waits for /healthz.
+// The process's output goes to logPath (appended), which is printed if the test fails; the
+// process is killed in t.Cleanup if it is still running.
+func startSantrald(t *testing.T, bin, dir string, port int, logPath string, extra ...string) *santraldProc {
 	t.Helper()
 	addr := fmt.Sprintf("127.0.0.1:%d", port)
-	cmd := exec.Command(bin, "--addr", addr, "--data", dir, "--sandbox", "--sweep-interval", "100ms", "--log-level", "warn")
+	args := append([]string{"--addr", addr, "--data", dir, "--sandbox", "--sweep-interval", "100ms", "--log-level", "warn"}, extra...)
+	cmd := exec.Command(bin, args...)
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "SANTRAL_") { // keep the test hermetic
 			cmd.Env = append(cmd.Env, kv)

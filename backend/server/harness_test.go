@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"path/filepath"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -35,6 +36,7 @@ type env struct {
 	http        *httptest.Server
 	url         string
 	cfg         config.Config
+	stop        func() // stops this santrald before the test ends (t.Cleanup does it otherwise)
 }
 
 // testConfig is santrald's config for a test: fast sweeps and polls, sandbox on.
@@ -88,14 +90,18 @@ func startWithOn(t *testing.T, dir string, change func(*config.Config)) *env {
 	ts := httptest.NewServer(srv.Handler())
 	done := make(chan struct{})
 	go func() { srv.RunWorkers(ctx); close(done) }()
-	t.Cleanup(func() {
-		ts.CloseClientConnections()
-		ts.Close()
-		cancel()
-		<-done
-		srv.Close()
-	})
-	return &env{t: t, srv: srv, http: ts, url: ts.URL, cfg: cfg}
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			ts.CloseClientConnections()
+			ts.Close()
+			cancel()
+			<-done
+			srv.Close()
+		})
+	}
+	t.Cleanup(stop)
+	return &env{t: t, srv: srv, http: ts, url: ts.URL, cfg: cfg, stop: stop}
 }
 
 func dbPath(dir string) string { return filepath.Join(dir, "santral.db") }

@@ -13,12 +13,20 @@ import (
 	"santral/backend/wire"
 )
 
-// providerHTTP is the client every adapter calls its provider with.
-var providerHTTP = &http.Client{Timeout: 30 * time.Second}
+// providers builds the adapters that call channel providers, all through one HTTP client with
+// no whole-request timeout: a send's deadline grows with its file (see outbox), and an answer
+// that stops arriving for readIdle is cut off.
+type providers struct {
+	http *http.Client
+}
+
+func newProviders(readIdle time.Duration) providers {
+	return providers{http: channels.NewHTTPClient(readIdle)}
+}
 
 // fetcherFor builds the adapter that downloads a channel account's inbound media.
-func fetcherFor(ch store.ChannelRow) (channels.Fetcher, error) {
-	s, err := senderFor(ch)
+func (p providers) fetcherFor(ch store.ChannelRow) (channels.Fetcher, error) {
+	s, err := p.senderFor(ch)
 	if err != nil {
 		return nil, err
 	}
@@ -30,7 +38,8 @@ func fetcherFor(ch store.ChannelRow) (channels.Fetcher, error) {
 }
 
 // senderFor builds the adapter that sends on a channel account, from its stored settings.
-func senderFor(ch store.ChannelRow) (channels.Sender, error) {
+func (p providers) senderFor(ch store.ChannelRow) (channels.Sender, error) {
+	providerHTTP := p.http
 	token := ch.Secrets["token"]
 	if token == "" {
 		return nil, fmt.Errorf("the %s channel has no token", ch.Name)

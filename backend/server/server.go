@@ -17,6 +17,7 @@ import (
 
 	"santral/backend/api"
 	"santral/backend/auth"
+	"santral/backend/channels"
 	"santral/backend/config"
 	"santral/backend/demo"
 	"santral/backend/media"
@@ -170,9 +171,11 @@ func (s *Server) Handler() http.Handler { return s.handler }
 // SandboxChannelID is the sandbox channel's id (0 when off).
 func (s *Server) SandboxChannelID() int64 { return s.sandbox }
 
-// RunWorkers runs the deadline sweeper, the send and download workers, the removal of unsent
-// uploads, the connection heartbeat, event pruning and (in demo mode) the simulated customers
-// until ctx is done.
+// RunWorkers runs the node's event reader, the deadline sweeper, the outbox, media downloads,
+// the removal of unsent uploads, session expiry, the connection heartbeat, event pruning and
+// (in demo mode) the simulated customers until ctx is done. Then the outbox claims no new send
+// but finishes the one in flight and records its outcome (for up to the drain timeout) before
+// RunWorkers returns.
 func (s *Server) RunWorkers(ctx context.Context) {
 	var wg sync.WaitGroup
 	every := func(d time.Duration, name string, fn func(context.Context) error) {
@@ -196,8 +199,10 @@ func (s *Server) RunWorkers(ctx context.Context) {
 	wg.Add(1)
 	go func() { defer wg.Done(); s.Hub.Run(ctx) }()
 	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
-	sends := outbox.New(s.Store, s.Routing, s.Files, senderFor, outbox.Options{MinBackoff: s.cfg.SendBackoff}, s.log)
-	downloads := media.NewWorker(s.Store, s.Routing, s.Files, fetcherFor, s.cfg.SendBackoff, s.log)
+	providers := newProviders(s.cfg.SendTimeout)
+	sends := outbox.New(s.Store, s.Routing, s.Files, providers.senderFor, outbox.Options{MinBackoff: s.cfg.SendBackoff,
+		Timeouts: channels.Timeouts{Floor: s.cfg.SendTimeout, PerMB: s.cfg.SendTimePerMB}, Drain: s.cfg.DrainTimeout}, s.log)
+	downloads := media.NewWorker(s.Store, s.Routing, s.Files, providers.fetcherFor, s.cfg.SendBackoff, s.log)
 	every(s.cfg.SweepInterval, "media", func(ctx context.Context) error {
 		for {
 			n, err := downloads.RunOnce(ctx)
@@ -206,15 +211,12 @@ func (s *Server) RunWorkers(ctx context.Context) {
 			}
 		}
 	})
-	every(s.cfg.SweepInterval, "outbox", func(ctx context.Context) error {
-		// Drain what is due, then wait for the next tick.
-		for {
-			n, err := sends.RunOnce(ctx)
-			if err != nil || n == 0 {
-				return err
-			}
-		}
-	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		sends.Run(ctx, s.cfg.SweepInterval)
+	}()
+	every(s.cfg.SweepInterval, "abandoned sends", sends.FailAbandoned)
 	// Uploads never sent are removed after the retention; checked a tenth of it apart (at most a
 	// minute, at least a sweep interval), so one is gone soon after its time.
 	every(min(max(s.cfg.UploadRetention/10, s.cfg.SweepInterval), time.Minute), "uploads", func(ctx context.Context) error {
@@ -240,8 +242,10 @@ func (s *Server) RunWorkers(ctx context.Context) {
 	wg.Wait()
 }
 
-// Serve listens on ln until ctx is done, then shuts down in order: HTTP first, then workers,
-// then the database.
+// Serve listens on ln until ctx is done (SIGTERM), then shuts down in order: the workers take
+// no new job, HTTP stops accepting and finishes the requests in progress, the send in flight
+// finishes and records its outcome (up to the drain timeout), then the database closes. Sends
+// not started stay pending for the next start.
 func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
 		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
@@ -254,8 +258,11 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	var err error
 	select {
 	case <-ctx.Done():
-		// Stop accepting, then tell open sockets to go away (hijacked connections are not
-		// Shutdown's to close) and wait for their handlers, then the workers.
+		// Workers first, so that nothing is claimed once the listener is closed (a send the
+		// last requests queue waits for the next start); the send in flight drains meanwhile.
+		// Then stop accepting, and tell open sockets to go away (hijacked connections are not
+		// Shutdown's to close) and wait for their handlers.
+		stopWorkers()
 		shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		err = srv.Shutdown(shutdownCtx)
 		s.api.CloseSockets(shutdownCtx)

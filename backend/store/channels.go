@@ -245,87 +245,6 @@ func (t *Tx) SaveChannel(c ChannelRow) (int64, error) {
 	return c.ID, nil
 }
 
-// Send jobs: an agent's reply on a real channel is a stored job (ARCHITECTURE.md invariant 6).
-
-// SendJob is a due send.
-type SendJob struct {
-	ID        int64
-	MessageID int64
-	ChannelID int64
-	Attempts  int
-}
-
-// EnqueueSend stores the job that will send a message.
-func (t *Tx) EnqueueSend(messageID, channelID int64) error {
-	_, err := t.exec(`INSERT INTO send_jobs (message_id, channel_id, state, next_try_at, created_at) VALUES (?, ?, 'pending', ?, ?)`,
-		messageID, channelID, t.Now, t.Now)
-	if err != nil {
-		return fmt.Errorf("store: unable to queue the send: %w", err)
-	}
-	return nil
-}
-
-// ClaimSends leases up to limit due jobs to this worker until leaseUntil.
-func (t *Tx) ClaimSends(limit int, leaseUntil int64) ([]SendJob, error) {
-	ids, err := t.ids(`SELECT id FROM send_jobs WHERE state = 'pending' AND next_try_at <= ? ORDER BY next_try_at, id LIMIT ?`, t.Now, limit)
-	if err != nil {
-		return nil, err
-	}
-	var out []SendJob
-	for _, id := range ids {
-		ok, err := t.execOne(`UPDATE send_jobs SET state = 'sending', lease_until = ?, attempts = attempts + 1
-			WHERE id = ? AND state = 'pending'`, leaseUntil, id)
-		if err != nil {
-			return nil, err
-		}
-		if !ok {
-			continue
-		}
-		var j SendJob
-		if err := t.queryRow(`SELECT id, message_id, channel_id, attempts FROM send_jobs WHERE id = ?`, id).Scan(&j.ID, &j.MessageID, &j.ChannelID, &j.Attempts); err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, nil
-}
-
-// AbandonedSends lists jobs whose worker stopped in the middle of a send (the lease ran out).
-// Whether the provider got the message is unknown, and most providers (WhatsApp among them)
-// have no idempotency key: sending again could deliver it twice, so they are not retried.
-func (t *Tx) AbandonedSends() ([]SendJob, error) {
-	rows, err := t.query(`SELECT id, message_id, channel_id, attempts FROM send_jobs WHERE state = 'sending' AND lease_until <= ?`, t.Now)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []SendJob
-	for rows.Next() {
-		var j SendJob
-		if err := rows.Scan(&j.ID, &j.MessageID, &j.ChannelID, &j.Attempts); err != nil {
-			return nil, err
-		}
-		out = append(out, j)
-	}
-	return out, rows.Err()
-}
-
-// FinishSend closes a job (done or failed).
-func (t *Tx) FinishSend(id int64, failed bool, lastError string) error {
-	state := "done"
-	if failed {
-		state = "failed"
-	}
-	_, err := t.exec(`UPDATE send_jobs SET state = ?, last_error = ?, lease_until = 0 WHERE id = ?`, state, lastError, id)
-	return err
-}
-
-// RetrySend puts a job back for another try at nextTry.
-func (t *Tx) RetrySend(id int64, nextTry int64, lastError string) error {
-	_, err := t.exec(`UPDATE send_jobs SET state = 'pending', next_try_at = ?, last_error = ?, lease_until = 0 WHERE id = ?`, nextTry, lastError, id)
-	return err
-}
-
 // Message reads one message inside the transaction.
 func (t *Tx) Message(id int64) (wire.Message, error) {
 	m, err := scanMessage(t.queryRow(`SELECT `+messageColumns+` FROM messages WHERE id = ?`, id))
@@ -339,8 +258,9 @@ func (t *Tx) Message(id int64) (wire.Message, error) {
 var statusRank = map[wire.MessageStatus]int{wire.StatusQueued: 0, wire.StatusSent: 1, wire.StatusDelivered: 2, wire.StatusRead: 3}
 
 // SetMessageStatus moves a message's status forward (never backwards: statuses arrive out of
-// order). A failure counts only before delivery. It reports whether the status changed.
-func (t *Tx) SetMessageStatus(messageID int64, st wire.MessageStatus, reason, externalID string) (bool, error) {
+// order). A failure counts only before delivery; deliveryUnknown marks one the provider may
+// have received all the same. It reports whether the status changed.
+func (t *Tx) SetMessageStatus(messageID int64, st wire.MessageStatus, reason, externalID string, deliveryUnknown bool) (bool, error) {
 	var cur wire.MessageStatus
 	if err := t.queryRow(`SELECT status FROM messages WHERE id = ?`, messageID).Scan(&cur); err != nil {
 		return false, wireNotFound(err, "message")
@@ -365,8 +285,12 @@ func (t *Tx) SetMessageStatus(messageID int64, st wire.MessageStatus, reason, ex
 			ext = externalID
 		}
 	}
-	ok, err := t.execOne(`UPDATE messages SET status = ?, status_reason = ?, external_id = COALESCE(?, external_id) WHERE id = ? AND status = ?`,
-		st, reason, ext, messageID, cur)
+	unknown := 0
+	if deliveryUnknown && st == wire.StatusFailed {
+		unknown = 1
+	}
+	ok, err := t.execOne(`UPDATE messages SET status = ?, status_reason = ?, delivery_unknown = ?, external_id = COALESCE(?, external_id)
+		WHERE id = ? AND status = ?`, st, reason, unknown, ext, messageID, cur)
 	return ok, err
 }
 
@@ -519,11 +443,6 @@ func (s *Store) SweepDue(ctx context.Context, now, staleBefore int64) (bool, err
 	return s.exists(ctx, `SELECT 1 FROM transfer_offers WHERE state = 'pending' AND expires_at <= ?
 		UNION ALL SELECT 1 FROM users WHERE offline_deadline > 0 AND offline_deadline <= ? AND presence <> 'offline'
 		UNION ALL SELECT 1 FROM connections WHERE seen_at < ?`, now, now, staleBefore)
-}
-
-// SendsDue reports whether a send job is due or abandoned.
-func (s *Store) SendsDue(ctx context.Context, now int64) (bool, error) {
-	return s.exists(ctx, `SELECT 1 FROM send_jobs WHERE (state = 'pending' AND next_try_at <= ?) OR (state = 'sending' AND lease_until <= ?)`, now, now)
 }
 
 // MediaDue reports whether a media download is due.

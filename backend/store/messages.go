@@ -10,14 +10,15 @@ import (
 )
 
 const messageColumns = `id, conversation_id, direction, author_id, body, attachments, status, status_reason,
-	COALESCE(external_id, ''), COALESCE(idempotency_key, ''), created_at, template, sent_at`
+	COALESCE(external_id, ''), COALESCE(idempotency_key, ''), created_at, template, sent_at, delivery_unknown`
 
 func scanMessage(row interface{ Scan(...any) error }) (wire.Message, error) {
 	var m wire.Message
 	var author sql.NullInt64
 	var att, tpl string
+	var unknown int
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Direction, &author, &m.Body, &att, &m.Status, &m.StatusReason,
-		&m.ExternalID, &m.IdempotencyKey, &m.CreatedAt, &tpl, &m.SentAt)
+		&m.ExternalID, &m.IdempotencyKey, &m.CreatedAt, &tpl, &m.SentAt, &unknown)
 	if err != nil {
 		return m, err
 	}
@@ -28,6 +29,7 @@ func scanMessage(row interface{ Scan(...any) error }) (wire.Message, error) {
 		}
 	}
 	m.AuthorID = nullInt(author)
+	m.DeliveryUnknown = unknown != 0
 	if att != "" && att != "[]" {
 		if err := json.Unmarshal([]byte(att), &m.Attachments); err != nil {
 			return m, fmt.Errorf("store: message %d has corrupt attachments: %w", m.ID, err)

@@ -24,6 +24,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateUploadRetention,
 	migrateVisitorDetails,
 	migrateSessionsAndQuotas,
+	migrateSendFencing,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -372,4 +373,25 @@ func migrateSessionsAndQuotas(tx *sql.Tx, d dialect) error {
 	}
 	_, err := tx.Exec(`CREATE INDEX webchat_files_visitor ON webchat_files(visitor_id, created_at)`)
 	return err
+}
+
+// Each claim of a send job gets a new fencing token, and every outcome is recorded only under
+// the token it was claimed with; a failed message says when its delivery is unknown (the
+// provider may have received it), so the app can offer to send it again. The workers' two
+// questions (what is due, whose lease ran out) get an index each: send_jobs keeps every sent
+// message, and the old index on state IN (…) could not serve either.
+func migrateSendFencing(tx *sql.Tx, d dialect) error {
+	stmts := []string{
+		`ALTER TABLE send_jobs ADD COLUMN lease_token BIGINT NOT NULL DEFAULT 0`,
+		`ALTER TABLE messages ADD COLUMN delivery_unknown INTEGER NOT NULL DEFAULT 0`,
+		`DROP INDEX send_jobs_due`,
+		`CREATE INDEX send_jobs_pending ON send_jobs(next_try_at) WHERE state = 'pending'`,
+		`CREATE INDEX send_jobs_leases ON send_jobs(lease_until) WHERE state = 'sending'`,
+	}
+	for _, s := range stmts {
+		if _, err := tx.Exec(d.rebind(s)); err != nil {
+			return err
+		}
+	}
+	return nil
 }

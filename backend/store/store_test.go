@@ -1088,3 +1088,79 @@ func TestIdleChecks(t *testing.T) {
 		check("an offer at its deadline", due, err, true)
 	})
 }
+
+// A send job's outcome counts only under the claim that holds it: a worker whose lease ran out
+// and whose job was failed as abandoned records nothing, and a job is abandoned only once its
+// lease has run out and only if its worker did not record first.
+func TestSendJobFencing(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		agent := createAgent(t, s, "ali")
+		conv := openConversation(t, s, 1000, customer{"905321112233", "Mehmet", ""})
+		var msg wire.Message
+		inTxAt(t, s, 1000, func(tx *Tx) error {
+			ch, err := testChannel(tx)
+			if err != nil {
+				return err
+			}
+			msg, _, err = tx.InsertMessage(NewMessage{ConversationID: conv, ChannelID: ch, Direction: "out", AuthorID: agent,
+				Body: "Merhaba", Status: wire.StatusQueued})
+			if err != nil {
+				return err
+			}
+			return tx.EnqueueSend(msg.ID, ch)
+		})
+		claim := func(now, lease int64) SendJob {
+			t.Helper()
+			var jobs []SendJob
+			inTxAt(t, s, now, func(tx *Tx) (err error) { jobs, err = tx.ClaimSends(1, lease); return err })
+			if len(jobs) != 1 {
+				t.Fatalf("claim at %d: %d jobs", now, len(jobs))
+			}
+			return jobs[0]
+		}
+		outcome := func(now int64, fn func(tx *Tx) (bool, error)) bool {
+			t.Helper()
+			var ok bool
+			inTxAt(t, s, now, func(tx *Tx) (err error) { ok, err = fn(tx); return err })
+			return ok
+		}
+
+		first := claim(1000, 2000)
+		if !outcome(1500, func(tx *Tx) (bool, error) { return tx.RetrySend(first, 1600, "130429") }) {
+			t.Fatal("the holder puts its job back")
+		}
+		if outcome(1700, func(tx *Tx) (bool, error) { return tx.FinishSend(first, false, "") }) {
+			t.Fatal("an outcome under a claim already given back must not count")
+		}
+		second := claim(1700, 3000)
+		if second.Token == first.Token || second.Attempts != 2 {
+			t.Fatalf("each claim gets a new token: %+v after %+v", second, first)
+		}
+		if outcome(2999, func(tx *Tx) (bool, error) { return tx.AbandonSend(second, "stopped") }) {
+			t.Fatal("a job is not abandoned before its lease runs out")
+		}
+		if due, err := s.SendsAbandoned(context.Background(), 3000); err != nil || !due {
+			t.Fatalf("the run-out lease is noticed: %v %v", due, err)
+		}
+		if !outcome(3000, func(tx *Tx) (bool, error) { return tx.AbandonSend(second, "stopped") }) {
+			t.Fatal("a job whose lease ran out is abandoned")
+		}
+		for name, late := range map[string]func(tx *Tx) (bool, error){
+			"success": func(tx *Tx) (bool, error) { return tx.FinishSend(second, false, "") },
+			"failure": func(tx *Tx) (bool, error) { return tx.FinishSend(second, true, "131026") },
+			"retry":   func(tx *Tx) (bool, error) { return tx.RetrySend(second, 4000, "130429") },
+			"lease":   func(tx *Tx) (bool, error) { return tx.ExtendSend(second, 9000) },
+		} {
+			if outcome(3500, late) {
+				t.Errorf("a late %s from the worker that lost its job counted", name)
+			}
+		}
+		var state string
+		if err := s.read.QueryRow(`SELECT state FROM send_jobs WHERE message_id = ?`, msg.ID).Scan(&state); err != nil || state != "failed" {
+			t.Fatalf("the abandoned job stays failed: %q %v", state, err)
+		}
+		if due, err := s.SendsDue(context.Background(), 10_000); err != nil || due {
+			t.Fatalf("nothing is due: %v %v", due, err)
+		}
+	})
+}

@@ -77,9 +77,10 @@ type MessageData struct {
 
 // MessageStatusData is the payload of message.status.
 type MessageStatusData struct {
-	MessageID    int64         `json:"message_id"`
-	Status       MessageStatus `json:"status"`
-	StatusReason string        `json:"status_reason,omitempty"`
+	MessageID       int64         `json:"message_id"`
+	Status          MessageStatus `json:"status"`
+	StatusReason    string        `json:"status_reason,omitempty"`
+	DeliveryUnknown bool          `json:"delivery_unknown,omitempty"` // see Message.DeliveryUnknown
 }
 
 // ConversationData is the payload of conversation.queued/updated/ended.

@@ -141,17 +141,21 @@ type Attachment struct {
 
 // Message in a conversation.
 type Message struct {
-	ID             int64            `json:"id"`
-	ConversationID int64            `json:"conversation_id"`
-	Direction      string           `json:"direction"` // in | out
-	AuthorID       *int64           `json:"author_id,omitempty"`
-	Body           string           `json:"body"`
-	Attachments    []Attachment     `json:"attachments,omitempty"`
-	Status         MessageStatus    `json:"status"`
-	StatusReason   string           `json:"status_reason,omitempty"`
-	ExternalID     string           `json:"external_id,omitempty"`
-	IdempotencyKey string           `json:"idempotency_key,omitempty"`
-	Template       *MessageTemplate `json:"template,omitempty"`
+	ID             int64         `json:"id"`
+	ConversationID int64         `json:"conversation_id"`
+	Direction      string        `json:"direction"` // in | out
+	AuthorID       *int64        `json:"author_id,omitempty"`
+	Body           string        `json:"body"`
+	Attachments    []Attachment  `json:"attachments,omitempty"`
+	Status         MessageStatus `json:"status"`
+	StatusReason   string        `json:"status_reason,omitempty"`
+	// DeliveryUnknown marks a failed send the provider may have received all the same (no
+	// answer came back once it had left): the agent checks the customer's chat and sends it
+	// again if it is not there. Santral never sends it again by itself.
+	DeliveryUnknown bool             `json:"delivery_unknown,omitempty"`
+	ExternalID      string           `json:"external_id,omitempty"`
+	IdempotencyKey  string           `json:"idempotency_key,omitempty"`
+	Template        *MessageTemplate `json:"template,omitempty"`
 	// CreatedAt is when Santral stored the message (its arrival, for a customer's message):
 	// messages are ordered by arrival.
 	CreatedAt int64 `json:"created_at"`

@@ -45,10 +45,10 @@ var (
 
 // NewClient returns a client for the page (or, with instagram, the Instagram account) accountID.
 // baseURL is https://graph.facebook.com in production; version is like "v23.0". A nil
-// httpClient gets one with a generous timeout (uploads are up to 25 MB).
+// httpClient gets one that gives up on a silent server but not on a slow 25 MB upload.
 func NewClient(baseURL, version, accountID, token string, instagram bool, httpClient *http.Client) *Client {
 	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 2 * time.Minute}
+		httpClient = channels.NewHTTPClient(channels.DefaultTimeouts.Floor)
 	}
 	return &Client{
 		base:      strings.TrimRight(baseURL, "/"),
@@ -246,37 +246,43 @@ func (c *Client) post(ctx context.Context, endpoint, contentType string, body io
 	req.Header.Set("Authorization", "Bearer "+c.token)
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
+	// Every send here (a text, or the file itself) is a message the customer may see: a
+	// failure after the whole request left is "delivery unknown" (channels.Do).
+	resp, err := channels.Do(c.http, req, c.channelName())
 	if err != nil {
-		return channels.Sent{}, &channels.SendError{Title: "transport error", Detail: transportDetail(err), Retry: true}
+		return channels.Sent{}, err
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return channels.Sent{}, &channels.SendError{HTTPStatus: resp.StatusCode, Title: "transport error", Detail: transportDetail(err), Retry: true}
-	}
 	if resp.StatusCode/100 == 2 {
 		var ok sendResponse
-		if err := json.Unmarshal(raw, &ok); err != nil || ok.MessageID == "" {
+		if err != nil || json.Unmarshal(raw, &ok) != nil || ok.MessageID == "" {
 			// The message may well have gone out: retrying could send it twice.
-			return channels.Sent{}, &channels.SendError{HTTPStatus: resp.StatusCode, Title: "response without message_id"}
+			return channels.Sent{}, &channels.SendError{HTTPStatus: resp.StatusCode, Title: "response without message_id", Unknown: true}
 		}
 		return channels.Sent{ExternalID: ok.MessageID}, nil
 	}
 	return channels.Sent{}, classify(resp, raw)
 }
 
+// classify reads a refusal. A Graph error says what happened, so its code (and is_transient)
+// decides, on a 5xx too; a 5xx without one comes from something in front of the Graph API, and
+// the send may have been processed behind it.
 func classify(resp *http.Response, raw []byte) *channels.SendError {
 	se := &channels.SendError{HTTPStatus: resp.StatusCode, Title: http.StatusText(resp.StatusCode)}
 	var ge graphError
-	if json.Unmarshal(raw, &ge) == nil && ge.Error != nil {
+	fromGraph := json.Unmarshal(raw, &ge) == nil && ge.Error != nil
+	if fromGraph {
 		e := ge.Error
 		se.Code, se.Title = e.Code, e.Message
 		se.Detail = fmt.Sprintf("type=%s subcode=%d fbtrace_id=%s", e.Type, e.ErrorSubcode, e.FBTraceID)
 		se.Retry = retryCodes[e.Code] || e.IsTransient
 	}
-	if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
 		se.Retry = true
+	case resp.StatusCode >= 500 && !fromGraph:
+		se.Unknown = true
 	}
 	// A permission refusal such as sending outside the messaging window (10, subcode 2018278)
 	// or a person who is unavailable (551): waiting does not help.
@@ -287,15 +293,6 @@ func classify(resp *http.Response, raw []byte) *channels.SendError {
 		se.RetryAfter = time.Duration(s) * time.Second
 	}
 	return se
-}
-
-// transportDetail describes a transport failure without the request URL.
-func transportDetail(err error) string {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err.Error()
-	}
-	return err.Error()
 }
 
 // Fetch downloads an inbound attachment from the URL the webhook carried. Those URLs are signed
@@ -311,7 +308,7 @@ func (c *Client) Fetch(ctx context.Context, m channels.Media) (io.ReadCloser, st
 	}
 	resp, err := c.http.Do(req)
 	if err != nil {
-		return nil, "", fmt.Errorf("meta: unable to fetch attachment: %s", transportDetail(err))
+		return nil, "", fmt.Errorf("meta: unable to fetch attachment: %s", urlless(err))
 	}
 	if resp.StatusCode != http.StatusOK {
 		resp.Body.Close()
@@ -326,4 +323,13 @@ func (c *Client) Fetch(ctx context.Context, m channels.Media) (io.ReadCloser, st
 		ctype = m.MimeType
 	}
 	return channels.CapBody(resp.Body, maxFetch, fmt.Errorf("meta: attachment larger than %d bytes", maxFetch)), ctype, nil
+}
+
+// urlless describes a transport failure without the request URL (a signed CDN link).
+func urlless(err error) string {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return ue.Err.Error()
+	}
+	return err.Error()
 }

@@ -374,12 +374,12 @@ func TestSendErrors(t *testing.T) {
 			channels.SendError{HTTPStatus: 503, Code: 2, Title: "Service temporarily unavailable", Detail: "type=OAuthException subcode=0 fbtrace_id=AbCdEf123", Retry: true}},
 		{"window closed even on a 5xx", 500, graphErr(10, 2018278, "outside window"), nil,
 			channels.SendError{HTTPStatus: 500, Code: 10, Title: "outside window", Detail: "type=OAuthException subcode=2018278 fbtrace_id=AbCdEf123"}},
-		{"5xx without a Graph body", 502, `<html>Bad Gateway</html>`, nil,
-			channels.SendError{HTTPStatus: 502, Title: "Bad Gateway", Retry: true}},
+		{"5xx without a Graph body may have been processed behind it", 502, `<html>Bad Gateway</html>`, nil,
+			channels.SendError{HTTPStatus: 502, Title: "Bad Gateway", Unknown: true}},
 		{"4xx without a Graph body", 404, `not found`, nil,
 			channels.SendError{HTTPStatus: 404, Title: "Not Found"}},
 		{"accepted without message_id", 200, `{"recipient_id":"6729101843819203"}`, nil,
-			channels.SendError{HTTPStatus: 200, Title: "response without message_id"}},
+			channels.SendError{HTTPStatus: 200, Title: "response without message_id", Unknown: true}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

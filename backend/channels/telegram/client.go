@@ -43,10 +43,11 @@ var (
 )
 
 // NewClient returns a client for the bot with this token; baseURL is https://api.telegram.org
-// in production. A nil httpClient gets one with a generous timeout (uploads are up to 50 MB).
+// in production. A nil httpClient gets one that gives up on a silent server but not on a slow
+// 50 MB upload.
 func NewClient(baseURL, token string, httpClient *http.Client) *Client {
 	if httpClient == nil {
-		httpClient = &http.Client{Timeout: 2 * time.Minute}
+		httpClient = channels.NewHTTPClient(channels.DefaultTimeouts.Floor)
 	}
 	return &Client{base: strings.TrimRight(baseURL, "/"), token: token, http: httpClient}
 }
@@ -202,7 +203,7 @@ func (c *Client) call(ctx context.Context, method, contentType string, body io.R
 	}
 	if result.MessageID == 0 {
 		// The message may well have gone out: retrying could send it twice.
-		return channels.Sent{}, &channels.SendError{HTTPStatus: http.StatusOK, Title: "response without message_id"}
+		return channels.Sent{}, &channels.SendError{HTTPStatus: http.StatusOK, Title: "response without message_id", Unknown: true}
 	}
 	return channels.Sent{ExternalID: SentID(result.Chat.ID, result.MessageID)}, nil
 }
@@ -214,8 +215,11 @@ func SentID(chatID, messageID int64) string {
 	return fmt.Sprintf("sent-%d-%d", chatID, messageID)
 }
 
-// do calls a method and decodes its result into out. Every error is a *channels.SendError
-// (transport failures are retryable) with the token removed.
+// do calls a method and decodes its result into out. Every error is a *channels.SendError with
+// the token removed: retryable when the request provably never reached Telegram or the Bot API
+// says so (429, its own 5xx answer), Unknown when it may have been carried out (no answer once
+// the whole request had left, an answer that cannot be read, a 5xx page from something in
+// front of the Bot API).
 func (c *Client) do(ctx context.Context, method, contentType string, body io.Reader, abort *io.PipeReader, out any) error {
 	if abort != nil {
 		defer abort.Close()
@@ -226,22 +230,25 @@ func (c *Client) do(ctx context.Context, method, contentType string, body io.Rea
 	}
 	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Accept", "application/json")
-	resp, err := c.http.Do(req)
+	resp, err := channels.Do(c.http, req, "Telegram")
 	if err != nil {
-		return &channels.SendError{Title: "transport error", Detail: c.redact(transportDetail(err)), Retry: true}
+		se, _ := channels.AsSendError(err)
+		se.Title, se.Detail = c.redact(se.Title), c.redact(se.Detail)
+		return se
 	}
 	defer resp.Body.Close()
-	raw, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
-	if err != nil {
-		return &channels.SendError{HTTPStatus: resp.StatusCode, Title: "transport error", Detail: c.redact(transportDetail(err)), Retry: true}
-	}
+	raw, rerr := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	var r apiResponse
-	if json.Unmarshal(raw, &r) != nil {
+	fromBotAPI := rerr == nil && json.Unmarshal(raw, &r) == nil && (r.OK || r.ErrorCode != 0)
+	if !fromBotAPI {
 		r = apiResponse{} // not the Bot API talking (a proxy's error page): classify on the status
+	}
+	if resp.StatusCode/100 == 2 && (rerr != nil || !fromBotAPI) {
+		return &channels.SendError{HTTPStatus: resp.StatusCode, Title: "unreadable answer", Unknown: true}
 	}
 	if r.OK && resp.StatusCode/100 == 2 {
 		if err := json.Unmarshal(r.Result, out); err != nil {
-			return &channels.SendError{HTTPStatus: resp.StatusCode, Title: "unexpected result", Detail: c.redact(err.Error())}
+			return &channels.SendError{HTTPStatus: resp.StatusCode, Title: "unexpected result", Detail: c.redact(err.Error()), Unknown: true}
 		}
 		return nil
 	}
@@ -252,7 +259,14 @@ func (c *Client) do(ctx context.Context, method, contentType string, body io.Rea
 	if se.Title == "" {
 		se.Title = http.StatusText(resp.StatusCode)
 	}
-	se.Retry = se.Code == http.StatusTooManyRequests || se.Code >= 500 || resp.StatusCode >= 500
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests || se.Code == http.StatusTooManyRequests:
+		se.Retry = true
+	case fromBotAPI:
+		se.Retry = se.Code >= 500 // the Bot API's own answer that it failed
+	case resp.StatusCode >= 500:
+		se.Unknown = true
+	}
 	if r.Parameters != nil && r.Parameters.RetryAfter > 0 {
 		se.RetryAfter = time.Duration(r.Parameters.RetryAfter) * time.Second
 	}

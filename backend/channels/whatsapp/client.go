@@ -7,12 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"net"
 	"net/http"
 	"net/url"
 	"regexp"
 	"strings"
-	"time"
 
 	"santral/backend/channels"
 )
@@ -49,7 +47,7 @@ var (
 // httpClient gets one that gives up on a silent server but not on a slow 100 MB upload.
 func NewClient(baseURL, version, phoneNumberID, wabaID, token string, httpClient *http.Client) *Client {
 	if httpClient == nil {
-		httpClient = defaultHTTPClient()
+		httpClient = channels.NewHTTPClient(channels.DefaultTimeouts.Floor)
 	}
 	if version = strings.Trim(version, "/"); version == "" {
 		version = DefaultVersion
@@ -63,14 +61,6 @@ func NewClient(baseURL, version, phoneNumberID, wabaID, token string, httpClient
 		http:          httpClient,
 		MaxFetch:      DefaultMaxFetch,
 	}
-}
-
-func defaultHTTPClient() *http.Client {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.DialContext = (&net.Dialer{Timeout: 10 * time.Second, KeepAlive: 30 * time.Second}).DialContext
-	// Counted from the end of the request body, so it limits Meta's thinking, not our upload.
-	t.ResponseHeaderTimeout = 30 * time.Second
-	return &http.Client{Transport: t}
 }
 
 // endpoint is {base}/{version}/{ids…}, each id escaped so a hostile one cannot change the path.
@@ -91,12 +81,13 @@ func validID(id string) bool {
 	return id != "" && id != "." && id != ".."
 }
 
-// do sends req with the access token and returns a 2xx response, or the classified refusal.
+// do sends req with the access token and returns a 2xx response, or the classified refusal
+// (or failure: see channels.Do).
 func (c *Client) do(req *http.Request) (*http.Response, error) {
 	req.Header.Set("Authorization", "Bearer "+c.token)
-	resp, err := c.http.Do(req)
+	resp, err := channels.Do(c.http, req, "WhatsApp")
 	if err != nil {
-		return nil, transportFailure(err)
+		return nil, err
 	}
 	if resp.StatusCode/100 != 2 {
 		defer resp.Body.Close()

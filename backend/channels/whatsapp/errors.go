@@ -70,14 +70,18 @@ func (d *errorData) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// refusal classifies a non-2xx Graph API answer. Decisions use the code, never the title.
+// refusal classifies a non-2xx Graph API answer. Decisions use the code, never the title. A
+// Graph error says what happened, so its code decides, on a 5xx too; a 5xx without one comes
+// from something in front of the Graph API (a gateway's page, a cut-off answer), and the send
+// may have been processed behind it.
 func refusal(resp *http.Response, body []byte) *channels.SendError {
 	se := &channels.SendError{
 		HTTPStatus: resp.StatusCode,
 		RetryAfter: retryAfter(resp.Header.Get("Retry-After")),
 	}
 	var ge graphError
-	if json.Unmarshal(body, &ge) == nil && (ge.Error.Code != 0 || ge.Error.Message != "") {
+	fromGraph := json.Unmarshal(body, &ge) == nil && (ge.Error.Code != 0 || ge.Error.Message != "")
+	if fromGraph {
 		se.Code = ge.Error.Code
 		se.Title = ge.Error.Message
 		se.Detail = ge.Error.ErrorData.Details
@@ -87,14 +91,15 @@ func refusal(resp *http.Response, body []byte) *channels.SendError {
 	} else {
 		se.Title = http.StatusText(resp.StatusCode)
 	}
-	se.Retry = Retryable(se.Code) || resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
+	switch {
+	case resp.StatusCode == http.StatusTooManyRequests:
+		se.Retry = true // refused for the rate: not processed
+	case fromGraph:
+		se.Retry = Retryable(se.Code)
+	case resp.StatusCode >= 500:
+		se.Unknown = true
+	}
 	return se
-}
-
-// transportFailure is a request that got no answer: Meta may or may not have acted on it, and
-// trying again is the only way forward.
-func transportFailure(err error) *channels.SendError {
-	return &channels.SendError{Title: "no answer from the WhatsApp Cloud API", Detail: err.Error(), Retry: true}
 }
 
 // retryAfter reads a Retry-After header given in seconds; Meta rarely sends one.

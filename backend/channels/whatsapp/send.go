@@ -107,12 +107,12 @@ func (c *Client) Send(ctx context.Context, m channels.Outbound) (channels.Sent, 
 	if err := c.postJSON(ctx, c.endpoint(c.phoneNumberID, "messages"), req, &resp); err != nil {
 		if errors.Is(err, errUnreadableAnswer) {
 			// A 2xx we cannot read was most likely accepted: retrying could send it twice.
-			return channels.Sent{}, &channels.SendError{HTTPStatus: http.StatusOK, Title: "unreadable answer to a send", Detail: err.Error()}
+			return channels.Sent{}, &channels.SendError{HTTPStatus: http.StatusOK, Title: "unreadable answer to a send", Detail: err.Error(), Unknown: true}
 		}
 		return channels.Sent{}, err
 	}
 	if len(resp.Messages) == 0 || resp.Messages[0].ID == "" {
-		return channels.Sent{}, &channels.SendError{HTTPStatus: http.StatusOK, Title: "send accepted without a message id"}
+		return channels.Sent{}, &channels.SendError{HTTPStatus: http.StatusOK, Title: "send accepted without a message id", Unknown: true}
 	}
 	return channels.Sent{ExternalID: resp.Messages[0].ID}, nil
 }
@@ -292,6 +292,11 @@ func (c *Client) upload(ctx context.Context, md *channels.OutboundMedia) (string
 			resp.Body.Close()
 		}
 		return "", gerr
+	}
+	if se, ok := channels.AsSendError(err); ok && se.Unknown {
+		// An upload the Graph API may have stored is not a message: the customer sees nothing
+		// until the send that names its id, and an unused upload expires. Trying again is safe.
+		se.Unknown, se.Retry = false, true
 	}
 	if err != nil {
 		return "", err
