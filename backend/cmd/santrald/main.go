@@ -34,7 +34,7 @@ func main() {
 	// admin or prints a password that would belong to nothing.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		log.Error("unable to listen: is another santrald (or another program) using the address? Choose another with --addr or SANTRAL_ADDR",
+		log.Error("unable to listen; is another santrald running? Choose another address with --addr or SANTRAL_ADDR",
 			"addr", cfg.Addr, "err", err)
 		os.Exit(1)
 	}
