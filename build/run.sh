@@ -25,6 +25,7 @@ stop() {
   if [ -n "$out" ]; then rm -f "$out"; fi
 }
 trap stop EXIT
+trap 'echo; exit 130' INT TERM # Ctrl-C: stop everything quietly
 
 if [ "${1:-}" != --no-build ]; then
   ./build/deps.sh run
@@ -107,7 +108,15 @@ else
   display=$(tr -d '[:space:]' <"$dfile")
   rm -f "$dfile"
   [ -n "$display" ] || { say "Xvfb did not start: no virtual display for the app."; exit 1; }
-  DISPLAY=":$display" ./bin/santral-dev -assetdir frontend/dist -devserver "$bridge" >>"$applog" 2>&1 &
+  # A session bus of its own, stopped with it (else GTK autolaunches one that outlives the run),
+  # and no accessibility bus on a screen nobody reads.
+  if command -v dbus-daemon >/dev/null; then
+    bus=$(dbus-daemon --session --fork --print-address=1 --print-pid=1)
+    pids+=("$(sed -n 2p <<<"$bus")")
+    DBUS_SESSION_BUS_ADDRESS=$(sed -n 1p <<<"$bus")
+    export DBUS_SESSION_BUS_ADDRESS
+  fi
+  DISPLAY=":$display" NO_AT_BRIDGE=1 ./bin/santral-dev -assetdir frontend/dist -devserver "$bridge" >>"$applog" 2>&1 &
   app=$!
   pids+=("$app")
   started "$app" "http://$bridge/" 120 || failed "the desktop app (dev bridge on $bridge)" "$applog" "$from"
