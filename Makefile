@@ -2,14 +2,16 @@
 # so every go command here carries it.
 GO      ?= go
 TAGS    := sqlite_fts5
-DATA    ?= ./santral-data
-ADDR    ?= 127.0.0.1:8080
+# make run's address and data directory: ADDR=/DATA= or SANTRAL_ADDR/SANTRAL_DATA.
+DATA    ?= $(or $(SANTRAL_DATA),./santral-data)
+ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
 
 .PHONY: run santrald app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-app clean
 
-## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it
-run: santrald app app-dev
-	SANTRAL_ADDR=$(ADDR) SANTRAL_DATA=$(DATA) ./build/run.sh
+## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it;
+## installs the Debian packages it lacks and builds first, showing progress (build/run.sh)
+run:
+	@SANTRAL_ADDR='$(ADDR)' SANTRAL_DATA='$(DATA)' ./build/run.sh
 
 santrald:
 	$(GO) build -tags $(TAGS) -o bin/santrald ./backend/cmd/santrald

@@ -7,7 +7,6 @@ import (
 	_ "embed"
 	"encoding/json"
 	"errors"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/netip"
@@ -172,9 +171,8 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /webchat/upload", crossOrigin(a.perAddress(a.limits.upload)(a.public(a.webchatUpload))))
 	mux.Handle("POST /webchat/files/{key}", crossOrigin(a.perAddress(a.limits.files)(a.public(a.webchatFile))))
 
-	mux.Handle("/", a.public(func(w http.ResponseWriter, r *http.Request) error {
-		return wire.Errorf(wire.CodeNotFound, "no such endpoint: %s %s", r.Method, r.URL.Path)
-	}))
+	// Everything no route matched: 405 when the path has other methods, else 404 (requests.go).
+	mux.Handle("/", a.public(unrouted(mux)))
 	return recoverer(a.log, mux)
 }
 
@@ -238,7 +236,7 @@ var statusOf = map[wire.Code]int{
 	wire.CodeBodyTooLarge: 413,
 	wire.CodeUnauthorized: 401, wire.CodeBadCredentials: 401,
 	wire.CodeForbidden: 403, wire.CodeNotHolder: 403, wire.CodeChannelDisabled: 403,
-	wire.CodeNotFound:      404,
+	wire.CodeNotFound: 404, wire.CodeMethodNotAllowed: 405,
 	wire.CodeUsernameTaken: 409, wire.CodeShortcutTaken: 409, wire.CodeNotOnline: 409, wire.CodeAgentOnBreak: 409,
 	wire.CodeAgentOffline: 409, wire.CodeQueueEmpty: 409, wire.CodeHardCapReached: 409, wire.CodeTransferPending: 409,
 	wire.CodeOfferNotPending: 409, wire.CodeConversationEnded: 409, wire.CodeConversationNotEnded: 409,
@@ -288,47 +286,6 @@ func writeJSON(w http.ResponseWriter, status int, v any) error {
 	w.Header().Set("Cache-Control", "no-store")
 	w.WriteHeader(status)
 	return json.NewEncoder(w).Encode(v)
-}
-
-// maxBody bounds every request body.
-const maxBody = 256 << 10
-
-// decode reads a JSON body strictly: one object, no unknown fields, bounded size.
-func decode(w http.ResponseWriter, r *http.Request, v any) error {
-	r.Body = http.MaxBytesReader(w, r.Body, maxBody)
-	dec := json.NewDecoder(r.Body)
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
-	}
-	if _, err := dec.Token(); err != io.EOF {
-		var maxErr *http.MaxBytesError
-		if errors.As(err, &maxErr) {
-			return decodeError(err)
-		}
-		return wire.Errorf(wire.CodeBadJSON, "the body must be one JSON object")
-	}
-	return nil
-}
-
-func decodeError(err error) error {
-	var maxErr *http.MaxBytesError
-	var syntax *json.SyntaxError
-	var typ *json.UnmarshalTypeError
-	switch {
-	case errors.As(err, &maxErr):
-		return wire.Errorf(wire.CodeBodyTooLarge, "the body is larger than %d bytes", maxErr.Limit)
-	case errors.Is(err, io.EOF):
-		return wire.Errorf(wire.CodeBadJSON, "the body is empty; a JSON object is required")
-	case errors.As(err, &syntax), errors.Is(err, io.ErrUnexpectedEOF):
-		return wire.Errorf(wire.CodeBadJSON, "the body is not valid JSON")
-	case errors.As(err, &typ):
-		return wire.Invalid(typ.Field, "%s must be a %s", typ.Field, typ.Type.String())
-	case strings.HasPrefix(err.Error(), "json: unknown field "):
-		field := strings.Trim(strings.TrimPrefix(err.Error(), "json: unknown field "), `"`)
-		return &wire.Error{Code: wire.CodeUnknownField, Field: field, Message: "unknown field " + field}
-	}
-	return wire.Errorf(wire.CodeBadJSON, "the body is not valid JSON")
 }
 
 // pathID reads a positive integer path parameter.

@@ -6,6 +6,8 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io"
+	"net"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -102,80 +104,176 @@ func (c Config) KeyPath() string {
 	return filepath.Join(c.DataDir, "secret.key")
 }
 
-// Validate reports the first setting that cannot work.
+// Validate reports every setting that cannot work, each named by its flag and variable.
 func (c Config) Validate() error {
-	switch {
-	case c.Addr == "":
-		return errors.New("config: --addr is required")
-	case c.DataDir == "":
-		return errors.New("config: --data is required")
-	case c.SweepInterval <= 0 || c.StreamPoll <= 0 || c.EventRetention <= 0 || c.UploadRetention <= 0:
-		return errors.New("config: intervals must be positive")
-	case c.StreamQueue < 1:
-		return errors.New("config: --stream-queue must be at least 1")
-	case c.PasswordCost < 4 || c.PasswordCost > 31:
-		return errors.New("config: --password-cost must be between 4 and 31")
-	case c.Demo && c.SimulateEvery <= 0:
-		return errors.New("config: --simulate-every must be positive")
+	var errs []error
+	bad := func(flagName, envName, format string, args ...any) {
+		errs = append(errs, fmt.Errorf("config: --%s (SANTRAL_%s) %s", flagName, envName, fmt.Sprintf(format, args...)))
+	}
+	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
+		bad("addr", "ADDR", "%q is not host:port (e.g. 127.0.0.1:8080)", c.Addr)
+	}
+	if c.DataDir == "" {
+		bad("data", "DATA", "is required")
+	}
+	for _, d := range []struct {
+		flagName, envName string
+		value             time.Duration
+	}{
+		{"sweep-interval", "SWEEP_INTERVAL", c.SweepInterval},
+		{"stream-poll", "STREAM_POLL", c.StreamPoll},
+		{"event-retention", "EVENT_RETENTION", c.EventRetention},
+		{"send-backoff", "SEND_BACKOFF", c.SendBackoff},
+		{"upload-retention", "UPLOAD_RETENTION", c.UploadRetention},
+		{"session-lifetime", "SESSION_LIFETIME", c.SessionLifetime},
+		{"send-timeout", "SEND_TIMEOUT", c.SendTimeout},
+		{"send-time-per-mb", "SEND_TIME_PER_MB", c.SendTimePerMB},
+		{"drain-timeout", "DRAIN_TIMEOUT", c.DrainTimeout},
+	} {
+		if d.value <= 0 {
+			bad(d.flagName, d.envName, "must be positive, not %s", d.value)
+		}
+	}
+	if c.Demo && c.SimulateEvery <= 0 {
+		bad("simulate-every", "SIMULATE_EVERY", "must be positive in demo mode, not %s", c.SimulateEvery)
+	}
+	if c.SessionIdle < 0 {
+		bad("session-idle", "SESSION_IDLE", "must be 0 (never) or positive, not %s", c.SessionIdle)
+	}
+	if c.StreamQueue < 1 {
+		bad("stream-queue", "STREAM_QUEUE", "must be at least 1, not %d", c.StreamQueue)
+	}
+	if c.MediaQuota < 0 {
+		bad("media-quota", "MEDIA_QUOTA", "must be 0 (no limit) or positive")
+	}
+	if c.VisitorUploadsPerDay < 0 || c.VisitorUploadBytesPerDay < 0 {
+		bad("visitor-uploads-per-day", "VISITOR_UPLOADS_PER_DAY", "and the bytes per day must not be negative")
+	}
+	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
+		bad("trusted-proxies", "TRUSTED_PROXIES", "%v", err)
+	}
+	if c.PasswordCost < 4 || c.PasswordCost > 31 {
+		errs = append(errs, fmt.Errorf("config: --password-cost must be between 4 and 31, not %d", c.PasswordCost))
 	}
 	switch c.LogLevel {
 	case "debug", "info", "warn", "error":
 	default:
-		return fmt.Errorf("config: unknown log level %q", c.LogLevel)
+		bad("log-level", "LOG_LEVEL", "%q is not debug, info, warn or error", c.LogLevel)
 	}
 	if c.LogFormat != "text" && c.LogFormat != "json" {
-		return fmt.Errorf("config: unknown log format %q", c.LogFormat)
+		bad("log-format", "LOG_FORMAT", "%q is not text or json", c.LogFormat)
 	}
-	return nil
+	return errors.Join(errs...)
 }
 
-// Load builds the config from defaults, the environment and the command-line arguments.
+// Load builds the config from defaults, the environment and the command-line arguments (flags
+// win over the environment). Every SANTRAL_* variable that is set must be usable: a value that
+// does not parse or a *_FILE that cannot be read stops start-up with its name, even when a flag
+// overrides it — a typo must not go unnoticed. -h/--help returns flag.ErrHelp (see Usage).
 func Load(args []string, getenv func(string) string) (Config, error) {
 	c := Default()
+	fs, errs := flags(&c, getenv)
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return c, err
+		}
+		return c, fmt.Errorf("config: %w (santrald --help lists the flags)", err)
+	}
+	if len(errs) > 0 {
+		return c, errors.Join(errs...)
+	}
+	if c.Demo {
+		c.Sandbox = true
+	}
+	return c, c.Validate()
+}
+
+// Usage writes santrald's flags with the environment variable that sets each.
+func Usage(w io.Writer) {
+	c := Default()
+	fs, _ := flags(&c, func(string) string { return "" })
+	fs.SetOutput(w)
+	fmt.Fprintln(w, "Usage: santrald [flags]")
+	fmt.Fprintln(w, "Each flag may be set in the environment instead (named in brackets); a flag wins over the")
+	fmt.Fprintln(w, "environment. Any SANTRAL_X may be read from a file named by SANTRAL_X_FILE.")
+	fs.PrintDefaults()
+}
+
+// flags fills c from the environment and registers the flags that override it. The returned
+// errors name each environment variable that was set but cannot be used.
+func flags(c *Config, getenv func(string) string) (*flag.FlagSet, []error) {
 	fs := flag.NewFlagSet("santrald", flag.ContinueOnError)
-	env := func(name string) string {
-		if v := getenv("SANTRAL_" + name); v != "" {
-			return v
+	fs.SetOutput(io.Discard) // Load reports parse errors itself; Usage prints the list
+	var errs []error
+	// env returns SANTRAL_<name>, or the trimmed content of the file SANTRAL_<name>_FILE names.
+	env := func(name string) (string, bool) {
+		key, fileKey := "SANTRAL_"+name, "SANTRAL_"+name+"_FILE"
+		v, path := getenv(key), getenv(fileKey)
+		switch {
+		case v != "" && path != "":
+			errs = append(errs, fmt.Errorf("config: both %s and %s are set; set one", key, fileKey))
+			return "", false
+		case v != "":
+			return v, true
+		case path == "":
+			return "", false
 		}
-		if path := getenv("SANTRAL_" + name + "_FILE"); path != "" {
-			if b, err := os.ReadFile(path); err == nil {
-				return strings.TrimSpace(string(b))
-			}
+		b, err := os.ReadFile(path)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("config: %s: cannot read %s: %w", fileKey, path, errors.Unwrap(err)))
+			return "", false
 		}
-		return ""
+		v = strings.TrimSpace(string(b))
+		if v == "" {
+			errs = append(errs, fmt.Errorf("config: %s: the file %s is empty", fileKey, path))
+			return "", false
+		}
+		return v, true
+	}
+	invalid := func(envName, value, want string) {
+		errs = append(errs, fmt.Errorf("config: SANTRAL_%s=%q is not %s", envName, value, want))
 	}
 	str := func(p *string, flagName, envName, usage string) {
-		if v := env(envName); v != "" {
+		if v, ok := env(envName); ok {
 			*p = v
 		}
 		fs.StringVar(p, flagName, *p, usage+" (SANTRAL_"+envName+")")
 	}
 	boolean := func(p *bool, flagName, envName, usage string) {
-		if v := env(envName); v != "" {
-			b, _ := strconv.ParseBool(v)
-			*p = b
+		if v, ok := env(envName); ok {
+			if b, err := strconv.ParseBool(v); err != nil {
+				invalid(envName, v, "true or false (or 1 or 0)")
+			} else {
+				*p = b
+			}
 		}
 		fs.BoolVar(p, flagName, *p, usage+" (SANTRAL_"+envName+")")
 	}
 	dur := func(p *time.Duration, flagName, envName, usage string) {
-		if v := env(envName); v != "" {
-			if d, err := time.ParseDuration(v); err == nil {
+		if v, ok := env(envName); ok {
+			if d, err := time.ParseDuration(v); err != nil {
+				invalid(envName, v, "a duration (e.g. 500ms, 2s, 336h)")
+			} else {
 				*p = d
 			}
 		}
 		fs.DurationVar(p, flagName, *p, usage+" (SANTRAL_"+envName+")")
 	}
 	integer := func(p *int, flagName, envName, usage string) {
-		if v := env(envName); v != "" {
-			if n, err := strconv.Atoi(v); err == nil {
+		if v, ok := env(envName); ok {
+			if n, err := strconv.Atoi(v); err != nil {
+				invalid(envName, v, "a whole number")
+			} else {
 				*p = n
 			}
 		}
 		fs.IntVar(p, flagName, *p, usage+" (SANTRAL_"+envName+")")
 	}
 	size := func(p *int64, flagName, envName, usage string) {
-		if v := env(envName); v != "" {
-			if n, err := ParseSize(v); err == nil {
+		if v, ok := env(envName); ok {
+			if n, err := ParseSize(v); err != nil {
+				invalid(envName, v, "a size (e.g. 50MB, 20GB, or bytes)")
+			} else {
 				*p = n
 			}
 		}
@@ -203,8 +301,8 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 	dur(&c.SendTimePerMB, "send-time-per-mb", "SEND_TIME_PER_MB", "added to a send's deadline per MiB of its file")
 	dur(&c.DrainTimeout, "drain-timeout", "DRAIN_TIMEOUT", "on SIGTERM, how long the send in flight may take to finish")
 	dur(&c.SimulateEvery, "simulate-every", "SIMULATE_EVERY", "demo: average time between simulated customer messages")
-	fs.IntVar(&c.PasswordCost, "password-cost", c.PasswordCost, "bcrypt cost for new passwords (4–31)")
-	fs.IntVar(&c.StreamQueue, "stream-queue", c.StreamQueue, "events a socket may have waiting before it catches up from the log")
+	integer(&c.PasswordCost, "password-cost", "PASSWORD_COST", "bcrypt cost for new passwords (4–31)")
+	integer(&c.StreamQueue, "stream-queue", "STREAM_QUEUE", "events a socket may have waiting before it catches up from the log")
 	dur(&c.SessionLifetime, "session-lifetime", "SESSION_LIFETIME", "how long a login lasts")
 	dur(&c.SessionIdle, "session-idle", "SESSION_IDLE", "a login unused this long ends (0: never)")
 	str(&c.TrustedProxies, "trusted-proxies", "TRUSTED_PROXIES", "reverse proxies (CIDRs) whose X-Forwarded-For names the client")
@@ -217,13 +315,7 @@ func Load(args []string, getenv func(string) string) (Config, error) {
 		c.SecretKeyFile = v
 	}
 	fs.StringVar(&c.SecretKeyFile, "secret-key-file", c.SecretKeyFile, "file holding the key that encrypts stored credentials (SANTRAL_SECRET_KEY_FILE; default <data>/secret.key)")
-	if err := fs.Parse(args); err != nil {
-		return c, err
-	}
-	if c.Demo {
-		c.Sandbox = true
-	}
-	return c, c.Validate()
+	return fs, errs
 }
 
 // ParseSize reads a byte count: a number with an optional KB, MB, GB or TB suffix (powers of

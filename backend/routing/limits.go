@@ -10,7 +10,7 @@ import (
 
 // What each channel accepts in one agent message, checked when the agent sends (a clear refusal
 // at once) and again by the adapter before any API call. Figures from the providers'
-// documentation (../shared/fixtures/channels/README.md).
+// documentation (backend/channels/testdata/README.md).
 type channelLimits struct {
 	files        int              // attachments per message
 	textWithFile bool             // the text goes along as the file's caption

@@ -16,6 +16,8 @@ const (
 	CodeBadID        Code = "bad_id"
 	CodeInvalid      Code = "invalid_field"
 	CodeNotFound     Code = "not_found"
+	// The path exists but not with this method; the Allow header lists the methods it has.
+	CodeMethodNotAllowed Code = "method_not_allowed"
 
 	// Who is asking.
 	CodeUnauthorized   Code = "unauthorized"

@@ -3,6 +3,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"flag"
 	"fmt"
 	"log/slog"
 	"net"
@@ -16,6 +18,10 @@ import (
 
 func main() {
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		config.Usage(os.Stdout)
+		return
+	}
 	if err != nil {
 		fmt.Fprintln(os.Stderr, err)
 		os.Exit(2)
@@ -24,15 +30,18 @@ func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 
-	srv, err := server.New(ctx, cfg, log, os.Stdout)
-	if err != nil {
-		log.Error("unable to start", "err", err)
-		os.Exit(1)
-	}
+	// The address first: a port in use must stop santrald before it creates a database, an
+	// admin or prints a password that would belong to nothing.
 	ln, err := net.Listen("tcp", cfg.Addr)
 	if err != nil {
-		log.Error("unable to listen", "addr", cfg.Addr, "err", err)
-		srv.Close()
+		log.Error("unable to listen; is another santrald running? Choose another address with --addr or SANTRAL_ADDR",
+			"addr", cfg.Addr, "err", err)
+		os.Exit(1)
+	}
+	srv, err := server.New(ctx, cfg, log, os.Stdout)
+	if err != nil {
+		ln.Close()
+		log.Error("unable to start", "err", err)
 		os.Exit(1)
 	}
 	log.Info("santrald listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "demo", cfg.Demo, "sandbox", cfg.Sandbox)

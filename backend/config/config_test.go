@@ -1,0 +1,113 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// env is a fake process environment for Load.
+func env(kv map[string]string) func(string) string {
+	return func(name string) string { return kv[name] }
+}
+
+// A value santrald cannot use stops start-up with a message naming where it came from; nothing
+// is silently ignored.
+func TestLoadRefusesBadEnvironment(t *testing.T) {
+	dir := t.TempDir()
+	empty := filepath.Join(dir, "empty")
+	if err := os.WriteFile(empty, []byte("\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	unreadable := filepath.Join(dir, "folder")
+	if err := os.Mkdir(unreadable, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+		want []string // every one must appear in the error
+	}{
+		{"duration", map[string]string{"SANTRAL_SWEEP_INTERVAL": "fast"}, nil, []string{"SANTRAL_SWEEP_INTERVAL", `"fast"`}},
+		{"duration without unit", map[string]string{"SANTRAL_SEND_BACKOFF": "2"}, nil, []string{"SANTRAL_SEND_BACKOFF", `"2"`}},
+		{"bool", map[string]string{"SANTRAL_DEMO": "maybe"}, nil, []string{"SANTRAL_DEMO", `"maybe"`}},
+		{"bool of the sandbox", map[string]string{"SANTRAL_SANDBOX": "on"}, nil, []string{"SANTRAL_SANDBOX", `"on"`}},
+		{"missing secret file", map[string]string{"SANTRAL_ADMIN_PASSWORD_FILE": "/nonexistent"}, nil,
+			[]string{"SANTRAL_ADMIN_PASSWORD_FILE", "/nonexistent"}},
+		{"secret file is a folder", map[string]string{"SANTRAL_SANDBOX_TOKEN_FILE": unreadable}, nil,
+			[]string{"SANTRAL_SANDBOX_TOKEN_FILE", unreadable}},
+		{"empty secret file", map[string]string{"SANTRAL_SANDBOX_TOKEN_FILE": empty}, nil,
+			[]string{"SANTRAL_SANDBOX_TOKEN_FILE", empty, "empty"}},
+		{"value and file both set", map[string]string{"SANTRAL_ADMIN_PASSWORD": "x", "SANTRAL_ADMIN_PASSWORD_FILE": empty}, nil,
+			[]string{"SANTRAL_ADMIN_PASSWORD", "SANTRAL_ADMIN_PASSWORD_FILE"}},
+		{"a bad value is refused even when a flag overrides it", map[string]string{"SANTRAL_STREAM_POLL": "soon"},
+			[]string{"--stream-poll", "1s"}, []string{"SANTRAL_STREAM_POLL", `"soon"`}},
+		{"every bad value is named at once", map[string]string{"SANTRAL_DEMO": "maybe", "SANTRAL_EVENT_RETENTION": "forever"}, nil,
+			[]string{"SANTRAL_DEMO", "SANTRAL_EVENT_RETENTION"}},
+		{"negative interval", map[string]string{"SANTRAL_SWEEP_INTERVAL": "-1s"}, nil, []string{"--sweep-interval", "SANTRAL_SWEEP_INTERVAL", "positive"}},
+		{"zero simulation pace in demo", map[string]string{"SANTRAL_DEMO": "1", "SANTRAL_SIMULATE_EVERY": "0s"}, nil,
+			[]string{"SANTRAL_SIMULATE_EVERY"}},
+		{"address without port", map[string]string{"SANTRAL_ADDR": "localhost"}, nil, []string{"SANTRAL_ADDR", `"localhost"`}},
+		{"log level", map[string]string{"SANTRAL_LOG_LEVEL": "loud"}, nil, []string{"SANTRAL_LOG_LEVEL", `"loud"`}},
+		{"log format", map[string]string{"SANTRAL_LOG_FORMAT": "xml"}, nil, []string{"SANTRAL_LOG_FORMAT", `"xml"`}},
+		{"bad flag value", nil, []string{"--sweep-interval", "fast"}, []string{"sweep-interval", "fast"}},
+		{"password cost", nil, []string{"--password-cost", "40"}, []string{"--password-cost"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, err := Load(tc.args, env(tc.env))
+			if err == nil {
+				t.Fatalf("Load accepted %v %v", tc.env, tc.args)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not name %q", err, w)
+				}
+			}
+		})
+	}
+}
+
+func TestLoadReadsEnvironmentFilesAndFlags(t *testing.T) {
+	dir := t.TempDir()
+	secret := filepath.Join(dir, "password")
+	if err := os.WriteFile(secret, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name  string
+		env   map[string]string
+		args  []string
+		check func(Config) bool
+	}{
+		{"defaults", nil, nil, func(c Config) bool { return reflect.DeepEqual(c, Default()) }},
+		{"environment", map[string]string{"SANTRAL_ADDR": "127.0.0.1:9999", "SANTRAL_DATA": "/srv/santral", "SANTRAL_SWEEP_INTERVAL": "2s"}, nil,
+			func(c Config) bool {
+				return c.Addr == "127.0.0.1:9999" && c.DataDir == "/srv/santral" && c.SweepInterval == 2*time.Second
+			}},
+		{"flags override the environment", map[string]string{"SANTRAL_ADDR": "127.0.0.1:9999", "SANTRAL_SWEEP_INTERVAL": "2s", "SANTRAL_DEMO": "true"},
+			[]string{"--addr", "127.0.0.1:7777", "--sweep-interval", "3s", "--demo=false"},
+			func(c Config) bool {
+				return c.Addr == "127.0.0.1:7777" && c.SweepInterval == 3*time.Second && !c.Demo && !c.Sandbox
+			}},
+		{"booleans as strconv reads them", map[string]string{"SANTRAL_DEMO": "1", "SANTRAL_SANDBOX": "FALSE"}, nil,
+			func(c Config) bool { return c.Demo && c.Sandbox }},
+		{"secret from a file, trimmed", map[string]string{"SANTRAL_ADMIN_PASSWORD_FILE": secret}, nil,
+			func(c Config) bool { return c.AdminPassword == "from-a-file" }},
+		{"empty variables count as unset", map[string]string{"SANTRAL_SWEEP_INTERVAL": "", "SANTRAL_ADMIN_PASSWORD_FILE": ""}, nil,
+			func(c Config) bool { return c.SweepInterval == Default().SweepInterval && c.AdminPassword == "" }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(tc.args, env(tc.env))
+			if err != nil {
+				t.Fatalf("Load: %v", err)
+			}
+			if !tc.check(c) {
+				t.Errorf("unexpected config %+v", c)
+			}
+		})
+	}
+}
