@@ -25,6 +25,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateVisitorDetails,
 	migrateSessionsAndQuotas,
 	migrateSendFencing,
+	migrateSearchIndexes,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -391,6 +392,17 @@ func migrateSendFencing(tx *sql.Tx, d dialect) error {
 	for _, s := range stmts {
 		if _, err := tx.Exec(d.rebind(s)); err != nil {
 			return err
+		}
+	}
+	return nil
+}
+
+// The history search at millions: the message index with prefix entries, and a trigram index
+// of customers (history.go says how they are used).
+func migrateSearchIndexes(tx *sql.Tx, d dialect) error {
+	for _, stmt := range d.searchIndexes {
+		if _, err := tx.Exec(d.rebind(stmt)); err != nil {
+			return fmt.Errorf("%.60s…: %w", stmt, err)
 		}
 	}
 	return nil

@@ -58,6 +58,17 @@ type dialect struct {
 	// the full-text query given as the fragment's one argument.
 	matchText string
 	schema    []string // statements of migration 1 that differ (FTS)
+
+	// The history search (history.go). searchMessages selects (message id, conversation id,
+	// body, whether the filters hold — the %s, whose arguments come first) of the messages
+	// matching the text, below a message id, newest first: every hit is read and counted, so a
+	// page's work is bounded even when the filters reject most of them. searchConversation selects
+	// (message id, body) of one conversation's messages from an id on that match. searchContacts
+	// selects contact ids whose name, phone or id contains the text (a trigram query), or is
+	// empty where the backend has no such index.
+	searchMessages, searchConversation, searchContacts string
+	// searchIndexes are the statements of migrateSearchIndexes.
+	searchIndexes []string
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path and migrates it.
@@ -112,6 +123,39 @@ func sqliteDialect() dialect {
 		rebind: func(q string) string { return q },
 		matchText: `c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
 			WHERE messages_fts MATCH ?)`,
+		searchMessages: `SELECT f.rowid, m.conversation_id, m.body, (%s) FROM messages_fts f
+			JOIN messages m ON m.id = f.rowid JOIN conversations c ON c.id = m.conversation_id
+			JOIN contacts ct ON ct.id = c.contact_id
+			WHERE messages_fts MATCH ? AND f.rowid < ? ORDER BY f.rowid DESC`,
+		searchConversation: `SELECT f.rowid, m.body FROM messages m JOIN messages_fts f ON f.rowid = m.id
+			WHERE m.conversation_id = ? AND m.id >= ? AND messages_fts MATCH ?`,
+		searchContacts: `SELECT rowid FROM contacts_search WHERE contacts_search MATCH ? LIMIT ?`,
+		// The message index again with prefix entries of 2–6 characters (search as you type
+		// without merging every term of a prefix), filled with the same folding the triggers
+		// apply (a 'rebuild' would index the raw text); and a trigram index of the customers'
+		// folded names, phones and ids for the customer filter's substrings.
+		searchIndexes: []string{
+			`DROP TRIGGER messages_fts_insert`,
+			`DROP TRIGGER messages_fts_delete`,
+			`DROP TABLE messages_fts`,
+			`CREATE VIRTUAL TABLE messages_fts USING fts5(body, content='messages', content_rowid='id',
+				tokenize='unicode61 remove_diacritics 2', prefix='2 3 4 5 6')`,
+			`INSERT INTO messages_fts(rowid, body) SELECT id, replace(body, 'ı', 'i') FROM messages`,
+			`CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+				INSERT INTO messages_fts(rowid, body) VALUES (new.id, replace(new.body, 'ı', 'i')); END`,
+			`CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+				INSERT INTO messages_fts(messages_fts, rowid, body) VALUES ('delete', old.id, replace(old.body, 'ı', 'i')); END`,
+			`CREATE VIRTUAL TABLE contacts_search USING fts5(search_name, phone, external_id, content='contacts',
+				content_rowid='id', tokenize='trigram')`,
+			`INSERT INTO contacts_search(contacts_search) VALUES ('rebuild')`,
+			`CREATE TRIGGER contacts_search_insert AFTER INSERT ON contacts BEGIN
+				INSERT INTO contacts_search(rowid, search_name, phone, external_id) VALUES (new.id, new.search_name, new.phone, new.external_id); END`,
+			`CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
+				INSERT INTO contacts_search(contacts_search, rowid, search_name, phone, external_id) VALUES ('delete', old.id, old.search_name, old.phone, old.external_id); END`,
+			`CREATE TRIGGER contacts_search_update AFTER UPDATE ON contacts BEGIN
+				INSERT INTO contacts_search(contacts_search, rowid, search_name, phone, external_id) VALUES ('delete', old.id, old.search_name, old.phone, old.external_id);
+				INSERT INTO contacts_search(rowid, search_name, phone, external_id) VALUES (new.id, new.search_name, new.phone, new.external_id); END`,
+		},
 		// unicode61 folds diacritics (ş→s, ğ→g, İ→i) but not the dotless ı, which Turkish users
 		// routinely type as i; the index and the query both fold it.
 		schema: []string{

@@ -873,6 +873,122 @@ func TestHistoryPagination(t *testing.T) {
 	})
 }
 
+// A text search lists each conversation once, at its newest matching message, across pages:
+// a conversation whose older messages match again further down is not listed twice.
+func TestTextHistoryPagesListEachConversationOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		a := openConversation(t, s, 1000, customer{externalID: "a"})
+		b := openConversation(t, s, 2000, customer{externalID: "b"})
+		c := openConversation(t, s, 3000, customer{externalID: "c"})
+		// Messages in arrival order; "kargo" matches in each, a's twice far apart.
+		inbound(t, s, a, "kargo ne zaman gelir")
+		inbound(t, s, b, "kargo takip numarası")
+		inbound(t, s, c, "kargo ücreti")
+		inbound(t, s, a, "kargo hâlâ gelmedi")
+		var got []int64
+		var sizes []int
+		f := wire.HistoryFilter{Text: "kargo", Limit: 2}
+		for page := 0; ; page++ {
+			if page > 4 {
+				t.Fatal("pagination does not end")
+			}
+			p, err := s.History(context.Background(), f, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			sizes = append(sizes, len(p.Conversations))
+			got = append(got, ids(p.Conversations)...)
+			if p.NextCursor == "" {
+				break
+			}
+			f.Cursor = p.NextCursor
+		}
+		if !slices.Equal(got, []int64{a, c, b}) {
+			t.Fatalf("pages %v (sizes %v), want a (its newest match), c, b — each once", got, sizes)
+		}
+	})
+}
+
+// Phrases in quotes match words in order; a long last word is still a prefix.
+func TestTextHistoryPhrasesAndLongPrefixes(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		order := openConversation(t, s, 1000, customer{externalID: "1"})
+		inbound(t, s, order, "Siparişlerimin kargo takip numarası nerede?")
+		other := openConversation(t, s, 2000, customer{externalID: "2"})
+		inbound(t, s, other, "Takip edemiyorum, kargo nerede?")
+		cases := []struct {
+			text string
+			want []int64
+		}{
+			{`"kargo takip"`, []int64{order}},
+			{`"takip kargo"`, []int64{}},
+			{"kargo takip", []int64{other, order}},
+			{"siparişlerim", []int64{order}}, // 12 letters: longer than the index's prefixes
+			{"siparişlerimin", []int64{order}},
+			{"siparişlerimiz", []int64{}},
+			{"numaras", []int64{order}},
+		}
+		for _, tc := range cases {
+			p, err := s.History(context.Background(), wire.HistoryFilter{Text: tc.text}, 0)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := ids(p.Conversations); !slices.Equal(got, tc.want) {
+				t.Errorf("%s: got %v, want %v", tc.text, got, tc.want)
+			}
+		}
+	})
+}
+
+// A page of a text search reads a bounded number of hits: restrictive filters that leave it
+// short end it early with a cursor, and following the cursors finds what there is.
+func TestTextHistoryScanIsBounded(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ali := createAgent(t, s, "ali")
+		reason := createEndReason(t, s, "Çözüldü")
+		target := openConversation(t, s, 1000, customer{externalID: "target"})
+		inbound(t, s, target, "kargo")
+		assign(t, s, target, ali)
+		end(t, s, target, ali, reason)
+		// Above it, more matching messages than one page may read, none of ali's.
+		inTx(t, s, func(tx *Tx) error {
+			ch, err := testChannel(tx)
+			if err != nil {
+				return err
+			}
+			contact, err := tx.Contact(ch, "many", "", "", "")
+			if err != nil {
+				return err
+			}
+			conv, err := tx.NewConversation(contact, ch)
+			if err != nil {
+				return err
+			}
+			for i := 0; i < maxScanned+10; i++ {
+				if _, _, err := tx.InsertMessage(NewMessage{ConversationID: conv, ChannelID: ch, Direction: "in", Body: "kargo", Status: wire.StatusReceived}); err != nil {
+					return err
+				}
+			}
+			return nil
+		})
+		f := wire.HistoryFilter{Text: "kargo", AgentID: ali}
+		p, err := s.History(context.Background(), f, 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Conversations) != 0 || p.NextCursor == "" {
+			t.Fatalf("first page %v, cursor %q: want an empty page that says where to go on", ids(p.Conversations), p.NextCursor)
+		}
+		f.Cursor = p.NextCursor
+		if p, err = s.History(context.Background(), f, 0); err != nil {
+			t.Fatal(err)
+		}
+		if got := ids(p.Conversations); !slices.Equal(got, []int64{target}) || p.NextCursor != "" {
+			t.Fatalf("second page %v, cursor %q: want the target and the end", got, p.NextCursor)
+		}
+	})
+}
+
 func TestHistoryRejectsForeignCursor(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store) {
 		for _, cursor := range []string{"garbage!", "bm8tY29sb24", "YTpi", "MTAwMDp4"} { // "no-colon", "a:b", "1000:x"

@@ -55,6 +55,8 @@ export E2E_NOTIFICATIONS="$work/notifications.jsonl"
 
 # Everything that needs the session bus runs inside one private bus.
 dbus-run-session -- bash -euo pipefail -c '
+  # Whatever happens (a failed step exits at once), nothing started here outlives the bus.
+  trap "kill \$(jobs -p) 2>/dev/null || true" EXIT
   # An unlocked OS credential store (Secret Service), as on a GNOME or KDE desktop.
   # (in a keyring folder of its own: a fresh login keyring, unlocked with this password)
   export XDG_DATA_HOME="$E2E_WORK/xdg-data"

@@ -200,7 +200,10 @@ async function main() {
           type: 'whatsapp', name: 'WhatsApp Mağaza', base_url: base, api_version: 'v23.0', account_id: '106540352242922',
           credentials: { token: 'EAAG-e2e-token', app_secret: 'e2e-app-secret', verify_token: 'e2e-verify' },
         }, admin.token);
-        const delivery = fixture('inbound_text.json');
+        // Delivered now: the customer's own time opens the 24-hour window (an old fixture time
+        // would not).
+        const delivery = Buffer.from(fixture('inbound_text.json').toString()
+          .replace(/"timestamp": "\d+"/g, `"timestamp": "${Math.floor(Date.now() / 1000)}"`));
         const signature = 'sha256=' + createHmac('sha256', 'e2e-app-secret').update(delivery).digest('hex');
         const res = await fetch(`${server}/webhooks/${ch.id}`, { method: 'POST', headers: { 'x-hub-signature-256': signature }, body: delivery });
         assert.equal(res.status, 200, 'the signed delivery is stored');
