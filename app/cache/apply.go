@@ -253,6 +253,19 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		}
 		fx.InboxChanged = true
 		fx.Conversations = append(fx.Conversations, d.Offer.ConversationID)
+	case wire.EventQueueLeft:
+		// Taken by an agent: it leaves the queue list. Ours arrives whole in
+		// conversation.assigned; anyone else's is no longer ours to read.
+		var d wire.IDsData
+		if err := json.Unmarshal(ev.Data, &d); err != nil {
+			return err
+		}
+		for _, id := range d.IDs {
+			if _, err := tx.Exec(`UPDATE conversations SET state = 'elsewhere', agent_id = NULL WHERE id = ? AND state = 'queued'`, id); err != nil {
+				return err
+			}
+		}
+		fx.InboxChanged = true
 	case wire.EventPresenceChanged, wire.EventUserUpdated:
 		var d wire.PresenceData
 		if err := json.Unmarshal(ev.Data, &d); err != nil {

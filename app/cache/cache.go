@@ -228,6 +228,13 @@ func (c *Cache) Me() (wire.User, bool, error) {
 // SetMe stores the signed-in user.
 func (c *Cache) SetMe(u wire.User) error { return putKV(c.db, "me", u) }
 
+// PutAgents replaces the cached list of users (agents to transfer to).
+func (c *Cache) PutAgents(list []wire.User) error {
+	return c.tx(func(tx *sql.Tx) error {
+		return replaceAll(tx, "agents", list, func(u wire.User) (int64, []any) { return u.ID, nil })
+	})
+}
+
 // ServerDatabase checks the server's database identity against the one the cached data came
 // from. Another one (a restore, a reinstall) makes every cached id meaningless: the cache is
 // emptied and the cursor reset, and replies still queued are marked failed — their conversation

@@ -84,7 +84,10 @@ func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, re
 	if err != nil {
 		return err
 	}
-	return tx.Append(wire.EventPresenceChanged, 0, store.Everyone, wire.PresenceData{User: u.User})
+	// For the user (every device of theirs) and staff (the dashboard): with a thousand agents
+	// coming online, telling every agent of every other would be a million deliveries. Agents
+	// see who is online when they choose whom to transfer to (GET /api/v1/users).
+	return tx.Append(wire.EventPresenceChanged, 0, store.Users(userID), wire.PresenceData{User: u.User})
 }
 
 // Connected records a live stream connection: the user is not disconnected any more.

@@ -103,7 +103,9 @@ func (s *Service) autoAssign(tx *store.Tx) error {
 }
 
 // assigned records that agentID now holds convID: timestamps, timeline, events. The holder (and
-// staff) get the conversation whole; everyone else learns only that it left the queue.
+// staff) get the conversation whole; everyone else learns only that it left the queue (one
+// queue.left event per commit for all of them), or — taken up from the shared history — its
+// redacted summary.
 func (s *Service) assigned(tx *store.Tx, convID, agentID int64, by string, actorID int64) error {
 	if err := tx.TouchAssigned(agentID); err != nil {
 		return err
@@ -118,7 +120,11 @@ func (s *Service) assigned(tx *store.Tx, convID, agentID int64, by string, actor
 	if err := tx.Append(wire.EventConversationAssigned, convID, store.Readers, wire.AssignedData{Conversation: c, By: by}); err != nil {
 		return err
 	}
-	return tx.Append(wire.EventConversationAssigned, convID, store.NonReaders, wire.AssignedData{Conversation: Redact(c), By: by})
+	if by == "take_up" {
+		return tx.Append(wire.EventConversationAssigned, convID, store.NonReaders, wire.AssignedData{Conversation: Redact(c), By: by})
+	}
+	tx.AppendToSet(wire.EventQueueLeft, store.Everyone, convID)
+	return nil
 }
 
 // conversationChanged appends conversation.updated for whoever may read the conversation.

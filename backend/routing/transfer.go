@@ -105,14 +105,15 @@ func (s *Service) Accept(ctx context.Context, agentID, offerID int64) (wire.Conv
 		if err := tx.Append(wire.EventTransferResolved, o.ConversationID, store.Users(o.FromAgentID, o.ToAgentID), wire.OfferData{Offer: o}); err != nil {
 			return err
 		}
-		// The receiver gets it whole; the sender (and everyone else) only that it moved.
+		// The receiver (and staff) get it whole; the sender only that it left them. Nobody
+		// else had it.
 		if out, err = s.summary(tx, o.ConversationID); err != nil {
 			return err
 		}
 		if err := tx.Append(wire.EventConversationAssigned, o.ConversationID, store.Readers, wire.AssignedData{Conversation: out, By: "transfer"}); err != nil {
 			return err
 		}
-		return tx.Append(wire.EventConversationAssigned, o.ConversationID, store.NonReaders, wire.AssignedData{Conversation: Redact(out), By: "transfer"})
+		return tx.Append(wire.EventConversationAssigned, o.ConversationID, store.Only(o.FromAgentID), wire.AssignedData{Conversation: Redact(out), By: "transfer"})
 	})
 	return out, err
 }

@@ -17,6 +17,7 @@ import (
 //	""         staff only
 //	",3,7,"    users 3 and 7, and staff
 //	"-,3,7,"   every user who is not staff, except 3 and 7
+//	"=,3,7,"   users 3 and 7 only, not staff (who read everything, so never get a redaction)
 //
 // Readers and NonReaders are placeholders the transaction's resolver replaces at commit with
 // who may (or may not) read the event's conversation in its final state: a conversation queued
@@ -40,6 +41,10 @@ func Users(ids ...int64) Audience { return Audience(idList(ids)) }
 // counterpart of an event the given users (and staff) get whole.
 func AllBut(ids ...int64) Audience { return Audience("-" + idList(ids)) }
 
+// Only is the given users and not staff: the agent a conversation left (an accepted
+// transfer's sender) gets its redacted summary, while staff keep reading it whole.
+func Only(ids ...int64) Audience { return Audience("=" + idList(ids)) }
+
 func idList(ids []int64) string {
 	var b strings.Builder
 	b.WriteByte(',')
@@ -60,6 +65,8 @@ func (a Audience) Sees(userID int64, staff bool) bool {
 		return true
 	case strings.HasPrefix(string(a), "-"):
 		return !staff && !strings.Contains(string(a), ","+strconv.FormatInt(userID, 10)+",")
+	case strings.HasPrefix(string(a), "="):
+		return !staff && strings.Contains(string(a), ","+strconv.FormatInt(userID, 10)+",")
 	case staff:
 		return true
 	}
@@ -82,6 +89,40 @@ type Resolver func(tx *Tx, ev *PendingEvent) error
 
 // SetResolver installs the resolver for this transaction's events.
 func (t *Tx) SetResolver(r Resolver) { t.resolve = r }
+
+// AppendToSet adds an id to a set event of the transaction: every request sharing the
+// transaction (group commit) adds to one event per type and audience, written when the
+// transaction ends, whose data is {"ids": [...]}. For facts many decisions produce at once and
+// everyone must hear — conversations that left the queue — one event instead of one per
+// conversation per socket.
+func (t *Tx) AppendToSet(typ string, audience Audience, id int64) {
+	if t.sets == nil {
+		t.sets = map[setKey][]int64{}
+	}
+	k := setKey{typ, audience}
+	t.sets[k] = append(t.sets[k], id)
+}
+
+type setKey struct {
+	typ      string
+	audience Audience
+}
+
+// flushSets writes the set events gathered from every request of the transaction.
+func (t *Tx) flushSets(sets map[setKey][]int64, order []setKey) error {
+	for _, k := range order {
+		raw, err := json.Marshal(wire.IDsData{IDs: sets[k]})
+		if err != nil {
+			return err
+		}
+		if _, err := t.exec(`INSERT INTO events (at, type, conversation_id, audience, data) VALUES (?, ?, 0, ?, ?)`,
+			t.Now, k.typ, string(k.audience), string(raw)); err != nil {
+			return fmt.Errorf("store: unable to append event %s: %w", k.typ, err)
+		}
+		t.written++
+	}
+	return nil
+}
 
 // Append adds an event to the transaction, so it exists exactly when the change it reports does.
 func (t *Tx) Append(typ string, conversationID int64, audience Audience, data any) error {
@@ -180,8 +221,8 @@ func (s *Store) ReadLog(ctx context.Context, after int64, limit int) ([]LogEvent
 }
 
 // audienceFilter is the SQL form of Audience.Sees for one reader (two arguments: see args).
-const audienceFilter = `(audience = '*' OR (? AND audience NOT LIKE '-%') OR
-	(NOT ? AND ((audience LIKE ',%' AND audience LIKE ?) OR (audience LIKE '-%' AND audience NOT LIKE ?))))`
+const audienceFilter = `(audience = '*' OR (? AND audience NOT LIKE '-%' AND audience NOT LIKE '=%') OR
+	(NOT ? AND ((audience NOT LIKE '-%' AND audience LIKE ?) OR (audience LIKE '-%' AND audience NOT LIKE ?))))`
 
 func audienceArgs(userID int64, staff bool) []any {
 	like := "%," + strconv.FormatInt(userID, 10) + ",%"

@@ -100,6 +100,9 @@ func (s *Store) commitGroup(group []*txRequest) {
 		fail(fmt.Errorf("store: unable to begin transaction: %w", err))
 		return
 	}
+	// Set events of the requests that succeeded, merged, in the order first added.
+	sets := map[setKey][]int64{}
+	var setOrder []setKey
 	for i, r := range group {
 		if err := r.ctx.Err(); err != nil {
 			results[i] = txResult{err: err} // gave up before it started: nothing happens
@@ -123,11 +126,25 @@ func (s *Store) commitGroup(group []*txRequest) {
 			}
 			results[i] = txResult{err: err}
 		} else {
-			results[i] = txResult{appended: t.written > 0}
+			results[i] = txResult{appended: t.written > 0 || len(t.sets) > 0}
+			for k, ids := range t.sets {
+				if _, ok := sets[k]; !ok {
+					setOrder = append(setOrder, k)
+				}
+				sets[k] = append(sets[k], ids...)
+			}
 		}
 		if _, err := sqlTx.Exec(`RELEASE SAVEPOINT request`); err != nil {
 			sqlTx.Rollback()
 			fail(fmt.Errorf("store: unable to release a savepoint: %w", err))
+			return
+		}
+	}
+	if len(setOrder) > 0 {
+		t := &Tx{s: s, tx: sqlTx, Now: Now()}
+		if err := t.flushSets(sets, setOrder); err != nil {
+			sqlTx.Rollback()
+			fail(err)
 			return
 		}
 	}

@@ -213,7 +213,8 @@ type Tx struct {
 	Now     int64
 	pending []*PendingEvent // appended, written to the log when fn returns
 	resolve Resolver
-	written int // events written; the caller wakes the stream after commit when > 0
+	sets    map[setKey][]int64 // set events of this request (AppendToSet)
+	written int                // events written; the caller wakes the stream after commit when > 0
 }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {

@@ -193,6 +193,14 @@ func (h *Hub) dispatch(e store.LogEvent, enc Event) {
 				s.enqueue(enc, h.maxQueue)
 			}
 		}
+	case strings.HasPrefix(aud, "="):
+		for _, id := range ids(aud) {
+			for s := range h.users[id] {
+				if !s.Staff {
+					s.enqueue(enc, h.maxQueue)
+				}
+			}
+		}
 	default:
 		for s := range h.staff {
 			s.enqueue(enc, h.maxQueue)
@@ -213,7 +221,7 @@ func listed(aud string, id int64) bool {
 
 func ids(aud string) []int64 {
 	var out []int64
-	for _, part := range strings.Split(strings.Trim(aud, ",-"), ",") {
+	for _, part := range strings.Split(strings.Trim(aud, ",-="), ",") {
 		if id, err := strconv.ParseInt(part, 10, 64); err == nil {
 			out = append(out, id)
 		}

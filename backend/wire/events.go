@@ -21,12 +21,21 @@ const (
 	EventEndReasonsChanged    = "end_reasons.changed"
 	EventQuickMessagesChanged = "quick_messages.changed"
 	EventChannelsChanged      = "channels.changed" // a channel was added, renamed, or switched on or off
+	// EventQueueLeft lists conversations that left the queue (given a holder) in one commit:
+	// one event for everyone, instead of one per conversation per socket. The holder gets the
+	// conversation itself in conversation.assigned.
+	EventQueueLeft = "queue.left"
 
 	// InternalSessionsEnded is an internal event type: a user's sessions were ended (logout,
 	// password change, disabled). Every node closes that user's streams whose session is gone;
 	// it is never written to a client.
 	InternalSessionsEnded = "sessions.ended"
 )
+
+// IDsData is the payload of set events (queue.left): the conversations concerned.
+type IDsData struct {
+	IDs []int64 `json:"ids"`
+}
 
 // SessionsEndedData is the payload of sessions.ended.
 type SessionsEndedData struct {

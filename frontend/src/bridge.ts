@@ -130,6 +130,7 @@ export const bridge = {
   syncTemplates: (id: number) => call<Template[] | null>(() => App.SyncTemplates(id)).then((l) => arr(l)),
   retrySend: (key: string) => call<void>(() => App.RetrySend(key)),
   discardSend: (key: string) => call<void>(() => App.DiscardSend(key)),
+  refreshAgents: () => call<User[]>(() => App.RefreshAgents()),
   transfer: (conversationID: number, toAgentID: number, note: string) =>
     call<TransferOffer>(() => App.Transfer(conversationID, toAgentID, note)),
   acceptTransfer: (offerID: number) => call<Conversation>(() => App.AcceptTransfer(offerID)),

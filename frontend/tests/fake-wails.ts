@@ -547,6 +547,9 @@ export class FakeWails {
         self.changed(c.id);
         return c;
       },
+      async RefreshAgents() {
+        return w.users;
+      },
       async RejectTransfer(id: number) {
         const o = w.offers.find((x) => x.id === id);
         if (!o || o.state !== 'pending') throw refusal('offer_not_pending', 'not pending');

@@ -1,8 +1,8 @@
 // Transfer: pick one of the agents online right now (not on break, not me), optionally write a
 // note, confirm. The transfer completes when the receiver accepts.
 
-import { useMemo, useState } from 'preact/hooks';
-import { toAppError } from '../bridge';
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import { bridge, toAppError } from '../bridge';
 import { useApp, useController } from '../context';
 import { errorText, t } from '../i18n';
 import { transferTargets } from '../logic/inbox';
@@ -17,6 +17,11 @@ export function TransferDialog({ conversationId }: { conversationId: number }) {
   const [note, setNote] = useState('');
   const [error, setError] = useState('');
   const [busy, setBusy] = useState(false);
+  // Who is online now, from the server: other agents' presence is not pushed to every agent.
+  // Until it answers (or offline), the list the app last saw.
+  useEffect(() => {
+    bridge.refreshAgents().catch(() => {});
+  }, []);
   // An agent who went on break while the dialog was open is no longer a choice.
   const chosen = to != null && targets.some((a) => a.id === to) ? to : null;
 

@@ -23,6 +23,8 @@ export function OpenConversation(arg1:number):Promise<app.ConversationView>;
 
 export function Pull():Promise<wire.Conversation>;
 
+export function RefreshAgents():Promise<Array<wire.User>>;
+
 export function RejectTransfer(arg1:number):Promise<void>;
 
 export function RenderQuickMessage(arg1:number,arg2:number):Promise<string>;

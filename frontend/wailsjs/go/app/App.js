@@ -42,6 +42,10 @@ export function Pull() {
   return window['go']['app']['App']['Pull']();
 }
 
+export function RefreshAgents() {
+  return window['go']['app']['App']['RefreshAgents']();
+}
+
 export function RejectTransfer(arg1) {
   return window['go']['app']['App']['RejectTransfer'](arg1);
 }
