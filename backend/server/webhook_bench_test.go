@@ -6,6 +6,8 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"runtime"
+	"sync/atomic"
 	"testing"
 
 	"santral/backend/wire"
@@ -64,4 +66,31 @@ func post(b *testing.B, client *http.Client, url string, body []byte, signature 
 	if res.StatusCode != http.StatusOK {
 		b.Fatalf("status %d", res.StatusCode)
 	}
+}
+
+// BenchmarkWebhookWhatsApp64 is BenchmarkWebhookWhatsApp with 64 deliveries in flight at once:
+// group commit lets them share transactions and fsyncs.
+func BenchmarkWebhookWhatsApp64(b *testing.B) {
+	base := startBench(b)
+	admin := login(b, base, "admin", adminPassword)
+	admin.settings(func(s *wire.Settings) { s.AutoAssign = false })
+	var ch wire.ChannelAccount
+	name, account := "WhatsApp", waPhoneID
+	admin.mustDo("POST", "/api/v1/channel-accounts", wire.ChannelRequest{Type: wire.ChannelWhatsApp, Name: &name, AccountID: &account,
+		Credentials: map[string]string{"token": waToken, "app_secret": waAppSecret}}, &ch, http.StatusCreated)
+	body := fresh(waFixture(b, "inbound_text.json"))
+	url := fmt.Sprintf("%s/webhooks/%d", base, ch.ID)
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 128}}
+	var n atomic.Int64
+	b.SetParallelism(64 / runtime.GOMAXPROCS(0))
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			msg := bytes.Replace(body, []byte("wamid.HBgMOTA1MzIxMjM0NTY3FQIAEhgUM0VCMEQ3QjA4RDRGQjY1OEY0QUEA"), []byte(fmt.Sprintf("wamid.bench-%d", i)), 1)
+			msg = bytes.Replace(msg, []byte(`"905321234567"`), []byte(fmt.Sprintf(`"905321%06d"`, i%500)), -1)
+			post(b, client, url, msg, sign(msg))
+		}
+	})
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "req/s")
 }
