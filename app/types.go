@@ -48,7 +48,9 @@ type Inbox struct {
 	QuickMessages []wire.QuickMessage  `json:"quick_messages"`
 	Workspace     wire.Settings        `json:"workspace"`
 	UnreadTotal   int                  `json:"unread_total"`
-	ServerTime    int64                `json:"server_time"` // unix ms, for waiting times and countdowns
+	// ServerTime is the server's clock now (unix ms), as measured from the stream's hello: the
+	// UI's offset for every "now" comparison (countdowns, waiting times, windows).
+	ServerTime int64 `json:"server_time"`
 }
 
 // OutboxItem is a reply written in the app: queued until the server has it, then sent, or
@@ -77,6 +79,10 @@ type ConversationView struct {
 	// offline) — the server's rule, shown as is.
 	WindowClosesAt int64 `json:"window_closes_at"`
 	FromCache      bool  `json:"from_cache"` // the server could not be reached
+	// Refused is the server's refusal to show this conversation to the user any more (another
+	// agent holds it now: not_holder): the view then holds only the cached routing fields and
+	// this app's unsent replies to it, and nothing can be written to it.
+	Refused *wire.Error `json:"refused,omitempty"`
 }
 
 // HistoryQuery is the filter panel of the History and Ended tabs.
