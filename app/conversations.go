@@ -173,10 +173,10 @@ func (a *App) TakeUp(conversationID int64) (wire.Conversation, error) {
 func (a *App) History(q HistoryQuery) (wire.ConversationPage, error) {
 	v := url.Values{}
 	view := q.View
-	if view != "ended" {
-		view = "history"
+	if view != ViewEnded {
+		view = ViewHistory
 	}
-	v.Set("view", view)
+	v.Set("view", string(view))
 	for k, s := range map[string]string{"q": q.Text, "customer": q.Customer, "cursor": q.Cursor} {
 		if s != "" {
 			v.Set(k, s)

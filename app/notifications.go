@@ -91,7 +91,7 @@ func name(c wire.Contact) string {
 	return c.ExternalID
 }
 
-var texts = map[string]struct{ assigned, offer, message string }{
+var texts = map[Language]struct{ assigned, offer, message string }{
 	"tr": {"Yeni sohbet: %s", "Aktarım teklifi: %s", "%s yazdı"},
 	"en": {"New conversation: %s", "Transfer offer from %s", "%s wrote"},
 }

@@ -1,24 +1,56 @@
 package app
 
-import "santral/backend/wire"
+import (
+	"santral/app/cache"
+	appsync "santral/app/sync"
+	"santral/backend/wire"
+)
 
 // The types the UI receives from the bindings. Server resources come from backend/wire, the
 // package santrald uses, so the two sides cannot drift.
 
+// Language of the UI.
+type Language string
+
+// The UI's languages: Turkish (the default) and English.
+const (
+	Turkish Language = "tr"
+	English Language = "en"
+)
+
+// Theme of the UI.
+type Theme string
+
+// The themes; "system" follows the OS.
+const (
+	ThemeLight  Theme = "light"
+	ThemeDark   Theme = "dark"
+	ThemeSystem Theme = "system"
+)
+
+// HistoryView is the tab a history search is for.
+type HistoryView string
+
+// The two history tabs: every conversation the user may see, or the ended ones.
+const (
+	ViewHistory HistoryView = "history"
+	ViewEnded   HistoryView = "ended"
+)
+
 // Preferences are the user's own settings, remembered on this machine.
 type Preferences struct {
-	Language  string `json:"language"`  // "tr" or "en"
-	Theme     string `json:"theme"`     // "light", "dark" or "system"
-	Sound     bool   `json:"sound"`     // notification sound
-	Autostart bool   `json:"autostart"` // start at login
+	Language  Language `json:"language"`
+	Theme     Theme    `json:"theme"`
+	Sound     bool     `json:"sound"`     // notification sound
+	Autostart bool     `json:"autostart"` // start at login
 }
 
 // Connection is the sync engine's state as the UI shows it.
 type Connection struct {
-	State   string `json:"state"`   // signed_out | connecting | connected | reconnecting
-	Since   int64  `json:"since"`   // unix ms: when this state began (offline since …)
-	Attempt int    `json:"attempt"` // reconnect attempts so far
-	Error   string `json:"error,omitempty"`
+	State   appsync.ConnectionState `json:"state"`
+	Since   int64                   `json:"since"`   // unix ms: when this state began (offline since …)
+	Attempt int                     `json:"attempt"` // reconnect attempts so far
+	Error   string                  `json:"error,omitempty"`
 }
 
 // Session is who is signed in, to which server, and how the connection is.
@@ -56,14 +88,14 @@ type Inbox struct {
 // OutboxItem is a reply written in the app: queued until the server has it, then sent, or
 // failed with the server's reason.
 type OutboxItem struct {
-	Key            string      `json:"key"` // idempotency key
-	ConversationID int64       `json:"conversation_id"`
-	Body           string      `json:"body"`
-	State          string      `json:"state"` // queued | sent | failed
-	Error          *wire.Error `json:"error,omitempty"`
-	CreatedAt      int64       `json:"created_at"`
-	MessageID      int64       `json:"message_id,omitempty"`
-	// Attachments are files already uploaded (UploadAttachment), sent with the reply.
+	Key            string            `json:"key"` // idempotency key
+	ConversationID int64             `json:"conversation_id"`
+	Body           string            `json:"body"`
+	State          cache.OutboxState `json:"state"`
+	Error          *wire.Error       `json:"error,omitempty"`
+	CreatedAt      int64             `json:"created_at"`
+	MessageID      int64             `json:"message_id,omitempty"`
+	// Attachments are files already uploaded (UploadFinish), sent with the reply.
 	Attachments []wire.Attachment `json:"attachments,omitempty"`
 }
 
@@ -87,13 +119,13 @@ type ConversationView struct {
 
 // HistoryQuery is the filter panel of the History and Ended tabs.
 type HistoryQuery struct {
-	View        string `json:"view"` // history | ended
-	Text        string `json:"text"`
-	Customer    string `json:"customer"`
-	ChannelID   int64  `json:"channel_id"`
-	AgentID     int64  `json:"agent_id"`
-	EndReasonID int64  `json:"end_reason_id"`
-	From        string `json:"from"` // YYYY-MM-DD
-	To          string `json:"to"`   // YYYY-MM-DD, inclusive
-	Cursor      string `json:"cursor"`
+	View        HistoryView `json:"view"`
+	Text        string      `json:"text"`
+	Customer    string      `json:"customer"`
+	ChannelID   int64       `json:"channel_id"`
+	AgentID     int64       `json:"agent_id"`
+	EndReasonID int64       `json:"end_reason_id"`
+	From        string      `json:"from"` // YYYY-MM-DD
+	To          string      `json:"to"`   // YYYY-MM-DD, inclusive
+	Cursor      string      `json:"cursor"`
 }

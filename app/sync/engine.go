@@ -20,17 +20,20 @@ import (
 	"santral/backend/wire"
 )
 
+// ConnectionState is where the engine's connection is.
+type ConnectionState string
+
 // Connection states.
 const (
-	StateConnecting   = "connecting"
-	StateConnected    = "connected"
-	StateReconnecting = "reconnecting"
-	StateSignedOut    = "signed_out"
+	StateConnecting   ConnectionState = "connecting"
+	StateConnected    ConnectionState = "connected"
+	StateReconnecting ConnectionState = "reconnecting"
+	StateSignedOut    ConnectionState = "signed_out"
 )
 
 // State is the engine's connection state.
 type State struct {
-	State   string
+	State   ConnectionState
 	Since   time.Time
 	Attempt int
 	Err     string
@@ -101,7 +104,7 @@ func (e *Engine) State() State {
 	return e.st
 }
 
-func (e *Engine) setState(s string, attempt int, err error) {
+func (e *Engine) setState(s ConnectionState, attempt int, err error) {
 	e.mu.Lock()
 	if e.st.State != s {
 		e.st.Since = time.Now()
