@@ -30,15 +30,30 @@ import (
 type recordingShell struct {
 	mu     gosync.Mutex
 	events []string
+	log    []shellEvent
 	title  string
 	shown  int
+}
+
+// shellEvent is one event the app emitted to the UI.
+type shellEvent struct {
+	Name string          `json:"name"`
+	Data json.RawMessage `json:"data"`
 }
 
 func (r *recordingShell) Emit(event string, data any) {
 	r.mu.Lock()
 	b, _ := json.Marshal(data)
 	r.events = append(r.events, event+" "+string(b))
+	r.log = append(r.log, shellEvent{Name: event, Data: b})
 	r.mu.Unlock()
+}
+
+// since returns the events emitted after the first n, and the count so far.
+func (r *recordingShell) since(n int) ([]shellEvent, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]shellEvent(nil), r.log[n:]...), len(r.log)
 }
 func (r *recordingShell) SetTitle(t string) { r.mu.Lock(); r.title = t; r.mu.Unlock() }
 func (r *recordingShell) Show()             { r.mu.Lock(); r.shown++; r.mu.Unlock() }

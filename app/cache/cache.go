@@ -229,8 +229,16 @@ func (c *Cache) Me() (wire.User, bool, error) {
 	return u, ok, err
 }
 
-// SetMe stores the signed-in user.
-func (c *Cache) SetMe(u wire.User) error { return putKV(c.db, "me", u) }
+// SetMe stores the signed-in user, also in the agents list (so the inbox shows a presence the
+// server just confirmed before its event arrives).
+func (c *Cache) SetMe(u wire.User) error {
+	return c.tx(func(tx *sql.Tx) error {
+		if err := putKV(tx, "me", u); err != nil {
+			return err
+		}
+		return putJSON(tx, "agents", u.ID, u, "")
+	})
+}
 
 // ServerDatabase checks the server's database identity against the one the cached data came
 // from. Another one (a restore, a reinstall) makes every cached id meaningless: the cache is

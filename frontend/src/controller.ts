@@ -22,7 +22,7 @@ import {
 } from './logic/attachments';
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
-import type { ChannelAccount, ChannelRequest, Connection, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
+import type { ChannelAccount, ChannelRequest, Connection, ConversationView, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
 export class Coalescer {
@@ -58,6 +58,9 @@ export class Controller {
   private viewToken = 0;
   private historyTokens: Record<HistoryView, number> = { history: 0, ended: 0 };
   private toastSeq = 0;
+  // Each conversation-left event's number, to tell a view read after it from one read before.
+  private leftSeq = 0;
+  private lostAt = new Map<number, number>();
   private inboxLoader: Coalescer;
   private viewLoader: Coalescer;
 
@@ -228,8 +231,27 @@ export class Controller {
 
   // ---- conversation ---------------------------------------------------------------------------
 
+  /** A view read that started after the conversation left me shows it mine again (taken up,
+   * pulled, transferred back): it is not lost any more. */
+  private showView(view: ConversationView, readAt: number): void {
+    const id = view.conversation.id;
+    const mine = !view.refused && view.conversation.state === 'assigned' && view.conversation.agent_id === this.state.session?.user?.id;
+    const found = this.lostAt.get(id);
+    if (mine && found != null && readAt >= found) {
+      this.lostAt.delete(id);
+      this.set((s) => {
+        const lost = { ...s.lost };
+        delete lost[id];
+        return { view, lost };
+      });
+      return;
+    }
+    this.set({ view });
+  }
+
   async select(id: number): Promise<void> {
     const token = ++this.viewToken;
+    const readAt = this.leftSeq;
     this.set((s) => ({
       selectedId: id,
       viewLoading: s.view?.conversation.id !== id,
@@ -247,7 +269,8 @@ export class Controller {
     try {
       const view = await this.api.openConversation(id);
       if (token !== this.viewToken) return;
-      this.set({ view, viewLoading: false });
+      this.set({ viewLoading: false });
+      this.showView(view, readAt);
     } catch (e) {
       if (token !== this.viewToken) return;
       this.set({ viewLoading: false, viewError: errorText(toAppError(e)) });
@@ -259,10 +282,12 @@ export class Controller {
     const id = this.state.selectedId;
     if (id == null) return;
     const token = this.viewToken;
+    const readAt = this.leftSeq;
     try {
       const view = await this.api.openConversation(id);
       if (token !== this.viewToken || this.state.selectedId !== id) return;
-      this.set({ view, viewError: '' });
+      this.set({ viewError: '' });
+      this.showView(view, readAt);
     } catch (e) {
       const err = toAppError(e);
       // The conversation went out of reach (e.g. transferred away and now hidden): say so
@@ -299,6 +324,7 @@ export class Controller {
   /** A conversation left me (my transfer was accepted, it went back to the queue, …): its
    * composer locks at once, with the reason; the inbox re-read drops it from my list. */
   applyLeft(left: LeftEvent): void {
+    this.lostAt.set(left.id, ++this.leftSeq);
     this.set((s) => ({
       lost: { ...s.lost, [left.id]: left },
       dialog: s.dialog && 'conversationId' in s.dialog && s.dialog.conversationId === left.id ? null : s.dialog,

@@ -52,7 +52,9 @@ function Conversation_({ view }: { view: ConversationView }) {
   const c = view.conversation;
   // The conversation left me (the server's events or its refusal to show it): nothing can be
   // written here any more, and the pane says why.
-  const lostReason = left ? leftText(left, agents) : view.refused ? errorText(view.refused) : '';
+  // Once a re-read shows it ended or queued, the usual read-only note says so instead.
+  const stale = c.state === 'assigned';
+  const lostReason = view.refused ? (left ? leftText(left, agents) : errorText(view.refused)) : left && stale ? leftText(left, agents) : '';
   const holder = !lostReason && c.state === 'assigned' && c.agent_id != null && c.agent_id === me?.id;
   const offer = view.pending_offer && view.pending_offer.state === 'pending' ? view.pending_offer : null;
   const now = serverNow(offset, useNow(30000));
