@@ -153,8 +153,6 @@ const tr = {
   'conversation.notYours': 'Bu konuşma size ait değil; yalnızca okuyabilirsiniz.',
   'conversation.queuedNote': 'Bu konuşma kuyrukta. Yanıtlamak için Konuşma çek butonuyla kuyruktan konuşma çekin.',
   'conversation.endedNote': 'Konuşma sonlandırıldı. Devam etmek için konuşmaya başla ikonuna tıklayın.',
-  'conversation.mustBeOnline': 'Yanıt vermek için çevrimiçi olmanız gerekir.',
-  'conversation.windowClosed': 'WhatsApp 24 saat kuralı: müşterinin son mesajının üzerinden 24 saat geçti, konuşma penceresi kapandı. Yalnızca ücretli şablon mesaj gönderilebilir; müşteri yeniden yazınca pencere açılır.',
   'conversation.windowWarning': 'Mesajlaşma penceresi {t} sonra kapanıyor.',
   'conversation.onBreakNote': 'Moladasınız: sunucu molada yazılan yanıtları reddeder. Yanıt vermek için çevrimiçi olun.',
   'conversation.offlineNote': 'Çevrimdışısınız: sunucu yanıtları reddeder. Yanıt vermek için çevrimiçi olun.',
@@ -165,7 +163,6 @@ const tr = {
   'lost.ended': 'Konuşma sonlandırıldı. Buradan yazamazsınız.',
   'window.closedAt': 'Pencere {time} itibarıyla kapalı; müşteri yeniden yazınca açılır.',
   'window.closedNow': 'Pencere kapalı; müşteri yeniden yazınca açılır.',
-  'conversation.metaWindowClosed': 'Müşterinin son mesajının üzerinden 24 saat geçti; kanal kuralları gereği gönderim reddedilebilir.',
   'conversation.today': 'Bugün',
   'conversation.yesterday': 'Dün',
 
@@ -270,7 +267,6 @@ const tr = {
   'endDialog.pick': 'Sonlandırma sebebini seçin',
   'endDialog.none': 'Tanımlı sonlandırma sebebi yok. Yöneticinize başvurun.',
   'endDialog.confirm': 'Konuşmayı sonlandır',
-  'endDialog.required': 'Sonlandırma sebebi seçmelisiniz.',
 
   'settings.title': 'Ayarlar',
   'settings.language': 'Dil',
@@ -535,8 +531,6 @@ const en: Record<MessageKey, string> = {
   'conversation.notYours': 'This conversation is not yours; you can only read it.',
   'conversation.queuedNote': 'This conversation is in the queue. Use Pull conversation to take conversations from the queue.',
   'conversation.endedNote': 'The conversation has ended. Click the start-conversation icon to continue.',
-  'conversation.mustBeOnline': 'You must be online to reply.',
-  'conversation.windowClosed': 'WhatsApp 24-hour rule: 24 hours have passed since the customer’s last message and the conversation window is closed. Only paid template messages can be sent; it reopens when the customer writes again.',
   'conversation.windowWarning': 'The messaging window closes in {t}.',
   'conversation.onBreakNote': 'You are on break: the server refuses replies written on break. Go online to reply.',
   'conversation.offlineNote': 'You are offline: the server refuses replies. Go online to reply.',
@@ -547,7 +541,6 @@ const en: Record<MessageKey, string> = {
   'lost.ended': 'The conversation was ended. You cannot write here any more.',
   'window.closedAt': 'The window has been closed since {time}; it reopens when the customer writes.',
   'window.closedNow': 'The window is closed; it reopens when the customer writes.',
-  'conversation.metaWindowClosed': '24 hours have passed since the customer’s last message; the channel may refuse the send.',
   'conversation.today': 'Today',
   'conversation.yesterday': 'Yesterday',
 
@@ -652,7 +645,6 @@ const en: Record<MessageKey, string> = {
   'endDialog.pick': 'Choose the end reason',
   'endDialog.none': 'No end reasons are defined. Ask your administrator.',
   'endDialog.confirm': 'End conversation',
-  'endDialog.required': 'Choose an end reason.',
 
   'settings.title': 'Settings',
   'settings.language': 'Language',
