@@ -313,8 +313,33 @@ func (r *recorder) read(method string, args ...any) recCall {
 	return c
 }
 
+// settled waits until the app has applied every event the server wrote for its user so far,
+// so a step's events are the step's own and a regeneration records the same ones.
+func (r *recorder) settled() {
+	r.t.Helper()
+	if r.a == nil || !r.a.connected() {
+		return
+	}
+	c, me, err := r.a.cached()
+	if err != nil {
+		return
+	}
+	db, err := sql.Open("sqlite3", "file:"+r.srv.db+"?mode=ro&_busy_timeout=5000")
+	if err != nil {
+		r.t.Fatal(err)
+	}
+	defer db.Close()
+	var head int64
+	if err := db.QueryRow(`SELECT COALESCE(MAX(seq), 0) FROM events WHERE type <> ? AND (? OR audience = '*' OR audience LIKE ?)`,
+		wire.InternalSessionsEnded, me.Role.Staff(), fmt.Sprintf("%%,%d,%%", me.ID)).Scan(&head); err != nil {
+		r.t.Fatal(err)
+	}
+	eventually(r.t, "the app caught up with the server", func() bool { cur, _ := c.Cursor(); return cur >= head })
+}
+
 // reads records the screen's usual reads: the session and the inbox.
 func (r *recorder) reads() {
+	r.settled()
 	r.read("Session")
 	r.read("Inbox")
 }
@@ -323,6 +348,7 @@ func (r *recorder) end() {
 	if r.cur == nil {
 		return
 	}
+	r.settled()
 	evs, n := r.shell.since(r.mark)
 	r.mark = n
 	seen := map[string]bool{}
@@ -378,6 +404,21 @@ func (r *recorder) inbox() Inbox {
 		r.t.Fatal(err)
 	}
 	return in
+}
+
+// status is a message's delivery status as the app's cache has it.
+func (r *recorder) status(convID, messageID int64) wire.MessageStatus {
+	c, _, err := r.a.cached()
+	if err != nil {
+		return ""
+	}
+	d, _, _ := c.Detail(convID)
+	for _, m := range d.Messages {
+		if m.ID == messageID {
+			return m.Status
+		}
+	}
+	return ""
 }
 
 func (r *recorder) until(what string, cond func() bool) { r.t.Helper(); eventually(r.t, what, cond) }
@@ -509,6 +550,11 @@ func recordAgentDay(t *testing.T) {
 	srv := startSantrald(t)
 	ayse := srv.agent("ayse", "Ayşe Demir", 3)
 	srv.agent("mehmet", "Mehmet Kaya", 0)
+	// Signing out at the end of the day leaves her conversations with her (this scenario is not
+	// about returning them to the queue, and their events would race the sign-out).
+	set := wire.DefaultSettings()
+	set.RequeueOnOffline = false
+	srv.must(srv.call(srv.admin, "PUT", "/api/v1/settings", set, nil))
 	var reason, other wire.EndReason
 	srv.must(srv.call(srv.admin, "POST", "/api/v1/end-reasons", wire.EndReasonRequest{Label: "Sorun çözüldü"}, &reason))
 	srv.must(srv.call(srv.admin, "POST", "/api/v1/end-reasons", wire.EndReasonRequest{Label: "Bilgi verildi"}, &other))
@@ -807,13 +853,16 @@ func recordWindows(t *testing.T) {
 		params[i] = []string{"Kemal", "#1043", "yarın", "x", "y"}[i%5]
 	}
 	r.id("template_args", params)
-	r.result(r.act("SendTemplate", waClosed, tid, params), &wire.Message{})
+	var sent wire.Message
+	r.result(r.act("SendTemplate", waClosed, tid, params), &sent)
+	r.until("the provider took the template", func() bool { return r.status(waClosed, sent.ID) == wire.StatusSent })
 	r.read("OpenConversation", waClosed)
 	r.step("reply-open", "a reply on the open WhatsApp window goes out")
 	r.result(r.act("Send", waOpen, "Kargonuz yarın yola çıkıyor"), &item)
 	if item.State != "sent" {
 		t.Fatalf("open window: %+v", item)
 	}
+	r.until("the provider took the reply", func() bool { return r.status(waOpen, item.MessageID) == wire.StatusSent })
 	r.read("OpenConversation", waOpen)
 }
 
