@@ -6,7 +6,7 @@ TAGS    := sqlite_fts5
 DATA    ?= $(or $(SANTRAL_DATA),./santral-data)
 ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
 
-.PHONY: run santrald app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-app clean
+.PHONY: run santrald app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-app clean types record
 
 ## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it;
 ## installs the Debian packages it lacks and builds first, showing progress (build/run.sh)
@@ -32,9 +32,20 @@ app: frontend
 app-dev: frontend
 	$(GO) build -tags dev,$(TAGS) -o bin/santral-dev .
 
-## test: every test — Go (race detector), frontend unit tests, fuzzing of the webhook parsers
-## (briefly), end to end in a real browser
-test: test-frontend vet test-go fuzz e2e
+## test: every test — the UI's recorded answers regenerated from a real santrald, frontend unit
+## tests over them, Go (race detector), fuzzing of the webhook parsers (briefly), end to end in a
+## real browser
+test: record test-frontend vet test-go fuzz e2e
+
+## types: the UI's TypeScript types and Wails bindings, generated from the Go types (app/tsgen);
+## `go test ./app` fails while they are stale
+types:
+	$(GO) test -tags $(TAGS) -count=1 -run '^TestTypeScriptIsGeneratedFromTheGoTypes$$' ./app -update
+
+## record: the UI tests' recorded answers (frontend/tests/recorded): the real app's bindings
+## driven against a real santrald (app/record_test.go)
+record:
+	$(GO) test -tags $(TAGS) -count=1 -run '^TestRecordedAnswers$$' ./app -record
 
 FUZZTIME ?= 20000x
 ## fuzz: each webhook parser's fuzz target for FUZZTIME inputs (a count, not a duration: a

@@ -8,11 +8,13 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	gosync "sync"
 	"testing"
@@ -28,15 +30,30 @@ import (
 type recordingShell struct {
 	mu     gosync.Mutex
 	events []string
+	log    []shellEvent
 	title  string
 	shown  int
+}
+
+// shellEvent is one event the app emitted to the UI.
+type shellEvent struct {
+	Name string          `json:"name"`
+	Data json.RawMessage `json:"data"`
 }
 
 func (r *recordingShell) Emit(event string, data any) {
 	r.mu.Lock()
 	b, _ := json.Marshal(data)
 	r.events = append(r.events, event+" "+string(b))
+	r.log = append(r.log, shellEvent{Name: event, Data: b})
 	r.mu.Unlock()
+}
+
+// since returns the events emitted after the first n, and the count so far.
+func (r *recordingShell) since(n int) ([]shellEvent, int) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return append([]shellEvent(nil), r.log[n:]...), len(r.log)
 }
 func (r *recordingShell) SetTitle(t string) { r.mu.Lock(); r.title = t; r.mu.Unlock() }
 func (r *recordingShell) Show()             { r.mu.Lock(); r.shown++; r.mu.Unlock() }
@@ -125,7 +142,8 @@ func TestAgentDayThroughTheBindings(t *testing.T) {
 	// A customer message while the window has focus: no OS notification; without focus: one.
 	a.SetFocused(true)
 	srv.Customer("905321112233", "m2", "Kargo numarası lazım")
-	eventually(t, "the second message", func() bool { in, _ := a.Inbox(); return in.UnreadTotal == 2 })
+	// The title is set after the batch's notifications were decided: only then may focus change.
+	eventually(t, "the second message", func() bool { return shell.Title() == "(2) Santral" })
 	a.SetFocused(false)
 	srv.Customer("905321112233", "m3", "Orada mısınız?")
 	eventually(t, "a message notification while unfocused", func() bool {
@@ -345,15 +363,22 @@ func TestMediaDownloadSendsTheTokenAndMapsRefusals(t *testing.T) {
 		}
 	}))
 	defer srv.Close()
-	b, err := download(client.New(srv.URL, "tok"), "/api/v1/media/k1")
-	if err != nil || string(b) != "PNGDATA" {
-		t.Fatalf("download: %q %v", b, err)
+	dir := t.TempDir()
+	file := filepath.Join(dir, "k1")
+	if err := download(client.New(srv.URL, "tok"), "/api/v1/media/k1", file); err != nil {
+		t.Fatal(err)
 	}
-	if _, err := download(client.New(srv.URL, "tok"), "/api/v1/media/k2"); wire.CodeOf(err) != wire.CodeNotFound {
+	if b, _ := os.ReadFile(file); string(b) != "PNGDATA" {
+		t.Fatalf("download: %q", b)
+	}
+	if err := download(client.New(srv.URL, "tok"), "/api/v1/media/k2", filepath.Join(dir, "k2")); wire.CodeOf(err) != wire.CodeNotFound {
 		t.Fatalf("a missing file is not_found, got %v", err)
 	}
-	if _, err := download(client.New(srv.URL, "other"), "/api/v1/media/k1"); wire.CodeOf(err) != "unauthorized" {
+	if err := download(client.New(srv.URL, "other"), "/api/v1/media/k1", filepath.Join(dir, "k3")); wire.CodeOf(err) != "unauthorized" {
 		t.Fatalf("a wrong token is refused, got %v", err)
+	}
+	if left, _ := os.ReadDir(dir); len(left) != 1 {
+		t.Fatalf("refused downloads leave no file: %v", left)
 	}
 }
 
@@ -447,16 +472,25 @@ func TestChannelAccountsThroughTheBindings(t *testing.T) {
 	}
 }
 
-func TestUploadAttachmentRefusals(t *testing.T) {
+// upload hands a file to the app in chunks as the UI does, and returns what UploadFinish said.
+func handOver(t *testing.T, a *App, conv int64, name, mime string, data []byte, chunk int) (wire.Attachment, error) {
+	t.Helper()
+	id, err := a.UploadBegin(conv, name, mime, int64(len(data)))
+	if err != nil {
+		return wire.Attachment{}, err
+	}
+	for off := 0; off < len(data); off += chunk {
+		end := min(off+chunk, len(data))
+		if err := a.UploadChunk(id, int64(off), base64.StdEncoding.EncodeToString(data[off:end])); err != nil {
+			return wire.Attachment{}, err
+		}
+	}
+	return a.UploadFinish(id)
+}
+
+func TestUploadRefusals(t *testing.T) {
 	a, _, _ := newApp(t, t.TempDir())
-	big := strings.Repeat("A", base64.StdEncoding.EncodedLen(MaxAttachment+3)) // refused before decoding
-	if _, err := a.UploadAttachment(1, "big.bin", "application/octet-stream", big); err == nil || !strings.Contains(err.Error(), `"code":"body_too_large"`) {
-		t.Fatalf("a file over 100 MB is refused: %v", err)
-	}
-	if _, err := a.UploadAttachment(1, "x.txt", "text/plain", "%%% not base64"); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
-		t.Fatalf("unreadable data is refused: %v", err)
-	}
-	if _, err := a.UploadAttachment(1, "x.txt", "text/plain", base64.StdEncoding.EncodeToString([]byte("hi"))); err == nil || !strings.Contains(err.Error(), `"code":"signed_out"`) {
+	if _, err := a.UploadBegin(1, "x.txt", "text/plain", 2); err == nil || !strings.Contains(err.Error(), `"code":"signed_out"`) {
 		t.Fatalf("before sign-in: %v", err)
 	}
 
@@ -478,8 +512,36 @@ func TestUploadAttachmentRefusals(t *testing.T) {
 		_, _, _, err := c.session()
 		return err == nil
 	})
-	if _, err := c.UploadAttachment(1, "x.txt", "text/plain", base64.StdEncoding.EncodeToString([]byte("hi"))); err == nil || !strings.Contains(err.Error(), `"code":"offline"`) {
+	if _, err := c.UploadBegin(1, "big.bin", "application/octet-stream", MaxAttachment+1); err == nil || !strings.Contains(err.Error(), `"code":"body_too_large"`) {
+		t.Fatalf("a file over 100 MB is refused before any of it is handed over: %v", err)
+	}
+	if _, err := c.UploadBegin(1, "empty.txt", "text/plain", 0); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("an empty file is refused: %v", err)
+	}
+	id, err := c.UploadBegin(1, "x.txt", "text/plain", 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.UploadChunk(id, 0, "%%% not base64"); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("unreadable data is refused: %v", err)
+	}
+	if err := c.UploadChunk(id, 2, base64.StdEncoding.EncodeToString([]byte("hi"))); err == nil || !strings.Contains(err.Error(), `"field":"offset"`) {
+		t.Fatalf("a chunk out of order is refused: %v", err)
+	}
+	if err := c.UploadChunk(id, 0, base64.StdEncoding.EncodeToString([]byte("hello"))); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("more than announced is refused: %v", err)
+	}
+	if err := c.UploadChunk(id, 0, base64.StdEncoding.EncodeToString([]byte("hi"))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.UploadFinish(id); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+		t.Fatalf("a file not handed over completely is refused: %v", err)
+	}
+	if _, err := handOver(t, c, 1, "x.txt", "text/plain", []byte("hi"), 1); err == nil || !strings.Contains(err.Error(), `"code":"offline"`) {
 		t.Fatalf("without the server an upload is offline: %v", err)
+	}
+	if left, _ := os.ReadDir(c.uploadDir()); len(left) != 0 {
+		t.Fatalf("finished and refused uploads leave no temporary file: %v", left)
 	}
 	if _, err := c.SendWithAttachments(1, " ", nil); err == nil || !strings.Contains(err.Error(), `"code":"empty_message"`) {
 		t.Fatalf("no text and no file: %v", err)
@@ -499,7 +561,8 @@ func TestUploadAttachmentRefusals(t *testing.T) {
 	}
 }
 
-func TestUploadPostsMultipart(t *testing.T) {
+// The multipart body is streamed from the reader: the server receives the file as written.
+func TestUploadStreamsMultipart(t *testing.T) {
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Header.Get("Authorization") != "Bearer tok" || r.URL.Path != "/api/v1/conversations/7/attachments" {
 			w.WriteHeader(http.StatusNotFound)
@@ -525,13 +588,14 @@ func TestUploadPostsMultipart(t *testing.T) {
 	defer srv.Close()
 	cl := client.New(srv.URL, "tok")
 	var at wire.Attachment
-	if err := cl.Upload(t.Context(), "/api/v1/conversations/7/attachments", "file", `fa"tura.pdf`, "application/pdf", []byte("%PDF-1"), &at); err != nil {
+	big := bytes.Repeat([]byte("0123456789"), 300_000) // 3 MB through the pipe
+	if err := cl.Upload(t.Context(), "/api/v1/conversations/7/attachments", "file", `fa"tura.pdf`, "application/pdf", bytes.NewReader(big), &at); err != nil {
 		t.Fatal(err)
 	}
-	if at.Name != `fa"tura.pdf` && at.Name != `fa\"tura.pdf` || at.MimeType != "application/pdf" || at.Size != 6 || at.URL != "/api/v1/media/new" {
+	if at.Name != `fa"tura.pdf` && at.Name != `fa\"tura.pdf` || at.MimeType != "application/pdf" || at.Size != int64(len(big)) || at.URL != "/api/v1/media/new" {
 		t.Fatalf("upload answer: %+v", at)
 	}
-	if err := cl.Upload(t.Context(), "/api/v1/conversations/7/attachments", "file", "b.bin", "", []byte("too big"), &at); wire.CodeOf(err) != wire.CodeBodyTooLarge {
+	if err := cl.Upload(t.Context(), "/api/v1/conversations/7/attachments", "file", "b.bin", "", strings.NewReader("too big"), &at); wire.CodeOf(err) != wire.CodeBodyTooLarge {
 		t.Fatalf("a 413 is body_too_large: %v", err)
 	}
 }
@@ -550,17 +614,17 @@ func TestUploadAndSendAnAttachment(t *testing.T) {
 	conv := srv.Customer("905321114455", "u1", "Faturamı gönderir misiniz?").ConversationID
 	eventually(t, "the conversation in my inbox", func() bool { in, _ := a.Inbox(); return len(in.Mine) == 1 })
 
-	if _, err := a.UploadAttachment(conv, "setup.exe", "application/x-msdownload", base64.StdEncoding.EncodeToString([]byte("MZ"))); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
+	if _, err := handOver(t, a, conv, "setup.exe", "application/x-msdownload", []byte("MZ"), 1024); err == nil || !strings.Contains(err.Error(), `"code":"invalid_field"`) {
 		t.Fatalf("an unsupported type is refused: %v", err)
 	}
-	pdf := []byte("%PDF-1.4 fatura")
-	at, err := a.UploadAttachment(conv, "fatura.pdf", "application/pdf", base64.StdEncoding.EncodeToString(pdf))
+	pdf := []byte("%PDF-1.4 " + strings.Repeat("fatura ", 200))
+	at, err := handOver(t, a, conv, "fatura.pdf", "application/pdf", pdf, 100)
 	if err != nil || at.Kind != "document" || at.Name != "fatura.pdf" || at.Size != int64(len(pdf)) || !strings.HasPrefix(at.URL, "/api/v1/media/") {
 		t.Fatalf("upload: %+v %v", at, err)
 	}
 	item, err := a.SendWithAttachments(conv, "Faturanız ektedir", []wire.Attachment{at})
-	if err != nil || len(item.Attachments) != 1 {
-		t.Fatalf("send: %+v %v", item, err)
+	if err != nil || len(item.Attachments) != 1 || item.State != "sent" {
+		t.Fatalf("send (connected: the answer is the server's): %+v %v", item, err)
 	}
 	eventually(t, "the reply with its file stored by the server", func() bool {
 		v, err := a.OpenConversation(conv)
@@ -574,4 +638,128 @@ func TestUploadAndSendAnAttachment(t *testing.T) {
 		}
 		return false
 	})
+	// The stored file comes back through the media cache.
+	u, err := a.MediaURL(at.URL, "application/pdf")
+	if err != nil || u != "data:application/pdf;base64,"+base64.StdEncoding.EncodeToString(pdf) {
+		t.Fatalf("media: %.60q %v", u, err)
+	}
+}
+
+func (r *recordingShell) find(prefix string) []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []string
+	for _, e := range r.events {
+		if strings.HasPrefix(e, prefix) {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// PRODUCT.md rule 5, "never a silent failure": the receiver accepts the transfer while the
+// sender is still typing; the sender's reply is refused with the server's reason on the screen
+// it was typed on — not shown as queued — and the conversation leaves the sender's lists.
+func TestATransferAcceptedWhileTypingIsRefusedInSight(t *testing.T) {
+	srv := servertest.Start(t, "")
+	srv.Agent("ayse", "Ayşe Demir", 3)
+	mehmet := srv.Agent("mehmet", "Mehmet Kaya", 0)
+	if err := srv.Call(mehmet.Token, "PUT", "/api/v1/me/presence", wire.PresenceRequest{Presence: wire.Online}, nil); err != nil {
+		t.Fatal(err)
+	}
+	a, shell, _ := newApp(t, t.TempDir())
+	if _, err := a.Login(srv.URL, "ayse", "password-ayse"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "connected", func() bool { return a.Session().Connection.State == appsync.StateConnected })
+	if _, err := a.SetPresence("online", ""); err != nil {
+		t.Fatal(err)
+	}
+	conv := srv.Customer("905321117788", "t1", "Kargom gelmedi").ConversationID
+	eventually(t, "the conversation in my inbox", func() bool { in, _ := a.Inbox(); return len(in.Mine) == 1 })
+	if _, err := a.OpenConversation(conv); err != nil {
+		t.Fatal(err)
+	}
+	offer, err := a.Transfer(conv, mehmet.User.ID, "Kargo takibi")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The receiver accepts; the sender presses Send in that same moment.
+	if err := srv.Call(mehmet.Token, "POST", "/api/v1/transfers/"+strconv.FormatInt(offer.ID, 10)+"/accept", nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	item, err := a.Send(conv, "Hemen bakıyorum")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if item.State != "failed" || item.Error == nil || item.Error.Code != wire.CodeNotHolder {
+		t.Fatalf("connected, the reply comes back refused with the server's reason, not queued: %+v", item)
+	}
+	eventually(t, "the refusal reaches the UI with the conversation's name", func() bool {
+		for _, e := range shell.find("outbox ") {
+			if strings.Contains(e, `"key":"`+item.Key+`"`) && strings.Contains(e, `"state":"failed"`) && strings.Contains(e, `"conversation":"Müşteri 905321117788"`) {
+				return true
+			}
+		}
+		return false
+	})
+	eventually(t, "the UI is told the conversation left by the transfer", func() bool {
+		want := fmt.Sprintf(`conversation-left {"id":%d,"why":"transferred","to_agent_id":%d}`, conv, mehmet.User.ID)
+		return len(shell.find(want)) == 1
+	})
+	in, err := a.Inbox()
+	if err != nil || len(in.Mine) != 0 {
+		t.Fatalf("the conversation left my list: %+v %v", in.Mine, err)
+	}
+	v, err := a.OpenConversation(conv)
+	if err != nil || v.Refused == nil || v.Refused.Code != wire.CodeNotHolder {
+		t.Fatalf("reopened, it says why it cannot be written to: %+v %v", v.Refused, err)
+	}
+	if len(v.Messages) != 0 || v.Conversation.LastMessagePreview != "" {
+		t.Fatalf("none of its content is shown any more: %d messages, preview %q", len(v.Messages), v.Conversation.LastMessagePreview)
+	}
+	if len(v.Outbox) != 1 || v.Outbox[0].Key != item.Key || v.Outbox[0].State != "failed" {
+		t.Fatalf("the refused reply stays in sight there: %+v", v.Outbox)
+	}
+	if got := srv.Received("905321117788"); len(got) != 0 {
+		t.Fatalf("the customer received nothing from the sender: %+v", got)
+	}
+}
+
+// The app's "now" is the server's: on a machine whose clock is an hour behind, the inbox's
+// server_time and a reply's time are the server's, online and after a restart offline.
+func TestTheClockIsTheServers(t *testing.T) {
+	srv := servertest.Start(t, "")
+	srv.Agent("ayse", "Ayşe Demir", 3)
+	dir := t.TempDir()
+	behind := func() time.Time { return time.Now().Add(-time.Hour) }
+	a := New(Config{Dir: dir, Getenv: func(string) string { return "" }}, slog.New(slog.DiscardHandler))
+	a.clock = client.NewClockWith(behind)
+	a.start(&recordingShell{}, &recordingNotifier{})
+	if _, err := a.Login(srv.URL, "ayse", "password-ayse"); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "connected", func() bool { return a.Session().Connection.State == appsync.StateConnected })
+	near := func(ms int64) bool { d := ms - time.Now().UnixMilli(); return d > -2000 && d < 2000 }
+	in, err := a.Inbox()
+	if err != nil || !near(in.ServerTime) {
+		t.Fatalf("server_time is the server's clock, not the machine's (an hour behind): %d vs %d, %v", in.ServerTime, time.Now().UnixMilli(), err)
+	}
+	a.shutdown()
+
+	stored := loadStored(dir, func(string) string { return "" })
+	stored.ServerURL = "http://127.0.0.1:1"
+	saveStored(dir, stored)
+	b := New(Config{Dir: dir, Getenv: func(string) string { return "" }}, slog.New(slog.DiscardHandler))
+	b.clock = client.NewClockWith(behind)
+	b.start(&recordingShell{}, &recordingNotifier{})
+	t.Cleanup(b.shutdown)
+	in, err = b.Inbox()
+	if err != nil || !near(in.ServerTime) {
+		t.Fatalf("offline, the offset measured last time still applies: %d vs %d, %v", in.ServerTime, time.Now().UnixMilli(), err)
+	}
+	item, err := b.Send(1, "Çevrimdışı")
+	if err != nil || item.State != "queued" || !near(item.CreatedAt) {
+		t.Fatalf("a reply is stamped with the server's time: %+v %v", item, err)
+	}
 }

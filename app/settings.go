@@ -31,7 +31,7 @@ type machineDefaults struct {
 }
 
 func defaultStored() stored {
-	return stored{Preferences: Preferences{Language: "tr", Theme: "system", Sound: true}, Width: 1280, Height: 800}
+	return stored{Preferences: Preferences{Language: Turkish, Theme: ThemeSystem, Sound: true}, Width: 1280, Height: 800}
 }
 
 // systemConfigPath is the machine-wide defaults file installers write.
@@ -58,8 +58,8 @@ func loadStored(dir string, getenv func(string) string) stored {
 	if m.ServerURL != "" {
 		s.ServerURL = m.ServerURL
 	}
-	if m.Language == "tr" || m.Language == "en" {
-		s.Preferences.Language = m.Language
+	if l := Language(m.Language); l == Turkish || l == English {
+		s.Preferences.Language = l
 	}
 	if m.Autostart != nil {
 		s.Preferences.Autostart = *m.Autostart
@@ -83,11 +83,11 @@ func saveStored(dir string, s stored) error {
 }
 
 func validPreferences(p Preferences) error {
-	if p.Language != "tr" && p.Language != "en" {
+	if p.Language != Turkish && p.Language != English {
 		return fmt.Errorf("language must be tr or en")
 	}
 	switch p.Theme {
-	case "light", "dark", "system":
+	case ThemeLight, ThemeDark, ThemeSystem:
 	default:
 		return fmt.Errorf("theme must be light, dark or system")
 	}

@@ -1,24 +1,56 @@
 package app
 
-import "santral/backend/wire"
+import (
+	"santral/app/cache"
+	appsync "santral/app/sync"
+	"santral/backend/wire"
+)
 
 // The types the UI receives from the bindings. Server resources come from backend/wire, the
 // package santrald uses, so the two sides cannot drift.
 
+// Language of the UI.
+type Language string
+
+// The UI's languages: Turkish (the default) and English.
+const (
+	Turkish Language = "tr"
+	English Language = "en"
+)
+
+// Theme of the UI.
+type Theme string
+
+// The themes; "system" follows the OS.
+const (
+	ThemeLight  Theme = "light"
+	ThemeDark   Theme = "dark"
+	ThemeSystem Theme = "system"
+)
+
+// HistoryView is the tab a history search is for.
+type HistoryView string
+
+// The two history tabs: every conversation the user may see, or the ended ones.
+const (
+	ViewHistory HistoryView = "history"
+	ViewEnded   HistoryView = "ended"
+)
+
 // Preferences are the user's own settings, remembered on this machine.
 type Preferences struct {
-	Language  string `json:"language"`  // "tr" or "en"
-	Theme     string `json:"theme"`     // "light", "dark" or "system"
-	Sound     bool   `json:"sound"`     // notification sound
-	Autostart bool   `json:"autostart"` // start at login
+	Language  Language `json:"language"`
+	Theme     Theme    `json:"theme"`
+	Sound     bool     `json:"sound"`     // notification sound
+	Autostart bool     `json:"autostart"` // start at login
 }
 
 // Connection is the sync engine's state as the UI shows it.
 type Connection struct {
-	State   string `json:"state"`   // signed_out | connecting | connected | reconnecting
-	Since   int64  `json:"since"`   // unix ms: when this state began (offline since …)
-	Attempt int    `json:"attempt"` // reconnect attempts so far
-	Error   string `json:"error,omitempty"`
+	State   appsync.ConnectionState `json:"state"`
+	Since   int64                   `json:"since"`   // unix ms: when this state began (offline since …)
+	Attempt int                     `json:"attempt"` // reconnect attempts so far
+	Error   string                  `json:"error,omitempty"`
 }
 
 // Session is who is signed in, to which server, and how the connection is.
@@ -48,20 +80,22 @@ type Inbox struct {
 	QuickMessages []wire.QuickMessage  `json:"quick_messages"`
 	Workspace     wire.Settings        `json:"workspace"`
 	UnreadTotal   int                  `json:"unread_total"`
-	ServerTime    int64                `json:"server_time"` // unix ms, for waiting times and countdowns
+	// ServerTime is the server's clock now (unix ms), as measured from the stream's hello: the
+	// UI's offset for every "now" comparison (countdowns, waiting times, windows).
+	ServerTime int64 `json:"server_time"`
 }
 
 // OutboxItem is a reply written in the app: queued until the server has it, then sent, or
 // failed with the server's reason.
 type OutboxItem struct {
-	Key            string      `json:"key"` // idempotency key
-	ConversationID int64       `json:"conversation_id"`
-	Body           string      `json:"body"`
-	State          string      `json:"state"` // queued | sent | failed
-	Error          *wire.Error `json:"error,omitempty"`
-	CreatedAt      int64       `json:"created_at"`
-	MessageID      int64       `json:"message_id,omitempty"`
-	// Attachments are files already uploaded (UploadAttachment), sent with the reply.
+	Key            string            `json:"key"` // idempotency key
+	ConversationID int64             `json:"conversation_id"`
+	Body           string            `json:"body"`
+	State          cache.OutboxState `json:"state"`
+	Error          *wire.Error       `json:"error,omitempty"`
+	CreatedAt      int64             `json:"created_at"`
+	MessageID      int64             `json:"message_id,omitempty"`
+	// Attachments are files already uploaded (UploadFinish), sent with the reply.
 	Attachments []wire.Attachment `json:"attachments,omitempty"`
 }
 
@@ -77,17 +111,21 @@ type ConversationView struct {
 	// offline) — the server's rule, shown as is.
 	WindowClosesAt int64 `json:"window_closes_at"`
 	FromCache      bool  `json:"from_cache"` // the server could not be reached
+	// Refused is the server's refusal to show this conversation to the user any more (another
+	// agent holds it now: not_holder): the view then holds only the cached routing fields and
+	// this app's unsent replies to it, and nothing can be written to it.
+	Refused *wire.Error `json:"refused,omitempty"`
 }
 
 // HistoryQuery is the filter panel of the History and Ended tabs.
 type HistoryQuery struct {
-	View        string `json:"view"` // history | ended
-	Text        string `json:"text"`
-	Customer    string `json:"customer"`
-	ChannelID   int64  `json:"channel_id"`
-	AgentID     int64  `json:"agent_id"`
-	EndReasonID int64  `json:"end_reason_id"`
-	From        string `json:"from"` // YYYY-MM-DD
-	To          string `json:"to"`   // YYYY-MM-DD, inclusive
-	Cursor      string `json:"cursor"`
+	View        HistoryView `json:"view"`
+	Text        string      `json:"text"`
+	Customer    string      `json:"customer"`
+	ChannelID   int64       `json:"channel_id"`
+	AgentID     int64       `json:"agent_id"`
+	EndReasonID int64       `json:"end_reason_id"`
+	From        string      `json:"from"` // YYYY-MM-DD
+	To          string      `json:"to"`   // YYYY-MM-DD, inclusive
+	Cursor      string      `json:"cursor"`
 }

@@ -11,12 +11,28 @@ import (
 // Effects tell the app what an applied batch means for the user: what to notify and redraw.
 type Effects struct {
 	AssignedToMe     []wire.Conversation  // became mine (auto, pull, transfer, take up)
+	Left             []Left               // were mine and are not any more
 	OffersToMe       []wire.TransferOffer // new transfer offers addressed to me
 	CustomerMessages []wire.Message       // customer messages in conversations I hold
 	Conversations    []int64              // conversations whose content changed
 	InboxChanged     bool
 	CatalogChanged   bool // end reasons or quick messages changed: reload them
 	MeChanged        bool
+}
+
+// Why a conversation left me, as the server's events tell it.
+const (
+	LeftTransferred = "transferred" // my transfer offer was accepted
+	LeftReassigned  = "reassigned"  // someone else holds it now (a supervisor moved it)
+	LeftRequeued    = "requeued"    // back in the queue
+	LeftEnded       = "ended"       // ended by someone else (a supervisor)
+)
+
+// Left is a conversation that stopped being mine in this batch.
+type Left struct {
+	ConversationID int64  `json:"id"`
+	Why            string `json:"why"`
+	ToAgentID      int64  `json:"to_agent_id,omitempty"` // who holds it now, when someone does
 }
 
 // Snapshot is the state a full resync loads from the server.
@@ -171,9 +187,92 @@ func (c *Cache) ApplyEvents(events []wire.Event, me int64, open int64) (Effects,
 			}
 			cursor = ev.Seq
 		}
+		fx.Left = mergeLeft(fx.Left)
 		return putKV(tx, "cursor", cursor)
 	})
 	return fx, err
+}
+
+// mergeLeft keeps one entry per conversation: an accepted transfer says more than the
+// assignment event that follows it.
+func mergeLeft(in []Left) []Left {
+	var out []Left
+	at := map[int64]int{}
+	for _, l := range in {
+		i, seen := at[l.ConversationID]
+		if !seen {
+			at[l.ConversationID] = len(out)
+			out = append(out, l)
+			continue
+		}
+		if out[i].Why != LeftTransferred {
+			out[i] = l
+		}
+	}
+	return out
+}
+
+// heldBy reports whether the cached conversation is assigned to user me.
+func heldBy(tx *sql.Tx, convID, me int64) bool {
+	var mine bool
+	tx.QueryRow(`SELECT COUNT(*) > 0 FROM conversations WHERE id = ? AND state = 'assigned' AND agent_id = ?`, convID, me).Scan(&mine)
+	return mine
+}
+
+// leftWhy names how a conversation that was mine is not any more.
+func leftWhy(c wire.Conversation) string {
+	switch c.State {
+	case wire.Queued:
+		return LeftRequeued
+	case wire.Ended:
+		return LeftEnded
+	}
+	return LeftReassigned
+}
+
+// applyRedacted handles a summary of a conversation the user may not read any more (another
+// agent holds it). It leaves my lists at once and its messages and timeline are deleted: the
+// server would refuse them now, and the cache must not be a way around "who may read this".
+// The stored contact stays (the app names the conversation when a reply to it is refused);
+// the routing fields are the server's; a conversation never cached is not stored at all.
+func applyRedacted(tx *sql.Tx, conv wire.Conversation) error {
+	var raw string
+	if err := tx.QueryRow(`SELECT data FROM conversations WHERE id = ?`, conv.ID).Scan(&raw); err != nil {
+		return nil // never seen: nothing to keep, nothing to store
+	}
+	var stored wire.Conversation
+	if err := json.Unmarshal([]byte(raw), &stored); err != nil {
+		return err
+	}
+	stored.State, stored.AgentID, stored.PendingOfferID = conv.State, conv.AgentID, conv.PendingOfferID
+	stored.QueueKey, stored.WindowClosesAt, stored.LastMessagePreview, stored.Redacted = "", 0, "", true
+	for _, at := range []struct {
+		dst *int64
+		v   int64
+	}{{&stored.AssignedAt, conv.AssignedAt}, {&stored.EndedAt, conv.EndedAt},
+		{&stored.LastMessageAt, conv.LastMessageAt}, {&stored.LastInboundAt, conv.LastInboundAt}} {
+		if at.v != 0 {
+			*at.dst = at.v
+		}
+	}
+	b, err := json.Marshal(stored)
+	if err != nil {
+		return err
+	}
+	var agent any
+	if conv.AgentID != nil {
+		agent = *conv.AgentID
+	}
+	if _, err := tx.Exec(`UPDATE conversations SET state = 'elsewhere', agent_id = ?, unread = 0, data = ? WHERE id = ?`, agent, string(b), conv.ID); err != nil {
+		return err
+	}
+	for _, table := range []string{"messages", "timeline"} {
+		if _, err := tx.Exec(`DELETE FROM `+table+` WHERE conversation_id = ?`, conv.ID); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Exec(`DELETE FROM offers WHERE json_extract(data, '$.conversation_id') = ? AND state = 'pending'`, conv.ID)
+	return err
 }
 
 func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
@@ -183,14 +282,24 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			return err
 		}
-		var wasMine bool
-		tx.QueryRow(`SELECT COUNT(*) > 0 FROM conversations WHERE id = ? AND state = 'assigned' AND agent_id = ?`, d.Conversation.ID, me).Scan(&wasMine)
-		if err := putConversation(tx, d.Conversation); err != nil {
+		wasMine := heldBy(tx, d.Conversation.ID, me)
+		if d.Conversation.Redacted {
+			if err := applyRedacted(tx, d.Conversation); err != nil {
+				return err
+			}
+		} else if err := putConversation(tx, d.Conversation); err != nil {
 			return err
 		}
-		isMine := d.Conversation.State == wire.Assigned && d.Conversation.AgentID != nil && *d.Conversation.AgentID == me
+		isMine := !d.Conversation.Redacted && d.Conversation.State == wire.Assigned && d.Conversation.AgentID != nil && *d.Conversation.AgentID == me
 		if isMine && !wasMine && ev.Type == wire.EventConversationAssigned {
 			fx.AssignedToMe = append(fx.AssignedToMe, d.Conversation)
+		}
+		if wasMine && !isMine {
+			l := Left{ConversationID: d.Conversation.ID, Why: leftWhy(d.Conversation)}
+			if d.Conversation.AgentID != nil && l.Why == LeftReassigned {
+				l.ToAgentID = *d.Conversation.AgentID
+			}
+			fx.Left = append(fx.Left, l)
 		}
 		fx.InboxChanged = true
 		fx.Conversations = append(fx.Conversations, d.Conversation.ID)
@@ -203,9 +312,7 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 			return err
 		}
 		if d.Message.Direction == "in" {
-			var mine bool
-			tx.QueryRow(`SELECT COUNT(*) > 0 FROM conversations WHERE id = ? AND state = 'assigned' AND agent_id = ?`, d.Message.ConversationID, me).Scan(&mine)
-			if mine {
+			if heldBy(tx, d.Message.ConversationID, me) {
 				fx.CustomerMessages = append(fx.CustomerMessages, d.Message)
 			}
 			if d.Message.ConversationID != open {
@@ -250,6 +357,10 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		}
 		if ev.Type == wire.EventTransferOffered && d.Offer.ToAgentID == me {
 			fx.OffersToMe = append(fx.OffersToMe, d.Offer)
+		}
+		// My offer accepted: say so (the assignment event written with it moves the conversation).
+		if ev.Type == wire.EventTransferResolved && d.Offer.State == wire.OfferAccepted && d.Offer.FromAgentID == me && heldBy(tx, d.Offer.ConversationID, me) {
+			fx.Left = append(fx.Left, Left{ConversationID: d.Offer.ConversationID, Why: LeftTransferred, ToAgentID: d.Offer.ToAgentID})
 		}
 		fx.InboxChanged = true
 		fx.Conversations = append(fx.Conversations, d.Offer.ConversationID)

@@ -22,6 +22,10 @@ import (
 	"santral/backend/wire"
 )
 
+// CodeServerChanged marks replies that were still queued when the server's database changed:
+// their conversation ids belonged to the other database, so they were never sent.
+const CodeServerChanged wire.Code = "server_changed"
+
 // Cache is the open cache file.
 type Cache struct {
 	db   *sql.DB
@@ -225,8 +229,16 @@ func (c *Cache) Me() (wire.User, bool, error) {
 	return u, ok, err
 }
 
-// SetMe stores the signed-in user.
-func (c *Cache) SetMe(u wire.User) error { return putKV(c.db, "me", u) }
+// SetMe stores the signed-in user, also in the agents list (so the inbox shows a presence the
+// server just confirmed before its event arrives).
+func (c *Cache) SetMe(u wire.User) error {
+	return c.tx(func(tx *sql.Tx) error {
+		if err := putKV(tx, "me", u); err != nil {
+			return err
+		}
+		return putJSON(tx, "agents", u.ID, u, "")
+	})
+}
 
 // PutAgents replaces the cached list of users (agents to transfer to).
 func (c *Cache) PutAgents(list []wire.User) error {
@@ -257,7 +269,7 @@ func (c *Cache) ServerDatabase(id string) (bool, error) {
 			if err := clear(tx, false); err != nil {
 				return err
 			}
-			b, _ := json.Marshal(wire.Error{Code: "server_changed", Message: "the server's database changed; this reply was not sent"})
+			b, _ := json.Marshal(wire.Error{Code: CodeServerChanged, Message: "the server's database changed; this reply was not sent"})
 			if _, err := tx.Exec(`UPDATE outbox SET state = 'failed', error = ? WHERE state = 'queued'`, string(b)); err != nil {
 				return err
 			}
@@ -278,3 +290,14 @@ func (c *Cache) ResetCursor() error { return putKV(c.db, "cursor", 0) }
 
 // Path is the cache file.
 func (c *Cache) Path() string { return c.path }
+
+// SetClockOffset remembers the server's clock offset (server − local, ms) so an app started
+// offline still compares deadlines with the server's time.
+func (c *Cache) SetClockOffset(ms int64) error { return putKV(c.db, "clock_offset", ms) }
+
+// ClockOffset is the offset last measured, if any.
+func (c *Cache) ClockOffset() (int64, bool) {
+	var ms int64
+	ok, err := getKV(c.db, "clock_offset", &ms)
+	return ms, ok && err == nil
+}

@@ -8,11 +8,14 @@ import (
 	"santral/backend/wire"
 )
 
+// OutboxState is where a reply written in the app is.
+type OutboxState string
+
 // Outbox states.
 const (
-	OutboxQueued = "queued"
-	OutboxSent   = "sent"
-	OutboxFailed = "failed"
+	OutboxQueued OutboxState = "queued" // not yet answered by the server
+	OutboxSent   OutboxState = "sent"   // stored by the server
+	OutboxFailed OutboxState = "failed" // refused by the server, with its reason
 )
 
 // OutboxEntry is a reply written in the app.
@@ -20,7 +23,7 @@ type OutboxEntry struct {
 	Key            string
 	ConversationID int64
 	Body           string
-	State          string
+	State          OutboxState
 	Error          *wire.Error
 	CreatedAt      int64
 	MessageID      int64

@@ -68,12 +68,12 @@ func (c *Cache) Lists(me int64) (Lists, error) {
 		l.Mine = append(l.Mine, h)
 	}
 	rows.Close()
+	// The queue in the server's order: its queue_key (conversations returned to the head come
+	// first). The app never derives the order from entry times itself.
 	if l.Queue, err = readAll[wire.Conversation](c.db, `SELECT data FROM conversations WHERE state = 'queued'
-		ORDER BY json_extract(data, '$.queued_at'), id`); err != nil {
+		ORDER BY COALESCE(json_extract(data, '$.queue_key'), ''), id`); err != nil {
 		return l, err
 	}
-	// Queue order as the server serves it: returned-to-head first. The server's rank is not in
-	// the summary, so the order within the cached queue is by entry time; the server decides.
 	if l.Offers, err = readAll[wire.TransferOffer](c.db, `SELECT data FROM offers WHERE state = 'pending' ORDER BY id`); err != nil {
 		return l, err
 	}

@@ -34,11 +34,31 @@ type Client struct {
 	base  string
 	token string
 	http  *http.Client
+	clock *Clock
 }
 
 // New returns a client for the server at base (e.g. http://santral.local:8080).
 func New(base, token string) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 20 * time.Second}}
+	return &Client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 20 * time.Second}, clock: NewClock()}
+}
+
+// WithClock makes the client measure the server's clock into c (shared with the app).
+func (c *Client) WithClock(clock *Clock) *Client {
+	c.clock = clock
+	return c
+}
+
+// Clock is the server's clock as measured by this client's requests and the stream.
+func (c *Client) Clock() *Clock { return c.clock }
+
+// roundTrip sends a request and records the server's Date header in the clock.
+func (c *Client) roundTrip(hc *http.Client, req *http.Request) (*http.Response, error) {
+	sent := c.clock.Local()
+	res, err := hc.Do(req)
+	if err == nil {
+		c.clock.observeDate(res.Header.Get("Date"), sent, c.clock.Local())
+	}
+	return res, err
 }
 
 // NormalizeURL checks a server URL typed by a user.
@@ -80,7 +100,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 	if c.token != "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
-	res, err := c.http.Do(req)
+	res, err := c.roundTrip(c.http, req)
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrOffline, err)
 	}
@@ -165,29 +185,31 @@ func (c *Client) Send(ctx context.Context, convID int64, body, key string, attac
 	return m, err
 }
 
-// Upload posts one file as multipart/form-data (field `file`) and decodes a 2xx answer into out.
-// Refusals come back as *wire.Error like Do's.
-func (c *Client) Upload(ctx context.Context, path, field, name, mime string, data []byte, out any) error {
-	var buf bytes.Buffer
-	mw := multipart.NewWriter(&buf)
-	h := textproto.MIMEHeader{}
-	h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, quoteEscaper.Replace(field), quoteEscaper.Replace(name)))
+// Upload streams one file as multipart/form-data (field `field`) and decodes a 2xx answer into
+// out: the file is read from r as it is sent, never held whole in memory. Refusals come back as
+// *wire.Error like Do's.
+func (c *Client) Upload(ctx context.Context, path, field, name, mime string, r io.Reader, out any) error {
 	if mime == "" {
 		mime = "application/octet-stream"
 	}
-	h.Set("Content-Type", mime)
-	part, err := mw.CreatePart(h)
+	pr, pw := io.Pipe()
+	mw := multipart.NewWriter(pw)
+	go func() {
+		h := textproto.MIMEHeader{}
+		h.Set("Content-Disposition", fmt.Sprintf(`form-data; name="%s"; filename="%s"`, quoteEscaper.Replace(field), quoteEscaper.Replace(name)))
+		h.Set("Content-Type", mime)
+		part, err := mw.CreatePart(h)
+		if err == nil {
+			_, err = io.Copy(part, r)
+		}
+		if err == nil {
+			err = mw.Close()
+		}
+		pw.CloseWithError(err)
+	}()
+	req, err := http.NewRequestWithContext(ctx, "POST", c.base+path, pr)
 	if err != nil {
-		return err
-	}
-	if _, err := part.Write(data); err != nil {
-		return err
-	}
-	if err := mw.Close(); err != nil {
-		return err
-	}
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+path, &buf)
-	if err != nil {
+		pr.CloseWithError(err)
 		return err
 	}
 	req.Header.Set("Content-Type", mw.FormDataContentType())
@@ -197,11 +219,40 @@ func (c *Client) Upload(ctx context.Context, path, field, name, mime string, dat
 	// Large files take longer than the JSON calls' timeout; the caller's context bounds it.
 	hc := *c.http
 	hc.Timeout = 0
-	res, err := hc.Do(req)
+	res, err := c.roundTrip(&hc, req)
+	pr.CloseWithError(io.ErrClosedPipe) // the writer stops if the server answered early
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrOffline, err)
 	}
 	return c.answer(res, "POST", path, out)
+}
+
+// Download streams a file the server serves at path into w, at most max bytes; a larger file is
+// refused with invalid_field before more than max bytes are written.
+func (c *Client) Download(ctx context.Context, path string, w io.Writer, max int64) error {
+	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	if err != nil {
+		return err
+	}
+	if c.token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.token)
+	}
+	res, err := c.roundTrip(c.http, req)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrOffline, err)
+	}
+	if res.StatusCode >= 300 {
+		return c.answer(res, "GET", path, nil)
+	}
+	defer res.Body.Close()
+	n, err := io.Copy(w, io.LimitReader(res.Body, max+1))
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrOffline, err)
+	}
+	if n > max {
+		return wire.Invalid("path", "the file is too large to preview")
+	}
+	return nil
 }
 
 var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "", "\n", "")

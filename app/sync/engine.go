@@ -20,17 +20,20 @@ import (
 	"santral/backend/wire"
 )
 
+// ConnectionState is where the engine's connection is.
+type ConnectionState string
+
 // Connection states.
 const (
-	StateConnecting   = "connecting"
-	StateConnected    = "connected"
-	StateReconnecting = "reconnecting"
-	StateSignedOut    = "signed_out"
+	StateConnecting   ConnectionState = "connecting"
+	StateConnected    ConnectionState = "connected"
+	StateReconnecting ConnectionState = "reconnecting"
+	StateSignedOut    ConnectionState = "signed_out"
 )
 
 // State is the engine's connection state.
 type State struct {
-	State   string
+	State   ConnectionState
 	Since   time.Time
 	Attempt int
 	Err     string
@@ -40,8 +43,8 @@ type State struct {
 type Hooks struct {
 	State     func(State)
 	Effects   func(cache.Effects)
-	Outbox    func(convID int64) // an outbox entry changed state
-	SignedOut func()             // the server no longer accepts the token
+	Outbox    func(cache.OutboxEntry) // an outbox entry was sent or refused (its new state)
+	SignedOut func()                  // the server no longer accepts the token
 }
 
 // Options tune the engine (tests shorten them).
@@ -101,7 +104,7 @@ func (e *Engine) State() State {
 	return e.st
 }
 
-func (e *Engine) setState(s string, attempt int, err error) {
+func (e *Engine) setState(s ConnectionState, attempt int, err error) {
 	e.mu.Lock()
 	if e.st.State != s {
 		e.st.Since = time.Now()
@@ -179,6 +182,7 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 		after = -1 // never synced: start at the head and load a snapshot
 	}
 	dialer := websocket.Dialer{HandshakeTimeout: 10 * time.Second}
+	dialed := e.client.Clock().Local()
 	conn, res, err := dialer.DialContext(ctx, e.client.StreamURL(after), http.Header{"Authorization": {"Bearer " + e.client.Token()}})
 	if err != nil {
 		if res != nil && res.StatusCode == http.StatusUnauthorized {
@@ -199,6 +203,14 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 	var hello wire.StreamFrame
 	if err := conn.ReadJSON(&hello); err != nil {
 		return false, err
+	}
+	// The server's clock: written just before the hello left, seen within this round trip.
+	if hello.ServerTime > 0 {
+		clock := e.client.Clock()
+		clock.ObserveServerTime(hello.ServerTime, dialed, clock.Local())
+		if off, ok := clock.Offset(); ok {
+			e.cache.SetClockOffset(off)
+		}
 	}
 	if changed, err := e.cache.ServerDatabase(hello.Database); err != nil {
 		return false, err
@@ -329,7 +341,9 @@ func (e *Engine) deliver(ctx context.Context, signOut func()) {
 				e.log.Error("sync: unable to record outbox state", "err", err)
 			}
 			if e.hooks.Outbox != nil {
-				e.hooks.Outbox(q.ConversationID)
+				if now, ok, _ := e.cache.Entry(q.Key); ok {
+					e.hooks.Outbox(now)
+				}
 			}
 		}
 		var wait <-chan time.Time

@@ -107,7 +107,7 @@ func startApp(t *testing.T, path, base string, login wire.LoginResponse) *app {
 		t.Fatal(err)
 	}
 	a := &app{t: t, cache: c, done: make(chan struct{})}
-	a.state.Store("")
+	a.state.Store(appsync.ConnectionState(""))
 	hooks := appsync.Hooks{
 		State:   func(s appsync.State) { a.state.Store(s.State) },
 		Effects: func(fx cache.Effects) { a.received.Add(int64(len(fx.CustomerMessages))) },
@@ -131,9 +131,9 @@ func (a *app) close() {
 	a.stop = nil
 }
 
-func (a *app) waitState(want string) {
+func (a *app) waitState(want appsync.ConnectionState) {
 	a.t.Helper()
-	eventually(a.t, 10*time.Second, "state "+want, func() bool { return a.state.Load() == want })
+	eventually(a.t, 10*time.Second, "state "+string(want), func() bool { return a.state.Load() == want })
 }
 
 func eventually(t *testing.T, within time.Duration, what string, cond func() bool) {

@@ -110,10 +110,21 @@ async function main() {
       await until('the offer notification', () => notifications().some((x) => /Aktarım/.test(x.summary)));
       await shot(b, '05-offer');
       const offerId = (await offer.getAttribute('data-testid')).replace('offer-', '');
+      // The sender is still on the conversation, typing, when the receiver accepts.
+      await tid(a, 'composer-input').fill('Kargonuz için hemen');
       await tid(b, `offer-accept-${offerId}`).click();
       await tid(b, 'tab-mine').click();
       await tid(b, `conversation-row-${conv}`).waitFor({ timeout: 10000 });
+      // At once on the sender's side: the row is gone, the composer locked with the reason, the
+      // draft still there (nothing typed is lost silently).
       await tid(a, `conversation-row-${conv}`).waitFor({ state: 'detached', timeout: 10000 });
+      await tid(a, 'conversation-lost').waitFor({ timeout: 10000 });
+      assert.match(await tid(a, 'conversation-lost').textContent(), /Mehmet Kaya/);
+      assert.equal(await tid(a, 'composer-input').isDisabled(), true, 'the sender\'s composer is locked');
+      assert.equal(await tid(a, 'composer-send').isDisabled(), true);
+      assert.equal(await tid(a, 'composer-input').inputValue(), 'Kargonuz için hemen');
+      assert.equal(await tid(a, 'transfer-button').count(), 0);
+      await shot(a, '06-sender-locked');
       await shot(b, '06-accepted');
     });
 

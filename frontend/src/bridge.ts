@@ -1,28 +1,10 @@
 // The one door to the Go side: every Wails binding call and event subscription goes through
-// here, typed with our own interfaces (src/types.ts). Rejections become AppError with the
+// here, typed by the bindings generated from the Go methods (wailsjs/go/app, `make types`). Rejections become AppError with the
 // stable code the Go side sent, so screens can translate them.
 
 import * as App from '../wailsjs/go/app/App';
 import { EventsOn } from '../wailsjs/runtime/runtime';
-import type {
-  Attachment,
-  ChannelAccount,
-  ChannelRequest,
-  Connection,
-  Conversation,
-  ConversationPage,
-  ConversationView,
-  HistoryQuery,
-  Inbox,
-  OutboxItem,
-  Preferences,
-  Presence,
-  Message,
-  Session,
-  Template,
-  TransferOffer,
-  User,
-} from './types';
+import type { ChannelAccount, Connection, ConversationView, Inbox, LeftEvent, OutboxEvent, Session } from './types';
 
 /** A refused call: `code` is a wire error code (or `offline`, `signed_out`), '' when unknown. */
 export class AppError extends Error {
@@ -64,9 +46,9 @@ export function toAppError(reason: unknown): AppError {
   return new AppError('', text);
 }
 
-async function call<T>(invoke: () => Promise<unknown>): Promise<T> {
+async function call<T>(invoke: () => Promise<T>): Promise<T> {
   try {
-    return (await invoke()) as T;
+    return await invoke();
   } catch (reason) {
     throw toAppError(reason);
   }
@@ -84,7 +66,6 @@ export function normalizeInbox(i: Inbox): Inbox {
     agents: arr(i.agents),
     end_reasons: arr(i.end_reasons),
     quick_messages: arr(i.quick_messages),
-    channels: i.channels ? arr(i.channels) : undefined,
   };
 }
 
@@ -97,6 +78,8 @@ export function normalizeView(v: ConversationView): ConversationView {
     outbox: arr(v.outbox),
     pending_offer: v.pending_offer ?? null,
     from_cache: !!v.from_cache,
+    window_closes_at: v.window_closes_at ?? 0,
+    refused: v.refused ?? null,
   };
 }
 
@@ -105,53 +88,58 @@ function normalizeSession(s: Session): Session {
 }
 
 export const bridge = {
-  session: () => call<Session>(() => App.Session()).then(normalizeSession),
-  login: (serverURL: string, username: string, password: string) =>
-    call<Session>(() => App.Login(serverURL, username, password)).then(normalizeSession),
-  logout: () => call<void>(() => App.Logout()),
-  savePreferences: (p: Preferences) => call<Session>(() => App.SavePreferences(p)).then(normalizeSession),
-  setPresence: (presence: Presence, reason: string) => call<User>(() => App.SetPresence(presence, reason)),
-  inbox: () => call<Inbox>(() => App.Inbox()).then(normalizeInbox),
-  openConversation: (id: number) => call<ConversationView>(() => App.OpenConversation(id)).then(normalizeView),
-  pull: () => call<Conversation>(() => App.Pull()),
-  send: (conversationID: number, body: string) => call<OutboxItem>(() => App.Send(conversationID, body)),
-  /** Queues a reply with files already uploaded (uploadAttachment). */
-  sendWithAttachments: (conversationID: number, body: string, attachments: Attachment[]) =>
-    call<OutboxItem>(() => App.SendWithAttachments(conversationID, body, attachments as never)),
-  /** Uploads one file (base64) to a held conversation; online only (refused `offline`). */
-  uploadAttachment: (conversationID: number, name: string, mime: string, dataBase64: string) =>
-    call<Attachment>(() => App.UploadAttachment(conversationID, name, mime, dataBase64)),
+  session: () => call(() => App.Session()).then(normalizeSession),
+  login: (serverURL: string, username: string, password: string) => call(() => App.Login(serverURL, username, password)).then(normalizeSession),
+  logout: () => call(() => App.Logout()),
+  savePreferences: (p: Parameters<typeof App.SavePreferences>[0]) => call(() => App.SavePreferences(p)).then(normalizeSession),
+  setPresence: (presence: string, reason: string) => call(() => App.SetPresence(presence, reason)),
+  inbox: () => call(() => App.Inbox()).then(normalizeInbox),
+  openConversation: (id: number) => call(() => App.OpenConversation(id)).then(normalizeView),
+  pull: () => call(() => App.Pull()),
+  /** Queues a reply; while connected the answer is the server's (sent, or failed with its reason). */
+  send: (conversationID: number, body: string) => call(() => App.Send(conversationID, body)),
+  /** Queues a reply with files already uploaded (uploadFinish). */
+  sendWithAttachments: (conversationID: number, body: string, attachments: Parameters<typeof App.SendWithAttachments>[2]) =>
+    call(() => App.SendWithAttachments(conversationID, body, attachments)),
+  /** Starts handing over a file of `size` bytes for a held conversation; returns the upload id. */
+  uploadBegin: (conversationID: number, name: string, mime: string, size: number) => call(() => App.UploadBegin(conversationID, name, mime, size)),
+  /** The next chunk (base64) of an upload, starting at byte `offset` of the file. */
+  uploadChunk: (id: string, offset: number, dataBase64: string) => call(() => App.UploadChunk(id, offset, dataBase64)),
+  /** Streams the handed-over file to the server (online only: refused `offline`). */
+  uploadFinish: (id: string) => call(() => App.UploadFinish(id)),
+  uploadCancel: (id: string) => call(() => App.UploadCancel(id)),
   /** Admins: the channel accounts (credentials by name only). */
-  channelAccounts: () => call<ChannelAccount[] | null>(() => App.ChannelAccounts()).then((l) => arr(l).map((c) => ({ ...c, credentials: arr(c.credentials) }))),
+  channelAccounts: () => call(() => App.ChannelAccounts()).then((l) => arr(l).map(withCredentials)),
   /** Admins: creates (id 0) or changes a channel account. */
-  saveChannelAccount: (id: number, req: ChannelRequest) =>
-    call<ChannelAccount>(() => App.SaveChannelAccount(id, req as never)).then((c) => ({ ...c, credentials: arr(c.credentials) })),
+  saveChannelAccount: (id: number, req: Parameters<typeof App.SaveChannelAccount>[1]) => call(() => App.SaveChannelAccount(id, req)).then(withCredentials),
   /** Admins: fetches a WhatsApp account's approved templates. */
-  syncTemplates: (id: number) => call<Template[] | null>(() => App.SyncTemplates(id)).then((l) => arr(l)),
-  retrySend: (key: string) => call<void>(() => App.RetrySend(key)),
-  discardSend: (key: string) => call<void>(() => App.DiscardSend(key)),
-  refreshAgents: () => call<User[]>(() => App.RefreshAgents()),
-  transfer: (conversationID: number, toAgentID: number, note: string) =>
-    call<TransferOffer>(() => App.Transfer(conversationID, toAgentID, note)),
-  acceptTransfer: (offerID: number) => call<Conversation>(() => App.AcceptTransfer(offerID)),
-  rejectTransfer: (offerID: number) => call<void>(() => App.RejectTransfer(offerID)),
-  cancelTransfer: (offerID: number) => call<void>(() => App.CancelTransfer(offerID)),
-  end: (conversationID: number, endReasonID: number) => call<Conversation>(() => App.End(conversationID, endReasonID)),
-  takeUp: (conversationID: number) => call<Conversation>(() => App.TakeUp(conversationID)),
-  history: (q: HistoryQuery) =>
-    call<ConversationPage>(() => App.History(q)).then((p) => ({
+  syncTemplates: (id: number) => call(() => App.SyncTemplates(id)).then((l) => arr(l)),
+  retrySend: (key: string) => call(() => App.RetrySend(key)),
+  discardSend: (key: string) => call(() => App.DiscardSend(key)),
+  refreshAgents: () => call(() => App.RefreshAgents()),
+  transfer: (conversationID: number, toAgentID: number, note: string) => call(() => App.Transfer(conversationID, toAgentID, note)),
+  acceptTransfer: (offerID: number) => call(() => App.AcceptTransfer(offerID)),
+  rejectTransfer: (offerID: number) => call(() => App.RejectTransfer(offerID)),
+  cancelTransfer: (offerID: number) => call(() => App.CancelTransfer(offerID)),
+  end: (conversationID: number, endReasonID: number) => call(() => App.End(conversationID, endReasonID)),
+  takeUp: (conversationID: number) => call(() => App.TakeUp(conversationID)),
+  history: (q: Parameters<typeof App.History>[0]) =>
+    call(() => App.History(q)).then((p) => ({
       conversations: arr(p?.conversations),
       next_cursor: p?.next_cursor || undefined,
     })),
-  renderQuickMessage: (conversationID: number, quickMessageID: number) =>
-    call<string>(() => App.RenderQuickMessage(conversationID, quickMessageID)),
-  setFocused: (focused: boolean) => call<void>(() => App.SetFocused(focused)),
-  templates: (conversationID: number) => call<Template[] | null>(() => App.Templates(conversationID)).then((l) => arr(l)),
-  sendTemplate: (conversationID: number, templateID: number, params: string[]) =>
-    call<Message>(() => App.SendTemplate(conversationID, templateID, params)),
+  renderQuickMessage: (conversationID: number, quickMessageID: number) => call(() => App.RenderQuickMessage(conversationID, quickMessageID)),
+  setFocused: (focused: boolean) => call(() => App.SetFocused(focused)),
+  /** The channel's approved templates, each marked paid or free by the server as of now. */
+  templates: (conversationID: number) => call(() => App.Templates(conversationID)).then((l) => arr(l)),
+  sendTemplate: (conversationID: number, templateID: number, params: string[]) => call(() => App.SendTemplate(conversationID, templateID, params)),
   /** A server media path (/api/v1/media/<key>) as a data: URL, fetched once by the Go side. */
-  mediaURL: (path: string, mime: string) => call<string>(() => App.MediaURL(path, mime)),
+  mediaURL: (path: string, mime: string) => call(() => App.MediaURL(path, mime)),
 };
+
+function withCredentials(c: ChannelAccount): ChannelAccount {
+  return { ...c, credentials: arr(c.credentials) };
+}
 
 export type Bridge = typeof bridge;
 
@@ -162,6 +150,10 @@ export interface AppEvents {
   conversation: { id: number };
   'open-conversation': { id: number };
   session: undefined;
+  /** A reply was sent or refused (with the server's reason). */
+  outbox: OutboxEvent;
+  /** A conversation that was mine is not any more (transferred, requeued, …): lock it now. */
+  'conversation-left': LeftEvent;
 }
 
 /** Listens to one Go event; returns the function that stops listening. Outside the Wails

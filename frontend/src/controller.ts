@@ -9,6 +9,7 @@ import {
   addPending,
   afterSend,
   busy as attachmentsBusy,
+  CHUNK_BYTES,
   dataURLBase64,
   markFailed,
   markReady,
@@ -16,11 +17,12 @@ import {
   readyAttachments,
   removePending,
   setProgress,
+  setUpload,
   type PendingAttachment,
 } from './logic/attachments';
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
-import type { ChannelAccount, ChannelRequest, Connection, HistoryQuery, HistoryView, Inbox, Preferences, Presence, Session, Template } from './types';
+import type { ChannelAccount, ChannelRequest, Connection, ConversationView, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
 export class Coalescer {
@@ -56,6 +58,9 @@ export class Controller {
   private viewToken = 0;
   private historyTokens: Record<HistoryView, number> = { history: 0, ended: 0 };
   private toastSeq = 0;
+  // Each conversation-left event's number, to tell a view read after it from one read before.
+  private leftSeq = 0;
+  private lostAt = new Map<number, number>();
   private inboxLoader: Coalescer;
   private viewLoader: Coalescer;
 
@@ -88,6 +93,8 @@ export class Controller {
         if (p && typeof p.id === 'number') void this.openFromNotification(p.id);
       }),
       onEvent('session', () => void this.loadSession()),
+      onEvent('conversation-left', (p) => p && this.applyLeft(p)),
+      onEvent('outbox', (p) => p && this.applyOutbox(p)),
     );
     if (typeof window !== 'undefined') {
       const focus = () => void this.api.setFocused(true).catch(() => {});
@@ -224,8 +231,27 @@ export class Controller {
 
   // ---- conversation ---------------------------------------------------------------------------
 
+  /** A view read that started after the conversation left me shows it mine again (taken up,
+   * pulled, transferred back): it is not lost any more. */
+  private showView(view: ConversationView, readAt: number): void {
+    const id = view.conversation.id;
+    const mine = !view.refused && view.conversation.state === 'assigned' && view.conversation.agent_id === this.state.session?.user?.id;
+    const found = this.lostAt.get(id);
+    if (mine && found != null && readAt >= found) {
+      this.lostAt.delete(id);
+      this.set((s) => {
+        const lost = { ...s.lost };
+        delete lost[id];
+        return { view, lost };
+      });
+      return;
+    }
+    this.set({ view });
+  }
+
   async select(id: number): Promise<void> {
     const token = ++this.viewToken;
+    const readAt = this.leftSeq;
     this.set((s) => ({
       selectedId: id,
       viewLoading: s.view?.conversation.id !== id,
@@ -243,7 +269,8 @@ export class Controller {
     try {
       const view = await this.api.openConversation(id);
       if (token !== this.viewToken) return;
-      this.set({ view, viewLoading: false });
+      this.set({ viewLoading: false });
+      this.showView(view, readAt);
     } catch (e) {
       if (token !== this.viewToken) return;
       this.set({ viewLoading: false, viewError: errorText(toAppError(e)) });
@@ -255,15 +282,17 @@ export class Controller {
     const id = this.state.selectedId;
     if (id == null) return;
     const token = this.viewToken;
+    const readAt = this.leftSeq;
     try {
       const view = await this.api.openConversation(id);
       if (token !== this.viewToken || this.state.selectedId !== id) return;
-      this.set({ view, viewError: '' });
+      this.set({ viewError: '' });
+      this.showView(view, readAt);
     } catch (e) {
       const err = toAppError(e);
       // The conversation went out of reach (e.g. transferred away and now hidden): say so
       // rather than keep a stale view with a composer.
-      if ((err.code === 'forbidden' || err.code === 'not_found') && token === this.viewToken && this.state.selectedId === id) {
+      if ((err.code === 'forbidden' || err.code === 'not_found' || err.code === 'not_holder') && token === this.viewToken && this.state.selectedId === id) {
         this.set({ view: null, viewError: errorText(err) });
       }
       this.handleAuth(err);
@@ -292,6 +321,30 @@ export class Controller {
     await this.select(id);
   }
 
+  /** A conversation left me (my transfer was accepted, it went back to the queue, …): its
+   * composer locks at once, with the reason; the inbox re-read drops it from my list. */
+  applyLeft(left: LeftEvent): void {
+    this.lostAt.set(left.id, ++this.leftSeq);
+    this.set((s) => ({
+      lost: { ...s.lost, [left.id]: left },
+      dialog: s.dialog && 'conversationId' in s.dialog && s.dialog.conversationId === left.id ? null : s.dialog,
+      inbox: { ...s.inbox, mine: s.inbox.mine.filter((c) => c.id !== left.id) },
+    }));
+  }
+
+  /** A reply's new state from the sync engine: into the conversation on screen, or, when the
+   * server refused a reply to a conversation not on screen, a notice naming it. */
+  applyOutbox(ev: OutboxEvent): void {
+    const item = ev.item;
+    const onScreen = this.state.view?.conversation.id === item.conversation_id;
+    if (onScreen) this.set((s) => ({ view: s.view ? { ...s.view, outbox: upsertOutbox(s.view.outbox, item) } : s.view }));
+    else if (item.state === 'failed') this.refusedElsewhere(item, ev.conversation);
+  }
+
+  private refusedElsewhere(item: OutboxItem, name: string): void {
+    this.toast('error', t('toast.replyRefused', { name: name || t('common.conversationNo', { id: item.conversation_id }), reason: errorText(item.error ?? { code: '', message: '' }) }));
+  }
+
   setDraft(conversationId: number, text: string): void {
     this.set((s) => ({ drafts: { ...s.drafts, [conversationId]: text } }));
   }
@@ -305,11 +358,14 @@ export class Controller {
     if (!body.trim() && files.length === 0) return false;
     try {
       const item = files.length > 0 ? await this.api.sendWithAttachments(conversationId, body, files) : await this.api.send(conversationId, body);
+      const onScreen = this.state.view?.conversation.id === conversationId;
       this.set((s) => ({
         drafts: { ...s.drafts, [conversationId]: '' },
         attachments: files.length > 0 ? { ...s.attachments, [conversationId]: afterSend(s.attachments[conversationId] ?? []) } : s.attachments,
         view: s.view && s.view.conversation.id === conversationId ? { ...s.view, outbox: upsertOutbox(s.view.outbox, item) } : s.view,
       }));
+      // The agent moved on while the server answered: the refusal still reaches them.
+      if (!onScreen && item.state === 'failed') this.refusedElsewhere(item, '');
       return true;
     } catch (e) {
       this.fail(e);
@@ -321,20 +377,29 @@ export class Controller {
     this.set((s) => ({ attachments: { ...s.attachments, [conversationId]: fn(s.attachments[conversationId] ?? []) } }));
   }
 
-  /** Adds picked or dropped files to a conversation's composer and uploads each (online only). */
+  /** Adds picked or dropped files to a conversation's composer and uploads each (online only):
+   * the file is handed to the Go side in chunks, which streams it to the server. */
   async addAttachments(conversationId: number, files: File[]): Promise<void> {
     if (files.length === 0) return;
     const before = (this.state.attachments[conversationId] ?? []).length;
     this.setAttachments(conversationId, (l) => addPending(l, files));
     const added = (this.state.attachments[conversationId] ?? []).slice(before);
+    const still = (id: number) => (this.state.attachments[conversationId] ?? []).some((a) => a.id === id);
     await Promise.all(
       added.map(async (p, i) => {
-        if (p.state !== 'reading') return;
         const file = files[i];
         try {
-          const data = await readBase64(file, (f) => this.setAttachments(conversationId, (l) => setProgress(l, p.id, f)));
+          const upload = await this.api.uploadBegin(conversationId, p.name, p.mime, file.size);
+          this.setAttachments(conversationId, (l) => setUpload(l, p.id, upload));
+          for (let offset = 0; offset < file.size; offset += CHUNK_BYTES) {
+            if (!still(p.id)) return; // removed meanwhile (removeAttachment cancelled it)
+            const chunk = await readBase64(file.slice(offset, Math.min(file.size, offset + CHUNK_BYTES)));
+            await this.api.uploadChunk(upload, offset, chunk);
+            this.setAttachments(conversationId, (l) => setProgress(l, p.id, Math.min(file.size, offset + CHUNK_BYTES) / file.size));
+          }
+          if (!still(p.id)) return;
           this.setAttachments(conversationId, (l) => markUploading(l, p.id));
-          const att = await this.api.uploadAttachment(conversationId, p.name, p.mime, data);
+          const att = await this.api.uploadFinish(upload);
           this.setAttachments(conversationId, (l) => markReady(l, p.id, att));
         } catch (e) {
           const err = toAppError(e);
@@ -345,6 +410,8 @@ export class Controller {
   }
 
   removeAttachment(conversationId: number, id: number): void {
+    const upload = (this.state.attachments[conversationId] ?? []).find((a) => a.id === id)?.upload;
+    if (upload) void this.api.uploadCancel(upload).catch(() => {});
     this.setAttachments(conversationId, (l) => removePending(l, id));
   }
 
@@ -578,13 +645,10 @@ export class Controller {
   }
 }
 
-/** Reads a file as base64, reporting progress (0..1). */
-function readBase64(file: Blob, progress: (fraction: number) => void): Promise<string> {
+/** Reads a slice of a file as base64. */
+function readBase64(file: Blob): Promise<string> {
   return new Promise((resolve, reject) => {
     const r = new FileReader();
-    r.onprogress = (e) => {
-      if (e.lengthComputable && e.total > 0) progress(e.loaded / e.total);
-    };
     r.onload = () => resolve(dataURLBase64(String(r.result ?? '')));
     r.onerror = () => reject(new AppError('invalid_field', 'the file could not be read', 'file'));
     r.readAsDataURL(file);

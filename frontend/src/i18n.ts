@@ -92,7 +92,7 @@ const tr = {
   'queue.waiting': '{d} kuyrukta',
   'queue.autoOn': 'Otomatik atama açık',
   'queue.autoOff': 'Otomatik atama kapalı: konuşmaları elle çekin.',
-  'queue.oldestFirst': 'Konuşmalar sırayla, en eskiden başlayarak çekilir.',
+  'queue.oldestFirst': 'Sunucunun sırası: kuyruğa geri dönenler başta, sonra en eskiler. Konuşma butonu baştakini çeker.',
 
   'transfers.incoming': 'Size gelen aktarımlar',
   'transfers.outgoing': 'Gönderdiğiniz aktarımlar',
@@ -153,10 +153,16 @@ const tr = {
   'conversation.notYours': 'Bu konuşma size ait değil; yalnızca okuyabilirsiniz.',
   'conversation.queuedNote': 'Bu konuşma kuyrukta. Yanıtlamak için Konuşma çek butonuyla kuyruktan konuşma çekin.',
   'conversation.endedNote': 'Konuşma sonlandırıldı. Devam etmek için konuşmaya başla ikonuna tıklayın.',
-  'conversation.mustBeOnline': 'Yanıt vermek için çevrimiçi olmanız gerekir.',
-  'conversation.windowClosed': 'WhatsApp 24 saat kuralı: müşterinin son mesajının üzerinden 24 saat geçti, konuşma penceresi kapandı. Yalnızca ücretli şablon mesaj gönderilebilir; müşteri yeniden yazınca pencere açılır.',
-  'conversation.windowWarning': '24 saatlik mesajlaşma penceresi {t} sonra kapanıyor.',
-  'conversation.metaWindowClosed': 'Müşterinin son mesajının üzerinden 24 saat geçti; kanal kuralları gereği gönderim reddedilebilir.',
+  'conversation.windowWarning': 'Mesajlaşma penceresi {t} sonra kapanıyor.',
+  'conversation.onBreakNote': 'Moladasınız: sunucu molada yazılan yanıtları reddeder. Yanıt vermek için çevrimiçi olun.',
+  'conversation.offlineNote': 'Çevrimdışısınız: sunucu yanıtları reddeder. Yanıt vermek için çevrimiçi olun.',
+  'lost.transferred': 'Aktarımınız kabul edildi: konuşma artık {name} temsilcisinde. Buradan yazamazsınız.',
+  'lost.reassigned': 'Bu konuşma artık {name} temsilcisinde. Buradan yazamazsınız.',
+  'lost.elsewhere': 'Bu konuşma artık başka bir temsilcide. Buradan yazamazsınız.',
+  'lost.requeued': 'Konuşma kuyruğa geri döndü. Buradan yazamazsınız.',
+  'lost.ended': 'Konuşma sonlandırıldı. Buradan yazamazsınız.',
+  'window.closedAt': 'Pencere {time} itibarıyla kapalı; müşteri yeniden yazınca açılır.',
+  'window.closedNow': 'Pencere kapalı; müşteri yeniden yazınca açılır.',
   'conversation.today': 'Bugün',
   'conversation.yesterday': 'Dün',
 
@@ -177,8 +183,8 @@ const tr = {
   'message.attachment.loading': 'yükleniyor…',
   'message.attachment.failed': 'önizleme açılamadı',
   'message.template': 'Şablon',
-  'window.bannerTitle': '24 saat penceresi kapandı — yalnızca şablon mesaj',
-  'window.composerBlocked': '24 saat penceresi kapandı: serbest mesaj gönderilemez, bir şablon seçin.',
+  'window.bannerTitle': 'Mesajlaşma penceresi kapandı — yalnızca şablon mesaj',
+  'window.composerBlocked': 'Mesajlaşma penceresi kapalı: sunucu serbest mesajı reddeder; varsa bir şablon seçin.',
   'template.loading': 'Şablonlar yükleniyor…',
   'template.none': 'Bu kanal için onaylı şablon yok.',
   'template.pick': 'Şablon seçin',
@@ -191,9 +197,11 @@ const tr = {
   'template.category.utility': 'Hizmet',
   'template.category.authentication': 'Doğrulama',
   'toast.templateSent': 'Şablon mesaj gönderildi.',
+  'toast.replyRefused': '{name} konuşmasına yanıtınız gönderilemedi: {reason}',
   'composer.attach': 'Dosya ekle',
 
   'outbox.queued': 'Sırada — bağlantı gelince gönderilecek',
+  'outbox.sending': 'Gönderiliyor…',
   'outbox.sent': 'Sunucuya iletildi',
   'outbox.failed': 'Gönderilemedi: {reason}',
   'outbox.retry': 'Tekrar dene',
@@ -247,8 +255,8 @@ const tr = {
   'err.file_unsupported': 'Bu dosya türü gönderilemiyor.',
 
   'transferDialog.title': 'Konuşmayı aktar',
-  'transferDialog.pick': 'Şu an çevrimiçi olan temsilcilerden birini seçin',
-  'transferDialog.none': 'Şu an çevrimiçi başka temsilci yok. Molada olanlara aktarım yapılamaz.',
+  'transferDialog.pick': 'Temsilci seçin (aktarımı yalnızca çevrimiçi olanlar alabilir)',
+  'transferDialog.none': 'Başka temsilci yok.',
   'transferDialog.note': 'Not (isteğe bağlı)',
   'transferDialog.notePlaceholder': 'Temsilci için not yazın',
   'transferDialog.confirm': 'Onayla',
@@ -259,7 +267,6 @@ const tr = {
   'endDialog.pick': 'Sonlandırma sebebini seçin',
   'endDialog.none': 'Tanımlı sonlandırma sebebi yok. Yöneticinize başvurun.',
   'endDialog.confirm': 'Konuşmayı sonlandır',
-  'endDialog.required': 'Sonlandırma sebebi seçmelisiniz.',
 
   'settings.title': 'Ayarlar',
   'settings.language': 'Dil',
@@ -347,7 +354,7 @@ const tr = {
   'err.forbidden': 'Bu işlem için yetkiniz yok.',
   'err.not_holder': 'Bu konuşma size ait değil.',
   'err.not_online': 'Bu işlem için çevrimiçi olmanız gerekir.',
-  'err.agent_on_break': 'Seçtiğiniz temsilci molada; molada olanlara aktarım yapılamaz.',
+  'err.agent_on_break': 'Molada: molada olan temsilci konuşma alamaz, yanıt veremez ve aktarım alamaz.',
   'err.agent_offline': 'Seçtiğiniz temsilci çevrimdışı.',
   'err.queue_empty': 'Kuyrukta bekleyen konuşma yok.',
   'err.hard_cap_reached': 'Aynı anda alabileceğiniz en fazla konuşma sayısına ulaştınız.',
@@ -365,7 +372,7 @@ const tr = {
   'err.username_taken': 'Bu kullanıcı adı kullanılıyor.',
   'err.shortcut_taken': 'Bu kısayol kullanılıyor.',
   'err.channel_disabled': 'Bu kanal devre dışı; mesaj gönderilemez.',
-  'err.window_closed': 'WhatsApp 24 saat kuralı: konuşma penceresi kapalı, yalnızca şablon mesaj gönderilebilir.',
+  'err.window_closed': 'Mesajlaşma penceresi kapalı: müşteri yeniden yazana kadar serbest mesaj gönderilemez; varsa şablon mesaj gönderin.',
   'err.attachment_not_uploaded': 'Bu dosya bu konuşmada sizin yüklediğiniz bir dosya değil (ya da gönderilmeden bekletildiği için silindi). Dosyayı buradan yeniden ekleyin.',
   'err.provider_error': 'Kanal sağlayıcısı isteği reddetti ya da yanıt vermedi.',
   'err.idempotency_key_reused': 'Bu gönderim anahtarı başka bir konuşmadaki mesaj için kullanılmış; mesaj yeni bir anahtarla gönderilmeli.',
@@ -378,6 +385,7 @@ const tr = {
   'err.internal': 'Sunucuda beklenmeyen bir hata oluştu. Lütfen tekrar deneyin.',
   'err.offline': 'Sunucuya bağlantı yok. Bağlantı gelince tekrar deneyin.',
   'err.signed_out': 'Oturum kapalı. Lütfen giriş yapın.',
+  'err.server_changed': 'Sunucunun veritabanı değişti; bu yanıt gönderilmedi.',
   'err.unknown': 'Beklenmeyen bir hata oluştu.',
 };
 
@@ -471,7 +479,7 @@ const en: Record<MessageKey, string> = {
   'queue.waiting': 'queued {d}',
   'queue.autoOn': 'Automatic assignment is on',
   'queue.autoOff': 'Automatic assignment is off: pull conversations by hand.',
-  'queue.oldestFirst': 'Conversations are pulled in order, oldest first.',
+  'queue.oldestFirst': 'The server\u2019s order: conversations returned to the queue first, then the oldest. The conversation button pulls the first.',
 
   'transfers.incoming': 'Transfers to you',
   'transfers.outgoing': 'Transfers you sent',
@@ -532,10 +540,16 @@ const en: Record<MessageKey, string> = {
   'conversation.notYours': 'This conversation is not yours; you can only read it.',
   'conversation.queuedNote': 'This conversation is in the queue. Use Pull conversation to take conversations from the queue.',
   'conversation.endedNote': 'The conversation has ended. Click the start-conversation icon to continue.',
-  'conversation.mustBeOnline': 'You must be online to reply.',
-  'conversation.windowClosed': 'WhatsApp 24-hour rule: 24 hours have passed since the customer’s last message and the conversation window is closed. Only paid template messages can be sent; it reopens when the customer writes again.',
-  'conversation.windowWarning': 'The 24-hour messaging window closes in {t}.',
-  'conversation.metaWindowClosed': '24 hours have passed since the customer’s last message; the channel may refuse the send.',
+  'conversation.windowWarning': 'The messaging window closes in {t}.',
+  'conversation.onBreakNote': 'You are on break: the server refuses replies written on break. Go online to reply.',
+  'conversation.offlineNote': 'You are offline: the server refuses replies. Go online to reply.',
+  'lost.transferred': 'Your transfer was accepted: the conversation is with {name} now. You cannot write here any more.',
+  'lost.reassigned': 'This conversation is with {name} now. You cannot write here any more.',
+  'lost.elsewhere': 'Another agent holds this conversation now. You cannot write here any more.',
+  'lost.requeued': 'The conversation went back to the queue. You cannot write here any more.',
+  'lost.ended': 'The conversation was ended. You cannot write here any more.',
+  'window.closedAt': 'The window has been closed since {time}; it reopens when the customer writes.',
+  'window.closedNow': 'The window is closed; it reopens when the customer writes.',
   'conversation.today': 'Today',
   'conversation.yesterday': 'Yesterday',
 
@@ -556,8 +570,8 @@ const en: Record<MessageKey, string> = {
   'message.attachment.loading': 'loading…',
   'message.attachment.failed': 'preview unavailable',
   'message.template': 'Template',
-  'window.bannerTitle': '24-hour window closed — template messages only',
-  'window.composerBlocked': 'The 24-hour window is closed: free-form messages cannot be sent, pick a template.',
+  'window.bannerTitle': 'Messaging window closed — template messages only',
+  'window.composerBlocked': 'The messaging window is closed: the server refuses free-form messages; pick a template if there is one.',
   'template.loading': 'Loading templates…',
   'template.none': 'No approved templates for this channel.',
   'template.pick': 'Pick a template',
@@ -570,9 +584,11 @@ const en: Record<MessageKey, string> = {
   'template.category.utility': 'Utility',
   'template.category.authentication': 'Authentication',
   'toast.templateSent': 'Template message sent.',
+  'toast.replyRefused': 'Your reply to {name} was not sent: {reason}',
   'composer.attach': 'Attach a file',
 
   'outbox.queued': 'Queued — will be sent when the connection returns',
+  'outbox.sending': 'Sending…',
   'outbox.sent': 'Handed to the server',
   'outbox.failed': 'Not sent: {reason}',
   'outbox.retry': 'Retry',
@@ -626,8 +642,8 @@ const en: Record<MessageKey, string> = {
   'err.file_unsupported': 'This type of file cannot be sent.',
 
   'transferDialog.title': 'Transfer conversation',
-  'transferDialog.pick': 'Pick one of the agents who are online right now',
-  'transferDialog.none': 'No other agent is online right now. Agents on break cannot receive transfers.',
+  'transferDialog.pick': 'Pick an agent (only online agents can receive a transfer)',
+  'transferDialog.none': 'There is no other agent.',
   'transferDialog.note': 'Note (optional)',
   'transferDialog.notePlaceholder': 'Write a note for the agent',
   'transferDialog.confirm': 'Confirm',
@@ -638,7 +654,6 @@ const en: Record<MessageKey, string> = {
   'endDialog.pick': 'Choose the end reason',
   'endDialog.none': 'No end reasons are defined. Ask your administrator.',
   'endDialog.confirm': 'End conversation',
-  'endDialog.required': 'Choose an end reason.',
 
   'settings.title': 'Settings',
   'settings.language': 'Language',
@@ -726,7 +741,7 @@ const en: Record<MessageKey, string> = {
   'err.forbidden': 'You are not allowed to do this.',
   'err.not_holder': 'This conversation is not yours.',
   'err.not_online': 'You must be online to do this.',
-  'err.agent_on_break': 'The agent you picked is on break; agents on break cannot receive transfers.',
+  'err.agent_on_break': 'On break: an agent on break cannot take, answer or receive conversations.',
   'err.agent_offline': 'The agent you picked is offline.',
   'err.queue_empty': 'No conversation is waiting in the queue.',
   'err.hard_cap_reached': 'You have reached the most conversations you may hold at once.',
@@ -744,7 +759,7 @@ const en: Record<MessageKey, string> = {
   'err.username_taken': 'This username is taken.',
   'err.shortcut_taken': 'This shortcut is taken.',
   'err.channel_disabled': 'This channel is disabled; messages cannot be sent.',
-  'err.window_closed': 'WhatsApp 24-hour rule: the conversation window is closed; only template messages can be sent.',
+  'err.window_closed': 'The messaging window is closed: free-form messages cannot be sent until the customer writes again; send a template if there is one.',
   'err.attachment_not_uploaded': 'This file is not one you uploaded in this conversation (or it was removed after waiting unsent). Attach it here again.',
   'err.provider_error': 'The channel\'s provider refused the request or did not answer.',
   'err.idempotency_key_reused': 'This send key was already used for a message in another conversation; the message needs a new key.',
@@ -757,6 +772,7 @@ const en: Record<MessageKey, string> = {
   'err.internal': 'Something went wrong on the server. Please try again.',
   'err.offline': 'No connection to the server. Try again when the connection returns.',
   'err.signed_out': 'Signed out. Please sign in.',
+  'err.server_changed': 'The server\u2019s database changed; this reply was not sent.',
   'err.unknown': 'Something unexpected went wrong.',
 };
 
@@ -786,9 +802,6 @@ export function t(key: MessageKey, params?: Params): string {
 export function has(key: string): key is MessageKey {
   return key in tr;
 }
-
-/** Every app-side error code besides the server's wire codes. */
-export const appErrorCodes = ['offline', 'signed_out'] as const;
 
 /** The refusal as a sentence in the current language: known codes by the table, unknown codes
  * fall back to the server's (English) message, and an empty one to a generic sentence. */

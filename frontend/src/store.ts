@@ -4,7 +4,7 @@
 
 import { useEffect, useRef, useState } from 'preact/hooks';
 import type { PendingAttachment } from './logic/attachments';
-import type { Conversation, ConversationView, HistoryQuery, HistoryView, Inbox, Language, Session } from './types';
+import type { Conversation, ConversationView, HistoryQuery, HistoryView, Inbox, Language, LeftEvent, Session } from './types';
 
 export type Tab = 'mine' | 'queue' | 'transfers' | 'history' | 'ended';
 export const TABS: Tab[] = ['mine', 'queue', 'transfers', 'history', 'ended'];
@@ -47,6 +47,8 @@ export interface State {
   drafts: Record<number, string>;
   /** Files picked for each conversation's composer, until sent or removed. */
   attachments: Record<number, PendingAttachment[]>;
+  /** Conversations that left me (transferred, requeued, …) by id: their composer is locked. */
+  lost: Record<number, LeftEvent>;
   history: Record<HistoryView, HistoryState>;
   dialog: Dialog;
   toasts: Toast[];
@@ -98,6 +100,7 @@ export function initialState(): State {
     viewError: '',
     drafts: {},
     attachments: {},
+    lost: {},
     history: { history: emptyHistory('history'), ended: emptyHistory('ended') },
     dialog: null,
     toasts: [],

@@ -2,9 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../src/i18n';
 import { buildRequest, credentialNames, formFromAccount, newForm, webhookURL } from '../src/logic/channels';
 import type { ChannelAccount } from '../src/types';
-import type { World } from './fake-wails';
-import { act } from 'preact/test-utils';
-import { change, click, mount, settle, typeInto } from './helpers';
+import { change, click, mount, typeInto } from './helpers';
 
 afterEach(() => setLanguage('tr'));
 
@@ -21,7 +19,6 @@ const wa: ChannelAccount = {
   webhook_path: '/webhooks/whatsapp/7',
   credentials: ['token', 'app_secret', 'verify_token'],
 };
-const tg: ChannelAccount = { id: 8, type: 'telegram', name: 'Destek botu', enabled: false, base_url: 'https://api.telegram.org', account_id: '', human_agent: false, webhook_path: '/webhooks/telegram/8', credentials: ['token'] };
 
 describe('channel form logic', () => {
   it('never pre-fills credentials and sends only the typed ones', () => {
@@ -51,17 +48,9 @@ describe('channel form logic', () => {
   });
 });
 
-function admin(w: World) {
-  const me = w.users.find((u) => u.id === w.meId)!;
-  me.role = 'admin';
-  w.channelAccounts = [structuredClone(wa), structuredClone(tg)];
-  w.secrets = { 7: { token: 'stored-token-value', app_secret: 'stored-secret', verify_token: 'stored-verify' }, 8: { token: 'stored-tg' } };
-  w.templates = [{ id: 1, channel_id: 7, name: 'kargo', language: 'tr', category: 'UTILITY', body: 'Kargonuz {{1}}', params: 1, paid: false }];
-}
-
-describe('channel settings screen', () => {
+describe('channel settings screen (channels.admin.json)', () => {
   it('is offered to admins only', async () => {
-    const m = await mount();
+    const m = await mount('agent-day.ayse', 'online');
     try {
       await click(m.get('settings-button'));
       expect(m.query('settings-channels')).toBeNull();
@@ -70,64 +59,71 @@ describe('channel settings screen', () => {
     }
   });
 
-  it('lists accounts with webhook URL and credential names, edits without showing credentials', async () => {
-    const m = await mount({ tweak: admin });
+  it('connects an account, syncs its templates and edits it without ever showing a credential', async () => {
+    const m = await mount('channels.admin', 'signed-in');
     try {
       await click(m.get('settings-button'));
       await click(m.get('settings-channels'));
-      const item = m.get('channel-7');
-      expect(item.dataset.channel).toBe('whatsapp');
-      expect(m.get('channel-enabled-7').textContent).toBe('Etkin');
-      expect(m.get('channel-enabled-8').textContent).toBe('Kapalı');
-      expect(m.get('channel-webhook-7').textContent).toBe(m.fake.world.serverURL.replace(/\/+$/, '') + '/webhooks/whatsapp/7');
-      expect(m.get('channel-credentials-8').textContent).toContain('Erişim anahtarı');
-      expect(m.query('channel-sync-8')).toBeNull();
-      expect(document.body.innerHTML).not.toContain('stored-');
+      expect(m.replay.step).toBe('list');
+      expect(m.query('channel-1')).toBeTruthy(); // the sandbox, the server's own
+      await click(m.get('channel-add'));
+      await typeInto(m.get('channel-name'), 'Mağaza WhatsApp');
+      await typeInto(m.get('channel-account-id'), '106540352242922');
+      await typeInto(m.get('channel-waba-id'), '555');
+      await typeInto(m.get('channel-base-url'), 'http://graph.test');
+      await typeInto(m.get('channel-cred-token'), 'EAAG-token');
+      await typeInto(m.get('channel-cred-app_secret'), 'app-secret');
+      await typeInto(m.get('channel-cred-verify_token'), 'verify');
+      await click(m.get('channel-save'));
+      expect(m.replay.step).toBe('create');
+      const wa = m.replay.ids.whatsapp;
+      expect(m.get(`channel-${wa}`).dataset.channel).toBe('whatsapp');
+      expect(m.get(`channel-enabled-${wa}`).textContent).toBe('Etkin');
+      expect(m.get(`channel-webhook-${wa}`).textContent).toBe(`http://santral.test/webhooks/${wa}`);
+      expect(m.get(`channel-credentials-${wa}`).textContent).toContain('Erişim anahtarı');
+      expect(document.body.innerHTML).not.toContain('EAAG-token');
 
-      await click(m.get('channel-sync-7'));
-      expect(m.get('channel-synced-7').textContent?.trim()).toBe('1');
+      await click(m.get(`channel-sync-${wa}`));
+      expect(m.replay.step).toBe('sync');
+      expect(Number(m.get(`channel-synced-${wa}`).textContent?.trim())).toBeGreaterThan(0);
 
-      await click(m.get('channel-edit-7'));
+      await click(m.get(`channel-edit-${wa}`));
       const token = m.get('channel-cred-token') as HTMLInputElement;
       expect(token.type).toBe('password');
       expect(token.value).toBe('');
       expect(token.placeholder).toContain('ayarlı');
       expect(m.query('channel-human-agent')).toBeNull();
-      expect(document.body.innerHTML).not.toContain('stored-');
       await typeInto(m.get('channel-name'), 'Destek WhatsApp');
       await typeInto(m.get('channel-cred-app_secret'), 'yeni-gizli');
       await click(m.get('channel-save'));
-      const sent = m.fake.world.channelRequests!.pop()!;
-      expect(sent.id).toBe(7);
-      expect(sent.req.name).toBe('Destek WhatsApp');
-      expect(sent.req.credentials).toEqual({ app_secret: 'yeni-gizli' });
-      expect(m.fake.world.secrets![7].token).toBe('stored-token-value');
-      expect(m.get('channel-7').textContent).toContain('Destek WhatsApp');
+      expect(m.replay.step).toBe('edit');
+      expect(m.get(`channel-${wa}`).textContent).toContain('Destek WhatsApp');
+      expect(m.replay.misses).toEqual([]);
     } finally {
       m.unmount();
     }
   });
 
-  it('adds a Messenger account with HUMAN_AGENT and shows refusals translated', async () => {
-    const m = await mount({ tweak: admin });
+  it('shows the server\'s refusal translated, then adds a Messenger page with HUMAN_AGENT', async () => {
+    const m = await mount('channels.admin', 'edit');
     try {
-      await act(async () => m.ctl.openDialog({ kind: 'channels' }));
-      await settle();
+      await click(m.get('settings-button'));
+      await click(m.get('settings-channels'));
       await click(m.get('channel-add'));
       await change(m.get('channel-type'), 'messenger');
       expect(m.query('channel-waba-id')).toBeNull();
       await click(m.get('channel-save'));
-      expect(m.get('channel-form-error').textContent).toBe('Geçersiz değer: name.');
+      expect(m.replay.step).toBe('refused');
+      expect(m.get('channel-form-error').textContent).toMatch(/^Geçersiz değer/);
       await typeInto(m.get('channel-name'), 'Facebook sayfası');
       await typeInto(m.get('channel-account-id'), '4242');
       await click(m.get('channel-human-agent'));
       await typeInto(m.get('channel-cred-token'), 'EAAG');
       await click(m.get('channel-save'));
-      const sent = m.fake.world.channelRequests!.pop()!;
-      expect(sent).toEqual({ id: 0, req: { type: 'messenger', name: 'Facebook sayfası', enabled: true, account_id: '4242', human_agent: true, credentials: { token: 'EAAG' } } });
-      const added = m.fake.world.channelAccounts!.find((c) => c.type === 'messenger')!;
-      expect(m.get(`channel-${added.id}`).textContent).toContain('Facebook sayfası');
-      expect(m.get(`channel-credentials-${added.id}`).textContent).not.toContain('EAAG');
+      expect(m.replay.step).toBe('messenger');
+      const ms = m.replay.ids.messenger;
+      expect(m.get(`channel-${ms}`).textContent).toContain('Facebook sayfası');
+      expect(m.get(`channel-credentials-${ms}`).textContent).not.toContain('EAAG');
     } finally {
       m.unmount();
     }

@@ -1,4 +1,5 @@
-// The real screens rendered over the fake Wails bridge, driven through their data-testid's.
+// The real screens over recorded answers of the real app against a real santrald (ayse's day,
+// tests/recorded/agent-day.ayse.json), driven through their data-testid's.
 
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
@@ -15,55 +16,56 @@ afterEach(() => {
   document.documentElement.removeAttribute('data-theme');
 });
 
+const day = (at: string) => mount('agent-day.ayse', at);
+
 describe('sign-in', () => {
-  it('shows a refused sign-in in Turkish, then signs in', async () => {
-    m = await mount({ signedIn: false });
+  it('shows the server\'s refusal in Turkish, then signs in', async () => {
+    m = await day('signed-out');
     expect(m.query('shell')).toBeNull();
-    await typeInto(m.get('login-server'), 'http://127.0.0.1:8080');
+    await typeInto(m.get('login-server'), 'http://santral.test');
     await typeInto(m.get('login-username'), 'ayse');
     await typeInto(m.get('login-password'), 'yanlis');
     await click(m.get('login-submit'));
     expect(m.get('login-error').textContent).toBe('Kullanıcı adı veya şifre hatalı.');
-    await typeInto(m.get('login-password'), 'demo1234');
+    await typeInto(m.get('login-password'), 'password-ayse');
     await click(m.get('login-submit'));
-    expect(m.fake.calls.filter((c) => c.method === 'Login').at(-1)?.args).toEqual(['http://127.0.0.1:8080', 'ayse', 'demo1234']);
+    expect(m.replay.step).toBe('signed-in');
     expect(m.get('shell')).toBeTruthy();
     expect(m.get('user-name').textContent).toBe('Ayşe Demir');
+    expect(m.replay.misses).toEqual([]);
   });
 
-  it('switches the sign-in screen to English', async () => {
-    m = await mount({ signedIn: false });
+  it('switches the sign-in screen to English (remembered by the Go side)', async () => {
+    m = await day('signed-out');
     await click(m.get('login-language-en'));
     expect(m.get('login-submit').textContent).toBe('Sign in');
+    expect(m.replay.calls.filter((c) => c.method === 'SavePreferences').at(-1)?.args[0]).toMatchObject({ language: 'en' });
+    expect(m.replay.misses).toEqual([]);
   });
 });
 
 describe('top bar', () => {
-  it('shows presence with its light and goes on break with a reason', async () => {
-    m = await mount();
-    const btn = m.get('presence-button');
-    expect(btn.dataset.presence).toBe('online');
-    expect(btn.textContent).toContain('Çevrimiçi');
-    await click(btn);
+  it('goes online, then on break with a reason, and shows the connection state', async () => {
+    m = await day('signed-in');
+    expect(m.get('presence-button').dataset.presence).toBe('offline');
+    expect(m.get('connection-indicator').dataset.state).toBe('connected');
+    await click(m.get('presence-button'));
+    await click(m.get('presence-online'));
+    expect(m.get('presence-button').dataset.presence).toBe('online');
+    await click(m.get('presence-button'));
     await click(m.get('presence-break'));
     await click(m.get('presence-reason-meal'));
     expect((m.get('presence-break-reason') as HTMLInputElement).value).toBe('Yemek');
     await click(m.get('presence-break-confirm'));
-    expect(m.fake.calls.find((c) => c.method === 'SetPresence')?.args).toEqual(['break', 'Yemek']);
+    expect(m.replay.calls.filter((c) => c.method === 'SetPresence').map((c) => c.args)).toEqual([['online', ''], ['break', 'Yemek']]);
     expect(m.get('presence-button').dataset.presence).toBe('break');
     expect(m.get('presence-button').textContent).toContain('Mola: Yemek');
-    expect(m.query('presence-menu')).toBeNull();
-    await click(m.get('presence-button'));
-    await click(m.get('presence-online'));
-    expect(m.get('presence-button').dataset.presence).toBe('online');
   });
 
-  it('shows the connection state, offline since when reconnecting', async () => {
-    m = await mount();
-    expect(m.get('connection-indicator').dataset.state).toBe('connected');
-    expect(m.get('connection-indicator').textContent).toContain('Bağlı');
-    const since = new Date(2025, 0, 1, 9, 5).getTime();
-    await act(async () => m!.fake.emit('connection', { state: 'reconnecting', since, attempt: 2 }));
+  it('shows "offline since" while reconnecting', async () => {
+    m = await day('online');
+    const since = new Date(2026, 0, 12, 9, 5).getTime();
+    await act(async () => m!.replay.emit('connection', { state: 'reconnecting', since, attempt: 2 }));
     const ind = m.get('connection-indicator');
     expect(ind.dataset.state).toBe('reconnecting');
     expect(ind.textContent).toContain('Yeniden bağlanıyor…');
@@ -73,49 +75,30 @@ describe('top bar', () => {
 });
 
 describe('inbox', () => {
-  it('lists my conversations with unread badges and waiting time, and switches tabs with Alt+digits', async () => {
-    m = await mount();
-    expect(m.get('conversation-row-11').textContent).toContain('Elif Şahin');
-    expect(m.get('unread-11').textContent).toBe('2');
-    expect(m.get('conversation-row-11').textContent).toContain('bekliyor');
-    expect(m.get('tab-queue-badge').textContent).toBe('3');
+  it('lists the conversations the server assigned, with unread counts, and switches tabs with Alt+digits', async () => {
+    m = await day('online');
+    expect(m.query('conversation-row-' + m.replay.ids.elif)).toBeNull();
+    await m.advance('customers-write');
+    const { elif, burak } = m.replay.ids;
+    expect(m.get(`conversation-row-${elif}`).textContent).toContain('Elif Şahin');
+    expect(m.get(`unread-${elif}`).textContent).toBe('2');
+    expect(m.get(`unread-${burak}`).textContent).toBe('1');
+    expect(m.get('unread-total').textContent).toBe('3');
     await press(window, '2', { altKey: true, code: 'Digit2' });
     expect(m.get('tab-queue').getAttribute('aria-selected')).toBe('true');
-    expect(m.get('queue-count').dataset.count).toBe('3');
-    expect(m.get('queue-row-21')).toBeTruthy();
-    await press(window, '3', { altKey: true, code: 'Digit3' });
-    expect(m.get('offer-501').textContent).toContain('Mehmet Yılmaz aktarıyor');
-    expect(m.get('offer-note-501').textContent).toContain('hasarlı ürün');
+    expect(m.get('queue-count').dataset.count).toBe('0');
+    expect(m.get('queue-empty')).toBeTruthy();
   });
 
-  it('pulls with the conversation button', async () => {
-    m = await mount();
-    await click(m.get('tab-queue'));
+  it('shows the server\'s refusal of a pull', async () => {
+    m = await day('take-up');
     await click(m.get('pull-button'));
-    expect(m.fake.count('Pull')).toBe(1);
-    expect(m.get('tab-mine').getAttribute('aria-selected')).toBe('true');
-    expect(m.get('conversation').dataset.conversationId).toBe('21');
-    expect(m.get('conversation-row-21')).toBeTruthy();
-  });
-
-  it('shows a refused pull as a notice', async () => {
-    m = await mount({ tweak: (w) => (w.conversations = w.conversations.filter((c) => c.state !== 'queued')) });
-    await click(m.get('pull-button'));
+    expect(m.replay.step).toBe('pull-empty');
     expect(m.get('toast').textContent).toContain('Kuyrukta bekleyen konuşma yok.');
   });
 
-  it('counts down an incoming offer and accepts it', async () => {
-    m = await mount();
-    const text = m.get('offer-countdown-501').textContent ?? '';
-    expect(text).toMatch(/^1:(2|3)\d kaldı$/);
-    await click(m.get('offer-accept-501'));
-    expect(m.fake.calls.some((c) => c.method === 'AcceptTransfer' && c.args[0] === 501)).toBe(true);
-    expect(m.get('conversation').dataset.conversationId).toBe('41');
-    expect(m.query('offer-501')).toBeNull();
-  });
-
   it('Ctrl+K focuses the search', async () => {
-    m = await mount();
+    m = await day('customers-write');
     await press(window, 'k', { ctrlKey: true });
     expect(document.activeElement).toBe(m.get('inbox-search'));
   });
@@ -123,65 +106,50 @@ describe('inbox', () => {
 
 describe('conversation', () => {
   async function openElif() {
-    m = await mount();
-    await click(m.get('conversation-row-11'));
+    m = await day('customers-write');
+    await click(m.get(`conversation-row-${m.replay.ids.elif}`));
     return m;
   }
 
-  it('shows the header, the timeline and the earlier conversations', async () => {
+  it('opens a conversation: header, timeline, unread cleared', async () => {
     const m = await openElif();
+    expect(m.replay.step).toBe('open');
     expect(m.get('conversation-customer').textContent).toBe('Elif Şahin');
-    expect(m.get('conversation-channel').textContent).toContain('WhatsApp');
+    expect(m.get('conversation-channel').getAttribute('data-channel')).toBe('sandbox');
     expect(m.get('conversation-state').textContent).toBe('Açık');
     expect(m.get('timeline').textContent).toContain('Siparişim ne zaman kargoya verilecek?');
     expect(m.get('timeline').textContent).toContain('Konuşma oluşturuldu');
-    expect(m.get('earlier-31').textContent).toContain('Sorun çözüldü');
+    expect(m.query(`unread-${m.replay.ids.elif}`)).toBeNull();
+    expect(m.query('window-banner')).toBeNull(); // the sandbox has no window
   });
 
-  it('sends with Enter, keeps Shift+Enter for a new line, and shows the reply', async () => {
+  it('sends with Enter (Shift+Enter is a new line); connected, the reply comes back sent', async () => {
     const m = await openElif();
     const input = m.get('composer-input') as HTMLTextAreaElement;
     await typeInto(input, 'Merhaba');
     await press(input, 'Enter', { shiftKey: true });
-    expect(m.fake.count('Send')).toBe(0);
+    expect(m.replay.count('Send')).toBe(0);
     await typeInto(input, 'Kargonuz bugün çıkıyor');
     await press(input, 'Enter');
-    expect(m.fake.calls.find((c) => c.method === 'Send')?.args).toEqual([11, 'Kargonuz bugün çıkıyor']);
+    expect(m.replay.calls.find((c) => c.method === 'Send')?.args).toEqual([m.replay.ids.elif, 'Kargonuz bugün çıkıyor']);
     expect(input.value).toBe('');
     await settle();
     expect(m.get('timeline').textContent).toContain('Kargonuz bugün çıkıyor');
+    expect(m.root.querySelector('[data-testid^="outbox-"]')).toBeNull(); // shown once: as the server's message
+    expect(m.replay.misses).toEqual([]);
   });
 
-  it('shows a queued reply with its clock and a failed one with the reason, retry and discard', async () => {
-    m = await mount({ tweak: (w) => (w.offline = true) });
-    await click(m.get('conversation-row-11'));
-    await typeInto(m.get('composer-input'), 'Çevrimdışı yazıldı');
-    await click(m.get('composer-send'));
-    const key = m.fake.world.outbox[0].key;
-    expect(m.get(`outbox-${key}`).dataset.state).toBe('queued');
-    expect(m.get(`outbox-state-${key}`).textContent).toContain('Sırada');
-    m.fake.world.outbox[0].state = 'failed';
-    m.fake.world.outbox[0].error = { code: 'not_online', message: 'x' };
-    await act(async () => m!.fake.emit('conversation', { id: 11 }));
-    await settle();
-    expect(m.get(`outbox-state-${key}`).textContent).toBe('Gönderilemedi: Bu işlem için çevrimiçi olmanız gerekir.');
-    await click(m.get(`outbox-discard-${key}`));
-    expect(m.fake.calls.some((c) => c.method === 'DiscardSend' && c.args[0] === key)).toBe(true);
-    expect(m.query(`outbox-${key}`)).toBeNull();
-  });
-
-  it('fills a quick message typed as /shortcut', async () => {
+  it('fills a quick message typed as /shortcut, rendered by the Go side', async () => {
     const m = await openElif();
     const input = m.get('composer-input') as HTMLTextAreaElement;
     await typeInto(input, 'Selam /mer');
     expect(m.get('quick-popup').textContent).toContain('/merhaba');
-    expect(m.query('quick-item-2')).toBeNull();
+    expect(m.query(`quick-item-${m.replay.ids.quick_mine}`)).toBeNull();
     await press(input, 'Enter');
     await settle();
-    expect(m.fake.calls.find((c) => c.method === 'RenderQuickMessage')?.args).toEqual([11, 1]);
+    expect(m.replay.calls.find((c) => c.method === 'RenderQuickMessage')?.args).toEqual([m.replay.ids.elif, m.replay.ids.quick_greet]);
     expect(input.value).toBe('Selam Merhaba Elif Şahin, ben Ayşe Demir. Size nasıl yardımcı olabilirim?');
-    expect(m.fake.count('Send')).toBe(0);
-    expect(m.query('quick-popup')).toBeNull();
+    expect(m.replay.count('Send')).toBe(0);
   });
 
   it('inserts emoji from the picker', async () => {
@@ -192,104 +160,97 @@ describe('conversation', () => {
     expect((m.get('composer-input') as HTMLTextAreaElement).value).toBe(first.textContent);
   });
 
-  it('transfers to an online agent only, with a note', async () => {
-    const m = await openElif();
-    await click(m.get('transfer-button'));
-    const dialog = m.get('transfer-dialog');
-    expect(m.query('transfer-agent-3')).toBeTruthy(); // Mehmet, online
-    expect(m.query('transfer-agent-1')).toBeTruthy(); // Selin, online supervisor
-    expect(m.query('transfer-agent-4')).toBeNull(); // Zeynep, on break
-    expect(m.query('transfer-agent-5')).toBeNull(); // Emre, offline
-    expect(m.query('transfer-agent-2')).toBeNull(); // me
-    expect((m.get('transfer-confirm') as HTMLButtonElement).disabled).toBe(true);
-    await click(dialog.querySelector('[data-testid="transfer-agent-3"] input')!);
-    await typeInto(m.get('transfer-note'), 'Kargo takibi gerekiyor');
-    await click(m.get('transfer-confirm'));
-    expect(m.fake.calls.find((c) => c.method === 'Transfer')?.args).toEqual([11, 3, 'Kargo takibi gerekiyor']);
-    expect(m.query('transfer-dialog')).toBeNull();
-    expect(m.get('pending-offer').textContent).toContain('Mehmet Yılmaz');
-    expect((m.get('transfer-button') as HTMLButtonElement).disabled).toBe(true);
+  it('on break, says so and lets the server refuse the reply in sight; discard removes it', async () => {
+    m = await day('reply');
+    await click(m.get(`conversation-row-${m.replay.ids.elif}`));
+    await click(m.get('presence-button'));
+    await click(m.get('presence-break'));
+    await click(m.get('presence-reason-meal'));
+    await click(m.get('presence-break-confirm'));
+    expect(m.get('not-online-note').textContent).toContain('Moladasınız');
+    const input = m.get('composer-input') as HTMLTextAreaElement;
+    expect(input.disabled).toBe(false); // who may reply is the server's answer
+    await typeInto(input, 'Moladayken yazdım');
+    await press(input, 'Enter');
+    const item = m.root.querySelector<HTMLElement>('[data-testid^="outbox-"][data-state]')!;
+    expect(item.dataset.state).toBe('failed');
+    const key = item.dataset.testid!.replace('outbox-', '');
+    expect(m.get(`outbox-state-${key}`).textContent).toBe('Gönderilemedi: Molada: molada olan temsilci konuşma alamaz, yanıt veremez ve aktarım alamaz.');
+    await click(m.get(`outbox-discard-${key}`));
+    expect(m.replay.calls.some((c) => c.method === 'DiscardSend' && c.args[0] === key)).toBe(true);
+    expect(m.query(`outbox-${key}`)).toBeNull();
   });
 
-  it('shows a transfer refusal inside the dialog; Esc closes it', async () => {
-    const m = await openElif();
-    await click(m.get('transfer-button'));
-    await click(m.get('transfer-dialog').querySelector('[data-testid="transfer-agent-3"] input')!);
-    m.fake.me().presence = 'break';
-    await click(m.get('transfer-confirm'));
-    expect(m.get('transfer-error').textContent).toBe('Bu işlem için çevrimiçi olmanız gerekir.');
-    await press(window, 'Escape');
-    expect(m.query('transfer-dialog')).toBeNull();
-  });
-
-  it('requires an end reason, then ends the conversation', async () => {
-    const m = await openElif();
+  it('ending without a reason is refused by the server; with one it ends', async () => {
+    m = await day('back-online');
+    const elif = m.replay.ids.elif;
+    await click(m.get(`conversation-row-${elif}`));
     await click(m.get('end-button'));
-    expect(m.query('end-reason-5')).toBeNull(); // inactive reasons are not offered
     await click(m.get('end-confirm'));
+    expect(m.replay.calls.find((c) => c.method === 'End')?.args).toEqual([elif, 0]);
     expect(m.get('end-error').textContent).toBe('Sonlandırma sebebi seçmelisiniz.');
-    expect(m.fake.count('End')).toBe(0);
-    await click(m.get('end-reason-2').querySelector('input')!);
+    await click(m.get(`end-reason-${m.replay.ids.end_reason_other}`).querySelector('input')!);
     await click(m.get('end-confirm'));
-    expect(m.fake.calls.find((c) => c.method === 'End')?.args).toEqual([11, 2]);
     expect(m.query('end-dialog')).toBeNull();
     await settle();
     expect(m.get('conversation-state').textContent).toBe('Sonlandırıldı');
     expect(m.get('timeline').textContent).toContain('Sonlandırma sebebi: Bilgi verildi');
-    expect(m.query('conversation-row-11')).toBeNull();
-  });
-
-  it('asks to go online before replying while on break', async () => {
-    m = await mount({ tweak: (w) => (w.users[1].presence = 'break') });
-    await click(m.get('conversation-row-11'));
-    expect((m.get('composer-input') as HTMLTextAreaElement).disabled).toBe(true);
-    await click(m.get('go-online'));
-    expect((m.get('composer-input') as HTMLTextAreaElement).disabled).toBe(false);
+    expect(m.query(`conversation-row-${elif}`)).toBeNull();
+    expect(m.get('readonly-note')).toBeTruthy();
   });
 });
 
 describe('history and ended', () => {
-  it('filters ended conversations and takes one up again', async () => {
-    m = await mount();
-    await press(window, '5', { altKey: true, code: 'Digit5' });
-    expect(m.get('history-row-31')).toBeTruthy();
-    expect(m.get('history-row-33')).toBeTruthy();
-    await change(m.get('filter-end-reason'), '3');
-    await click(m.get('filter-submit'));
-    expect(m.fake.calls.filter((c) => c.method === 'History').at(-1)?.args[0]).toMatchObject({ view: 'ended', end_reason_id: 3 });
-    expect(m.query('history-row-31')).toBeNull();
-    expect(m.get('history-row-33')).toBeTruthy();
-    await click(m.get('take-up-33'));
-    expect(m.fake.calls.some((c) => c.method === 'TakeUp' && c.args[0] === 33)).toBe(true);
-    expect(m.get('tab-mine').getAttribute('aria-selected')).toBe('true');
-    expect(m.get('conversation').dataset.conversationId).toBe('33');
-    expect(m.get('conversation-row-33')).toBeTruthy();
-  });
-
-  it('searches the history by text and customer', async () => {
-    m = await mount();
+  it('filters the history as the server answers it, and takes a conversation up again', async () => {
+    m = await day('end');
+    const elif = m.replay.ids.elif;
     await click(m.get('tab-history'));
-    await typeInto(m.get('filter-text'), 'kargom');
+    expect(m.get(`history-row-${elif}`)).toBeTruthy();
+    if (!m.query('filter-text')) await click(m.get('history-filter-toggle'));
+    await typeInto(m.get('filter-text'), 'kargo');
     await typeInto(m.get('filter-customer'), 'Elif');
     await click(m.get('filter-submit'));
-    expect(m.fake.calls.filter((c) => c.method === 'History').at(-1)?.args[0]).toMatchObject({ view: 'history', text: 'kargom', customer: 'Elif' });
-    expect(m.get('history-row-31')).toBeTruthy();
-    expect(m.query('history-row-32')).toBeNull();
+    expect(m.replay.step).toBe('filter');
+    expect(m.get(`history-row-${elif}`)).toBeTruthy();
+
+    await press(window, '5', { altKey: true, code: 'Digit5' });
+    if (!m.query('filter-end-reason')) await click(m.get('ended-filter-toggle'));
+    await change(m.get('filter-end-reason'), String(m.replay.ids.end_reason));
+    await click(m.get('filter-submit'));
+    expect(m.query(`history-row-${elif}`)).toBeNull();
+    await change(m.get('filter-end-reason'), String(m.replay.ids.end_reason_other));
+    await click(m.get('filter-submit'));
+    expect(m.get(`history-row-${elif}`)).toBeTruthy();
+    await click(m.get(`take-up-${elif}`));
+    expect(m.replay.step).toBe('take-up');
+    expect(m.get('tab-mine').getAttribute('aria-selected')).toBe('true');
+    expect(m.get('conversation').dataset.conversationId).toBe(String(elif));
+    expect(m.get(`conversation-row-${elif}`)).toBeTruthy();
+    expect(m.replay.misses).toEqual([]);
+  });
+
+  it('shows a refused filter', async () => {
+    m = await day('filter');
+    await click(m.get('tab-history'));
+    await act(async () => m!.ctl.historySearch('history', { from: '2025-13-01' })); // a date input cannot hold it
+    await settle();
+    expect(m.get('history-error').textContent).toBe('Geçersiz değer: from.');
   });
 });
 
-describe('settings', () => {
-  it('saves language, theme, sound and autostart', async () => {
-    m = await mount();
+describe('settings and sign-out', () => {
+  it('saves language and theme through the Go side, then signs out', async () => {
+    m = await day('pull-empty');
     await click(m.get('settings-button'));
     await change(m.get('settings-language'), 'en');
     await click(m.get('settings-theme-dark'));
-    await click(m.get('settings-autostart'));
     await click(m.get('settings-save'));
-    expect(m.fake.calls.find((c) => c.method === 'SavePreferences')?.args[0]).toEqual({ language: 'en', theme: 'dark', sound: true, autostart: true });
+    expect(m.replay.step).toBe('preferences');
     expect(document.documentElement.dataset.theme).toBe('dark');
     expect(m.get('tab-queue').textContent).toContain('Queue');
-    expect(m.get('presence-button').textContent).toContain('Online');
+    await click(m.get('sign-out'));
+    expect(m.replay.step).toBe('logout');
+    expect(m.get('login-form')).toBeTruthy();
   });
 });
 

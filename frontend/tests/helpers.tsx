@@ -1,11 +1,12 @@
-// Rendering the real UI over the fake Wails bridge, and driving it like a user would.
+// Rendering the real UI over recorded answers of the real app Go side (tests/replay.ts), and
+// driving it like a user would.
 
 import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { App } from '../src/App';
 import { Controller } from '../src/controller';
 import { setLanguage } from '../src/i18n';
-import { FakeWails, demoWorld, type World } from './fake-wails';
+import { Replay } from './replay';
 
 /** Lets promises, microtasks and a few timers run. */
 export async function settle(rounds = 6): Promise<void> {
@@ -17,23 +18,20 @@ export async function settle(rounds = 6): Promise<void> {
 }
 
 export interface Mounted {
-  fake: FakeWails;
+  replay: Replay;
   ctl: Controller;
   root: HTMLElement;
   get: (testId: string) => HTMLElement;
   query: (testId: string) => HTMLElement | null;
+  /** Moves the recording to a step that happened without this user (and emits its events). */
+  advance: (step: string) => Promise<void>;
   unmount: () => void;
 }
 
-export async function mount(opts: { signedIn?: boolean; world?: World; tweak?: (w: World) => void } = {}): Promise<Mounted> {
+/** Mounts the app over a recording (`agent-day.ayse`, …), starting after step `at`. */
+export async function mount(recording: string, at?: string): Promise<Mounted> {
   setLanguage('tr');
-  const world = opts.world ?? demoWorld();
-  if (opts.signedIn !== false) {
-    world.signedIn = true;
-    world.connection = { state: 'connected', since: Date.now(), attempt: 0 };
-  }
-  opts.tweak?.(world);
-  const fake = new FakeWails(world).install();
+  const replay = new Replay(recording, at).install();
   const ctl = new Controller();
   const root = document.createElement('div');
   document.body.appendChild(root);
@@ -51,16 +49,20 @@ export async function mount(opts: { signedIn?: boolean; world?: World; tweak?: (
     return el;
   };
   return {
-    fake,
+    replay,
     ctl,
     root,
     get,
     query,
+    advance: async (step: string) => {
+      await act(async () => replay.advance(step));
+      await settle();
+    },
     unmount: () => {
       ctl.stop();
       render(null, root);
       root.remove();
-      fake.uninstall();
+      replay.uninstall();
     },
   };
 }
@@ -99,4 +101,9 @@ export async function change(el: Element, value: string): Promise<void> {
     input.dispatchEvent(new Event('input', { bubbles: true }));
   });
   await settle();
+}
+
+/** The data-testid's of elements whose test id starts with prefix, in document order. */
+export function testIds(root: ParentNode, prefix: string): string[] {
+  return [...root.querySelectorAll<HTMLElement>(`[data-testid^="${prefix}"]`)].map((e) => e.dataset.testid!);
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../src/i18n';
-import { filterConversations, sortMine, sortQueue, splitOffers, transferTargets, windowStatus } from '../src/logic/inbox';
+import { filterConversations, sortMine, splitOffers, transferChoices, windowStatus } from '../src/logic/inbox';
 import { buildTimeline, describeEntry } from '../src/logic/timeline';
 import type { Conversation, InboxItem, Message, OutboxItem, TimelineEntry, TransferOffer, User } from '../src/types';
 
@@ -22,10 +22,9 @@ const agent = (id: number, presence: User['presence'], active = 0, name = 'Agent
 const offer = (id: number, from: number, to: number, state: TransferOffer['state'], expires: number): TransferOffer => ({ id, conversation_id: id, from_agent_id: from, to_agent_id: to, state, created_at: 0, expires_at: expires });
 
 describe('inbox selectors', () => {
-  it('orders my conversations by latest activity and the queue oldest first', () => {
+  it('orders my conversations by latest activity', () => {
     const mine: InboxItem[] = [{ ...conv(1, { last_message_at: 10 }), unread: 0 }, { ...conv(2, { last_message_at: 30 }), unread: 1 }, { ...conv(3, { created_at: 20 }), unread: 0 }];
     expect(sortMine(mine).map((c) => c.id)).toEqual([2, 3, 1]);
-    expect(sortQueue([conv(1, { queued_at: 30 }), conv(2, { queued_at: 10 }), conv(3, { queued_at: 20 })]).map((c) => c.id)).toEqual([2, 3, 1]);
   });
 
   it('searches by name, phone digits and last message', () => {
@@ -46,23 +45,32 @@ describe('inbox selectors', () => {
     expect(outgoing.map((o) => o.id)).toEqual([2]);
   });
 
-  it('offers only online agents other than me as transfer targets, least busy first', () => {
+  it('lists every other agent to transfer to, online first then least busy; presence is shown, not filtered', () => {
     const agents = [agent(2, 'online'), agent(3, 'online', 2), agent(4, 'break'), agent(5, 'offline'), agent(6, 'online', 1), { ...agent(7, 'online'), disabled: true }];
-    expect(transferTargets(agents, 2).map((a) => a.id)).toEqual([6, 3]);
+    expect(transferChoices(agents, 2).map((a) => a.id)).toEqual([6, 3, 4, 5]);
   });
 
-  it('knows the WhatsApp 24-hour window', () => {
+  it('reads the window only from the server\'s closing time and clock, whatever the channel', () => {
     const now = 100 * HOUR;
-    // The server sends when the window closes; the UI only compares it with the server clock.
-    expect(windowStatus(conv(1), now + 22 * HOUR, now)).toEqual({ kind: 'open', closesIn: 22 * HOUR });
-    expect(windowStatus(conv(1), now - HOUR, now)).toEqual({ kind: 'closed', strict: true });
-    expect(windowStatus(conv(1, { channel: { id: 2, type: 'instagram', name: 'ig' } }), now - HOUR, now)).toEqual({ kind: 'closed', strict: false });
-    expect(windowStatus(conv(1, { channel: { id: 3, type: 'telegram', name: 'tg' } }), 0, now)).toEqual({ kind: 'none' });
+    expect(windowStatus(now + 22 * HOUR, now)).toEqual({ kind: 'open', closesIn: 22 * HOUR, closesAt: now + 22 * HOUR });
+    expect(windowStatus(now - HOUR, now)).toEqual({ kind: 'closed', closedAt: now - HOUR });
+    expect(windowStatus(now, now)).toEqual({ kind: 'closed', closedAt: now });
+    expect(windowStatus(0, now)).toEqual({ kind: 'none' });
+    expect(windowStatus(undefined, now)).toEqual({ kind: 'none' });
+  });
+
+  it('counts a reply refused with window_closed after the last reopening as closed', () => {
+    const now = 100 * HOUR;
+    const refused = (closed_at: number): OutboxItem => ({ key: 'k', conversation_id: 1, body: 'x', state: 'failed', created_at: now, error: { code: 'window_closed', message: '', closed_at } });
+    expect(windowStatus(now + HOUR, now, [refused(now + HOUR)])).toEqual({ kind: 'closed', closedAt: now + HOUR });
+    // The customer wrote since: the server's closing time moved past the refusal's.
+    expect(windowStatus(now + 20 * HOUR, now, [refused(now - HOUR)]).kind).toBe('open');
+    expect(windowStatus(now + HOUR, now, [{ ...refused(now + HOUR), error: { code: 'not_holder', message: '' } }]).kind).toBe('open');
   });
 });
 
 describe('timeline', () => {
-  const msg = (id: number, at: number, dir: 'in' | 'out' = 'in', key?: string): Message => ({ id, conversation_id: 1, direction: dir, body: 'm' + id, status: dir === 'in' ? 'received' : 'sent', created_at: at, idempotency_key: key });
+  const msg = (id: number, at: number, dir: 'in' | 'out' = 'in', key?: string): Message => ({ id, conversation_id: 1, direction: dir, body: 'm' + id, status: dir === 'in' ? 'received' : 'sent', created_at: at, sent_at: at, idempotency_key: key });
   const entry = (id: number, at: number, kind: string, data?: TimelineEntry['data'], actor: number | null = null): TimelineEntry => ({ id, conversation_id: 1, at, kind, actor_id: actor, data });
   const out = (key: string, at: number, state: OutboxItem['state'] = 'queued'): OutboxItem => ({ key, conversation_id: 1, body: key, state, created_at: at });
 

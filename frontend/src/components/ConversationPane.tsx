@@ -4,11 +4,10 @@
 
 import { useRef, useState } from 'preact/hooks';
 import { useApp, useController, useNow } from '../context';
-import { t, type MessageKey } from '../i18n';
+import { errorText, t, type MessageKey } from '../i18n';
 import { agentName, channelLabel, customerName, windowStatus } from '../logic/inbox';
 import { formatCountdown, formatDateTime, formatDuration, remainingMs, serverNow } from '../time';
-import type { Conversation, ConversationView, TransferOffer } from '../types';
-import { templateOnly } from '../logic/templates';
+import type { Conversation, ConversationView, LeftEvent, TransferOffer, User } from '../types';
 import { Composer } from './Composer';
 import { ChannelIcon, IconEnd, IconRestart, IconTransfer } from './icons';
 import { TemplatePicker } from './TemplatePicker';
@@ -48,20 +47,23 @@ function Conversation_({ view }: { view: ConversationView }) {
   const connection = useApp((s) => s.session?.connection.state);
   const offset = useApp((s) => s.offset);
   const takeUpBusy = useApp((s) => !!s.busy['takeup:' + view.conversation.id]);
+  const left = useApp((s) => s.lost[view.conversation.id]);
+  const agents = useApp((s) => s.inbox.agents);
   const c = view.conversation;
-  const holder = c.state === 'assigned' && c.agent_id != null && c.agent_id === me?.id;
+  // The conversation left me (the server's events or its refusal to show it): nothing can be
+  // written here any more, and the pane says why.
+  // Once a re-read shows it ended or queued, the usual read-only note says so instead.
+  const stale = c.state === 'assigned';
+  const lostReason = view.refused ? (left ? leftText(left, agents) : errorText(view.refused)) : left && stale ? leftText(left, agents) : '';
+  const holder = !lostReason && c.state === 'assigned' && c.agent_id != null && c.agent_id === me?.id;
   const offer = view.pending_offer && view.pending_offer.state === 'pending' ? view.pending_offer : null;
   const now = serverNow(offset, useNow(30000));
-  const win = windowStatus(c, view.window_closes_at, now);
-  // WhatsApp after 24 hours without a customer message (or the server said so): templates only.
-  const tplOnly = holder && templateOnly(c, view.window_closes_at, now, view.outbox);
+  // The window as the server gives it (every channel): closed means free-form replies are refused.
+  const win = windowStatus(view.window_closes_at, now, view.outbox);
+  const closed = holder && win.kind === 'closed';
 
   // Why the composer is off, if it is.
-  let blocked = '';
-  if (holder) {
-    if (me?.presence !== 'online' && connection === 'connected') blocked = t('conversation.mustBeOnline');
-    else if (tplOnly) blocked = t('window.composerBlocked');
-  }
+  const blocked = lostReason || (closed ? t('window.composerBlocked') : '');
 
   // Files dropped onto the conversation go to the composer (holder, composer on, connected).
   const canDrop = holder && !blocked && connection === 'connected';
@@ -127,8 +129,7 @@ function Conversation_({ view }: { view: ConversationView }) {
                 type="button"
                 class="btn"
                 data-testid="transfer-button"
-                disabled={!!offer}
-                title={offer ? t('err.transfer_pending') : t('conversation.transfer')}
+                title={t('conversation.transfer')}
                 onClick={() => ctl.openDialog({ kind: 'transfer', conversationId: c.id })}
               >
                 <IconTransfer size={15} /> {t('conversation.transfer')}
@@ -152,33 +153,33 @@ function Conversation_({ view }: { view: ConversationView }) {
               {t('conversation.fromCache')}
             </div>
           ) : null}
-          {offer ? <PendingOffer offer={offer} mine={offer.from_agent_id === me?.id} /> : null}
-          {holder && win.kind === 'closed' && !tplOnly ? (
-            <div class={'notice ' + (win.strict ? 'notice-bad' : 'notice-warn')} data-testid="window-closed">
-              {win.strict ? t('conversation.windowClosed') : t('conversation.metaWindowClosed')}
+          {lostReason ? (
+            <div class="notice notice-bad" data-testid="conversation-lost" role="status">
+              {lostReason}
             </div>
           ) : null}
+          {offer && !lostReason ? <PendingOffer offer={offer} mine={offer.from_agent_id === me?.id} /> : null}
           {holder && win.kind === 'open' && win.closesIn < 2 * 60 * 60 * 1000 ? (
             <div class="notice notice-warn" data-testid="window-closing">
               {t('conversation.windowWarning', { t: formatDuration(win.closesIn) })}
             </div>
           ) : null}
           <Timeline view={view} />
-          {holder ? (
+          {holder || lostReason ? (
             <>
-              {blocked && me?.presence !== 'online' ? (
-                <div class="notice notice-warn notice-action">
-                  <span>{blocked}</span>
+              {holder && me?.presence !== 'online' && connection === 'connected' ? (
+                <div class="notice notice-warn notice-action" data-testid="not-online-note">
+                  <span>{me?.presence === 'break' ? t('conversation.onBreakNote') : t('conversation.offlineNote')}</span>
                   <button type="button" class="btn btn-sm btn-success" data-testid="go-online" onClick={() => void ctl.setPresence('online', '')}>
                     {t('presence.goOnline')}
                   </button>
                 </div>
               ) : null}
-              {tplOnly ? (
+              {closed && win.kind === 'closed' ? (
                 <div class="notice notice-bad window-banner" data-testid="window-banner" role="region" aria-label={t('window.bannerTitle')}>
                   <div class="window-banner-text" data-testid="window-closed">
                     <strong>{t('window.bannerTitle')}</strong>
-                    <span class="small">{t('conversation.windowClosed')}</span>
+                    <span class="small">{win.closedAt ? t('window.closedAt', { time: formatDateTime(win.closedAt) }) : t('window.closedNow')}</span>
                   </div>
                   <TemplatePicker conversationId={c.id} />
                 </div>
@@ -195,6 +196,23 @@ function Conversation_({ view }: { view: ConversationView }) {
       </div>
     </section>
   );
+}
+
+/** Why a conversation left me, in words: from the server's events (conversation-left). */
+function leftText(left: LeftEvent, agents: User[]): string {
+  const name = left.to_agent_id ? agentName(agents, left.to_agent_id) : '';
+  switch (left.why) {
+    case 'transferred':
+      return t('lost.transferred', { name });
+    case 'reassigned':
+      return name ? t('lost.reassigned', { name }) : t('lost.elsewhere');
+    case 'requeued':
+      return t('lost.requeued');
+    case 'ended':
+      return t('lost.ended');
+    default:
+      return t('lost.elsewhere');
+  }
 }
 
 function PendingOffer({ offer, mine }: { offer: TransferOffer; mine: boolean }) {

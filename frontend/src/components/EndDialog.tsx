@@ -1,4 +1,5 @@
-// End: the end reason is required and comes from the admin's list.
+// End: the end reason comes from the admin's list (its active ones); the server says when one
+// is required and not chosen (end_reason_required).
 
 import { useMemo, useState } from 'preact/hooks';
 import { toAppError } from '../bridge';
@@ -16,14 +17,10 @@ export function EndDialog({ conversationId }: { conversationId: number }) {
 
   const submit = async () => {
     if (busy) return;
-    if (reason == null) {
-      setError(t('endDialog.required'));
-      return;
-    }
     setBusy(true);
     setError('');
     try {
-      await ctl.end(conversationId, reason);
+      await ctl.end(conversationId, reason ?? 0);
     } catch (err) {
       setError(errorText(toAppError(err)));
       setBusy(false);

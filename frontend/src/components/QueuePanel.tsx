@@ -1,9 +1,8 @@
-// The queue: how many conversations wait, oldest first, and the conversation button to pull.
+// The queue: how many conversations wait, in the server's order (conversations returned to the
+// head first, as the Go side lists them by the server's queue_key), and the button to pull.
 
-import { useMemo } from 'preact/hooks';
 import { useApp, useController, useNow } from '../context';
 import { t } from '../i18n';
-import { sortQueue } from '../logic/inbox';
 import { serverNow } from '../time';
 import type { Conversation } from '../types';
 import { ConversationRow } from './ConversationRow';
@@ -18,7 +17,7 @@ export function QueuePanel() {
   const selectedId = useApp((s) => s.selectedId);
   const offset = useApp((s) => s.offset);
   const now = serverNow(offset, useNow(5000));
-  const items = useMemo(() => sortQueue(queue), [queue]);
+  const items = queue;
   return (
     <div class="panel-body">
       <div class="queue-head">

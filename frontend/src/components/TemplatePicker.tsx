@@ -1,12 +1,12 @@
-// The template picker shown when the WhatsApp 24-hour window is closed: the channel's approved
-// templates with their category and whether they are charged, the body with its {{n}}
-// placeholders, an input per parameter, and the send button.
+// The template picker shown when the conversation's window is closed: the channel's approved
+// templates as the server lists them (its category, and whether sending it now is charged —
+// the server's answer), the body with its {{n}} placeholders, an input per parameter, send.
 
 import { useEffect, useState } from 'preact/hooks';
 import { toAppError } from '../bridge';
 import { useController } from '../context';
 import { errorText, t } from '../i18n';
-import { fillTemplate, placeholderCount, templateParts } from '../logic/templates';
+import { fillTemplate, templateParts } from '../logic/templates';
 import type { Template } from '../types';
 
 export function TemplatePicker({ conversationId }: { conversationId: number }) {
@@ -33,12 +33,12 @@ export function TemplatePicker({ conversationId }: { conversationId: number }) {
   }, [ctl, conversationId]);
 
   const tpl = list?.find((x) => x.id === chosen) ?? null;
-  const n = tpl ? placeholderCount(tpl.body, tpl.params) : 0;
+  const n = tpl ? tpl.params : 0;
   const complete = !!tpl && params.length >= n && params.slice(0, n).every((p) => p.trim() !== '');
 
   const choose = (x: Template) => {
     setChosen(x.id);
-    setParams(Array.from({ length: placeholderCount(x.body, x.params) }, () => ''));
+    setParams(Array.from({ length: x.params }, () => ''));
   };
 
   const send = async () => {

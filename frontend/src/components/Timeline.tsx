@@ -318,7 +318,8 @@ function MessageBubble({ m }: { m: Message }) {
 
 function OutboxBubble({ item }: { item: OutboxItem }) {
   const ctl = useController();
-  const d = outboxDisplay(item);
+  const connected = useApp((s) => s.session?.connection.state === 'connected');
+  const d = outboxDisplay(item, connected);
   const Icon = d.icon === 'alert' ? IconAlert : d.icon === 'check' ? IconCheck : IconClock;
   return (
     <div class={`msg msg-out outbox outbox-${d.tone}`} data-testid={`outbox-${item.key}`} data-state={item.state}>

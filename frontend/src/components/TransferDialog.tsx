@@ -1,18 +1,20 @@
-// Transfer: pick one of the agents online right now (not on break, not me), optionally write a
-// note, confirm. The transfer completes when the receiver accepts.
+// Transfer: pick an agent (their presence is shown, online ones first), optionally write a
+// note, confirm. Whether that agent may receive it is the server's answer, shown here (e.g.
+// agent_on_break). The transfer completes when the receiver accepts.
 
 import { useEffect, useMemo, useState } from 'preact/hooks';
 import { bridge, toAppError } from '../bridge';
 import { useApp, useController } from '../context';
 import { errorText, t } from '../i18n';
-import { transferTargets } from '../logic/inbox';
+import { transferChoices } from '../logic/inbox';
+import { presenceLabel } from './TopBar';
 import { Dialog } from './Dialog';
 
 export function TransferDialog({ conversationId }: { conversationId: number }) {
   const ctl = useController();
   const agents = useApp((s) => s.inbox.agents);
   const meId = useApp((s) => s.session?.user?.id);
-  const targets = useMemo(() => transferTargets(agents, meId), [agents, meId]);
+  const targets = useMemo(() => transferChoices(agents, meId), [agents, meId]);
   const [to, setTo] = useState<number | null>(null);
   const [note, setNote] = useState('');
   const [error, setError] = useState('');
@@ -22,7 +24,6 @@ export function TransferDialog({ conversationId }: { conversationId: number }) {
   useEffect(() => {
     bridge.refreshAgents().catch(() => {});
   }, []);
-  // An agent who went on break while the dialog was open is no longer a choice.
   const chosen = to != null && targets.some((a) => a.id === to) ? to : null;
 
   const submit = async (e?: Event) => {
@@ -66,8 +67,9 @@ export function TransferDialog({ conversationId }: { conversationId: number }) {
             {targets.map((a) => (
               <label key={a.id} class={'choice' + (chosen === a.id ? ' active' : '')} data-testid={`transfer-agent-${a.id}`}>
                 <input type="radio" name="to-agent" value={String(a.id)} checked={chosen === a.id} onChange={() => setTo(a.id)} />
-                <span class="light light-online" aria-hidden="true" />
+                <span class={`light light-${a.presence}`} aria-hidden="true" />
                 <span class="choice-main">{a.display_name || a.username}</span>
+                <span class="muted small" data-testid={`transfer-agent-presence-${a.id}`}>{presenceLabel(a.presence, a.presence_reason)}</span>
                 <span class="muted small">{t('transferDialog.load', { active: a.active, limit: a.effective_limit || '∞' })}</span>
               </label>
             ))}

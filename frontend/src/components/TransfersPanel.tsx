@@ -29,13 +29,14 @@ export function OfferCard({ offer, incoming, bar = false }: { offer: TransferOff
   const ctl = useController();
   const agents = useApp((s) => s.inbox.agents);
   const mine = useApp((s) => s.inbox.mine);
+  const queue = useApp((s) => s.inbox.queue);
   const offset = useApp((s) => s.offset);
   const busy = useApp((s) => !!s.busy['offer:' + offer.id]);
   const now = useNow(1000);
   const left = remainingMs(offer.expires_at, offset, now);
   const total = Math.max(1, offer.expires_at - offer.created_at);
   const expired = left <= 0;
-  const conv: Conversation | undefined = offer.conversation ?? mine.find((c) => c.id === offer.conversation_id);
+  const conv: Conversation | undefined = mine.find((c) => c.id === offer.conversation_id) ?? queue.find((c) => c.id === offer.conversation_id);
   const title = conv ? customerName(conv) : t('common.conversationNo', { id: offer.conversation_id });
   const who = incoming ? t('transfers.from', { name: agentName(agents, offer.from_agent_id) }) : t('transfers.to', { name: agentName(agents, offer.to_agent_id) });
   const countdown = (
@@ -45,10 +46,10 @@ export function OfferCard({ offer, incoming, bar = false }: { offer: TransferOff
   );
   const actions = incoming ? (
     <>
-      <button type="button" class="btn btn-primary btn-sm" data-testid={`offer-accept-${offer.id}`} disabled={busy || expired} onClick={() => void ctl.acceptTransfer(offer.id)}>
+      <button type="button" class="btn btn-primary btn-sm" data-testid={`offer-accept-${offer.id}`} disabled={busy} onClick={() => void ctl.acceptTransfer(offer.id)}>
         {t('transfers.accept')}
       </button>
-      <button type="button" class="btn btn-sm" data-testid={`offer-reject-${offer.id}`} disabled={busy || expired} onClick={() => void ctl.rejectTransfer(offer.id)}>
+      <button type="button" class="btn btn-sm" data-testid={`offer-reject-${offer.id}`} disabled={busy} onClick={() => void ctl.rejectTransfer(offer.id)}>
         {t('transfers.reject')}
       </button>
     </>

@@ -1,11 +1,12 @@
-// Files picked or dropped in the composer before they are sent: each is read, uploaded through
-// the Go side (online only: files are not queued offline), then sent with the reply. Pure state
-// transitions, so the chips' behaviour is testable without a DOM.
+// Files picked or dropped in the composer before they are sent: each is handed to the Go side
+// in chunks (which streams it to the server; online only: files are not queued offline), then
+// sent with the reply. Pure state transitions, so the chips' behaviour is testable without a
+// DOM. Limits and refusals are the Go side's and the server's answers, shown on the chip.
 
 import type { Attachment, WireError } from '../types';
 
-/** The largest file the app uploads (the Go side refuses larger ones too). */
-export const MAX_ATTACHMENT_BYTES = 100 * 1024 * 1024;
+/** Bytes of the file per UploadChunk call. */
+export const CHUNK_BYTES = 1024 * 1024;
 
 export type PendingState = 'reading' | 'uploading' | 'ready' | 'error';
 
@@ -15,23 +16,20 @@ export interface PendingAttachment {
   size: number;
   mime: string;
   state: PendingState;
-  /** 0..1 while reading the file; uploading has no measurable progress (one binding call). */
+  /** 0..1 while the file is handed over; uploading (to the server) has no measurable progress. */
   progress: number;
   error?: WireError;
   /** The server's attachment once uploaded. */
   attachment?: Attachment;
+  /** The Go side's upload id while the file is handed over. */
+  upload?: string;
 }
 
 let seq = 0;
 
-/** New chips for picked files; a file over the limit is an error chip at once. */
+/** New chips for picked files, each about to be handed over. */
 export function addPending(list: PendingAttachment[], files: Array<{ name: string; size: number; type?: string }>): PendingAttachment[] {
-  const added = files.map((f): PendingAttachment => {
-    const base = { id: ++seq, name: f.name || 'file', size: f.size, mime: f.type || 'application/octet-stream', progress: 0 };
-    if (f.size > MAX_ATTACHMENT_BYTES) return { ...base, state: 'error', error: { code: 'body_too_large', message: 'a file may be at most 100 MB' } };
-    if (f.size === 0) return { ...base, state: 'error', error: { code: 'invalid_field', message: 'the file is empty', field: 'file' } };
-    return { ...base, state: 'reading' };
-  });
+  const added = files.map((f): PendingAttachment => ({ id: ++seq, name: f.name || 'file', size: f.size, mime: f.type || 'application/octet-stream', progress: 0, state: 'reading' }));
   return [...list, ...added];
 }
 
@@ -39,22 +37,23 @@ function patch(list: PendingAttachment[], id: number, p: Partial<PendingAttachme
   return list.map((a) => (a.id === id ? { ...a, ...p } : a));
 }
 
+export const setUpload = (list: PendingAttachment[], id: number, upload: string) => patch(list, id, { upload });
 export const setProgress = (list: PendingAttachment[], id: number, progress: number) =>
   patch(list, id, { progress: Math.max(0, Math.min(1, progress)) });
 export const markUploading = (list: PendingAttachment[], id: number) => patch(list, id, { state: 'uploading', progress: 1 });
 export const markReady = (list: PendingAttachment[], id: number, attachment: Attachment) =>
-  patch(list, id, { state: 'ready', progress: 1, attachment, error: undefined });
-export const markFailed = (list: PendingAttachment[], id: number, error: WireError) => patch(list, id, { state: 'error', error });
+  patch(list, id, { state: 'ready', progress: 1, attachment, error: undefined, upload: undefined });
+export const markFailed = (list: PendingAttachment[], id: number, error: WireError) => patch(list, id, { state: 'error', error, upload: undefined });
 export const removePending = (list: PendingAttachment[], id: number) => list.filter((a) => a.id !== id);
 
-/** Whether a file is still being read or uploaded (sending waits for it). */
+/** Whether a file is still being handed over or uploaded (sending waits for it). */
 export const busy = (list: PendingAttachment[]) => list.some((a) => a.state === 'reading' || a.state === 'uploading');
 
 /** The uploaded attachments to send with the reply. */
 export const readyAttachments = (list: PendingAttachment[]): Attachment[] =>
   list.filter((a) => a.state === 'ready' && a.attachment).map((a) => a.attachment!);
 
-/** Whether the reply can be sent: text or at least one uploaded file, nothing in flight. */
+/** Whether there is something to send: text or at least one uploaded file, nothing in flight. */
 export const canSend = (text: string, list: PendingAttachment[]) => !busy(list) && (text.trim() !== '' || readyAttachments(list).length > 0);
 
 /** After sending: the sent files go, failed chips stay so the agent sees what was not sent. */

@@ -1,21 +1,18 @@
 // Selectors over the Inbox: ordering and searching the lists, splitting transfer offers,
-// picking transfer targets, and the channel window rules the composer shows.
+// listing the agents to transfer to, and reading the channel's window from the server's fields.
+// No rule is decided here: the queue's order, who may receive a transfer and when a window
+// closes are the server's answers; the UI shows them and asks.
 
 import { t } from '../i18n';
-import type { Channel, Conversation, Inbox, InboxItem, TransferOffer, User } from '../types';
+import type { Channel, Conversation, Inbox, InboxItem, OutboxItem, TransferOffer, User } from '../types';
 
-/** My conversations, the most recent activity first. */
+/** My conversations, the most recent activity first (a display choice, not a rule). */
 export function sortMine(items: InboxItem[]): InboxItem[] {
   return [...items].sort((a, b) => activity(b) - activity(a) || b.id - a.id);
 }
 
 function activity(c: Conversation): number {
   return c.last_message_at || c.assigned_at || c.created_at || 0;
-}
-
-/** The queue as it is served: oldest entry first. */
-export function sortQueue(items: Conversation[]): Conversation[] {
-  return [...items].sort((a, b) => a.queued_at - b.queued_at || a.id - b.id);
 }
 
 const fold = (s: string | undefined) => (s ?? '').toLocaleLowerCase('tr-TR');
@@ -43,11 +40,15 @@ export function splitOffers(offers: TransferOffer[], meId: number | undefined): 
   };
 }
 
-/** Transfer targets: agents online right now, not me, not disabled; the least busy first. */
-export function transferTargets(agents: User[], meId: number | undefined): User[] {
+const PRESENCE_ORDER: Record<string, number> = { online: 0, break: 1, offline: 2 };
+
+/** The agents a transfer can be offered to, as the transfer dialog lists them: everyone but me,
+ * with their presence shown; online first, then the least busy. Whether one may receive it is
+ * the server's answer (agent_on_break, agent_offline), shown in the dialog. */
+export function transferChoices(agents: User[], meId: number | undefined): User[] {
   return agents
-    .filter((a) => a.presence === 'online' && a.id !== meId && !a.disabled)
-    .sort((a, b) => a.active - b.active || a.display_name.localeCompare(b.display_name, 'tr'));
+    .filter((a) => a.id !== meId && !a.disabled)
+    .sort((a, b) => (PRESENCE_ORDER[a.presence] ?? 3) - (PRESENCE_ORDER[b.presence] ?? 3) || a.active - b.active || a.display_name.localeCompare(b.display_name, 'tr'));
 }
 
 export function agentName(agents: User[], id: number | null | undefined, meId?: number): string {
@@ -76,26 +77,25 @@ export function channelLabel(ch: Channel): string {
   return `${kind} · ${ch.name}`;
 }
 
-/** Every channel the UI has seen, for the history filter (the Inbox may list them itself). */
+/** Every channel the UI has seen, for the history filter. */
 export function knownChannels(inbox: Inbox, more: Conversation[] = []): Channel[] {
   const byId = new Map<number, Channel>();
-  for (const ch of inbox.channels ?? []) byId.set(ch.id, ch);
   for (const c of [...inbox.mine, ...inbox.queue, ...more]) if (c.channel && !byId.has(c.channel.id)) byId.set(c.channel.id, c.channel);
   return [...byId.values()].sort((a, b) => a.name.localeCompare(b.name, 'tr'));
 }
 
 export type WindowStatus =
-  | { kind: 'none' } // no window rule (Telegram, web chat) or nothing to say
-  | { kind: 'open'; closesIn: number } // a window rule holds and closes in this many ms
-  | { kind: 'closed'; strict: boolean }; // strict: free-form sends are refused (WhatsApp)
+  | { kind: 'none' } // the server sent no window: the channel has none
+  | { kind: 'open'; closesIn: number; closesAt: number } // closes in this many ms
+  | { kind: 'closed'; closedAt: number }; // free-form replies are refused until the customer writes
 
-
-/** The channel's messaging window (PRODUCT.md rule 12): 24 hours from the customer's last
- * message on WhatsApp (strict) and Meta channels (the server decides on the 7-day tag). */
-export function windowStatus(c: Conversation, closesAt: number | undefined, serverNowMs: number): WindowStatus {
-  // The server decides the window (24 hours, 7 days with HUMAN_AGENT, none): it sends when it
-  // closes, and the UI only compares that with the server's clock.
+/** The conversation's messaging window as the server gave it (window_closes_at, on the summary
+ * and the detail), compared with the server's clock. A reply the server refused with
+ * window_closed after the window's last reopening counts as closed too (the server said so). */
+export function windowStatus(closesAt: number | undefined, serverNowMs: number, outbox: OutboxItem[] = []): WindowStatus {
+  const refused = outbox.find((o) => o.state === 'failed' && o.error?.code === 'window_closed' && (o.error.closed_at ?? 0) >= (closesAt ?? 0));
+  if (refused) return { kind: 'closed', closedAt: refused.error?.closed_at || closesAt || 0 };
   if (!closesAt) return { kind: 'none' };
-  if (serverNowMs >= closesAt) return { kind: 'closed', strict: c.channel.type === 'whatsapp' };
-  return { kind: 'open', closesIn: closesAt - serverNowMs };
+  if (serverNowMs >= closesAt) return { kind: 'closed', closedAt: closesAt };
+  return { kind: 'open', closesIn: closesAt - serverNowMs, closesAt };
 }

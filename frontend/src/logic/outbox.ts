@@ -1,5 +1,6 @@
-// How an unsent reply looks: queued (clock), sent (until the real message shows up), or failed
-// with the server's reason and the retry/discard buttons.
+// How an unsent reply looks: sending (connected: the server is answering), queued (not
+// connected: it goes when the connection returns), sent (until the real message shows up), or
+// failed with the server's reason and the retry/discard buttons.
 
 import { errorText, t } from '../i18n';
 import type { Message, OutboxItem } from '../types';
@@ -12,7 +13,8 @@ export interface OutboxDisplay {
   canDiscard: boolean;
 }
 
-export function outboxDisplay(item: OutboxItem): OutboxDisplay {
+/** `connected`: the app is connected now, so a queued reply is on its way, not waiting. */
+export function outboxDisplay(item: OutboxItem, connected: boolean): OutboxDisplay {
   switch (item.state) {
     case 'failed':
       return {
@@ -25,7 +27,7 @@ export function outboxDisplay(item: OutboxItem): OutboxDisplay {
     case 'sent':
       return { tone: 'sent', icon: 'check', label: t('outbox.sent'), canRetry: false, canDiscard: false };
     default:
-      return { tone: 'pending', icon: 'clock', label: t('outbox.queued'), canRetry: false, canDiscard: false };
+      return { tone: 'pending', icon: 'clock', label: connected ? t('outbox.sending') : t('outbox.queued'), canRetry: false, canDiscard: false };
   }
 }
 

@@ -1,27 +1,8 @@
-// WhatsApp's 24-hour window and template messages: when only a template may be sent, how many
-// parameters a template takes, and what it will read like once filled.
-
-import type { Conversation, OutboxItem } from '../types';
-import { windowStatus } from './inbox';
-
-/** True when the conversation is on WhatsApp and more than 24 hours have passed since the
- * customer's last message (`now` is the server clock), or the server already refused a reply
- * with window_closed: only a template message can be sent then. */
-export function templateOnly(c: Conversation, closesAt: number | undefined, serverNowMs: number, outbox: OutboxItem[] = []): boolean {
-  if (c.channel.type !== 'whatsapp') return false;
-  const w = windowStatus(c, closesAt, serverNowMs);
-  if (w.kind === 'closed' && w.strict) return true;
-  return outbox.some((o) => o.conversation_id === c.id && o.state === 'failed' && o.error?.code === 'window_closed' && (!c.last_inbound_at || o.created_at >= c.last_inbound_at));
-}
+// Template messages (the one kind of message a closed window allows): what one will read like
+// once filled. Which templates exist, how many parameters each takes and whether it is paid
+// right now are the server's answers (Templates).
 
 const PLACEHOLDER = /\{\{\s*(\d+)\s*\}\}/g;
-
-/** The number of parameters a template body takes: the highest {{n}} (at least `declared`). */
-export function placeholderCount(body: string, declared = 0): number {
-  let max = declared;
-  for (const m of body.matchAll(PLACEHOLDER)) max = Math.max(max, Number(m[1]));
-  return max;
-}
 
 /** The body with its {{n}} placeholders filled; an empty parameter keeps its placeholder. */
 export function fillTemplate(body: string, params: string[]): string {

@@ -51,7 +51,7 @@ function reasonText(reason: string | undefined): string {
 
 /** One timeline entry as a sentence in the current language. */
 export function describeEntry(entry: TimelineEntry, agents: User[], meId?: number): EntryText {
-  const d: TimelineData = entry.data ?? {};
+  const d: TimelineData = (entry.data ?? {}) as TimelineData;
   const name = (id: number | null | undefined) => agentName(agents, id, meId);
   const from = name(d.from_agent_id ?? entry.actor_id);
   const to = name(d.to_agent_id);
