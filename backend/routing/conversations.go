@@ -220,7 +220,7 @@ func (s *Service) Reply(ctx context.Context, agentID, convID int64, r wire.SendM
 			}
 			return err
 		}
-		ch, err := tx.ChannelRow(c.Channel.ID)
+		ch, err := tx.ChannelSettings(c.Channel.ID)
 		if err != nil {
 			return err
 		}

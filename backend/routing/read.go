@@ -87,7 +87,7 @@ func (s *Service) summary(tx *store.Tx, id int64) (wire.Conversation, error) {
 	if err != nil {
 		return c, err
 	}
-	ch, err := tx.ChannelRow(c.Channel.ID)
+	ch, err := tx.ChannelSettings(c.Channel.ID)
 	if err != nil {
 		return c, err
 	}

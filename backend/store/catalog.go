@@ -30,10 +30,19 @@ func decodeSettings(raw string, err error) (wire.Settings, error) {
 }
 
 // Settings reads the workspace settings inside the transaction.
+// A decision reads them several times (each user it loads needs the defaults); they are read
+// once per request.
 func (t *Tx) Settings() (wire.Settings, error) {
+	if t.settings != nil {
+		return *t.settings, nil
+	}
 	var raw string
 	err := t.queryRow(`SELECT value FROM settings WHERE key = ?`, settingsKey).Scan(&raw)
-	return decodeSettings(raw, err)
+	set, err := decodeSettings(raw, err)
+	if err == nil {
+		t.settings = &set
+	}
+	return set, err
 }
 
 // Settings reads the workspace settings.
@@ -50,6 +59,7 @@ func (t *Tx) PutSettings(set wire.Settings) error {
 	if err != nil {
 		return fmt.Errorf("store: unable to save settings: %w", err)
 	}
+	t.settings = &set
 	return nil
 }
 

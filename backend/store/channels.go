@@ -142,11 +142,11 @@ func (s *Store) UseSecrets(ctx context.Context, box *secrets.Box) error {
 	if err := rows.Err(); err != nil || len(plain) == 0 {
 		return err
 	}
-	// The write pool is one connection: the pragma holds for the transaction below.
-	if _, err := s.write.ExecContext(ctx, `PRAGMA secure_delete = ON`); err != nil {
-		return fmt.Errorf("store: unable to turn on secure delete: %w", err)
-	}
 	if _, err := s.Tx(ctx, func(t *Tx) error {
+		// On the transaction's own connection, so the plain text is overwritten, not freed.
+		if _, err := t.exec(`PRAGMA secure_delete = ON`); err != nil {
+			return fmt.Errorf("store: unable to turn on secure delete: %w", err)
+		}
 		for _, r := range plain {
 			var sec map[string]string
 			if err := json.Unmarshal([]byte(r.sec), &sec); err != nil {
@@ -187,6 +187,24 @@ func (t *Tx) ChannelRow(id int64) (ChannelRow, error) {
 	if err != nil {
 		return c, wireNotFound(err, "channel")
 	}
+	return c, nil
+}
+
+// ChannelSettings reads a channel account without its credentials (nothing to decrypt): what
+// the rules need of it, such as its messaging window.
+func (t *Tx) ChannelSettings(id int64) (ChannelRow, error) {
+	var c ChannelRow
+	var cfg string
+	var enabled int
+	err := t.queryRow(`SELECT id, type, name, config, enabled FROM channels WHERE id = ?`, id).Scan(&c.ID, &c.Type, &c.Name, &cfg, &enabled)
+	if err != nil {
+		return c, wireNotFound(err, "channel")
+	}
+	c.Enabled = enabled != 0
+	if err := json.Unmarshal([]byte(cfg), &c.Config); err != nil {
+		return c, fmt.Errorf("store: channel %d has corrupt settings: %w", c.ID, err)
+	}
+	c.Secrets = map[string]string{}
 	return c, nil
 }
 

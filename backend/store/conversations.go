@@ -227,20 +227,27 @@ func (t *Tx) TakeUp(convID, agentID int64) (bool, error) {
 // Contact upserts a contact by its channel identity and returns its id. A known contact takes
 // the newer name, phone or e-mail; an empty one keeps what it had.
 func (t *Tx) Contact(channelID int64, externalID, name, phone, email string) (int64, error) {
+	// Most messages come from a customer already known with the same details: one read, no
+	// write (a write would also rewrite the customer's search index entries).
 	var id int64
-	err := t.queryRow(`INSERT INTO contacts (channel_id, external_id, name, phone, email, created_at) VALUES (?, ?, ?, ?, ?, ?)
+	var curName, curPhone, curEmail string
+	err := t.queryRow(`SELECT id, name, phone, email FROM contacts WHERE channel_id = ? AND external_id = ?`, channelID, externalID).
+		Scan(&id, &curName, &curPhone, &curEmail)
+	switch {
+	case err == nil && (name == "" || name == curName) && (phone == "" || phone == curPhone) && (email == "" || email == curEmail):
+		return id, nil
+	case err != nil && err != sql.ErrNoRows:
+		return 0, fmt.Errorf("store: unable to read contact: %w", err)
+	}
+	err = t.queryRow(`INSERT INTO contacts (channel_id, external_id, name, phone, email, created_at, search_name) VALUES (?, ?, ?, ?, ?, ?, ?)
 		ON CONFLICT (channel_id, external_id) DO UPDATE SET
 			name = CASE WHEN excluded.name <> '' THEN excluded.name ELSE contacts.name END,
+			search_name = CASE WHEN excluded.name <> '' THEN excluded.search_name ELSE contacts.search_name END,
 			phone = CASE WHEN excluded.phone <> '' THEN excluded.phone ELSE contacts.phone END,
 			email = CASE WHEN excluded.email <> '' THEN excluded.email ELSE contacts.email END
-		RETURNING id`, channelID, externalID, name, phone, email, t.Now).Scan(&id)
+		RETURNING id`, channelID, externalID, name, phone, email, t.Now, FoldName(name)).Scan(&id)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to save contact: %w", err)
-	}
-	if name != "" {
-		if _, err := t.exec(`UPDATE contacts SET search_name = ? WHERE id = ?`, FoldName(name), id); err != nil {
-			return 0, fmt.Errorf("store: unable to save contact: %w", err)
-		}
 	}
 	return id, nil
 }

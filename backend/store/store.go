@@ -152,7 +152,7 @@ func sqliteDialect() dialect {
 				INSERT INTO contacts_search(rowid, search_name, phone, external_id) VALUES (new.id, new.search_name, new.phone, new.external_id); END`,
 			`CREATE TRIGGER contacts_search_delete AFTER DELETE ON contacts BEGIN
 				INSERT INTO contacts_search(contacts_search, rowid, search_name, phone, external_id) VALUES ('delete', old.id, old.search_name, old.phone, old.external_id); END`,
-			`CREATE TRIGGER contacts_search_update AFTER UPDATE ON contacts BEGIN
+			`CREATE TRIGGER contacts_search_update AFTER UPDATE OF search_name, phone, external_id ON contacts BEGIN
 				INSERT INTO contacts_search(contacts_search, rowid, search_name, phone, external_id) VALUES ('delete', old.id, old.search_name, old.phone, old.external_id);
 				INSERT INTO contacts_search(rowid, search_name, phone, external_id) VALUES (new.id, new.search_name, new.phone, new.external_id); END`,
 		},
@@ -208,13 +208,14 @@ func Now() int64 { return time.Now().UnixMilli() }
 // Tx is one request's part of a write transaction: a rule decision with the rows and events
 // it writes. Several requests may share the transaction (group commit), each in a savepoint.
 type Tx struct {
-	s       *Store
-	tx      *sql.Tx
-	Now     int64
-	pending []*PendingEvent // appended, written to the log when fn returns
-	resolve Resolver
-	sets    map[setKey][]int64 // set events of this request (AppendToSet)
-	written int                // events written; the caller wakes the stream after commit when > 0
+	s        *Store
+	tx       *sql.Tx
+	Now      int64
+	pending  []*PendingEvent // appended, written to the log when fn returns
+	resolve  Resolver
+	sets     map[setKey][]int64 // set events of this request (AppendToSet)
+	settings *wire.Settings     // read once per request
+	written  int                // events written; the caller wakes the stream after commit when > 0
 }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
