@@ -341,7 +341,7 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		if err := tx.QueryRow(`SELECT data FROM messages WHERE id = ?`, d.MessageID).Scan(&raw); err == nil {
 			var m wire.Message
 			json.Unmarshal([]byte(raw), &m)
-			m.Status, m.StatusReason = d.Status, d.StatusReason
+			m.Status, m.StatusReason, m.DeliveryUnknown = d.Status, d.StatusReason, d.DeliveryUnknown
 			if err := putMessage(tx, m); err != nil {
 				return err
 			}

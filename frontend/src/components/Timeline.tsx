@@ -286,6 +286,7 @@ function MediaPreview({ a, testId, kind }: { a: Attachment; testId: string; kind
 }
 
 function MessageBubble({ m }: { m: Message }) {
+  const ctl = useController();
   const agents = useApp((s) => s.inbox.agents);
   const meId = useApp((s) => s.session?.user?.id);
   const out = m.direction === 'out';
@@ -310,6 +311,13 @@ function MessageBubble({ m }: { m: Message }) {
         <div class="msg-error" role="note" data-testid={`message-error-${m.id}`}>
           {t('message.status.failed')}
           {m.status_reason ? `: ${m.status_reason}` : ''}
+          {m.delivery_unknown && out && m.author_id === meId && m.body && !m.template ? (
+            // The server never sends it again by itself: the agent, having checked the
+            // customer's chat, may — as a new message.
+            <button type="button" class="link" data-testid={`message-send-again-${m.id}`} onClick={() => ctl.send(m.conversation_id, m.body)}>
+              {t('message.sendAgain')}
+            </button>
+          ) : null}
         </div>
       ) : null}
     </div>
