@@ -87,7 +87,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	params.Set("_txlock", "immediate")
 	dsn := "file:" + path + "?" + params.Encode()
 
-	write, err := sql.Open("sqlite3", dsn)
+	write, err := sql.Open(sqliteDriver, dsn)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
 	}
@@ -95,7 +95,7 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 	// second connection only compiles statements for the cache while the first is busy.
 	write.SetMaxOpenConns(2)
 	write.SetConnMaxIdleTime(0)
-	read, err := sql.Open("sqlite3", dsn)
+	read, err := sql.Open(sqliteDriver, dsn)
 	if err != nil {
 		write.Close()
 		return nil, fmt.Errorf("store: unable to open %s: %w", path, err)
