@@ -24,7 +24,7 @@ func (s *Store) History(ctx context.Context, f wire.HistoryFilter, viewerID int6
 		where = append(where, "(c.state = 'ended' OR c.agent_id = ?)")
 		args = append(args, viewerID)
 	}
-	if q := ftsQuery(f.Text); q != "" {
+	if q := s.dialect.textQuery(f.Text); q != "" {
 		where = append(where, s.dialect.matchText)
 		args = append(args, q)
 	}

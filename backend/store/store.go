@@ -14,14 +14,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"santral/backend/secrets"
 	"santral/backend/wire"
 
-	_ "github.com/mattn/go-sqlite3" // the embedded default backend
+	"github.com/mattn/go-sqlite3" // the embedded default backend
 )
 
 // ErrNotFound is returned when a row asked for by id does not exist.
@@ -47,6 +46,12 @@ type Store struct {
 	quit      chan struct{}
 	committed chan struct{} // closed when the committer has stopped
 	closeOnce sync.Once
+
+	// beforeCommit, when set (tests), runs after a group's events are written and before its
+	// commit: a test holds a transaction open there.
+	beforeCommit func()
+	// migrated is how many migrations this Open ran (the others found them done).
+	migrated int
 }
 
 // dialect holds what differs between backends.
@@ -55,9 +60,25 @@ type dialect struct {
 	// rebind turns '?' placeholders into the backend's own.
 	rebind func(string) string
 	// matchText is a WHERE fragment that is true when the conversation c has a message matching
-	// the full-text query given as the fragment's one argument.
+	// the full-text query given as the fragment's one argument; textQuery makes that argument
+	// from what a user typed ("": no query).
 	matchText string
+	textQuery func(string) string
 	schema    []string // statements of migration 1 that differ (FTS)
+
+	// Locking reads for the rule decisions (see the lock order in lock.go). lockRows ends a
+	// SELECT whose rows stay locked until commit, waiting for another transaction that holds
+	// one; skipLocked leaves out the rows another transaction holds instead of waiting. Both are
+	// empty on SQLite, whose single writer already excludes every other transaction.
+	lockRows, skipLocked string
+	// lockTimeout bounds lock waits of a request that shares its transaction with requests
+	// before it (group.go); noTimeout lifts the bound. Empty on SQLite.
+	lockTimeout, noTimeout string
+	// lockKey takes a lock on a number until commit (one argument); empty on SQLite.
+	lockKey string
+	// counter: the event log is numbered from the event_seq row (events.go); SQLite numbers
+	// it with AUTOINCREMENT, in commit order since it has one writer.
+	counter bool
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path and migrates it.
@@ -112,6 +133,7 @@ func sqliteDialect() dialect {
 		rebind: func(q string) string { return q },
 		matchText: `c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
 			WHERE messages_fts MATCH ?)`,
+		textQuery: ftsQuery,
 		// unicode61 folds diacritics (ş→s, ğ→g, İ→i) but not the dotless ı, which Turkish users
 		// routinely type as i; the index and the query both fold it.
 		schema: []string{
@@ -257,13 +279,14 @@ func (s *Store) stmt(cache map[string]*sql.Stmt, db *sql.DB, query string) *sql.
 	return st
 }
 
-// isUniqueViolation reports whether err is a unique-constraint failure, on any backend.
+// isUniqueViolation reports whether err is a unique-constraint failure, on any backend, by the
+// driver's error code (messages change between versions and languages).
 func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "duplicate key value")
+	return pgCode(err) == pgUniqueViolation
 }
 
 func nullInt(v sql.NullInt64) *int64 {

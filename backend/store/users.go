@@ -202,7 +202,7 @@ func boolInt(p *bool) int {
 func (t *Tx) SetPresence(userID int64, p wire.Presence, reason string, graceMillis int64) (bool, error) {
 	changed, err := t.execOne(`UPDATE users SET presence = ?, presence_reason = ?, presence_since = ?,
 		offline_deadline = CASE WHEN ? <> 'offline' AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = users.id)
-			THEN ? ELSE 0 END
+			THEN CAST(? AS BIGINT) ELSE 0 END
 		WHERE id = ? AND (presence <> ? OR presence_reason <> ?)`, p, reason, t.Now, p, t.Now+graceMillis, userID, p, reason)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to set presence: %w", err)
@@ -231,12 +231,34 @@ type EligibleAgent struct {
 
 // EligibleAgents lists the agents automatic assignment may use: online, enabled, below their
 // auto-assignment limit (the workspace default when they have none), with their active counts.
+//
+// On PostgreSQL the agents it returns are locked until commit, and their counts are read after
+// the lock: no other node can assign to them, or change their presence, before this transaction
+// commits, so a limit holds however many nodes assign at once. An agent another transaction
+// holds is left out (not waited for: this runs after the decision's own locks, see lock.go).
 func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
-	rows, err := t.query(`SELECT id, active, lim, last_assigned_at FROM (
+	const eligible = `SELECT id, active, lim, last_assigned_at FROM (
 			SELECT u.id, u.last_assigned_at, COALESCE(u.auto_limit, ?) AS lim,
 				(SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') AS active
 			FROM users u WHERE u.presence = 'online' AND u.disabled = 0
-		) a WHERE a.active < a.lim ORDER BY a.id`, defaultLimit)
+		) a WHERE a.active < a.lim ORDER BY a.id`
+	var locked map[int64]bool
+	if lock := t.s.dialect.skipLocked; lock != "" {
+		ids, err := t.ids(`SELECT u.id FROM users u WHERE u.presence = 'online' AND u.disabled = 0
+			AND (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') < COALESCE(u.auto_limit, ?)
+			ORDER BY u.id`+lock, defaultLimit)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to lock eligible agents: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		locked = map[int64]bool{}
+		for _, id := range ids {
+			locked[id] = true
+		}
+	}
+	rows, err := t.query(eligible, defaultLimit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list eligible agents: %w", err)
 	}
@@ -247,9 +269,23 @@ func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
 		if err := rows.Scan(&a.ID, &a.Active, &a.Limit, &a.LastAssignedAt); err != nil {
 			return nil, err
 		}
-		out = append(out, a)
+		if locked == nil || locked[a.ID] {
+			out = append(out, a)
+		}
 	}
 	return out, rows.Err()
+}
+
+// AssignmentDue reports whether automatic assignment has something to do: a queued
+// conversation and an eligible agent it may go to. Each decision assigns what it made possible,
+// but on PostgreSQL two decisions on two nodes can each miss what the other did (a conversation
+// queued on one while an agent's capacity is freed on the other, neither yet committed); the
+// sweep asks this and runs a round when it is so.
+func (s *Store) AssignmentDue(ctx context.Context, defaultLimit int) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM users u WHERE u.presence = 'online' AND u.disabled = 0
+		AND (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') < COALESCE(u.auto_limit, ?)
+		AND EXISTS (SELECT 1 FROM conversations q WHERE q.state = 'queued' AND (q.skip_agent_id IS NULL OR q.skip_agent_id <> u.id))`,
+		defaultLimit)
 }
 
 // Sessions. Ending sessions always appends sessions.ended for their user in the same
@@ -300,7 +336,7 @@ func (t *Tx) SessionsEnded(userID int64) error {
 // EndExpiredSessions removes sessions past their lifetime or, when idleMillis > 0, unused for
 // that long.
 func (t *Tx) EndExpiredSessions(idleMillis int64) error {
-	users, err := t.ids(`DELETE FROM sessions WHERE expires_at <= ? OR (? > 0 AND last_seen_at <= ?) RETURNING user_id`,
+	users, err := t.ids(`DELETE FROM sessions WHERE expires_at <= ? OR (CAST(? AS BIGINT) > 0 AND last_seen_at <= ?) RETURNING user_id`,
 		t.Now, idleMillis, t.Now-idleMillis)
 	if err != nil {
 		return fmt.Errorf("store: unable to end expired sessions: %w", err)
@@ -320,7 +356,7 @@ func (t *Tx) EndExpiredSessions(idleMillis int64) error {
 // SessionsExpired reports whether a session is past its lifetime or idle time (the sweep
 // takes the write lock only then).
 func (s *Store) SessionsExpired(ctx context.Context, now, idleMillis int64) (bool, error) {
-	return s.exists(ctx, `SELECT 1 FROM sessions WHERE expires_at <= ? OR (? > 0 AND last_seen_at <= ?)`, now, idleMillis, now-idleMillis)
+	return s.exists(ctx, `SELECT 1 FROM sessions WHERE expires_at <= ? OR (CAST(? AS BIGINT) > 0 AND last_seen_at <= ?)`, now, idleMillis, now-idleMillis)
 }
 
 // TouchSession records that a session was used.
@@ -359,7 +395,7 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, idleMillis in
 	var ls LiveSession
 	now := Now()
 	err := s.readRow(ctx, `SELECT s.user_id, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND (? = 0 OR s.last_seen_at > ?) AND u.disabled = 0`,
+		WHERE s.token_hash = ? AND s.expires_at > ? AND (CAST(? AS BIGINT) = 0 OR s.last_seen_at > ?) AND u.disabled = 0`,
 		tokenHash, now, idleMillis, now-idleMillis).Scan(&ls.UserID, &ls.LastSeen)
 	if err == sql.ErrNoRows {
 		return ls, ErrNotFound
