@@ -66,6 +66,9 @@ func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, re
 				return err
 			}
 			for _, convID := range held {
+				if err := tx.LockConversation(convID); err != nil {
+					return err
+				}
 				// A conversation with an offer out stays until the offer resolves; if it then
 				// fails, the sender is offline and it goes to the head of the queue anyway.
 				if _, pending, err := tx.PendingOfferOf(convID); err != nil || pending {

@@ -175,6 +175,12 @@ requests:
 			if err == nil {
 				err = t.resolveEvents()
 			}
+			if t.conflict != nil {
+				// Whatever the request made of it (a lock wait given up may read as "not found"
+				// to a rule), it failed on the conflict: PostgreSQL refuses every statement after
+				// one that failed, until the rollback to the savepoint.
+				err = t.conflict
+			}
 			if err != nil {
 				if rbErr := exec(`ROLLBACK TO SAVEPOINT request`); rbErr != nil {
 					sqlTx.Rollback()

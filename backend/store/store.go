@@ -192,13 +192,26 @@ type Tx struct {
 	pending []*PendingEvent // appended, written to the log when fn returns
 	resolve Resolver
 	written int // events written; the caller wakes the stream after commit when > 0
+	// conflict is the first lock conflict (deadlock, lock wait given up) a statement met.
+	conflict error
+}
+
+// note keeps the first lock conflict a statement of the request met (PostgreSQL): the request
+// then runs again, whatever the code above made of the error (group.go).
+func (t *Tx) note(err error) error {
+	if err != nil && t.conflict == nil && retryable(err) {
+		t.conflict = err
+	}
+	return err
 }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
-		return t.tx.Stmt(st).Exec(args...)
+		res, err := t.tx.Stmt(st).Exec(args...)
+		return res, t.note(err)
 	}
-	return t.tx.Exec(t.s.q(query), args...)
+	res, err := t.tx.Exec(t.s.q(query), args...)
+	return res, t.note(err)
 }
 
 // execOne runs a conditional update and reports whether exactly one row changed: the primitive
@@ -215,18 +228,28 @@ func (t *Tx) execOne(query string, args ...any) (bool, error) {
 	return n == 1, nil
 }
 
-func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+// txRow is a row read in a write transaction; its Scan notes lock conflicts.
+type txRow struct {
+	*sql.Row
+	t *Tx
+}
+
+func (r txRow) Scan(dest ...any) error { return r.t.note(r.Row.Scan(dest...)) }
+
+func (t *Tx) queryRow(query string, args ...any) txRow {
 	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
-		return t.tx.Stmt(st).QueryRow(args...)
+		return txRow{t.tx.Stmt(st).QueryRow(args...), t}
 	}
-	return t.tx.QueryRow(t.s.q(query), args...)
+	return txRow{t.tx.QueryRow(t.s.q(query), args...), t}
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
-		return t.tx.Stmt(st).Query(args...)
+		rows, err := t.tx.Stmt(st).Query(args...)
+		return rows, t.note(err)
 	}
-	return t.tx.Query(t.s.q(query), args...)
+	rows, err := t.tx.Query(t.s.q(query), args...)
+	return rows, t.note(err)
 }
 
 // insert runs an INSERT … RETURNING id.

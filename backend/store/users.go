@@ -113,6 +113,13 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CountUsers reports inside the transaction how many users exist.
+func (t *Tx) CountUsers() (int, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
 // CreateUser inserts a user; a taken username is username_taken.
 func (t *Tx) CreateUser(username, displayName, passwordHash string, role wire.Role, autoLimit, hardCap *int) (int64, error) {
 	var al, hc sql.NullInt64
