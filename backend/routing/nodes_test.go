@@ -5,8 +5,8 @@ package routing
 // writer serialises them, and a fresh PostgreSQL database, where row locks must.
 
 import (
-	"context"
 	"bytes"
+	"context"
 	"database/sql"
 	"fmt"
 	"io"
