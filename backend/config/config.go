@@ -21,11 +21,9 @@ import (
 
 // Config holds every setting of santrald.
 type Config struct {
-	Addr    string // listen address
-	DataDir string // where the database (and later media) live
-	// DB is the PostgreSQL database several nodes share (a postgres:// URL); empty: the SQLite
-	// file in DataDir. It may carry a password: never logged (DatabaseName is what is shown).
-	DB            string
+	Addr          string // listen address
+	DataDir       string // where the database (and later media) live
+	DB            string // PostgreSQL URL several nodes share; empty: SQLite in DataDir (may hold a password: never logged)
 	Demo          bool   // seed a demo workspace and simulate customers
 	AdminPassword string // first start's admin password; generated and printed when empty
 	LogLevel      string // debug, info, warn, error
