@@ -478,3 +478,34 @@ func race(fns ...func()) {
 	close(start)
 	wg.Wait()
 }
+
+// An agent's app moves from one node to another: the old connection drops on one node while
+// the new one opens on another, at the same instant. Still connected, they get no offline
+// deadline — round after round, whichever commits first.
+func TestReconnectingToAnotherNodeKeepsTheAgentOnline(t *testing.T) {
+	forEachBackendNodes(t, 2, func(t *testing.T, c *cluster) {
+		ctx := context.Background()
+		c.settings(wire.Settings{AutoAssign: false, OfferTimeoutSeconds: 60, OfflineGraceSeconds: 60})
+		ayse := c.agent("ayse", nil)
+		if err := c.nodes[0].Connected(ctx, "conn-0", ayse, "node-a"); err != nil {
+			t.Fatal(err)
+		}
+		c.presence(0, ayse, wire.Online)
+		for round := range 40 {
+			old, next := fmt.Sprint("conn-", round), fmt.Sprint("conn-", round+1)
+			from, to := c.nodes[round%2], c.nodes[(round+1)%2]
+			race(func() {
+				if err := from.Disconnected(ctx, old, ayse); err != nil {
+					t.Error(err)
+				}
+			}, func() {
+				if err := to.Connected(ctx, next, ayse, fmt.Sprint("node-", (round+1)%2)); err != nil {
+					t.Error(err)
+				}
+			})
+			if u := c.user(ayse); u.OfflineDeadline != 0 {
+				t.Fatalf("round %d: connected on another node, yet an offline deadline %d", round, u.OfflineDeadline)
+			}
+		}
+	})
+}

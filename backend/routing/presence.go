@@ -35,6 +35,11 @@ func (s *Service) SetPresence(ctx context.Context, userID int64, p wire.Presence
 }
 
 func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, reason string) error {
+	// Locked first: the change then comes before or after any other node's decision about this
+	// agent (an offer to them, an assignment, a connection), never in the middle of one.
+	if err := tx.LockUser(userID); err != nil {
+		return err
+	}
 	set, err := tx.Settings()
 	if err != nil {
 		return err

@@ -26,10 +26,8 @@ func (s *Service) Transfer(ctx context.Context, fromID, convID int64, r wire.Tra
 		// The receiver's presence decides, and going on break withdraws the offers to them: the
 		// receiver is locked first, so their break is either before this offer (refused) or
 		// after it (withdrawn). Then the conversation (lock order, store/lock.go).
-		if err := tx.LockUser(r.ToAgentID); err != nil {
-			if wire.CodeOf(err) == wire.CodeNotFound {
-				return wire.Errorf(wire.CodeNotFound, "agent %d not found", r.ToAgentID)
-			}
+		// (An unknown receiver is refused below, after the holder check, as on every backend.)
+		if err := tx.LockUser(r.ToAgentID); err != nil && wire.CodeOf(err) != wire.CodeNotFound {
 			return err
 		}
 		if err := tx.LockConversation(convID); err != nil {

@@ -413,7 +413,13 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, idleMillis in
 // Connections.
 
 // AddConnection records a live stream connection and cancels any pending offline deadline.
+//
+// The user's row is locked first, here and wherever connections decide the deadline: "no
+// connection left" is then read after any other node's connect or disconnect has committed.
 func (t *Tx) AddConnection(id string, userID int64, node string) error {
+	if err := t.LockUser(userID); err != nil {
+		return err
+	}
 	if _, err := t.exec(`INSERT INTO connections (id, user_id, node, seen_at) VALUES (?, ?, ?, ?)`, id, userID, node, t.Now); err != nil {
 		return fmt.Errorf("store: unable to add connection: %w", err)
 	}
@@ -424,6 +430,9 @@ func (t *Tx) AddConnection(id string, userID int64, node string) error {
 // RemoveConnection drops a connection; when it was the user's last one and they are not
 // offline, their offline deadline is set to now+grace.
 func (t *Tx) RemoveConnection(id string, userID int64, graceMillis int64) error {
+	if err := t.LockUser(userID); err != nil {
+		return err
+	}
 	if _, err := t.exec(`DELETE FROM connections WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("store: unable to remove connection: %w", err)
 	}
@@ -441,8 +450,11 @@ func (t *Tx) Heartbeat(node string) error {
 // DropStaleConnections removes connections not refreshed since before, left by a node that died,
 // and starts the offline grace for users with none left.
 func (t *Tx) DropStaleConnections(before, graceMillis int64) error {
-	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE seen_at < ?`, before)
+	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE seen_at < ? ORDER BY user_id`, before)
 	if err != nil || len(users) == 0 {
+		return err
+	}
+	if err := t.lockUsers(users); err != nil {
 		return err
 	}
 	if _, err := t.exec(`DELETE FROM connections WHERE seen_at < ?`, before); err != nil {
@@ -459,8 +471,11 @@ func (t *Tx) DropStaleConnections(before, graceMillis int64) error {
 
 // DropNodeConnections removes a node's connections (a restarted process under the same name).
 func (t *Tx) DropNodeConnections(node string, graceMillis int64) error {
-	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE node = ?`, node)
+	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE node = ? ORDER BY user_id`, node)
 	if err != nil || len(users) == 0 {
+		return err
+	}
+	if err := t.lockUsers(users); err != nil {
 		return err
 	}
 	if _, err := t.exec(`DELETE FROM connections WHERE node = ?`, node); err != nil {
@@ -475,9 +490,21 @@ func (t *Tx) DropNodeConnections(node string, graceMillis int64) error {
 	return nil
 }
 
-// DueOffline lists users whose offline deadline has passed.
+// DueOffline lists users whose offline deadline has passed, locked until commit: one who
+// reconnected on another node meanwhile (their deadline cancelled) is not among them.
 func (t *Tx) DueOffline() ([]int64, error) {
-	return t.ids(`SELECT id FROM users WHERE offline_deadline > 0 AND offline_deadline <= ? AND presence <> 'offline'`, t.Now)
+	return t.ids(`SELECT id FROM users WHERE offline_deadline > 0 AND offline_deadline <= ? AND presence <> 'offline'
+		ORDER BY id`+t.s.dialect.lockRows, t.Now)
+}
+
+// lockUsers locks users' rows, ids in increasing order (the lock order).
+func (t *Tx) lockUsers(ids []int64) error {
+	for _, id := range ids {
+		if err := t.LockUser(id); err != nil && wire.CodeOf(err) != wire.CodeNotFound {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *Tx) ids(query string, args ...any) ([]int64, error) {
