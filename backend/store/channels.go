@@ -421,6 +421,11 @@ func (t *Tx) FinishMedia(id int64, key, lastError string, retryAt int64) error {
 
 // SetAttachment replaces attachment idx of a message.
 func (t *Tx) SetAttachment(messageID int64, idx int, a wire.Attachment) error {
+	// The attachments are one column: two downloads of one message's files finishing at once
+	// on two nodes must not each write back the list as it was before the other's.
+	if err := t.lockRow(`SELECT id FROM messages WHERE id = ?`, messageID, "message"); err != nil {
+		return err
+	}
 	m, err := t.Message(messageID)
 	if err != nil {
 		return err

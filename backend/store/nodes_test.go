@@ -89,7 +89,9 @@ func TestEventLogHasNoHoleWhileATransactionIsOpen(t *testing.T) {
 	}
 
 	held, release := make(chan struct{}), make(chan struct{})
-	var once sync.Once
+	var once, released sync.Once
+	letGo := func() { released.Do(func() { close(release) }) }
+	t.Cleanup(letGo)
 	first.beforeCommit = func() { once.Do(func() { close(held); <-release }) }
 	firstDone := make(chan error, 1)
 	go func() {
@@ -143,7 +145,7 @@ func TestEventLogHasNoHoleWhileATransactionIsOpen(t *testing.T) {
 		}
 	}
 	read() // both transactions are open or one is waiting: a reader moves past nothing
-	close(release)
+	letGo()
 	for _, done := range []chan error{firstDone, secondDone} {
 		if err := <-done; err != nil {
 			t.Fatal(err)
@@ -278,3 +280,111 @@ func TestEventLogUnderConcurrentWriters(t *testing.T) {
 type rawJSON string
 
 func (j rawJSON) MarshalJSON() ([]byte, error) { return []byte(j), nil }
+
+// A request that meets a row another node holds, while it shares its transaction with requests
+// before it, gives way: those commit and are answered at once, and it runs again at the head of
+// the next transaction, where it waits its turn and succeeds.
+func TestLockWaitInAGroupCommitsTheOthersFirst(t *testing.T) {
+	ctx := context.Background()
+	nodes := openNodes(t, 2)
+	a, b := nodes[0], nodes[1]
+	ali := createAgent(t, a, "ali")
+
+	// Node a holds ali's row, its commit held open (until the test lets go, or ends).
+	held, release := make(chan struct{}), make(chan struct{})
+	var once, released sync.Once
+	letGo := func() { released.Do(func() { close(release) }) }
+	t.Cleanup(letGo)
+	a.beforeCommit = func() { once.Do(func() { close(held); <-release }) }
+	aDone := make(chan error, 1)
+	go func() {
+		_, err := a.Tx(ctx, func(tx *Tx) error { return tx.LockUser(ali) })
+		aDone <- err
+	}()
+	<-held
+
+	// Node b: its committer busy, two requests queue and then share one transaction.
+	busy, free := make(chan struct{}), make(chan struct{})
+	go b.Tx(ctx, func(tx *Tx) error { close(busy); <-free; return nil })
+	<-busy
+	first, second := make(chan error, 1), make(chan error, 1)
+	go func() {
+		_, err := b.Tx(ctx, func(tx *Tx) error { _, err := tx.CreateUser("can", "Can", "hash", "agent", nil, nil); return err })
+		first <- err
+	}()
+	waitFor(t, func() bool { return len(b.writes) == 1 })
+	go func() {
+		_, err := b.Tx(ctx, func(tx *Tx) error {
+			_, err := tx.exec(`UPDATE users SET display_name = 'Ali Veli' WHERE id = ?`, ali)
+			return err
+		})
+		second <- err
+	}()
+	waitFor(t, func() bool { return len(b.writes) == 2 })
+	close(free)
+
+	select { // answered while node a still holds the row
+	case err := <-first:
+		if err != nil {
+			t.Fatalf("the request before the one that waits: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the request before the one that waits was held up with it")
+	}
+	letGo()
+	if err := <-aDone; err != nil {
+		t.Fatal(err)
+	}
+	if err := <-second; err != nil {
+		t.Fatalf("the request that waited: %v, want it run again and committed", err)
+	}
+	if u, err := b.User(ctx, ali); err != nil || u.DisplayName != "Ali Veli" {
+		t.Fatalf("after the wait: %+v %v", u, err)
+	}
+}
+
+// Two nodes' requests lock two rows in opposite orders: PostgreSQL breaks the deadlock by
+// failing one, which runs again and succeeds — neither caller sees an error.
+func TestDeadlockVictimRunsAgain(t *testing.T) {
+	ctx := context.Background()
+	nodes := openNodes(t, 2)
+	ali, can := createAgent(t, nodes[0], "ali"), createAgent(t, nodes[0], "can")
+	var bothHold sync.WaitGroup
+	bothHold.Add(2)
+	cross := func(s *Store, first, second int64, name string) error {
+		var once sync.Once
+		_, err := s.Tx(ctx, func(tx *Tx) error {
+			if _, err := tx.exec(`UPDATE users SET display_name = ? WHERE id = ?`, name, first); err != nil {
+				return err
+			}
+			once.Do(func() { bothHold.Done(); bothHold.Wait() }) // the first time only
+			_, err := tx.exec(`UPDATE users SET display_name = ? WHERE id = ?`, name, second)
+			return err
+		})
+		return err
+	}
+	errs := make(chan error, 2)
+	go func() { errs <- cross(nodes[0], ali, can, "first") }()
+	go func() { errs <- cross(nodes[1], can, ali, "second") }()
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatalf("a deadlock reached the caller: %v", err)
+		}
+	}
+	a, _ := nodes[0].User(ctx, ali)
+	c, _ := nodes[0].User(ctx, can)
+	if a.DisplayName != c.DisplayName {
+		t.Fatalf("one request's two updates should win together: %q and %q", a.DisplayName, c.DisplayName)
+	}
+}
+
+func waitFor(t *testing.T, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatal("condition not reached in 10s")
+		}
+		time.Sleep(time.Millisecond)
+	}
+}
