@@ -59,8 +59,10 @@ fuzz:
 test-frontend: frontend
 	cd frontend && npm test
 
+# The store and routing suites run on SQLite and on PostgreSQL (SANTRAL_TEST_POSTGRES, default
+# the local server); PostgreSQL is required unless SANTRAL_TEST_POSTGRES_REQUIRED=0.
 test-go: frontend
-	$(GO) test -race -tags $(TAGS) -count=1 ./...
+	SANTRAL_TEST_POSTGRES_REQUIRED=$${SANTRAL_TEST_POSTGRES_REQUIRED:-1} $(GO) test -race -tags $(TAGS) -count=1 ./...
 
 e2e: frontend
 	./build/e2e/run.sh

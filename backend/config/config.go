@@ -9,6 +9,7 @@ import (
 	"io"
 	"net"
 	"net/netip"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -22,6 +23,7 @@ import (
 type Config struct {
 	Addr          string // listen address
 	DataDir       string // where the database (and later media) live
+	DB            string // PostgreSQL URL several nodes share; empty: SQLite in DataDir (may hold a password: never logged)
 	Demo          bool   // seed a demo workspace and simulate customers
 	AdminPassword string // first start's admin password; generated and printed when empty
 	LogLevel      string // debug, info, warn, error
@@ -96,6 +98,36 @@ func Default() Config {
 // DatabasePath is the SQLite file in the data directory.
 func (c Config) DatabasePath() string { return filepath.Join(c.DataDir, "santral.db") }
 
+// DatabaseName says which database santrald uses, for logs: the SQLite file, or PostgreSQL's
+// host and database (never the user or password).
+func (c Config) DatabaseName() string {
+	if c.DB == "" {
+		return c.DatabasePath()
+	}
+	u, err := url.Parse(c.DB)
+	if err != nil {
+		return "postgres"
+	}
+	return "postgres://" + u.Host + u.Path
+}
+
+// checkDatabaseURL says what is wrong with a --db value, without repeating it (it may hold a
+// password).
+func checkDatabaseURL(v string) error {
+	u, err := url.Parse(v)
+	switch {
+	case err != nil:
+		return errors.New("is not a URL")
+	case u.Scheme != "postgres" && u.Scheme != "postgresql":
+		return fmt.Errorf("must be a postgres:// URL (scheme %q); leave it empty for SQLite in the data directory", u.Scheme)
+	case u.Host == "" && u.Query().Get("host") == "":
+		return errors.New("names no server (postgres://user@host:5432/database)")
+	case strings.Trim(u.Path, "/") == "":
+		return errors.New("names no database (postgres://user@host:5432/database)")
+	}
+	return nil
+}
+
 // KeyPath is the secret key file: SecretKeyFile, or secret.key in the data directory.
 func (c Config) KeyPath() string {
 	if c.SecretKeyFile != "" {
@@ -115,6 +147,11 @@ func (c Config) Validate() error {
 	}
 	if c.DataDir == "" {
 		bad("data", "DATA", "is required")
+	}
+	if c.DB != "" {
+		if err := checkDatabaseURL(c.DB); err != nil {
+			bad("db", "DB", "%v", err)
+		}
 	}
 	for _, d := range []struct {
 		flagName, envName string
@@ -285,6 +322,7 @@ func flags(c *Config, getenv func(string) string) (*flag.FlagSet, []error) {
 	}
 	str(&c.Addr, "addr", "ADDR", "listen address")
 	str(&c.DataDir, "data", "DATA", "data directory")
+	str(&c.DB, "db", "DB", "PostgreSQL URL shared by several nodes, postgres://user:password@host:5432/santral (also _FILE); empty: SQLite in the data directory")
 	boolean(&c.Demo, "demo", "DEMO", "seed a demo workspace and simulate customers")
 	str(&c.AdminPassword, "admin-password", "ADMIN_PASSWORD", "first start's admin password (also _FILE)")
 	str(&c.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")

@@ -56,6 +56,10 @@ func TestLoadRefusesBadEnvironment(t *testing.T) {
 		{"log format", map[string]string{"SANTRAL_LOG_FORMAT": "xml"}, nil, []string{"SANTRAL_LOG_FORMAT", `"xml"`}},
 		{"bad flag value", nil, []string{"--sweep-interval", "fast"}, []string{"sweep-interval", "fast"}},
 		{"password cost", nil, []string{"--password-cost", "40"}, []string{"--password-cost"}},
+		{"database that is not PostgreSQL", map[string]string{"SANTRAL_DB": "mysql://u:hunter2@db/santral"}, nil,
+			[]string{"--db", "SANTRAL_DB", "postgres://"}},
+		{"database without a server", nil, []string{"--db", "postgres:///santral"}, []string{"--db", "no server"}},
+		{"database without a name", nil, []string{"--db", "postgres://u:hunter2@db:5432"}, []string{"--db", "no database"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.args, env(tc.env))
@@ -67,6 +71,9 @@ func TestLoadRefusesBadEnvironment(t *testing.T) {
 					t.Errorf("error %q does not name %q", err, w)
 				}
 			}
+			if strings.Contains(err.Error(), "hunter2") {
+				t.Errorf("error %q repeats the database password", err)
+			}
 		})
 	}
 }
@@ -75,6 +82,10 @@ func TestLoadReadsEnvironmentFilesAndFlags(t *testing.T) {
 	dir := t.TempDir()
 	secret := filepath.Join(dir, "password")
 	if err := os.WriteFile(secret, []byte("from-a-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dbURL := filepath.Join(dir, "db")
+	if err := os.WriteFile(dbURL, []byte("postgres://santral:hunter2@db.internal:5432/santral\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
@@ -97,6 +108,12 @@ func TestLoadReadsEnvironmentFilesAndFlags(t *testing.T) {
 			func(c Config) bool { return c.Demo && c.Sandbox }},
 		{"secret from a file, trimmed", map[string]string{"SANTRAL_ADMIN_PASSWORD_FILE": secret}, nil,
 			func(c Config) bool { return c.AdminPassword == "from-a-file" }},
+		{"PostgreSQL from a file (it holds a password)", map[string]string{"SANTRAL_DB_FILE": dbURL}, nil,
+			func(c Config) bool {
+				return c.DB == "postgres://santral:hunter2@db.internal:5432/santral" && c.DatabaseName() == "postgres://db.internal:5432/santral"
+			}},
+		{"SQLite when no database is named", nil, nil,
+			func(c Config) bool { return c.DB == "" && c.DatabaseName() == filepath.Join(c.DataDir, "santral.db") }},
 		{"empty variables count as unset", map[string]string{"SANTRAL_SWEEP_INTERVAL": "", "SANTRAL_ADMIN_PASSWORD_FILE": ""}, nil,
 			func(c Config) bool { return c.SweepInterval == Default().SweepInterval && c.AdminPassword == "" }},
 	} {

@@ -149,6 +149,10 @@ func requireOnline(u store.UserRow) error {
 func (s *Service) Pull(ctx context.Context, agentID int64) (wire.Conversation, error) {
 	var out wire.Conversation
 	err := s.do(ctx, func(tx *store.Tx) error {
+		// The agent's presence and active count decide: locked, then read.
+		if err := tx.LockUser(agentID); err != nil {
+			return err
+		}
 		u, err := tx.User(agentID)
 		if err != nil {
 			return err
@@ -163,7 +167,7 @@ func (s *Service) Pull(ctx context.Context, agentID int64) (wire.Conversation, e
 		if limit := u.EffectiveHardCap(set); limit > 0 && u.Active >= limit {
 			return wire.Errorf(wire.CodeHardCapReached, "you already hold %d conversations, the most allowed", u.Active)
 		}
-		convID, ok, err := tx.OldestQueued()
+		convID, ok, err := tx.LockOldestQueued()
 		if err != nil {
 			return err
 		}
@@ -284,6 +288,9 @@ func (s *Service) End(ctx context.Context, actor wire.User, convID, reasonID int
 		if err != nil {
 			return err
 		}
+		if err := tx.LockConversation(convID); err != nil {
+			return err
+		}
 		c, err := tx.Conversation(convID)
 		if err != nil {
 			return err
@@ -324,11 +331,18 @@ func (s *Service) End(ctx context.Context, actor wire.User, convID, reasonID int
 func (s *Service) TakeUp(ctx context.Context, agentID, convID int64) (wire.Conversation, error) {
 	var out wire.Conversation
 	err := s.do(ctx, func(tx *store.Tx) error {
+		// Lock order: the agent, then the conversation (store/lock.go).
+		if err := tx.LockUser(agentID); err != nil {
+			return err
+		}
 		u, err := tx.User(agentID)
 		if err != nil {
 			return err
 		}
 		if err := requireOnline(u); err != nil {
+			return err
+		}
+		if err := tx.LockConversation(convID); err != nil {
 			return err
 		}
 		c, err := tx.Conversation(convID)
@@ -361,6 +375,9 @@ func (s *Service) TakeUp(ctx context.Context, agentID, convID int64) (wire.Conve
 // the queue.
 func (s *Service) ReturnToQueue(ctx context.Context, actorID, convID int64) error {
 	return s.do(ctx, func(tx *store.Tx) error {
+		if err := tx.LockConversation(convID); err != nil {
+			return err
+		}
 		c, err := tx.Conversation(convID)
 		if err != nil {
 			return err
@@ -570,6 +587,11 @@ func sendable(tx *store.Tx, agentID, convID int64, key string) (wire.Conversatio
 			return wire.Conversation{}, nil, &wire.Error{Code: wire.CodeIdempotencyKeyReused, Field: "idempotency_key",
 				Message: "this idempotency key was already used for a message in another conversation: use a new key for a new message"}
 		}
+	}
+	// The holder is checked under the conversation's lock: a transfer or a return to the queue
+	// on another node is either before this send or after it.
+	if err := tx.LockConversation(convID); err != nil {
+		return wire.Conversation{}, nil, err
 	}
 	c, err := holderOf(tx, convID, agentID)
 	if err != nil {

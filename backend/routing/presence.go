@@ -35,6 +35,11 @@ func (s *Service) SetPresence(ctx context.Context, userID int64, p wire.Presence
 }
 
 func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, reason string) error {
+	// Locked first: the change then comes before or after any other node's decision about this
+	// agent (an offer to them, an assignment, a connection), never in the middle of one.
+	if err := tx.LockUser(userID); err != nil {
+		return err
+	}
 	set, err := tx.Settings()
 	if err != nil {
 		return err
@@ -66,6 +71,9 @@ func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, re
 				return err
 			}
 			for _, convID := range held {
+				if err := tx.LockConversation(convID); err != nil {
+					return err
+				}
 				// A conversation with an offer out stays until the offer resolves; if it then
 				// fails, the sender is offline and it goes to the head of the queue anyway.
 				if _, pending, err := tx.PendingOfferOf(convID); err != nil || pending {

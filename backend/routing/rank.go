@@ -32,6 +32,15 @@ func newAgentRank(agents []store.EligibleAgent) *agentRank {
 
 func (r *agentRank) Len() int { return r.h.Len() }
 
+// capacity is how many more conversations the ranked agents can take in this round.
+func (r *agentRank) capacity() int {
+	n := 0
+	for _, a := range r.h {
+		n += a.Limit - a.Active
+	}
+	return n
+}
+
 // best returns the agent the next conversation goes to, leaving out skip (0: none).
 func (r *agentRank) best(skip int64) (*rankedAgent, bool) {
 	if r.h.Len() == 0 {

@@ -56,8 +56,11 @@ func (s *Service) do(ctx context.Context, fn func(*store.Tx) error) error {
 // supervisor, "not to its previous holder") goes to the next best, and when no one else is
 // eligible it waits without holding up the conversations behind it.
 //
-// The agents' state is read inside this write transaction (on PostgreSQL their rows are
-// locked), so the ranking kept here is the database's, not a copy that can go stale.
+// The agents' state is read inside this write transaction, so the ranking kept here is the
+// database's, not a copy that can go stale. With several nodes (PostgreSQL) the agents and the
+// conversations it assigns are locked until commit; it runs after the decision's own locks, so
+// it never waits for a lock: agents and conversations another node's decision holds at that
+// moment are left to that decision's own round (see store/lock.go).
 func (s *Service) autoAssign(tx *store.Tx) error {
 	set, err := tx.Settings()
 	if err != nil {
@@ -66,6 +69,9 @@ func (s *Service) autoAssign(tx *store.Tx) error {
 	if !set.AutoAssign {
 		return nil
 	}
+	if _, queued, err := tx.OldestQueued(); err != nil || !queued {
+		return err // nothing waits: no agent needs locking
+	}
 	agents, err := tx.EligibleAgents(set.DefaultLimit)
 	if err != nil || len(agents) == 0 {
 		return err
@@ -73,7 +79,8 @@ func (s *Service) autoAssign(tx *store.Tx) error {
 	rank := newAgentRank(agents)
 	var after store.QueuePosition
 	for rank.Len() > 0 {
-		batch, err := tx.QueuedAfter(after, 500)
+		// Lock only as many as the agents can take: the rest stay free for other nodes.
+		batch, err := tx.LockQueuedAfter(after, min(500, rank.capacity()))
 		if err != nil || len(batch) == 0 {
 			return err
 		}

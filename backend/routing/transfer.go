@@ -23,6 +23,16 @@ func (s *Service) Transfer(ctx context.Context, fromID, convID int64, r wire.Tra
 	}
 	var out wire.TransferOffer
 	err := s.do(ctx, func(tx *store.Tx) error {
+		// The receiver's presence decides, and going on break withdraws the offers to them: the
+		// receiver is locked first, so their break is either before this offer (refused) or
+		// after it (withdrawn). Then the conversation (lock order, store/lock.go).
+		// (An unknown receiver is refused below, after the holder check, as on every backend.)
+		if err := tx.LockUser(r.ToAgentID); err != nil && wire.CodeOf(err) != wire.CodeNotFound {
+			return err
+		}
+		if err := tx.LockConversation(convID); err != nil {
+			return err
+		}
 		if _, err := holderOf(tx, convID, fromID); err != nil {
 			return err
 		}
@@ -70,6 +80,14 @@ func (s *Service) Accept(ctx context.Context, agentID, offerID int64) (wire.Conv
 	err := s.do(ctx, func(tx *store.Tx) error {
 		o, err := offerFor(tx, offerID, agentID, true)
 		if err != nil {
+			return err
+		}
+		// The receiver (their presence), then the conversation; the offer's own conditional
+		// update below decides between this and its expiry or withdrawal.
+		if err := tx.LockUser(agentID); err != nil {
+			return err
+		}
+		if err := tx.LockConversation(o.ConversationID); err != nil {
 			return err
 		}
 		if o.ExpiresAt <= tx.Now {
@@ -162,12 +180,20 @@ func offerFor(tx *store.Tx, offerID, agentID int64, receiver bool) (wire.Transfe
 // is who ended it (the receiver rejecting, the sender cancelling, …; 0: the system, a timeout),
 // named in the timeline.
 func (s *Service) failOffer(tx *store.Tx, offerID int64, state wire.OfferState, reason string, actorID int64, requeueIfAway bool) error {
+	o, err := tx.Offer(offerID)
+	if err != nil {
+		return err
+	}
+	// The conversation before the offer (lock order): the sender's presence read below is then
+	// the one a concurrent "sender goes offline" sees or waits for.
+	if err := tx.LockConversation(o.ConversationID); err != nil {
+		return err
+	}
 	ok, err := tx.ResolveOffer(offerID, state, reason)
 	if err != nil || !ok {
 		return err
 	}
-	o, err := tx.Offer(offerID)
-	if err != nil {
+	if o, err = tx.Offer(offerID); err != nil {
 		return err
 	}
 	if _, err := tx.AddTimeline(o.ConversationID, "transfer_"+string(state), actorID, map[string]any{

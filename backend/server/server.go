@@ -50,7 +50,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	st, err := store.OpenSQLite(ctx, cfg.DatabasePath())
+	st, err := store.Open(ctx, cfg.DB, cfg.DatabasePath())
 	if err != nil {
 		return nil, err
 	}
@@ -134,15 +134,29 @@ func (s *Server) firstStart(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	created := false
 	_, err = s.Store.Tx(ctx, func(tx *store.Tx) error {
+		// Several nodes may start at once on a new database: one creates the admin, the others
+		// find it made.
+		if err := tx.LockKey(firstStartLock); err != nil {
+			return err
+		}
+		if n, err := tx.CountUsers(); err != nil || n > 0 {
+			created = false
+			return err
+		}
 		if err := tx.PutSettings(wire.DefaultSettings()); err != nil {
 			return err
 		}
 		_, err := tx.CreateUser("admin", "Admin", hash, wire.RoleAdmin, nil, nil)
+		created = err == nil
 		return err
 	})
 	if err != nil {
 		return fmt.Errorf("server: unable to create the admin: %w", err)
+	}
+	if !created {
+		return nil
 	}
 	if generated {
 		fmt.Fprintf(out, "\n  First start: created user \"admin\" with password %s\n  (shown once; set SANTRAL_ADMIN_PASSWORD to choose it)\n\n", password)
@@ -150,6 +164,9 @@ func (s *Server) firstStart(ctx context.Context, out io.Writer) error {
 	s.log.Info("first start: created admin user")
 	return nil
 }
+
+// firstStartLock is the key nodes starting at once take in turn to create the admin.
+const firstStartLock = 0x5a17_0001
 
 // forgetNode drops connections recorded under this node's name by an earlier process (a crash
 // leaves them behind, and a fixed --node name would keep them fresh), starting their users'

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"hash/fnv"
 
 	"santral/backend/wire"
 )
@@ -134,7 +135,7 @@ func (t *Tx) CreateEndReason(label string, position int) (int64, error) {
 // UpdateEndReason changes an end reason. Reasons are deactivated rather than deleted, because
 // ended conversations keep pointing at them.
 func (t *Tx) UpdateEndReason(id int64, label string, active bool, position int) error {
-	ok, err := t.execOne(`UPDATE end_reasons SET label = ?, active = ?, position = ? WHERE id = ?`, label, active, position, id)
+	ok, err := t.execOne(`UPDATE end_reasons SET label = ?, active = ?, position = ? WHERE id = ?`, label, boolInt(&active), position, id)
 	if err != nil {
 		return fmt.Errorf("store: unable to update end reason: %w", err)
 	}
@@ -217,6 +218,13 @@ func (t *Tx) DeleteQuickMessage(id int64) error {
 // EnsureChannel returns the id of Santral's own channel of that type (the sandbox, the website
 // chat: one of each), creating it with the name if needed. An admin may have renamed it.
 func (t *Tx) EnsureChannel(typ, name string) (int64, error) {
+	// Nodes starting at once must not each create one: they take turns, and the second finds
+	// the first's.
+	h := fnv.New64a()
+	h.Write([]byte("santral.channel." + typ))
+	if err := t.LockKey(int64(h.Sum64())); err != nil {
+		return 0, err
+	}
 	var id int64
 	err := t.queryRow(`SELECT id FROM channels WHERE type = ? ORDER BY id LIMIT 1`, typ).Scan(&id)
 	if err == nil {

@@ -142,10 +142,15 @@ func (s *Store) UseSecrets(ctx context.Context, box *secrets.Box) error {
 	if err := rows.Err(); err != nil || len(plain) == 0 {
 		return err
 	}
+	// On SQLite the old pages are overwritten and the write-ahead log emptied: the plain text
+	// leaves the file. (PostgreSQL keeps dead row versions until VACUUM; see the README.)
+	sqlite := s.dialect.name == "sqlite"
 	if _, err := s.Tx(ctx, func(t *Tx) error {
 		// On the transaction's own connection, so the plain text is overwritten, not freed.
-		if _, err := t.exec(`PRAGMA secure_delete = ON`); err != nil {
-			return fmt.Errorf("store: unable to turn on secure delete: %w", err)
+		if sqlite {
+			if _, err := t.exec(`PRAGMA secure_delete = ON`); err != nil {
+				return fmt.Errorf("store: unable to turn on secure delete: %w", err)
+			}
 		}
 		for _, r := range plain {
 			var sec map[string]string
@@ -163,6 +168,9 @@ func (s *Store) UseSecrets(ctx context.Context, box *secrets.Box) error {
 		return nil
 	}); err != nil {
 		return fmt.Errorf("store: unable to encrypt stored credentials: %w", err)
+	}
+	if !sqlite {
+		return nil
 	}
 	if _, err := s.write.ExecContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`); err != nil {
 		return fmt.Errorf("store: unable to checkpoint after encrypting credentials: %w", err)
@@ -246,7 +254,7 @@ func (t *Tx) SaveChannel(c ChannelRow) (int64, error) {
 	cfg, _ := json.Marshal(c.Config)
 	if c.ID == 0 {
 		id, err := t.insert(`INSERT INTO channels (type, name, config, secrets, enabled, created_at) VALUES (?, ?, ?, '{}', ?, ?)`,
-			c.Type, c.Name, string(cfg), c.Enabled, t.Now)
+			c.Type, c.Name, string(cfg), boolInt(&c.Enabled), t.Now)
 		if err != nil {
 			return 0, fmt.Errorf("store: unable to create channel: %w", err)
 		}
@@ -256,7 +264,7 @@ func (t *Tx) SaveChannel(c ChannelRow) (int64, error) {
 	if err != nil {
 		return 0, err
 	}
-	_, err = t.exec(`UPDATE channels SET name = ?, config = ?, secrets = ?, enabled = ? WHERE id = ?`, c.Name, string(cfg), sec, c.Enabled, c.ID)
+	_, err = t.exec(`UPDATE channels SET name = ?, config = ?, secrets = ?, enabled = ? WHERE id = ?`, c.Name, string(cfg), sec, boolInt(&c.Enabled), c.ID)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to update channel: %w", err)
 	}
@@ -396,13 +404,23 @@ func (t *Tx) DueMedia(limit int, lease int64) ([]MediaJob, error) {
 		out = append(out, j)
 	}
 	rows.Close()
-	for i := range out {
-		if _, err := t.exec(`UPDATE media_jobs SET attempts = attempts + 1, next_try_at = ? WHERE id = ?`, t.Now+lease, out[i].ID); err != nil {
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	taken := out[:0]
+	for _, j := range out {
+		// Conditional: a worker on another node may have taken it since the read.
+		ok, err := t.execOne(`UPDATE media_jobs SET attempts = attempts + 1, next_try_at = ? WHERE id = ? AND state = 'pending' AND next_try_at <= ?`,
+			t.Now+lease, j.ID, t.Now)
+		if err != nil {
 			return nil, err
 		}
-		out[i].Attempts++
+		if ok {
+			j.Attempts++
+			taken = append(taken, j)
+		}
 	}
-	return out, rows.Err()
+	return taken, nil
 }
 
 // FinishMedia records a download: the file's key, or a failure (retryAt 0: for good).
@@ -421,6 +439,11 @@ func (t *Tx) FinishMedia(id int64, key, lastError string, retryAt int64) error {
 
 // SetAttachment replaces attachment idx of a message.
 func (t *Tx) SetAttachment(messageID int64, idx int, a wire.Attachment) error {
+	// The attachments are one column: two downloads of one message's files finishing at once
+	// on two nodes must not each write back the list as it was before the other's.
+	if err := t.lockRow(`SELECT id FROM messages WHERE id = ?`, messageID, "message"); err != nil {
+		return err
+	}
 	m, err := t.Message(messageID)
 	if err != nil {
 		return err
@@ -451,9 +474,9 @@ func (s *Store) MediaOwner(ctx context.Context, key string) (int64, error) {
 // lock (shared by every process on the database) only when something is due.
 
 func (s *Store) exists(ctx context.Context, query string, args ...any) (bool, error) {
-	var n int
-	err := s.readRow(ctx, `SELECT EXISTS (`+query+`)`, args...).Scan(&n)
-	return n == 1, err
+	var yes bool
+	err := s.readRow(ctx, `SELECT EXISTS (`+query+`)`, args...).Scan(&yes)
+	return yes, err
 }
 
 // SweepDue reports whether a deadline has passed: an offer, an offline grace, a stale connection.

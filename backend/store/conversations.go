@@ -114,8 +114,19 @@ func (t *Tx) ActiveCount(agentID int64) (int, error) {
 
 // OldestQueued returns the conversation at the head of the queue.
 func (t *Tx) OldestQueued() (int64, bool, error) {
+	return t.oldestQueued("")
+}
+
+// LockOldestQueued returns the conversation at the head of the queue, locked until commit. A
+// head another transaction holds is waited for; if it has left the queue meanwhile, the next
+// one is the head (PostgreSQL re-checks a locked row and moves on).
+func (t *Tx) LockOldestQueued() (int64, bool, error) {
+	return t.oldestQueued(t.s.dialect.lockRows)
+}
+
+func (t *Tx) oldestQueued(lock string) (int64, bool, error) {
 	var id int64
-	err := t.queryRow(`SELECT id FROM conversations WHERE state = 'queued' ORDER BY queue_rank, queued_at, id LIMIT 1`).Scan(&id)
+	err := t.queryRow(`SELECT id FROM conversations WHERE state = 'queued' ORDER BY queue_rank, queued_at, id LIMIT 1` + lock).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, false, nil
 	}
@@ -139,10 +150,21 @@ type QueuedConversation struct {
 // QueuedAfter lists up to limit queued conversations after a position, in serving order
 // (the zero position is before the head).
 func (t *Tx) QueuedAfter(after QueuePosition, limit int) ([]QueuedConversation, error) {
+	return t.queuedAfter(after, limit, "")
+}
+
+// LockQueuedAfter is QueuedAfter for automatic assignment: the conversations it returns are
+// locked until commit, and those another transaction holds (another node assigning them, a
+// message arriving in one) are left out instead of waited for.
+func (t *Tx) LockQueuedAfter(after QueuePosition, limit int) ([]QueuedConversation, error) {
+	return t.queuedAfter(after, limit, t.s.dialect.skipLocked)
+}
+
+func (t *Tx) queuedAfter(after QueuePosition, limit int, lock string) ([]QueuedConversation, error) {
 	start := after == QueuePosition{}
 	rows, err := t.query(`SELECT id, COALESCE(skip_agent_id, 0), queue_rank, queued_at FROM conversations
 		WHERE state = 'queued' AND (? OR queue_rank > ? OR (queue_rank = ? AND (queued_at > ? OR (queued_at = ? AND id > ?))))
-		ORDER BY queue_rank, queued_at, id LIMIT ?`,
+		ORDER BY queue_rank, queued_at, id LIMIT ?`+lock,
 		start, after.Rank, after.Rank, after.QueuedAt, after.QueuedAt, after.ID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read the queue: %w", err)
@@ -259,10 +281,12 @@ var turkishLetters = strings.NewReplacer("ş", "s", "Ş", "s", "ğ", "g", "Ğ", 
 // case, so "sahin", "ŞAHİN" and "Şahin" all match.
 func FoldName(s string) string { return strings.ToLower(turkishLetters.Replace(s)) }
 
-// OpenConversationOf returns the contact's open (queued or assigned) conversation.
+// OpenConversationOf returns the contact's open (queued or assigned) conversation, locked until
+// commit: a message goes into a conversation that is still open when it is stored, not one
+// another node is ending at that moment (waited for, it is no longer open).
 func (t *Tx) OpenConversationOf(contactID int64) (int64, bool, error) {
 	var id int64
-	err := t.queryRow(`SELECT id FROM conversations WHERE contact_id = ? AND state <> 'ended'`, contactID).Scan(&id)
+	err := t.queryRow(`SELECT id FROM conversations WHERE contact_id = ? AND state <> 'ended'`+t.s.dialect.lockRows, contactID).Scan(&id)
 	if err == sql.ErrNoRows {
 		return 0, false, nil
 	}
@@ -288,6 +312,11 @@ func (t *Tx) NewConversation(contactID, channelID int64) (int64, error) {
 	}
 	id, err := t.insert(`INSERT INTO conversations (contact_id, channel_id, state, queued_at, created_at, previous_id)
 		VALUES (?, ?, 'queued', ?, ?, ?)`, contactID, channelID, t.Now, t.Now, prev)
+	if isUniqueViolation(err) {
+		// The contact has an open conversation after all: another node opened it and committed
+		// after this request looked. Run again, the request finds it.
+		return 0, fmt.Errorf("store: unable to open conversation: %w: %w", errRetry, err)
+	}
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to open conversation: %w", err)
 	}

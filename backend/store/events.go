@@ -81,6 +81,7 @@ type PendingEvent struct {
 	Audience       Audience
 	// Visitor is the website-chat visitor whose socket the event concerns ("" for none).
 	Visitor string
+	at      int64
 	data    []byte
 }
 
@@ -108,20 +109,17 @@ type setKey struct {
 	audience Audience
 }
 
-// flushSets writes the set events gathered from every request of the transaction.
-func (t *Tx) flushSets(sets map[setKey][]int64, order []setKey) error {
+// setEvents turns the set events gathered from a group's requests into events to write.
+func setEvents(sets map[setKey][]int64, order []setKey, now int64) ([]*PendingEvent, error) {
+	out := make([]*PendingEvent, 0, len(order))
 	for _, k := range order {
 		raw, err := json.Marshal(wire.IDsData{IDs: sets[k]})
 		if err != nil {
-			return err
+			return nil, err
 		}
-		if _, err := t.exec(`INSERT INTO events (at, type, conversation_id, audience, data) VALUES (?, ?, 0, ?, ?)`,
-			t.Now, k.typ, string(k.audience), string(raw)); err != nil {
-			return fmt.Errorf("store: unable to append event %s: %w", k.typ, err)
-		}
-		t.written++
+		out = append(out, &PendingEvent{Type: k.typ, Audience: k.audience, at: now, data: raw})
 	}
-	return nil
+	return out, nil
 }
 
 // Append adds an event to the transaction, so it exists exactly when the change it reports does.
@@ -130,12 +128,14 @@ func (t *Tx) Append(typ string, conversationID int64, audience Audience, data an
 	if err != nil {
 		return fmt.Errorf("store: unable to encode event %s: %w", typ, err)
 	}
-	t.pending = append(t.pending, &PendingEvent{Type: typ, ConversationID: conversationID, Audience: audience, data: raw})
+	t.pending = append(t.pending, &PendingEvent{Type: typ, ConversationID: conversationID, Audience: audience, at: t.Now, data: raw})
 	return nil
 }
 
-// flushEvents resolves the pending events' audiences and writes them to the log.
-func (t *Tx) flushEvents() error {
+// resolveEvents decides the audiences of the request's events once its changes are made, and
+// keeps those someone sees; the group writes them all just before it commits (writeEvents).
+func (t *Tx) resolveEvents() error {
+	kept := t.pending[:0]
 	for _, ev := range t.pending {
 		if t.resolve != nil {
 			if err := t.resolve(t, ev); err != nil {
@@ -148,18 +148,59 @@ func (t *Tx) flushEvents() error {
 		if strings.HasPrefix(string(ev.Audience), "?") {
 			return fmt.Errorf("store: event %s has unresolved audience %s", ev.Type, ev.Audience)
 		}
-		var visitor any
-		if ev.Visitor != "" {
-			visitor = ev.Visitor
-		}
-		if _, err := t.exec(`INSERT INTO events (at, type, conversation_id, audience, visitor, data) VALUES (?, ?, ?, ?, ?, ?)`,
-			t.Now, ev.Type, ev.ConversationID, string(ev.Audience), visitor, string(ev.data)); err != nil {
-			return fmt.Errorf("store: unable to append event %s: %w", ev.Type, err)
-		}
-		t.written++
+		kept = append(kept, ev)
 	}
-	t.pending = t.pending[:0]
+	t.pending = kept
+	t.written = len(kept)
 	return nil
+}
+
+// writeEvents appends a group's events to the log, in the order of its requests, as the last
+// writes before its commit.
+//
+// A sequence number is a promise to the clients: one who has seen N never later gets an event
+// below N. SQLite has one writer, so AUTOINCREMENT numbers in commit order. PostgreSQL's
+// sequences do not (a transaction that took N may commit after one that took N+1, and a reader
+// between the two commits moves past N for good), so there the numbers come from the event_seq
+// row: the UPDATE locks it until commit, so the next group to append waits until this one has
+// committed and continues from its last number — numbers are handed out in commit order, with
+// no gaps. Taking the row here, at the very end, holds it for one INSERT and the commit only;
+// and since a group is many requests, the wait is paid once per group, not once per request.
+func (s *Store) writeEvents(sqlTx *sql.Tx, events []*PendingEvent) error {
+	t := &Tx{s: s, tx: sqlTx}
+	if !s.dialect.counter {
+		for _, ev := range events {
+			if _, err := t.exec(`INSERT INTO events (at, type, conversation_id, audience, visitor, data) VALUES (?, ?, ?, ?, ?, ?)`,
+				ev.at, ev.Type, ev.ConversationID, string(ev.Audience), nullString(ev.Visitor), string(ev.data)); err != nil {
+				return fmt.Errorf("store: unable to append event %s: %w", ev.Type, err)
+			}
+		}
+		return nil
+	}
+	var last int64
+	if err := t.queryRow(`UPDATE event_seq SET seq = seq + ? RETURNING seq`, len(events)).Scan(&last); err != nil {
+		return fmt.Errorf("store: unable to number events: %w", err)
+	}
+	n := len(events)
+	seq, at, conv := make([]int64, n), make([]int64, n), make([]int64, n)
+	typ, aud, vis, data := make([]string, n), make([]string, n), make([]string, n), make([]string, n)
+	for i, ev := range events {
+		seq[i], at[i], conv[i] = last-int64(n-1-i), ev.at, ev.ConversationID
+		typ[i], aud[i], vis[i], data[i] = ev.Type, string(ev.Audience), ev.Visitor, string(ev.data)
+	}
+	if _, err := t.exec(`INSERT INTO events (seq, at, type, conversation_id, audience, visitor, data)
+		SELECT s, a, ty, c, au, NULLIF(v, ''), d FROM unnest(?::bigint[], ?::bigint[], ?::text[], ?::bigint[], ?::text[], ?::text[], ?::text[])
+			AS e(s, a, ty, c, au, v, d)`, seq, at, typ, conv, aud, vis, data); err != nil {
+		return fmt.Errorf("store: unable to append events: %w", err)
+	}
+	return nil
+}
+
+func nullString(v string) any {
+	if v == "" {
+		return nil
+	}
+	return v
 }
 
 // ConversationReaders is what the read rule needs of a conversation.
@@ -197,9 +238,9 @@ type LogEvent struct {
 	Visitor  string
 }
 
-// ReadLog returns up to limit events after seq, every audience, in order. SQLite's single
-// writer commits sequence numbers in order, so reading "after seq" never skips an event that
-// commits later with a smaller number.
+// ReadLog returns up to limit events after seq, every audience, in order. Sequence numbers are
+// committed in order on every backend (writeEvents), so reading "after seq" never skips an
+// event that commits later with a smaller number.
 func (s *Store) ReadLog(ctx context.Context, after int64, limit int) ([]LogEvent, error) {
 	rows, err := s.readRows(ctx, `SELECT seq, at, type, conversation_id, audience, COALESCE(visitor, ''), data FROM events
 		WHERE seq > ? ORDER BY seq LIMIT ?`, after, limit)
@@ -237,7 +278,7 @@ func (s *Store) EventsAfter(ctx context.Context, after, upTo int64, userID int64
 	args := append([]any{after, upTo, upTo}, audienceArgs(userID, staff)...)
 	args = append(args, limit)
 	rows, err := s.readRows(ctx, `SELECT seq, at, type, conversation_id, data FROM events
-		WHERE seq > ? AND (? = 0 OR seq <= ?) AND type NOT LIKE 'sessions.%' AND `+audienceFilter+` ORDER BY seq LIMIT ?`, args...)
+		WHERE seq > ? AND (CAST(? AS BIGINT) = 0 OR seq <= ?) AND type NOT LIKE 'sessions.%' AND `+audienceFilter+` ORDER BY seq LIMIT ?`, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read events: %w", err)
 	}

@@ -6,24 +6,46 @@ package store
 // fails rolls back only itself — and all of them are answered only after the shared commit,
 // so "durable before acknowledged" holds with one fsync for the whole group. At concurrency 1
 // a request runs alone, as before.
+//
+// With several nodes on PostgreSQL, a request may meet rows another node's transaction holds.
+// The first request of a transaction waits for them like any transaction (it holds nothing of
+// the others', so the lock order of lock.go keeps it out of deadlocks); a later request waits
+// at most groupLockWait, because the locks the requests before it took are held for it — two
+// nodes' groups could otherwise wait for each other. A request that times out, or that
+// PostgreSQL chose as a deadlock's victim, is rolled back to its savepoint; the requests before
+// it commit, and it runs again at the head of the next transaction (at most maxAttempts times).
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"time"
 )
 
 // maxGroup bounds how many requests share one transaction (and so one fsync).
 const maxGroup = 256
 
+// groupLockWait bounds how long a request that is not the first of its transaction waits for a
+// row lock before it gives way (PostgreSQL).
+const groupLockWait = 50 * time.Millisecond
+
+// maxAttempts bounds how often a request runs when PostgreSQL reports a lock conflict
+// (deadlock, serialization failure, lock wait given up).
+const maxAttempts = 10
+
 // ErrClosed is the answer to a write after Close.
 var ErrClosed = errors.New("store: closed")
 
+// errRetry marks a failure a request can meet only by racing another node's commit (a second
+// open conversation for a contact, say): run again, the request sees that commit.
+var errRetry = errors.New("store: conflict with a concurrent transaction")
+
 type txRequest struct {
-	ctx  context.Context
-	fn   func(*Tx) error
-	done chan txResult
+	ctx      context.Context
+	fn       func(*Tx) error
+	done     chan txResult
+	attempts int
 }
 
 type txResult struct {
@@ -34,7 +56,8 @@ type txResult struct {
 // Tx runs fn in a write transaction and answers after the commit. It reports whether the
 // transaction appended events, so the caller can wake the stream. fn may share the
 // transaction with other requests; it sees their writes (they ran before it) and they see
-// its writes, exactly as if each had committed in turn.
+// its writes, exactly as if each had committed in turn. fn may run more than once (a lock
+// conflict with another node): it must set, not accumulate, what it reports.
 func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) (appended bool, err error) {
 	req := &txRequest{ctx: ctx, fn: fn, done: make(chan txResult, 1)}
 	select {
@@ -71,7 +94,9 @@ func (s *Store) startCommitter() {
 					break gather
 				}
 			}
-			s.commitGroup(group)
+			for len(group) > 0 {
+				group = s.commitGroup(group)
+			}
 		}
 	}()
 }
@@ -87,76 +112,164 @@ func (s *Store) refuseQueued() {
 	}
 }
 
-// commitGroup runs the requests in one transaction and answers each.
-func (s *Store) commitGroup(group []*txRequest) {
-	results := make([]txResult, len(group))
-	fail := func(err error) {
-		for _, r := range group {
+// retryable reports whether a request that failed with err may succeed run again: PostgreSQL
+// gave up a lock wait or chose it to break a deadlock, or it met another node's concurrent commit.
+func retryable(err error) bool {
+	if errors.Is(err, errRetry) {
+		return true
+	}
+	switch pgCode(err) {
+	case pgSerializationFailure, pgDeadlockDetected, pgLockNotAvailable:
+		return true
+	}
+	return false
+}
+
+// commitGroup runs requests from the head of group in one transaction and answers each. It
+// returns the requests it left for the next transaction: from a request that met a lock
+// conflict while earlier requests' locks were held.
+func (s *Store) commitGroup(group []*txRequest) (rest []*txRequest) {
+	results := make([]txResult, 0, len(group))
+	fail := func(reqs []*txRequest, err error) {
+		for _, r := range reqs {
 			r.done <- txResult{err: err}
 		}
 	}
 	sqlTx, err := s.write.BeginTx(context.Background(), nil)
 	if err != nil {
-		fail(fmt.Errorf("store: unable to begin transaction: %w", err))
-		return
+		fail(group, fmt.Errorf("store: unable to begin transaction: %w", err))
+		return nil
 	}
+	exec := func(q string) error {
+		_, err := sqlTx.Exec(q)
+		return err
+	}
+	var events []*PendingEvent
 	// Set events of the requests that succeeded, merged, in the order first added.
 	sets := map[setKey][]int64{}
 	var setOrder []setKey
+	held := false    // a request's changes (and locks) are in the transaction
+	bounded := false // lock waits are bounded (dialect.lockTimeout)
+	ran := 0
+requests:
 	for i, r := range group {
 		if err := r.ctx.Err(); err != nil {
-			results[i] = txResult{err: err} // gave up before it started: nothing happens
+			results = append(results, txResult{err: err}) // gave up before it started: nothing happens
+			ran++
 			continue
 		}
-		if _, err := sqlTx.Exec(`SAVEPOINT request`); err != nil {
-			sqlTx.Rollback()
-			fail(fmt.Errorf("store: unable to start a savepoint: %w", err))
-			return
-		}
-		t := &Tx{s: s, tx: sqlTx, Now: Now()}
-		err := run(t, r.fn)
-		if err == nil {
-			err = t.flushEvents()
-		}
-		if err != nil {
-			if _, rbErr := sqlTx.Exec(`ROLLBACK TO SAVEPOINT request`); rbErr != nil {
+		if held && !bounded && s.dialect.lockTimeout != "" {
+			if err := exec(s.dialect.lockTimeout); err != nil {
 				sqlTx.Rollback()
-				fail(fmt.Errorf("store: unable to roll back a failed request: %w", rbErr))
-				return
+				fail(group, fmt.Errorf("store: unable to bound lock waits: %w", err))
+				return nil
 			}
-			results[i] = txResult{err: err}
-		} else {
-			results[i] = txResult{appended: t.written > 0 || len(t.sets) > 0}
-			for k, ids := range t.sets {
-				if _, ok := sets[k]; !ok {
-					setOrder = append(setOrder, k)
-				}
-				sets[k] = append(sets[k], ids...)
-			}
+			bounded = true
 		}
-		if _, err := sqlTx.Exec(`RELEASE SAVEPOINT request`); err != nil {
-			sqlTx.Rollback()
-			fail(fmt.Errorf("store: unable to release a savepoint: %w", err))
-			return
+		for {
+			if err := exec(`SAVEPOINT request`); err != nil {
+				sqlTx.Rollback()
+				fail(group, fmt.Errorf("store: unable to start a savepoint: %w", err))
+				return nil
+			}
+			r.attempts++
+			t := &Tx{s: s, tx: sqlTx, Now: Now()}
+			err := run(t, r.fn)
+			if err == nil {
+				err = t.resolveEvents()
+			}
+			if t.conflict != nil {
+				// Whatever the request made of it (a lock wait given up may read as "not found"
+				// to a rule), it failed on the conflict: PostgreSQL refuses every statement after
+				// one that failed, until the rollback to the savepoint.
+				err = t.conflict
+			}
+			if err != nil {
+				if rbErr := exec(`ROLLBACK TO SAVEPOINT request`); rbErr != nil {
+					sqlTx.Rollback()
+					fail(group, fmt.Errorf("store: unable to roll back a failed request: %w", rbErr))
+					return nil
+				}
+				if retryable(err) && r.attempts < maxAttempts {
+					if held {
+						// Others' locks are held for it: commit them, then run it first.
+						rest = group[i:]
+						break requests
+					}
+					if err := exec(`RELEASE SAVEPOINT request`); err != nil {
+						sqlTx.Rollback()
+						fail(group, fmt.Errorf("store: unable to release a savepoint: %w", err))
+						return nil
+					}
+					continue // it holds nothing now: run it again at once
+				}
+				results = append(results, txResult{err: err})
+			} else {
+				events = append(events, t.pending...)
+				for k, ids := range t.sets {
+					if _, ok := sets[k]; !ok {
+						setOrder = append(setOrder, k)
+					}
+					sets[k] = append(sets[k], ids...)
+				}
+				results = append(results, txResult{appended: t.written > 0 || len(t.sets) > 0})
+				held = true
+			}
+			if err := exec(`RELEASE SAVEPOINT request`); err != nil {
+				sqlTx.Rollback()
+				fail(group, fmt.Errorf("store: unable to release a savepoint: %w", err))
+				return nil
+			}
+			ran++
+			break
 		}
 	}
+	done := group[:ran]
 	if len(setOrder) > 0 {
-		t := &Tx{s: s, tx: sqlTx, Now: Now()}
-		if err := t.flushSets(sets, setOrder); err != nil {
+		more, err := setEvents(sets, setOrder, Now())
+		if err != nil {
 			sqlTx.Rollback()
-			fail(err)
-			return
+			fail(group, err)
+			return nil
 		}
+		events = append(events, more...)
+	}
+	if len(events) > 0 {
+		if bounded {
+			if err := exec(s.dialect.noTimeout); err != nil {
+				sqlTx.Rollback()
+				fail(group, fmt.Errorf("store: unable to lift the lock wait bound: %w", err))
+				return nil
+			}
+		}
+		if err := s.writeEvents(sqlTx, events); err != nil {
+			sqlTx.Rollback()
+			// Nothing of the group is durable: every request that had succeeded fails now.
+			for i := range results {
+				if results[i].err == nil {
+					results[i] = txResult{err: err}
+				}
+			}
+			answer(done, results)
+			return rest
+		}
+	}
+	if s.beforeCommit != nil {
+		s.beforeCommit()
 	}
 	if err := sqlTx.Commit(); err != nil {
-		// Nothing of the group is durable: every request that had succeeded fails now.
 		for i := range results {
 			if results[i].err == nil {
 				results[i] = txResult{err: fmt.Errorf("store: unable to commit: %w", err)}
 			}
 		}
 	}
-	for i, r := range group {
+	answer(done, results)
+	return rest
+}
+
+func answer(reqs []*txRequest, results []txResult) {
+	for i, r := range reqs {
 		r.done <- results[i]
 	}
 }

@@ -179,13 +179,13 @@ func (s *Store) textHistory(ctx context.Context, f wire.HistoryFilter, q search,
 		}
 		before = m
 	}
-	match := q.match()
+	match := s.dialect.textMatch(q)
 	filters := "1 = 1"
 	if len(where) > 0 {
 		filters = strings.Join(where, " AND ")
 	}
 	// COALESCE: a filter on a NULL column (no holder yet) is unknown, which is no.
-	rows, err := s.readRows(ctx, fmt.Sprintf(s.dialect.searchMessages, "COALESCE("+filters+", 0)"), append(args, match, before)...)
+	rows, err := s.readRows(ctx, fmt.Sprintf(s.dialect.searchMessages, "COALESCE("+filters+", FALSE)"), append(args, match, before)...)
 	if err != nil {
 		return wire.ConversationPage{}, fmt.Errorf("store: unable to search history: %w", err)
 	}
@@ -259,7 +259,7 @@ func (s *Store) textHistory(ctx context.Context, f wire.HistoryFilter, q search,
 
 // matchesFrom reports whether the conversation has a message from rowid on that matches q.
 func (s *Store) matchesFrom(ctx context.Context, conv, from int64, q search) (bool, error) {
-	rows, err := s.readRows(ctx, s.dialect.searchConversation, conv, from, q.match())
+	rows, err := s.readRows(ctx, s.dialect.searchConversation, conv, from, s.dialect.textMatch(q))
 	if err != nil {
 		return false, fmt.Errorf("store: unable to search history: %w", err)
 	}

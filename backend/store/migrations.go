@@ -31,41 +31,62 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 // SchemaVersion is the version this build migrates to.
 func SchemaVersion() int { return len(migrations) }
 
+// migrate brings the schema to SchemaVersion. Nodes that start at once against one database
+// migrate it once: on PostgreSQL they take an advisory lock in turn; on SQLite each migration's
+// transaction takes the write lock at BEGIN. Either way the version is read again under the
+// lock, so whoever comes second finds the work done.
 func (s *Store) migrate(ctx context.Context) error {
-	if _, err := s.write.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
+	conn, err := s.write.Conn(ctx)
+	if err != nil {
+		return fmt.Errorf("store: unable to connect for migrations: %w", err)
+	}
+	defer conn.Close()
+	if s.dialect.counter { // PostgreSQL
+		if _, err := conn.ExecContext(ctx, migrationLock); err != nil {
+			return fmt.Errorf("store: unable to take the migration lock: %w", err)
+		}
+		defer conn.ExecContext(context.WithoutCancel(ctx), migrationUnlock)
+	}
+	if _, err := conn.ExecContext(ctx, `CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)`); err != nil {
 		return fmt.Errorf("store: unable to create version table: %w", err)
 	}
-	var current int
-	err := s.write.QueryRowContext(ctx, `SELECT version FROM schema_version`).Scan(&current)
-	switch {
-	case err == sql.ErrNoRows:
-		if _, err := s.write.ExecContext(ctx, `INSERT INTO schema_version (version) VALUES (0)`); err != nil {
-			return fmt.Errorf("store: unable to initialise version table: %w", err)
-		}
-	case err != nil:
-		return fmt.Errorf("store: unable to read schema version: %w", err)
-	}
-	if current > len(migrations) {
-		return fmt.Errorf("store: database schema version %d is newer than this santrald (%d); upgrade santrald", current, len(migrations))
-	}
-	for v := current; v < len(migrations); v++ {
-		tx, err := s.write.BeginTx(ctx, nil)
+	for {
+		tx, err := conn.BeginTx(ctx, nil)
 		if err != nil {
-			return fmt.Errorf("store: unable to begin migration %d: %w", v+1, err)
+			return fmt.Errorf("store: unable to begin a migration: %w", err)
 		}
-		if err := migrations[v](tx, s.dialect); err != nil {
+		var current int
+		err = tx.QueryRow(`SELECT version FROM schema_version`).Scan(&current)
+		switch {
+		case err == sql.ErrNoRows:
+			if _, err := tx.Exec(`INSERT INTO schema_version (version) VALUES (0)`); err != nil {
+				tx.Rollback()
+				return fmt.Errorf("store: unable to initialise version table: %w", err)
+			}
+		case err != nil:
 			tx.Rollback()
-			return fmt.Errorf("store: migration %d failed: %w", v+1, err)
+			return fmt.Errorf("store: unable to read schema version: %w", err)
 		}
-		if _, err := tx.Exec(`UPDATE schema_version SET version = ?`, v+1); err != nil {
+		if current > len(migrations) {
 			tx.Rollback()
-			return fmt.Errorf("store: unable to record migration %d: %w", v+1, err)
+			return fmt.Errorf("store: database schema version %d is newer than this santrald (%d); upgrade santrald", current, len(migrations))
+		}
+		if current == len(migrations) {
+			return tx.Commit()
+		}
+		if err := migrations[current](tx, s.dialect); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: migration %d failed: %w", current+1, err)
+		}
+		if _, err := tx.Exec(s.dialect.rebind(`UPDATE schema_version SET version = ?`), current+1); err != nil {
+			tx.Rollback()
+			return fmt.Errorf("store: unable to record migration %d: %w", current+1, err)
 		}
 		if err := tx.Commit(); err != nil {
-			return fmt.Errorf("store: unable to commit migration %d: %w", v+1, err)
+			return fmt.Errorf("store: unable to commit migration %d: %w", current+1, err)
 		}
+		s.migrated++
 	}
-	return nil
 }
 
 // Times are unix milliseconds in BIGINT columns; 0 means "not yet". The same tables and columns

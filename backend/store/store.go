@@ -14,14 +14,13 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"time"
 
 	"santral/backend/secrets"
 	"santral/backend/wire"
 
-	_ "github.com/mattn/go-sqlite3" // the embedded default backend
+	"github.com/mattn/go-sqlite3" // the embedded default backend
 )
 
 // ErrNotFound is returned when a row asked for by id does not exist.
@@ -47,6 +46,12 @@ type Store struct {
 	quit      chan struct{}
 	committed chan struct{} // closed when the committer has stopped
 	closeOnce sync.Once
+
+	// beforeCommit, when set (tests), runs after a group's events are written and before its
+	// commit: a test holds a transaction open there.
+	beforeCommit func()
+	// migrated is how many migrations this Open ran (the others found them done).
+	migrated int
 }
 
 // dialect holds what differs between backends.
@@ -54,10 +59,9 @@ type dialect struct {
 	name string
 	// rebind turns '?' placeholders into the backend's own.
 	rebind func(string) string
-	// matchText is a WHERE fragment that is true when the conversation c has a message matching
-	// the full-text query given as the fragment's one argument.
-	matchText string
-	schema    []string // statements of migration 1 that differ (FTS)
+	schema []string // statements of migration 1 that differ (full-text search)
+	// textMatch is the text search's argument of searchMessages and searchConversation.
+	textMatch func(search) string
 
 	// The history search (history.go). searchMessages selects (message id, conversation id,
 	// body, whether the filters hold — the %s, whose arguments come first) of the messages
@@ -69,6 +73,19 @@ type dialect struct {
 	searchMessages, searchConversation, searchContacts string
 	// searchIndexes are the statements of migrateSearchIndexes.
 	searchIndexes []string
+	// Locking reads for the rule decisions (see the lock order in lock.go). lockRows ends a
+	// SELECT whose rows stay locked until commit, waiting for another transaction that holds
+	// one; skipLocked leaves out the rows another transaction holds instead of waiting. Both are
+	// empty on SQLite, whose single writer already excludes every other transaction.
+	lockRows, skipLocked string
+	// lockTimeout bounds lock waits of a request that shares its transaction with requests
+	// before it (group.go); noTimeout lifts the bound. Empty on SQLite.
+	lockTimeout, noTimeout string
+	// lockKey takes a lock on a number until commit (one argument); empty on SQLite.
+	lockKey string
+	// counter: the event log is numbered from the event_seq row (events.go); SQLite numbers
+	// it with AUTOINCREMENT, in commit order since it has one writer.
+	counter bool
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path and migrates it.
@@ -119,10 +136,9 @@ func newStore(write, read *sql.DB, d dialect) *Store {
 
 func sqliteDialect() dialect {
 	return dialect{
-		name:   "sqlite",
-		rebind: func(q string) string { return q },
-		matchText: `c.id IN (SELECT m.conversation_id FROM messages_fts f JOIN messages m ON m.id = f.rowid
-			WHERE messages_fts MATCH ?)`,
+		name:      "sqlite",
+		rebind:    func(q string) string { return q },
+		textMatch: search.match,
 		searchMessages: `SELECT f.rowid, m.conversation_id, m.body, (%s) FROM messages_fts f
 			JOIN messages m ON m.id = f.rowid JOIN conversations c ON c.id = m.conversation_id
 			JOIN contacts ct ON ct.id = c.contact_id
@@ -216,13 +232,26 @@ type Tx struct {
 	sets     map[setKey][]int64 // set events of this request (AppendToSet)
 	settings *wire.Settings     // read once per request
 	written  int                // events written; the caller wakes the stream after commit when > 0
+	// conflict is the first lock conflict (deadlock, lock wait given up) a statement met.
+	conflict error
+}
+
+// note keeps the first lock conflict a statement of the request met (PostgreSQL): the request
+// then runs again, whatever the code above made of the error (group.go).
+func (t *Tx) note(err error) error {
+	if err != nil && t.conflict == nil && retryable(err) {
+		t.conflict = err
+	}
+	return err
 }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
-		return t.tx.Stmt(st).Exec(args...)
+		res, err := t.tx.Stmt(st).Exec(args...)
+		return res, t.note(err)
 	}
-	return t.tx.Exec(t.s.q(query), args...)
+	res, err := t.tx.Exec(t.s.q(query), args...)
+	return res, t.note(err)
 }
 
 // execOne runs a conditional update and reports whether exactly one row changed: the primitive
@@ -239,18 +268,28 @@ func (t *Tx) execOne(query string, args ...any) (bool, error) {
 	return n == 1, nil
 }
 
-func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+// txRow is a row read in a write transaction; its Scan notes lock conflicts.
+type txRow struct {
+	*sql.Row
+	t *Tx
+}
+
+func (r txRow) Scan(dest ...any) error { return r.t.note(r.Row.Scan(dest...)) }
+
+func (t *Tx) queryRow(query string, args ...any) txRow {
 	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
-		return t.tx.Stmt(st).QueryRow(args...)
+		return txRow{t.tx.Stmt(st).QueryRow(args...), t}
 	}
-	return t.tx.QueryRow(t.s.q(query), args...)
+	return txRow{t.tx.QueryRow(t.s.q(query), args...), t}
 }
 
 func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
 	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {
-		return t.tx.Stmt(st).Query(args...)
+		rows, err := t.tx.Stmt(st).Query(args...)
+		return rows, t.note(err)
 	}
-	return t.tx.Query(t.s.q(query), args...)
+	rows, err := t.tx.Query(t.s.q(query), args...)
+	return rows, t.note(err)
 }
 
 // insert runs an INSERT … RETURNING id.
@@ -303,13 +342,14 @@ func (s *Store) stmt(cache map[string]*sql.Stmt, db *sql.DB, query string) *sql.
 	return st
 }
 
-// isUniqueViolation reports whether err is a unique-constraint failure, on any backend.
+// isUniqueViolation reports whether err is a unique-constraint failure, on any backend, by the
+// driver's error code (messages change between versions and languages).
 func isUniqueViolation(err error) bool {
-	if err == nil {
-		return false
+	var se sqlite3.Error
+	if errors.As(err, &se) {
+		return se.ExtendedCode == sqlite3.ErrConstraintUnique || se.ExtendedCode == sqlite3.ErrConstraintPrimaryKey
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "UNIQUE constraint failed") || strings.Contains(msg, "duplicate key value")
+	return pgCode(err) == pgUniqueViolation
 }
 
 func nullInt(v sql.NullInt64) *int64 {

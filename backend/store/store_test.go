@@ -14,6 +14,7 @@ import (
 	"sync"
 	"testing"
 
+	"santral/backend/store/storetest"
 	"santral/backend/wire"
 )
 
@@ -26,8 +27,10 @@ func forEachDatabase(t *testing.T, f func(t *testing.T, open opener)) {
 		path := filepath.Join(t.TempDir(), "santral.db")
 		f(t, func() (*Store, error) { return OpenSQLite(context.Background(), path) })
 	})
-	// PostgreSQL joins here (a later issue): when SANTRAL_TEST_POSTGRES_DSN is set, a
-	// t.Run("postgres", …) whose opener connects to that DSN with each test in its own schema.
+	t.Run("postgres", func(t *testing.T) {
+		dsn := storetest.Postgres(t)
+		f(t, func() (*Store, error) { return OpenPostgres(context.Background(), dsn) })
+	})
 }
 
 // forEachBackend runs f once per backend with a fresh, migrated store.
@@ -1272,7 +1275,7 @@ func TestSendJobFencing(t *testing.T) {
 			}
 		}
 		var state string
-		if err := s.read.QueryRow(`SELECT state FROM send_jobs WHERE message_id = ?`, msg.ID).Scan(&state); err != nil || state != "failed" {
+		if err := s.read.QueryRow(s.q(`SELECT state FROM send_jobs WHERE message_id = ?`), msg.ID).Scan(&state); err != nil || state != "failed" {
 			t.Fatalf("the abandoned job stays failed: %q %v", state, err)
 		}
 		if due, err := s.SendsDue(context.Background(), 10_000); err != nil || due {

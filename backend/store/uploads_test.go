@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"reflect"
 	"slices"
 	"testing"
@@ -69,39 +68,40 @@ func TestUploadsBelongToTheirConversationAndExpireUnsent(t *testing.T) {
 
 // Uploads sent before this version are marked used by the migration, so the retention keeps them.
 func TestMigrationKeepsUploadsSentBefore(t *testing.T) {
-	path := filepath.Join(t.TempDir(), "santral.db")
-	all := migrations
-	before := slices.IndexFunc(all, func(m func(*sql.Tx, dialect) error) bool {
-		return reflect.ValueOf(m).Pointer() == reflect.ValueOf(migrateUploadRetention).Pointer()
-	})
-	migrations = all[:before]
-	s, err := OpenSQLite(context.Background(), path)
-	migrations = all
-	if err != nil {
-		t.Fatal(err)
-	}
-	ayse := createAgent(t, s, "ayse")
-	conv := openConversation(t, s, 1000, customer{"905321110000", "Elif", ""})
-	inTxAt(t, s, 1000, func(tx *Tx) error {
-		for _, k := range []string{"sentbefore", "neversent"} {
-			if _, err := tx.exec(`INSERT INTO uploads (media_key, conversation_id, user_id, created_at) VALUES (?, ?, ?, ?)`, k, conv, ayse, 1000); err != nil {
-				return err
-			}
+	forEachDatabase(t, func(t *testing.T, open opener) {
+		all := migrations
+		before := slices.IndexFunc(all, func(m func(*sql.Tx, dialect) error) bool {
+			return reflect.ValueOf(m).Pointer() == reflect.ValueOf(migrateUploadRetention).Pointer()
+		})
+		migrations = all[:before]
+		s, err := open()
+		migrations = all
+		if err != nil {
+			t.Fatal(err)
 		}
-		_, err := tx.exec(`INSERT INTO messages (conversation_id, channel_id, direction, author_id, body, attachments, status, created_at)
-			VALUES (?, (SELECT channel_id FROM conversations WHERE id = ?), 'out', ?, '', ?, 'sent', 1500)`,
-			conv, conv, ayse, `[{"kind":"document","url":"/api/v1/media/sentbefore"}]`)
-		return err
+		ayse := createAgent(t, s, "ayse")
+		conv := openConversation(t, s, 1000, customer{"905321110000", "Elif", ""})
+		inTxAt(t, s, 1000, func(tx *Tx) error {
+			for _, k := range []string{"sentbefore", "neversent"} {
+				if _, err := tx.exec(`INSERT INTO uploads (media_key, conversation_id, user_id, created_at) VALUES (?, ?, ?, ?)`, k, conv, ayse, 1000); err != nil {
+					return err
+				}
+			}
+			_, err := tx.exec(`INSERT INTO messages (conversation_id, channel_id, direction, author_id, body, attachments, status, created_at)
+				VALUES (?, (SELECT channel_id FROM conversations WHERE id = ?), 'out', ?, '', ?, 'sent', 1500)`,
+				conv, conv, ayse, `[{"kind":"document","url":"/api/v1/media/sentbefore"}]`)
+			return err
+		})
+		s.Close()
+		if s, err = open(); err != nil {
+			t.Fatal(err)
+		}
+		defer s.Close()
+		var n int
+		inTxAt(t, s, 1_000_000, func(tx *Tx) (err error) { n, err = tx.ExpireUploads(900_000, 100); return })
+		keys, _ := s.MediaRemovals(context.Background(), 10)
+		if n != 1 || !slices.Equal(keys, []string{"neversent"}) {
+			t.Fatalf("expired %d, removals %v: only the upload never sent may go", n, keys)
+		}
 	})
-	s.Close()
-	if s, err = OpenSQLite(context.Background(), path); err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
-	var n int
-	inTxAt(t, s, 1_000_000, func(tx *Tx) (err error) { n, err = tx.ExpireUploads(900_000, 100); return })
-	keys, _ := s.MediaRemovals(context.Background(), 10)
-	if n != 1 || !slices.Equal(keys, []string{"neversent"}) {
-		t.Fatalf("expired %d, removals %v: only the upload never sent may go", n, keys)
-	}
 }

@@ -113,6 +113,13 @@ func (s *Store) CountUsers(ctx context.Context) (int, error) {
 	return n, err
 }
 
+// CountUsers reports inside the transaction how many users exist.
+func (t *Tx) CountUsers() (int, error) {
+	var n int
+	err := t.queryRow(`SELECT COUNT(*) FROM users`).Scan(&n)
+	return n, err
+}
+
 // CreateUser inserts a user; a taken username is username_taken.
 func (t *Tx) CreateUser(username, displayName, passwordHash string, role wire.Role, autoLimit, hardCap *int) (int64, error) {
 	var al, hc sql.NullInt64
@@ -202,7 +209,7 @@ func boolInt(p *bool) int {
 func (t *Tx) SetPresence(userID int64, p wire.Presence, reason string, graceMillis int64) (bool, error) {
 	changed, err := t.execOne(`UPDATE users SET presence = ?, presence_reason = ?, presence_since = ?,
 		offline_deadline = CASE WHEN ? <> 'offline' AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = users.id)
-			THEN ? ELSE 0 END
+			THEN CAST(? AS BIGINT) ELSE 0 END
 		WHERE id = ? AND (presence <> ? OR presence_reason <> ?)`, p, reason, t.Now, p, t.Now+graceMillis, userID, p, reason)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to set presence: %w", err)
@@ -231,12 +238,34 @@ type EligibleAgent struct {
 
 // EligibleAgents lists the agents automatic assignment may use: online, enabled, below their
 // auto-assignment limit (the workspace default when they have none), with their active counts.
+//
+// On PostgreSQL the agents it returns are locked until commit, and their counts are read after
+// the lock: no other node can assign to them, or change their presence, before this transaction
+// commits, so a limit holds however many nodes assign at once. An agent another transaction
+// holds is left out (not waited for: this runs after the decision's own locks, see lock.go).
 func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
-	rows, err := t.query(`SELECT id, active, lim, last_assigned_at FROM (
+	const eligible = `SELECT id, active, lim, last_assigned_at FROM (
 			SELECT u.id, u.last_assigned_at, COALESCE(u.auto_limit, ?) AS lim,
 				(SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') AS active
 			FROM users u WHERE u.presence = 'online' AND u.disabled = 0
-		) a WHERE a.active < a.lim ORDER BY a.id`, defaultLimit)
+		) a WHERE a.active < a.lim ORDER BY a.id`
+	var locked map[int64]bool
+	if lock := t.s.dialect.skipLocked; lock != "" {
+		ids, err := t.ids(`SELECT u.id FROM users u WHERE u.presence = 'online' AND u.disabled = 0
+			AND (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') < COALESCE(u.auto_limit, ?)
+			ORDER BY u.id`+lock, defaultLimit)
+		if err != nil {
+			return nil, fmt.Errorf("store: unable to lock eligible agents: %w", err)
+		}
+		if len(ids) == 0 {
+			return nil, nil
+		}
+		locked = map[int64]bool{}
+		for _, id := range ids {
+			locked[id] = true
+		}
+	}
+	rows, err := t.query(eligible, defaultLimit)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to list eligible agents: %w", err)
 	}
@@ -247,9 +276,23 @@ func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
 		if err := rows.Scan(&a.ID, &a.Active, &a.Limit, &a.LastAssignedAt); err != nil {
 			return nil, err
 		}
-		out = append(out, a)
+		if locked == nil || locked[a.ID] {
+			out = append(out, a)
+		}
 	}
 	return out, rows.Err()
+}
+
+// AssignmentDue reports whether automatic assignment has something to do: a queued
+// conversation and an eligible agent it may go to. Each decision assigns what it made possible,
+// but on PostgreSQL two decisions on two nodes can each miss what the other did (a conversation
+// queued on one while an agent's capacity is freed on the other, neither yet committed); the
+// sweep asks this and runs a round when it is so.
+func (s *Store) AssignmentDue(ctx context.Context, defaultLimit int) (bool, error) {
+	return s.exists(ctx, `SELECT 1 FROM users u WHERE u.presence = 'online' AND u.disabled = 0
+		AND (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') < COALESCE(u.auto_limit, ?)
+		AND EXISTS (SELECT 1 FROM conversations q WHERE q.state = 'queued' AND (q.skip_agent_id IS NULL OR q.skip_agent_id <> u.id))`,
+		defaultLimit)
 }
 
 // Sessions. Ending sessions always appends sessions.ended for their user in the same
@@ -300,7 +343,7 @@ func (t *Tx) SessionsEnded(userID int64) error {
 // EndExpiredSessions removes sessions past their lifetime or, when idleMillis > 0, unused for
 // that long.
 func (t *Tx) EndExpiredSessions(idleMillis int64) error {
-	users, err := t.ids(`DELETE FROM sessions WHERE expires_at <= ? OR (? > 0 AND last_seen_at <= ?) RETURNING user_id`,
+	users, err := t.ids(`DELETE FROM sessions WHERE expires_at <= ? OR (CAST(? AS BIGINT) > 0 AND last_seen_at <= ?) RETURNING user_id`,
 		t.Now, idleMillis, t.Now-idleMillis)
 	if err != nil {
 		return fmt.Errorf("store: unable to end expired sessions: %w", err)
@@ -320,7 +363,7 @@ func (t *Tx) EndExpiredSessions(idleMillis int64) error {
 // SessionsExpired reports whether a session is past its lifetime or idle time (the sweep
 // takes the write lock only then).
 func (s *Store) SessionsExpired(ctx context.Context, now, idleMillis int64) (bool, error) {
-	return s.exists(ctx, `SELECT 1 FROM sessions WHERE expires_at <= ? OR (? > 0 AND last_seen_at <= ?)`, now, idleMillis, now-idleMillis)
+	return s.exists(ctx, `SELECT 1 FROM sessions WHERE expires_at <= ? OR (CAST(? AS BIGINT) > 0 AND last_seen_at <= ?)`, now, idleMillis, now-idleMillis)
 }
 
 // TouchSession records that a session was used.
@@ -359,7 +402,7 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, idleMillis in
 	var ls LiveSession
 	now := Now()
 	err := s.readRow(ctx, `SELECT s.user_id, s.last_seen_at FROM sessions s JOIN users u ON u.id = s.user_id
-		WHERE s.token_hash = ? AND s.expires_at > ? AND (? = 0 OR s.last_seen_at > ?) AND u.disabled = 0`,
+		WHERE s.token_hash = ? AND s.expires_at > ? AND (CAST(? AS BIGINT) = 0 OR s.last_seen_at > ?) AND u.disabled = 0`,
 		tokenHash, now, idleMillis, now-idleMillis).Scan(&ls.UserID, &ls.LastSeen)
 	if err == sql.ErrNoRows {
 		return ls, ErrNotFound
@@ -370,7 +413,13 @@ func (s *Store) SessionUser(ctx context.Context, tokenHash string, idleMillis in
 // Connections.
 
 // AddConnection records a live stream connection and cancels any pending offline deadline.
+//
+// The user's row is locked first, here and wherever connections decide the deadline: "no
+// connection left" is then read after any other node's connect or disconnect has committed.
 func (t *Tx) AddConnection(id string, userID int64, node string) error {
+	if err := t.LockUser(userID); err != nil {
+		return err
+	}
 	if _, err := t.exec(`INSERT INTO connections (id, user_id, node, seen_at) VALUES (?, ?, ?, ?)`, id, userID, node, t.Now); err != nil {
 		return fmt.Errorf("store: unable to add connection: %w", err)
 	}
@@ -381,6 +430,9 @@ func (t *Tx) AddConnection(id string, userID int64, node string) error {
 // RemoveConnection drops a connection; when it was the user's last one and they are not
 // offline, their offline deadline is set to now+grace.
 func (t *Tx) RemoveConnection(id string, userID int64, graceMillis int64) error {
+	if err := t.LockUser(userID); err != nil {
+		return err
+	}
 	if _, err := t.exec(`DELETE FROM connections WHERE id = ?`, id); err != nil {
 		return fmt.Errorf("store: unable to remove connection: %w", err)
 	}
@@ -398,8 +450,11 @@ func (t *Tx) Heartbeat(node string) error {
 // DropStaleConnections removes connections not refreshed since before, left by a node that died,
 // and starts the offline grace for users with none left.
 func (t *Tx) DropStaleConnections(before, graceMillis int64) error {
-	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE seen_at < ?`, before)
+	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE seen_at < ? ORDER BY user_id`, before)
 	if err != nil || len(users) == 0 {
+		return err
+	}
+	if err := t.lockUsers(users); err != nil {
 		return err
 	}
 	if _, err := t.exec(`DELETE FROM connections WHERE seen_at < ?`, before); err != nil {
@@ -416,8 +471,11 @@ func (t *Tx) DropStaleConnections(before, graceMillis int64) error {
 
 // DropNodeConnections removes a node's connections (a restarted process under the same name).
 func (t *Tx) DropNodeConnections(node string, graceMillis int64) error {
-	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE node = ?`, node)
+	users, err := t.ids(`SELECT DISTINCT user_id FROM connections WHERE node = ? ORDER BY user_id`, node)
 	if err != nil || len(users) == 0 {
+		return err
+	}
+	if err := t.lockUsers(users); err != nil {
 		return err
 	}
 	if _, err := t.exec(`DELETE FROM connections WHERE node = ?`, node); err != nil {
@@ -432,9 +490,21 @@ func (t *Tx) DropNodeConnections(node string, graceMillis int64) error {
 	return nil
 }
 
-// DueOffline lists users whose offline deadline has passed.
+// DueOffline lists users whose offline deadline has passed, locked until commit: one who
+// reconnected on another node meanwhile (their deadline cancelled) is not among them.
 func (t *Tx) DueOffline() ([]int64, error) {
-	return t.ids(`SELECT id FROM users WHERE offline_deadline > 0 AND offline_deadline <= ? AND presence <> 'offline'`, t.Now)
+	return t.ids(`SELECT id FROM users WHERE offline_deadline > 0 AND offline_deadline <= ? AND presence <> 'offline'
+		ORDER BY id`+t.s.dialect.lockRows, t.Now)
+}
+
+// lockUsers locks users' rows, ids in increasing order (the lock order).
+func (t *Tx) lockUsers(ids []int64) error {
+	for _, id := range ids {
+		if err := t.LockUser(id); err != nil && wire.CodeOf(err) != wire.CodeNotFound {
+			return err
+		}
+	}
+	return nil
 }
 
 func (t *Tx) ids(query string, args ...any) ([]int64, error) {

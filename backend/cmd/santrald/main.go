@@ -44,7 +44,7 @@ func main() {
 		log.Error("unable to start", "err", err)
 		os.Exit(1)
 	}
-	log.Info("santrald listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "demo", cfg.Demo, "sandbox", cfg.Sandbox)
+	log.Info("santrald listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "database", cfg.DatabaseName(), "demo", cfg.Demo, "sandbox", cfg.Sandbox)
 	if err := srv.Serve(ctx, ln); err != nil {
 		log.Error("stopped with error", "err", err)
 		os.Exit(1)
