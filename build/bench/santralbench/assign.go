@@ -28,9 +28,10 @@ func runAssign(ctx context.Context, b *bench) ([]Figure, []string, error) {
 		for _, v := range []string{"online", "switch"} {
 			b.progress("round %d/%d: %d queued, %d agents (limit %d), variant %q", round, sz.Rounds, sz.AssignQueued, sz.AssignAgents, sz.AssignLimit, v)
 			before := reconnects.Load()
+			takeDropReason()
 			r, err := assignRound(ctx, b, round, v)
 			if n := reconnects.Load() - before; n > 0 {
-				reason, _ := dropReason.Load().(string)
+				reason := takeDropReason()
 				notes = append(notes, fmt.Sprintf("round %d, %s: %d streams were dropped (first: %s) and resumed from their cursor", round, v, n, reason))
 			}
 			if err != nil {
@@ -104,7 +105,7 @@ func assignRound(ctx context.Context, b *bench, round int, variant string) (assi
 	admStream, err := adm.stream(ctx, func(raw []byte, _ time.Time) {
 		logMu.Lock()
 		defer logMu.Unlock()
-		log = append(log, raw)
+		log = append(log, bytes.Clone(raw))
 		for _, c := range assignedIn(raw) {
 			logged[c.ID] = true
 		}

@@ -10,6 +10,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
@@ -229,8 +230,18 @@ type eventStream struct {
 // dropReason is the first such connection's error, as the client saw it.
 var (
 	reconnects atomic.Int64
-	dropReason atomic.Value
+	dropMu     sync.Mutex
+	dropReason string
 )
+
+// takeDropReason returns the first drop's error since the last call.
+func takeDropReason() string {
+	dropMu.Lock()
+	defer dropMu.Unlock()
+	r := dropReason
+	dropReason = ""
+	return r
+}
 
 func (c *apiClient) stream(ctx context.Context, onFrame func(raw []byte, at time.Time)) (*eventStream, error) {
 	s := &eventStream{c: c, onFrame: onFrame, done: make(chan struct{})}
@@ -262,20 +273,42 @@ func (s *eventStream) dial(ctx context.Context, after int64) (*websocket.Conn, i
 		return nil, 0, fmt.Errorf("stream: no hello (%v, %q)", err, hello.Kind)
 	}
 	conn.SetReadDeadline(time.Time{})
+	// As the desktop app's sync engine: a pong may take 10 s to go out (gorilla's default
+	// gives it one), so a busy client is not mistaken for a dead one.
+	conn.SetPingHandler(func(data string) error {
+		err := conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(10*time.Second))
+		if errors.Is(err, websocket.ErrCloseSent) {
+			return nil
+		}
+		return err
+	})
 	return conn, hello.Head, nil
 }
 
 var seqKey = []byte(`"seq":`)
 
+// read delivers frames until the stream is closed. The frame buffer is reused (onFrame must
+// copy what it keeps): a thousand streams each receiving every assignment would otherwise spend
+// the load generator's CPU on garbage collection.
 func (s *eventStream) read(ctx context.Context, conn *websocket.Conn) {
 	defer close(s.done)
+	var buf bytes.Buffer
 	for {
 		for {
-			_, raw, err := conn.ReadMessage() // gorilla answers pings while reading
+			_, r, err := conn.NextReader() // gorilla answers pings while reading
+			if err == nil {
+				buf.Reset()
+				_, err = buf.ReadFrom(r)
+			}
+			raw := buf.Bytes()
 			if err != nil {
 				s.mu.Lock()
 				if !s.closing {
-					dropReason.CompareAndSwap(nil, err.Error())
+					dropMu.Lock()
+					if dropReason == "" {
+						dropReason = err.Error()
+					}
+					dropMu.Unlock()
 				}
 				s.mu.Unlock()
 				break

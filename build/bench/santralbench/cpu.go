@@ -131,7 +131,8 @@ func cpuRound(ctx context.Context, b *bench, round int) (float64, float64, error
 		if err := agents[i].presence(ctx, wire.Online); err != nil {
 			return err
 		}
-		streams[i], err = agents[i].stream(ctx, nil)
+		s, err := agents[i].stream(ctx, nil)
+		streams[i] = s
 		return err
 	}); err != nil {
 		return 0, 0, err

@@ -160,7 +160,8 @@ func toAgent(ctx context.Context, b *bench, name string, rate int, d time.Durati
 			if err := agents[i].presence(ctx, wire.Online); err != nil {
 				return err
 			}
-			idle[i], err = agents[i].stream(ctx, nil)
+			s, err := agents[i].stream(ctx, nil)
+			idle[i] = s
 			return err
 		}); err != nil {
 			return delivery{}, err

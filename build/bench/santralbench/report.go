@@ -135,7 +135,7 @@ func format(x *float64, unit string) string {
 	switch a := math.Abs(v); {
 	case a == 0:
 		s = "0"
-	case a >= 1000:
+	case a >= 999.5:
 		s = groupThousands(fmt.Sprintf("%.0f", v))
 	case a >= 100:
 		s = fmt.Sprintf("%.0f", v)
