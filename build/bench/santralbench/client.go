@@ -66,13 +66,6 @@ type apiError struct {
 
 func (e *apiError) Error() string { return fmt.Sprintf("status %d %s: %s", e.status, e.code, e.body) }
 
-func codeOf(err error) wire.Code {
-	if e, ok := err.(*apiError); ok {
-		return e.code
-	}
-	return ""
-}
-
 func (c *apiClient) do(ctx context.Context, method, path string, body, out any) error {
 	var rd io.Reader
 	if body != nil {
@@ -221,7 +214,6 @@ type eventStream struct {
 	mu      sync.Mutex
 	conn    *websocket.Conn
 	closing bool
-	head    int64
 	lastSeq int64
 	done    chan struct{}
 }
@@ -249,7 +241,7 @@ func (c *apiClient) stream(ctx context.Context, onFrame func(raw []byte, at time
 	if err != nil {
 		return nil, err
 	}
-	s.conn, s.head, s.lastSeq = conn, head, head
+	s.conn, s.lastSeq = conn, head
 	go s.read(ctx, conn)
 	return s, nil
 }
