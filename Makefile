@@ -6,7 +6,7 @@ TAGS    := sqlite_fts5
 DATA    ?= $(or $(SANTRAL_DATA),./santral-data)
 ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
 
-.PHONY: run santrald app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-app clean types record
+.PHONY: run santrald app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
 
 ## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it;
 ## installs the Debian packages it lacks and builds first, showing progress (build/run.sh)
@@ -75,9 +75,24 @@ vet: frontend
 bench-app: app app-dev
 	./build/bench/app.sh
 
-## bench: server benchmarks (figures, not pass/fail)
-bench:
-	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime 2s ./backend/... ./app/...
+# The suite prints an earlier run's figures beside its own (build/bench/reference.json: santrald
+# before issue 8's work, on the machine named in it); BENCH_REFERENCE= to leave it out.
+BENCH_REFERENCE ?= $(wildcard build/bench/reference.json)
+BENCHTIME       ?= $(if $(filter 1,$(BENCH_QUICK)),1x,2s)
+SCALE           ?= 1000000
+
+## bench: server benchmarks, figures not pass/fail: the Go benchmarks, then the suite
+## (build/bench/santralbench) running santrald against bare baselines and printing the ratios and
+## the goals; results in bin/bench/results.json. BENCH_QUICK=1: small sizes, a smoke test.
+bench: santrald
+	$(GO) test -tags $(TAGS) -run '^$$' -bench . -benchtime $(BENCHTIME) ./backend/... ./app/...
+	$(GO) run -tags $(TAGS) ./build/bench/santralbench -santrald bin/santrald $(if $(BENCH_REFERENCE),-reference $(BENCH_REFERENCE))
+
+## bench-history: history search at 10k and SCALE conversations (default 1M; the databases are
+## generated once into bin/bench/data); results in bin/bench/history.json
+bench-history: santrald
+	$(GO) run -tags $(TAGS) ./build/bench/santralbench -santrald bin/santrald -only search -history 10000,$(SCALE) \
+		-out bin/bench/history.json $(if $(BENCH_REFERENCE),-reference $(BENCH_REFERENCE))
 
 clean:
 	rm -rf bin frontend/dist
