@@ -56,6 +56,8 @@ type API struct {
 	log     *slog.Logger
 	limits  *limits
 	sockets sync.WaitGroup // open WebSockets (agents' streams, visitors)
+	// webhookAccounts: channel accounts as webhooks read them (a second's cache).
+	webhookAccounts accountCache
 }
 
 // CloseSockets tells every open WebSocket to go away and waits until their handlers have

@@ -102,7 +102,9 @@ func (a *API) updateChannelAccount(w http.ResponseWriter, r *http.Request, u wir
 }
 
 func (a *API) saveChannel(r *http.Request, c store.ChannelRow) (int64, error) {
-	return a.routing.SaveChannel(r.Context(), c)
+	id, err := a.routing.SaveChannel(r.Context(), c)
+	a.webhookAccounts.forget(c.ID)
+	return id, err
 }
 
 func applyChannelRequest(c *store.ChannelRow, req wire.ChannelRequest, creating bool) error {

@@ -1,10 +1,13 @@
 package api
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
+	"sync"
+	"time"
 
 	"santral/backend/channels"
 	"santral/backend/channels/meta"
@@ -22,12 +25,55 @@ import (
 
 const maxWebhookBody = 1 << 20
 
+// accountCache keeps channel accounts read for webhooks for a second: a busy channel's
+// deliveries would otherwise read and decrypt its credentials on every one. A changed secret or
+// a switched-off channel takes effect within that second (and the switch is checked again
+// inside every message's transaction).
+type accountCache struct {
+	mu sync.Mutex
+	m  map[int64]cachedAccount
+}
+
+type cachedAccount struct {
+	row   store.ChannelRow
+	until time.Time
+}
+
+const accountTTL = time.Second
+
+// forget drops an account changed on this node, so its next delivery reads it afresh.
+func (c *accountCache) forget(id int64) {
+	c.mu.Lock()
+	delete(c.m, id)
+	c.mu.Unlock()
+}
+
+func (c *accountCache) get(ctx context.Context, s *store.Store, id int64) (store.ChannelRow, error) {
+	c.mu.Lock()
+	e, ok := c.m[id]
+	c.mu.Unlock()
+	if ok && time.Now().Before(e.until) {
+		return e.row, nil
+	}
+	row, err := s.ChannelRow(ctx, id)
+	if err != nil {
+		return row, err
+	}
+	c.mu.Lock()
+	if c.m == nil || len(c.m) > 10_000 {
+		c.m = map[int64]cachedAccount{}
+	}
+	c.m[id] = cachedAccount{row: row, until: time.Now().Add(accountTTL)}
+	c.mu.Unlock()
+	return row, nil
+}
+
 func (a *API) webhookChannel(r *http.Request) (store.ChannelRow, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return store.ChannelRow{}, err
 	}
-	ch, err := a.store.ChannelRow(r.Context(), id)
+	ch, err := a.webhookAccounts.get(r.Context(), a.store, id)
 	if err != nil {
 		return ch, err
 	}

@@ -42,6 +42,9 @@ func (s *Service) do(ctx context.Context, fn func(*store.Tx) error) error {
 		if err := fn(tx); err != nil {
 			return err
 		}
+		if !tx.Assignable() {
+			return nil // nothing changed that assignment depends on (the sweep is the safety net)
+		}
 		return s.autoAssign(tx)
 	})
 	if appended {

@@ -59,7 +59,9 @@ func (s *Service) Sweep(ctx context.Context, staleAfter time.Duration) error {
 				return err
 			}
 		}
-		return nil // do assigns what the sweep made possible (or what was due)
+		// do assigns what the sweep made possible, or what was due.
+		tx.MarkAssignable()
+		return nil
 	})
 }
 

@@ -55,6 +55,7 @@ func (s *Store) Settings(ctx context.Context) (wire.Settings, error) {
 
 // PutSettings replaces the workspace settings.
 func (t *Tx) PutSettings(set wire.Settings) error {
+	t.assignable = true
 	raw, _ := json.Marshal(set)
 	_, err := t.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`, settingsKey, string(raw))
 	if err != nil {

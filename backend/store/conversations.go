@@ -196,6 +196,7 @@ func (t *Tx) AssignQueued(convID, agentID int64) (bool, error) {
 // MoveHolder hands an assigned conversation from one agent to another, only if `from` still
 // holds it.
 func (t *Tx) MoveHolder(convID, from, to int64) (bool, error) {
+	t.assignable = true
 	ok, err := t.execOne(`UPDATE conversations SET agent_id = ?, assigned_at = ? WHERE id = ? AND state = 'assigned' AND agent_id = ?`,
 		to, t.Now, convID, from)
 	if err != nil {
@@ -209,6 +210,7 @@ func (t *Tx) MoveHolder(convID, from, to int64) (bool, error) {
 //
 // skipHolder keeps automatic assignment from handing it straight back to the agent it left.
 func (t *Tx) Requeue(convID int64, atHead, skipHolder bool) (bool, error) {
+	t.assignable = true
 	rank := 0
 	if atHead {
 		rank = -1
@@ -224,6 +226,7 @@ func (t *Tx) Requeue(convID int64, atHead, skipHolder bool) (bool, error) {
 
 // EndConversation ends an assigned conversation held by agentID (or by anyone when agentID is 0).
 func (t *Tx) EndConversation(convID, agentID, endedBy, reasonID int64) (bool, error) {
+	t.assignable = true
 	ok, err := t.execOne(`UPDATE conversations SET state = 'ended', ended_at = ?, end_reason_id = ?, ended_by = ?
 		WHERE id = ? AND state = 'assigned' AND (? = 0 OR agent_id = ?)`, t.Now, reasonID, endedBy, convID, agentID, agentID)
 	if err != nil {
@@ -305,6 +308,7 @@ func (t *Tx) LatestConversationOf(contactID int64) (int64, bool, error) {
 
 // NewConversation opens a queued conversation for the contact, linked to their previous one.
 func (t *Tx) NewConversation(contactID, channelID int64) (int64, error) {
+	t.assignable = true
 	var prev sql.NullInt64
 	err := t.queryRow(`SELECT id FROM conversations WHERE contact_id = ? ORDER BY created_at DESC, id DESC LIMIT 1`, contactID).Scan(&prev)
 	if err != nil && err != sql.ErrNoRows {

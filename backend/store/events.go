@@ -226,7 +226,7 @@ func (t *Tx) ReadersOf(convID int64) (ConversationReaders, error) {
 
 // EventBounds returns the oldest retained and the newest sequence numbers (0, 0 when empty).
 func (s *Store) EventBounds(ctx context.Context) (oldest, newest int64, err error) {
-	err = s.readRow(ctx, `SELECT COALESCE(MIN(seq), 0), COALESCE(MAX(seq), 0) FROM events`).Scan(&oldest, &newest)
+	err = s.readRow(ctx, `SELECT COALESCE((SELECT MIN(seq) FROM events), 0), COALESCE((SELECT MAX(seq) FROM events), 0)`).Scan(&oldest, &newest)
 	return
 }
 

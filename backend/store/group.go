@@ -148,6 +148,7 @@ func (s *Store) commitGroup(group []*txRequest) (rest []*txRequest) {
 	// Set events of the requests that succeeded, merged, in the order first added.
 	sets := map[setKey][]int64{}
 	var setOrder []setKey
+	var index []indexEntry
 	held := false    // a request's changes (and locks) are in the transaction
 	bounded := false // lock waits are bounded (dialect.lockTimeout)
 	ran := 0
@@ -206,6 +207,7 @@ requests:
 				results = append(results, txResult{err: err})
 			} else {
 				events = append(events, t.pending...)
+				index = append(index, t.index...)
 				for k, ids := range t.sets {
 					if _, ok := sets[k]; !ok {
 						setOrder = append(setOrder, k)
@@ -225,6 +227,13 @@ requests:
 		}
 	}
 	done := group[:ran]
+	if len(index) > 0 {
+		if err := s.indexMessages(sqlTx, index); err != nil {
+			sqlTx.Rollback()
+			fail(group, err)
+			return nil
+		}
+	}
 	if len(setOrder) > 0 {
 		more, err := setEvents(sets, setOrder, Now())
 		if err != nil {

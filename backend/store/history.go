@@ -17,6 +17,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"encoding/base64"
 	"fmt"
 	"math"
@@ -299,6 +300,28 @@ func (s *Store) conversationsByID(ctx context.Context, ids []int64) ([]wire.Conv
 		}
 	}
 	return out, nil
+}
+
+// indexEntry is a new message for the search index.
+type indexEntry struct {
+	id   int64
+	body string
+}
+
+// indexMessages adds a group's new messages to the search index, as its last writes before
+// commit. FTS5 writes out what it holds in memory at every savepoint, and each request of a
+// group runs in one (group.go): indexed by a trigger inside the request, every message became a
+// small index segment of its own, written then and merged later — most of a webhook's cost.
+// Indexed here, after the requests' savepoints, a group's messages are one segment, written
+// once at commit, in the same transaction as the messages themselves.
+func (s *Store) indexMessages(sqlTx *sql.Tx, entries []indexEntry) error {
+	t := &Tx{s: s, tx: sqlTx}
+	for _, e := range entries {
+		if _, err := t.exec(`INSERT INTO messages_fts(rowid, body) VALUES (?, replace(?, 'ı', 'i'))`, e.id, e.body); err != nil {
+			return fmt.Errorf("store: unable to index message %d: %w", e.id, err)
+		}
+	}
+	return nil
 }
 
 // search is what a user typed, as index terms: words (all required), phrases in double quotes,

@@ -102,6 +102,9 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 	if err != nil {
 		return wire.Message{}, false, fmt.Errorf("store: unable to store message: %w", err)
 	}
+	if t.s.dialect.indexAtCommit {
+		t.index = append(t.index, indexEntry{id, m.Body})
+	}
 	return wire.Message{ID: id, ConversationID: m.ConversationID, Direction: m.Direction, AuthorID: nullInt(toNullFrom(m.AuthorID)),
 		Body: m.Body, Attachments: m.Attachments, Status: m.Status, ExternalID: m.ExternalID, IdempotencyKey: m.IdempotencyKey,
 		Template: m.Template, CreatedAt: t.Now, SentAt: sentAt}, false, nil

@@ -73,6 +73,11 @@ type dialect struct {
 	searchMessages, searchConversation, searchContacts string
 	// searchIndexes are the statements of migrateSearchIndexes.
 	searchIndexes []string
+	// indexAtCommit: new messages enter the search index once per group, at its end (see
+	// indexMessages); the statements of migrateIndexAtCommit drop the trigger that did it row
+	// by row.
+	indexAtCommit   bool
+	indexStatements []string
 	// Locking reads for the rule decisions (see the lock order in lock.go). lockRows ends a
 	// SELECT whose rows stay locked until commit, waiting for another transaction that holds
 	// one; skipLocked leaves out the rows another transaction holds instead of waiting. Both are
@@ -136,9 +141,11 @@ func newStore(write, read *sql.DB, d dialect) *Store {
 
 func sqliteDialect() dialect {
 	return dialect{
-		name:      "sqlite",
-		rebind:    func(q string) string { return q },
-		textMatch: search.match,
+		name:            "sqlite",
+		rebind:          func(q string) string { return q },
+		textMatch:       search.match,
+		indexAtCommit:   true,
+		indexStatements: []string{`DROP TRIGGER messages_fts_insert`},
 		searchMessages: `SELECT f.rowid, m.conversation_id, m.body, (%s) FROM messages_fts f
 			JOIN messages m ON m.id = f.rowid JOIN conversations c ON c.id = m.conversation_id
 			JOIN contacts ct ON ct.id = c.contact_id
@@ -231,10 +238,23 @@ type Tx struct {
 	resolve  Resolver
 	sets     map[setKey][]int64 // set events of this request (AppendToSet)
 	settings *wire.Settings     // read once per request
-	written  int                // events written; the caller wakes the stream after commit when > 0
+	index    []indexEntry       // messages to add to the search index at commit
+	// assignable: the request did something that may let automatic assignment give out a
+	// conversation (one queued, capacity freed, an agent online, limits or settings changed).
+	assignable bool
+	written    int // events written; the caller wakes the stream after commit when > 0
 	// conflict is the first lock conflict (deadlock, lock wait given up) a statement met.
 	conflict error
 }
+
+// Assignable reports whether the request changed something automatic assignment depends on:
+// a conversation entered the queue, an agent came online, one's active count dropped, a limit
+// or the settings changed. A customer writing in an open conversation changes none of it.
+func (t *Tx) Assignable() bool { return t.assignable }
+
+// MarkAssignable says a change automatic assignment depends on happened (for the few made
+// outside the store functions that note it themselves).
+func (t *Tx) MarkAssignable() { t.assignable = true }
 
 // note keeps the first lock conflict a statement of the request met (PostgreSQL): the request
 // then runs again, whatever the code above made of the error (group.go).

@@ -142,6 +142,7 @@ func (t *Tx) CreateUser(username, displayName, passwordHash string, role wire.Ro
 
 // UpdateUser applies the non-nil fields of r.
 func (t *Tx) UpdateUser(id int64, r wire.UserRequest, passwordHash string) error {
+	t.assignable = true
 	sets := []struct {
 		col string
 		val any
@@ -207,6 +208,9 @@ func boolInt(p *bool) int {
 // A user with no live stream connection anywhere gets an offline deadline now+grace, as if they
 // had just disconnected: presence is not kept up by HTTP calls alone.
 func (t *Tx) SetPresence(userID int64, p wire.Presence, reason string, graceMillis int64) (bool, error) {
+	if p == wire.Online {
+		t.assignable = true
+	}
 	changed, err := t.execOne(`UPDATE users SET presence = ?, presence_reason = ?, presence_since = ?,
 		offline_deadline = CASE WHEN ? <> 'offline' AND NOT EXISTS (SELECT 1 FROM connections c WHERE c.user_id = users.id)
 			THEN CAST(? AS BIGINT) ELSE 0 END

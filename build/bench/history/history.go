@@ -178,6 +178,11 @@ func (g *generator) write(ctx context.Context, db *sql.DB, from, to int) (err er
 	if err != nil {
 		return err
 	}
+	// santrald indexes a group's messages as it commits them (store.indexMessages): the same here.
+	index, err := tx.Prepare(`INSERT INTO messages_fts(rowid, body) VALUES (?, replace(?, 'ı', 'i'))`)
+	if err != nil {
+		return err
+	}
 	span := time.Now().UnixMilli() - g.start
 	for i := from; i < to; i++ {
 		id := int64(i + 1)
@@ -211,6 +216,9 @@ func (g *generator) write(ctx context.Context, db *sql.DB, from, to int) (err er
 			if _, err := msg.Exec(g.msgID, id, g.ids.sandbox, dir, author, line, status, external, t, t); err != nil {
 				return fmt.Errorf("history: message %d: %w", g.msgID, err)
 			}
+			if _, err := index.Exec(g.msgID, line); err != nil {
+				return fmt.Errorf("history: message %d: %w", g.msgID, err)
+			}
 		}
 		preview := lines[len(lines)-1]
 		if cut := strings.LastIndex(preview[:min(len(preview), 121)], " "); len(preview) > 120 && cut > 0 {
@@ -221,7 +229,7 @@ func (g *generator) write(ctx context.Context, db *sql.DB, from, to int) (err er
 			return fmt.Errorf("history: conversation %d: %w", id, err)
 		}
 	}
-	return errors.Join(contact.Close(), conv.Close(), msg.Close(), tx.Commit())
+	return errors.Join(contact.Close(), conv.Close(), msg.Close(), index.Close(), tx.Commit())
 }
 
 // conversation returns 8 to 12 lines, the customer's first, alternating with the agent's.
