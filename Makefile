@@ -6,7 +6,7 @@ TAGS    := sqlite_fts5
 DATA    ?= $(or $(SANTRAL_DATA),./santral-data)
 ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
 
-.PHONY: run santrald app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
+.PHONY: run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
 
 ## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it;
 ## installs the Debian packages it lacks and builds first, showing progress (build/run.sh)
@@ -15,6 +15,16 @@ run:
 
 santrald:
 	$(GO) build -tags $(TAGS) -o bin/santrald ./backend/cmd/santrald
+
+## cluster: three santrald nodes on one database (SQLite in ./cluster-data, or CLUSTER_DB and
+## CLUSTER_NATS), ports 8081-8083, metrics 9181-9183, no load balancer (build/cluster.sh)
+cluster: santrald
+	./build/cluster.sh
+
+## cluster-test: the cluster's smoke test — an agent on node 1 sees a message posted to node 3,
+## pulls on the three nodes take each queued conversation exactly once (part of make test too)
+cluster-test: santrald
+	$(GO) test -tags $(TAGS) -count=1 -run '^TestClusterOfThreeNodesWithoutALoadBalancer$$' ./build
 
 frontend/node_modules: frontend/package-lock.json
 	cd frontend && npm ci --no-audit --no-fund

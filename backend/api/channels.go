@@ -190,7 +190,7 @@ func (a *API) syncTemplates(w http.ResponseWriter, r *http.Request, u wire.User)
 		return wire.Invalid("waba_id", "set this channel's WhatsApp Business Account id (waba_id) first")
 	}
 	if err != nil {
-		a.log.Warn("templates: sync failed", "channel_id", ch.ID, "err", err)
+		a.log.WarnContext(r.Context(), "templates: sync failed", "channel_id", ch.ID, "err", err)
 		return providerFailure("WhatsApp", err)
 	}
 	out := make([]wire.Template, 0, len(list))

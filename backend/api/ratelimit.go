@@ -95,6 +95,20 @@ func retryLater(w http.ResponseWriter, code wire.Code, wait time.Duration, forma
 // is a trusted proxy, the nearest X-Forwarded-For entry that is not one. IPv6 clients count by
 // their /64, which one subscriber usually holds whole.
 func (a *API) clientAddr(r *http.Request) string {
+	client := a.client(r)
+	if !client.IsValid() {
+		return r.RemoteAddr
+	}
+	if client.Is6() {
+		p, _ := client.Prefix(64)
+		return p.String()
+	}
+	return client.String()
+}
+
+// client is the request's client: the TCP peer, or the nearest X-Forwarded-For entry that is
+// not a trusted proxy when the peer is one. Invalid when the peer's address cannot be read.
+func (a *API) client(r *http.Request) netip.Addr {
 	peer := parseAddr(r.RemoteAddr)
 	client := peer
 	if a.trusted(peer) {
@@ -110,14 +124,7 @@ func (a *API) clientAddr(r *http.Request) string {
 			}
 		}
 	}
-	if !client.IsValid() {
-		return r.RemoteAddr
-	}
-	if client.Is6() {
-		p, _ := client.Prefix(64)
-		return p.String()
-	}
-	return client.String()
+	return client
 }
 
 func (a *API) trusted(addr netip.Addr) bool {

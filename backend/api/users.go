@@ -58,7 +58,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	addr := a.clientAddr(r)
 	if wait := a.limits.logins.begin(req.Username, addr); wait > 0 {
-		a.log.Info("login refused", "reason", "too many failures", "client", addr)
+		a.log.InfoContext(r.Context(), "login refused", "reason", "too many failures", "client", addr)
 		return retryLater(w, wire.CodeTooManyAttempts, wait, "too many failed logins: try again in %d seconds", int64(math.Ceil(wait.Seconds())))
 	}
 	u, err := a.store.UserByUsername(r.Context(), req.Username)
@@ -69,11 +69,11 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if !auth.CheckPassword(u.PasswordHash, req.Password) || u.Disabled {
 		switch {
 		case u.ID == 0:
-			a.log.Info("login refused", "reason", "unknown username", "client", addr)
+			a.log.InfoContext(r.Context(), "login refused", "reason", "unknown username", "client", addr)
 		case u.Disabled:
-			a.log.Info("login refused", "reason", "user disabled", "user_id", u.ID, "client", addr)
+			a.log.InfoContext(r.Context(), "login refused", "reason", "user disabled", "user_id", u.ID, "client", addr)
 		default:
-			a.log.Info("login refused", "reason", "wrong password", "user_id", u.ID, "client", addr)
+			a.log.InfoContext(r.Context(), "login refused", "reason", "wrong password", "user_id", u.ID, "client", addr)
 		}
 		return wire.Errorf(wire.CodeBadCredentials, "wrong username or password")
 	}
@@ -83,7 +83,7 @@ func (a *API) login(w http.ResponseWriter, r *http.Request) error {
 	if err := a.routing.StartSession(r.Context(), hash, u.ID, expires); err != nil {
 		return err
 	}
-	a.log.Info("login", "user_id", u.ID, "client", addr)
+	a.log.InfoContext(r.Context(), "login", "user_id", u.ID, "client", addr)
 	return writeJSON(w, http.StatusOK, wire.LoginResponse{Token: token, ExpiresAt: expires, User: u.User})
 }
 
@@ -125,7 +125,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request, u wire.User
 		return err
 	}
 	if !auth.CheckPassword(row.PasswordHash, req.CurrentPassword) {
-		a.log.Info("password change refused", "reason", "wrong current password", "user_id", u.ID, "client", addr)
+		a.log.InfoContext(r.Context(), "password change refused", "reason", "wrong current password", "user_id", u.ID, "client", addr)
 		return &wire.Error{Code: wire.CodeBadCredentials, Field: "current_password", Message: "the current password is wrong"}
 	}
 	a.limits.logins.succeeded(u.Username, addr)
@@ -137,7 +137,7 @@ func (a *API) changePassword(w http.ResponseWriter, r *http.Request, u wire.User
 	if err := a.routing.ChangePassword(r.Context(), u.ID, hash, auth.HashToken(token)); err != nil {
 		return err
 	}
-	a.log.Info("password changed", "user_id", u.ID)
+	a.log.InfoContext(r.Context(), "password changed", "user_id", u.ID)
 	w.WriteHeader(http.StatusNoContent)
 	return nil
 }

@@ -284,12 +284,13 @@ func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 		refuse(wire.Errorf(wire.CodeUnauthorized, `the first frame must be {"type":"auth","visitor_id","visitor_secret"}`))
 		return nil
 	}
-	ctx, cancel := context.WithCancel(context.Background())
+	// Not the request's context, which ends with the hijack; its values (the request id) stay.
+	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	defer cancel()
 	if err := a.visitor(ctx, hello.VisitorID, hello.VisitorSecret); err != nil {
 		var e *wire.Error
 		if !errors.As(err, &e) {
-			a.log.Error("webchat: unable to check a visitor", "err", err)
+			a.log.ErrorContext(ctx, "webchat: unable to check a visitor", "err", err)
 			e = wire.Errorf(wire.CodeInternal, "internal error")
 		}
 		refuse(e)
@@ -346,7 +347,7 @@ func (a *API) webchatIngest(ctx context.Context, visitorID string, in webchat.Cl
 	fail := func(err error) webchat.ServerFrame {
 		var e *wire.Error
 		if !errors.As(err, &e) {
-			a.log.Error("webchat: unable to store a visitor message", "err", err)
+			a.log.ErrorContext(ctx, "webchat: unable to store a visitor message", "err", err)
 			e = wire.Errorf(wire.CodeInternal, "the message could not be stored; send it again")
 		}
 		return webchat.ServerFrame{Type: "error", ID: in.ID, Code: e.Code, Message: e.Message}
@@ -398,7 +399,7 @@ func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, v *stream.
 			list, err := a.store.WebchatHistory(ctx, a.opt.WebchatChannelID, v.ID, after, webchatBatch)
 			if err != nil {
 				if ctx.Err() == nil {
-					a.log.Error("webchat: unable to read history", "err", err)
+					a.log.ErrorContext(ctx, "webchat: unable to read history", "err", err)
 				}
 				return false
 			}

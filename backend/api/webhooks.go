@@ -98,7 +98,7 @@ func (a *API) webhookVerify(w http.ResponseWriter, r *http.Request) error {
 		challenge, ok = meta.VerifyHandshake(r.URL.Query(), ch.Secrets["verify_token"])
 	}
 	if !ok || ch.Secrets["verify_token"] == "" {
-		a.log.Warn("webhook: verification refused", "channel_id", ch.ID)
+		a.log.WarnContext(r.Context(), "webhook: verification refused", "channel_id", ch.ID)
 		return wire.Errorf(wire.CodeForbidden, "verification token does not match")
 	}
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
@@ -119,7 +119,7 @@ func (a *API) webhookReceive(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		var maxErr *http.MaxBytesError
 		if errors.As(err, &maxErr) {
-			a.log.Warn("webhook: body too large", "channel_id", ch.ID)
+			a.log.WarnContext(r.Context(), "webhook: body too large", "channel_id", ch.ID)
 			return wire.Errorf(wire.CodeBodyTooLarge, "the body is larger than %d bytes", maxErr.Limit)
 		}
 		return wire.Errorf(wire.CodeBadJSON, "the body could not be read")
@@ -134,21 +134,21 @@ func (a *API) webhookReceive(w http.ResponseWriter, r *http.Request) error {
 		}
 		// No app secret configured: nothing can be verified, so nothing is accepted.
 		if ch.Secrets["app_secret"] == "" || verify(raw, r.Header.Get("X-Hub-Signature-256"), ch.Secrets["app_secret"]) != nil {
-			a.log.Warn("webhook: bad signature", "channel_id", ch.ID, "bytes", len(raw))
+			a.log.WarnContext(r.Context(), "webhook: bad signature", "channel_id", ch.ID, "bytes", len(raw))
 			return wire.Errorf(wire.CodeUnauthorized, "bad or missing X-Hub-Signature-256")
 		}
 		if hooks, err = parse(raw); err != nil {
-			a.log.Warn("webhook: malformed delivery", "channel_id", ch.ID, "err", err)
+			a.log.WarnContext(r.Context(), "webhook: malformed delivery", "channel_id", ch.ID, "err", err)
 			return wire.Errorf(wire.CodeBadJSON, "the delivery is not a %s webhook", ch.Type)
 		}
 	case wire.ChannelTelegram:
 		if ch.Secrets["secret_token"] == "" || telegram.VerifySecret(r.Header.Get("X-Telegram-Bot-Api-Secret-Token"), ch.Secrets["secret_token"]) != nil {
-			a.log.Warn("webhook: bad secret token", "channel_id", ch.ID)
+			a.log.WarnContext(r.Context(), "webhook: bad secret token", "channel_id", ch.ID)
 			return wire.Errorf(wire.CodeUnauthorized, "bad or missing X-Telegram-Bot-Api-Secret-Token")
 		}
 		hook, err := telegram.ParseUpdate(raw)
 		if err != nil {
-			a.log.Warn("webhook: malformed update", "channel_id", ch.ID, "err", err)
+			a.log.WarnContext(r.Context(), "webhook: malformed update", "channel_id", ch.ID, "err", err)
 			return wire.Errorf(wire.CodeBadJSON, "the delivery is not a Telegram update")
 		}
 		hooks = []channels.Webhook{hook}
@@ -159,13 +159,13 @@ func (a *API) webhookReceive(w http.ResponseWriter, r *http.Request) error {
 	for _, h := range hooks {
 		if h.AccountID != "" && ch.Config.AccountID != "" && h.AccountID != ch.Config.AccountID {
 			// Delivered for another of the app's numbers/pages: not this channel's to store.
-			a.log.Warn("webhook: delivery for another account", "channel_id", ch.ID, "account", h.AccountID)
+			a.log.WarnContext(r.Context(), "webhook: delivery for another account", "channel_id", ch.ID, "account", h.AccountID)
 			continue
 		}
 		// What cannot be stored as a message is recorded before the 200, never only logged: the
 		// provider will not send it again.
 		reject := func(rec store.Rejected) error {
-			a.log.Warn("webhook: message rejected", "channel_id", ch.ID, "message_id", rec.ExternalID, "reason", rec.Reason)
+			a.log.WarnContext(r.Context(), "webhook: message rejected", "channel_id", ch.ID, "message_id", rec.ExternalID, "reason", rec.Reason)
 			if err := a.routing.RecordRejected(r.Context(), ch.ID, rec); err != nil {
 				return fmt.Errorf("webhook: unable to record a rejected message: %w", err)
 			}
@@ -203,7 +203,7 @@ func (a *API) webhookReceive(w http.ResponseWriter, r *http.Request) error {
 			res.Statuses++
 		}
 	}
-	a.log.Debug("webhook: stored", "channel_id", ch.ID, "messages", res.Messages, "duplicates", res.Duplicates,
+	a.log.DebugContext(r.Context(), "webhook: stored", "channel_id", ch.ID, "messages", res.Messages, "duplicates", res.Duplicates,
 		"rejected", res.Rejected, "statuses", res.Statuses)
 	return writeJSON(w, http.StatusOK, res)
 }

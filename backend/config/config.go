@@ -21,7 +21,10 @@ import (
 
 // Config holds every setting of santrald.
 type Config struct {
-	Addr          string // listen address
+	Addr string // listen address
+	// MetricsAddr is where GET /metrics is served, apart from the API ("" : not served). Kept
+	// off the API's address so that the door the internet reaches never shows it.
+	MetricsAddr   string
 	DataDir       string // where the database (and later media) live
 	DB            string // PostgreSQL URL several nodes share; empty: SQLite in DataDir (may hold a password: never logged)
 	Demo          bool   // seed a demo workspace and simulate customers
@@ -144,6 +147,13 @@ func (c Config) Validate() error {
 	}
 	if _, _, err := net.SplitHostPort(c.Addr); err != nil {
 		bad("addr", "ADDR", "%q is not host:port (e.g. 127.0.0.1:8080)", c.Addr)
+	}
+	if c.MetricsAddr != "" {
+		if _, _, err := net.SplitHostPort(c.MetricsAddr); err != nil {
+			bad("metrics-addr", "METRICS_ADDR", "%q is not host:port (e.g. 127.0.0.1:9464)", c.MetricsAddr)
+		} else if c.MetricsAddr == c.Addr {
+			bad("metrics-addr", "METRICS_ADDR", "%q is the API's address too; give metrics an address of their own", c.MetricsAddr)
+		}
 	}
 	if c.DataDir == "" {
 		bad("data", "DATA", "is required")
@@ -321,6 +331,7 @@ func flags(c *Config, getenv func(string) string) (*flag.FlagSet, []error) {
 		})
 	}
 	str(&c.Addr, "addr", "ADDR", "listen address")
+	str(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", "address serving GET /metrics for Prometheus, apart from the API (empty: none)")
 	str(&c.DataDir, "data", "DATA", "data directory")
 	str(&c.DB, "db", "DB", "PostgreSQL URL shared by several nodes, postgres://user:password@host:5432/santral (also _FILE); empty: SQLite in the data directory")
 	boolean(&c.Demo, "demo", "DEMO", "seed a demo workspace and simulate customers")

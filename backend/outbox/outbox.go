@@ -43,7 +43,13 @@ type Options struct {
 	MaxBackoff  time.Duration
 	Timeouts    channels.Timeouts // a send's deadline, from the size of its file
 	Drain       time.Duration     // after a stop, how long the send in flight may still take
+	Observer    Observer          // told of sends that failed for good; nil: nobody
 }
+
+// Observer hears of each send that failed for good once its outcome is recorded (the node's
+// metrics): deliveryUnknown when the provider may have received it all the same, otherwise it
+// provably did not (refused, retries used up, the channel unusable). It must not block.
+type Observer interface{ SendFailed(deliveryUnknown bool) }
 
 // Worker sends due jobs, one at a time.
 type Worker struct {
@@ -147,6 +153,9 @@ func (w *Worker) FailAbandoned(ctx context.Context) error {
 	jobs, err := w.routing.FailAbandonedSends(ctx, unknownReason(abandonedCause))
 	for _, j := range jobs {
 		w.log.Warn("outbox: send abandoned mid-way: delivery unknown", "message_id", j.MessageID, "attempt", j.Attempts)
+		if w.opt.Observer != nil {
+			w.opt.Observer.SendFailed(true)
+		}
 	}
 	return err
 }
@@ -211,15 +220,11 @@ func (w *Worker) load(tx *store.Tx, c *claimed) error {
 func (w *Worker) send(ctx context.Context, c *claimed) error {
 	j := c.job
 	if c.unusable != nil {
-		return w.record(ctx, j, "failed", func(rec context.Context) error {
-			return w.routing.SendFailed(rec, j, c.unusable.Error(), false)
-		})
+		return w.fail(ctx, j, c.unusable.Error(), false)
 	}
 	sender, err := w.sender(c.ch)
 	if err != nil {
-		return w.record(ctx, j, "failed", func(rec context.Context) error {
-			return w.routing.SendFailed(rec, j, "channel not usable: "+err.Error(), false)
-		})
+		return w.fail(ctx, j, "channel not usable: "+err.Error(), false)
 	}
 	sendCtx, cancel := context.WithTimeout(ctx, c.deadline)
 	defer cancel()
@@ -254,9 +259,7 @@ func (w *Worker) send(ctx context.Context, c *claimed) error {
 	switch {
 	case se.Unknown:
 		w.log.Warn("outbox: delivery unknown", "message_id", j.MessageID, "attempt", j.Attempts, "reason", reason, "detail", se.Detail)
-		return w.record(ctx, j, "failed as delivery unknown", func(rec context.Context) error {
-			return w.routing.SendFailed(rec, j, unknownReason(reason), true)
-		})
+		return w.fail(ctx, j, unknownReason(reason), true)
 	case se.Retry && j.Attempts < w.opt.MaxAttempts:
 		wait := w.backoff(j.Attempts)
 		if se.RetryAfter > wait {
@@ -268,9 +271,25 @@ func (w *Worker) send(ctx context.Context, c *claimed) error {
 		})
 	}
 	w.log.Warn("outbox: send failed", "message_id", j.MessageID, "attempts", j.Attempts, "reason", reason, "detail", se.Detail)
-	return w.record(ctx, j, "failed", func(rec context.Context) error {
-		return w.routing.SendFailed(rec, j, reason, false)
+	return w.fail(ctx, j, reason, false)
+}
+
+// fail records that a send failed for good, and tells the observer once it is recorded.
+func (w *Worker) fail(ctx context.Context, j store.SendJob, reason string, deliveryUnknown bool) error {
+	outcome := "failed"
+	if deliveryUnknown {
+		outcome = "failed as delivery unknown"
+	}
+	recorded := false
+	err := w.record(ctx, j, outcome, func(rec context.Context) error {
+		err := w.routing.SendFailed(rec, j, reason, deliveryUnknown)
+		recorded = err == nil
+		return err
 	})
+	if recorded && w.opt.Observer != nil {
+		w.opt.Observer.SendFailed(deliveryUnknown)
+	}
+	return err
 }
 
 // record writes a send's outcome. It runs even when the send was cut off (the drain ran out):

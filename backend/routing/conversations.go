@@ -120,6 +120,7 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 		if err != nil {
 			return err
 		}
+		s.observe(tx, func(o Observer) { o.Received(c.Channel.Type) })
 		if !open {
 			if err := tx.Append(wire.EventConversationQueued, convID, store.Readers, wire.ConversationData{Conversation: c}); err != nil {
 				return err

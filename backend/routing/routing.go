@@ -17,11 +17,29 @@ import (
 // Waker is told after a commit that appended events (the stream hub).
 type Waker interface{ Wake() }
 
+// Observer hears of decisions once they are committed (the node's metrics). Its methods are
+// called on the deciding request's goroutine and must not block.
+type Observer interface {
+	Received(channelType string) // a customer's message was stored (a redelivery is not)
+	Assigned(by string)          // a conversation got a holder: auto, pull, transfer, take_up
+}
+
 // Service applies the rules.
 type Service struct {
-	store *store.Store
-	waker Waker
-	log   *slog.Logger
+	store    *store.Store
+	waker    Waker
+	log      *slog.Logger
+	observer Observer // nil: nobody listens
+}
+
+// Observe tells o of every decision committed from now on. Call it before serving.
+func (s *Service) Observe(o Observer) { s.observer = o }
+
+// observe runs fn with the observer once tx has committed.
+func (s *Service) observe(tx *store.Tx, fn func(Observer)) {
+	if o := s.observer; o != nil {
+		tx.OnCommit(func() { fn(o) })
+	}
 }
 
 // New returns a routing service over the store; waker is woken after commits with events.
@@ -120,6 +138,7 @@ func (s *Service) assigned(tx *store.Tx, convID, agentID int64, by string, actor
 	if err := tx.TouchAssigned(agentID); err != nil {
 		return err
 	}
+	s.observe(tx, func(o Observer) { o.Assigned(by) })
 	if _, err := tx.AddTimeline(convID, "assigned", actorID, map[string]any{"agent_id": agentID, "by": by}); err != nil {
 		return err
 	}

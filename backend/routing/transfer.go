@@ -131,6 +131,7 @@ func (s *Service) Accept(ctx context.Context, agentID, offerID int64) (wire.Conv
 		if err := tx.Append(wire.EventConversationAssigned, o.ConversationID, store.Readers, wire.AssignedData{Conversation: out, By: "transfer"}); err != nil {
 			return err
 		}
+		s.observe(tx, func(ob Observer) { ob.Assigned("transfer") })
 		return tx.Append(wire.EventConversationAssigned, o.ConversationID, store.Only(o.FromAgentID), wire.AssignedData{Conversation: Redact(out), By: "transfer"})
 	})
 	return out, err

@@ -21,6 +21,7 @@ import (
 	"santral/backend/config"
 	"santral/backend/demo"
 	"santral/backend/media"
+	"santral/backend/metrics"
 	"santral/backend/outbox"
 	"santral/backend/routing"
 	"santral/backend/secrets"
@@ -37,6 +38,7 @@ type Server struct {
 	Routing *routing.Service
 	Hub     *stream.Hub
 	Files   media.Store
+	Metrics *metrics.Metrics
 	handler http.Handler
 	api     *api.API
 	node    string
@@ -50,6 +52,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
+	log = slog.New(api.LogRequestIDs(log.Handler())) // a request's log lines carry its id
 	st, err := store.Open(ctx, cfg.DB, cfg.DatabasePath())
 	if err != nil {
 		return nil, err
@@ -66,7 +69,9 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if s.node == "" {
 		s.node = "node-" + auth.RandomPassword()[:8]
 	}
+	s.Metrics = metrics.New(s.node, st, s.Hub, log)
 	s.Routing = routing.New(st, s.Hub, log)
+	s.Routing.Observe(s.Metrics)
 	if err := s.firstStart(ctx, out); err != nil {
 		st.Close()
 		return nil, err
@@ -115,6 +120,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, WebchatChannelID: s.webchat, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
 		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle, TrustedProxies: proxies,
 		VisitorUploadsPerDay: cfg.VisitorUploadsPerDay, VisitorUploadBytesPerDay: cfg.VisitorUploadBytesPerDay,
+		Observer: s.Metrics, ReadyChecks: s.readyChecks(),
 	}, log)
 	s.handler = s.api.Handler()
 	return s, nil
@@ -182,8 +188,28 @@ func (s *Server) forgetNode(ctx context.Context) error {
 	return err
 }
 
+// readyChecks are what GET /readyz requires of this node: its database answers and its event
+// reader follows the log. A connection santrald is configured to need (NATS, when several nodes
+// wake each other through it) adds its own check here.
+func (s *Server) readyChecks() []api.ReadyCheck {
+	return []api.ReadyCheck{
+		{Name: "database", Check: s.Store.Ping},
+		{Name: "event_reader", Check: func(context.Context) error { return s.Hub.Reading() }},
+	}
+}
+
 // Handler is the HTTP handler (tests serve it with httptest).
 func (s *Server) Handler() http.Handler { return s.handler }
+
+// MetricsHandler serves GET /metrics (on --metrics-addr; tests serve it with httptest).
+func (s *Server) MetricsHandler() http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", s.Metrics.Handler())
+	return mux
+}
+
+// Node is this node's name (--node, or the random one it was given).
+func (s *Server) Node() string { return s.node }
 
 // SandboxChannelID is the sandbox channel's id (0 when off).
 func (s *Server) SandboxChannelID() int64 { return s.sandbox }
@@ -218,7 +244,8 @@ func (s *Server) RunWorkers(ctx context.Context) {
 	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
 	providers := newProviders(s.cfg.SendTimeout)
 	sends := outbox.New(s.Store, s.Routing, s.Files, providers.senderFor, outbox.Options{MinBackoff: s.cfg.SendBackoff,
-		Timeouts: channels.Timeouts{Floor: s.cfg.SendTimeout, PerMB: s.cfg.SendTimePerMB}, Drain: s.cfg.DrainTimeout}, s.log)
+		Timeouts: channels.Timeouts{Floor: s.cfg.SendTimeout, PerMB: s.cfg.SendTimePerMB}, Drain: s.cfg.DrainTimeout,
+		Observer: s.Metrics}, s.log)
 	downloads := media.NewWorker(s.Store, s.Routing, s.Files, providers.fetcherFor, s.cfg.SendBackoff, s.log)
 	every(s.cfg.SweepInterval, "media", func(ctx context.Context) error {
 		for {
@@ -263,15 +290,28 @@ func (s *Server) RunWorkers(ctx context.Context) {
 // no new job, HTTP stops accepting and finishes the requests in progress, the send in flight
 // finishes and records its outcome (up to the drain timeout), then the database closes. Sends
 // not started stay pending for the next start.
-func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
-	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
-		ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error { return s.ServeAll(ctx, ln, nil) }
+
+// ServeAll is Serve with GET /metrics served on metricsLn as well (nil: not served), until the
+// same shutdown ends.
+func (s *Server) ServeAll(ctx context.Context, ln, metricsLn net.Listener) error {
+	errorLog := slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)
+	srv := &http.Server{Handler: s.handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute, ErrorLog: errorLog}
 	workersCtx, stopWorkers := context.WithCancel(context.Background())
 	workersDone := make(chan struct{})
 	go func() { s.RunWorkers(workersCtx); close(workersDone) }()
 
-	errc := make(chan error, 1)
+	errc := make(chan error, 2)
 	go func() { errc <- srv.Serve(ln) }()
+	if metricsLn != nil {
+		msrv := &http.Server{Handler: s.MetricsHandler(), ReadHeaderTimeout: 10 * time.Second, ErrorLog: errorLog}
+		go func() {
+			if err := msrv.Serve(metricsLn); !errors.Is(err, http.ErrServerClosed) {
+				errc <- fmt.Errorf("server: metrics: %w", err)
+			}
+		}()
+		defer msrv.Close() // last: a scrape during the drain still sees it
+	}
 	var err error
 	select {
 	case <-ctx.Done():

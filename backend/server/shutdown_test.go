@@ -7,6 +7,8 @@ package server_test
 
 import (
 	"bytes"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -15,6 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/gorilla/websocket"
+
+	"santral/backend/webchat"
 	"santral/backend/wire"
 )
 
@@ -120,5 +125,69 @@ func TestSIGTERMDrainsTheSendInFlight(t *testing.T) {
 	eventually(t, 10*time.Second, "the waiting send sent after the restart", func() bool { return msgs()[b.ID].Status == wire.StatusSent })
 	if sendsOf(graph, first) != 1 || sendsOf(graph, second) != 1 {
 		t.Fatalf("each message sent once: %d, %d", sendsOf(graph, first), sendsOf(graph, second))
+	}
+}
+
+// A deploy's SIGTERM closes every open socket with "going away" (1001), so the desktop app and
+// the website widget reconnect at once — to another node, or to this one when it is back —
+// instead of waiting out a dead connection; then the process exits 0. Before the signal, the
+// node's metrics (on --metrics-addr, apart from the API) count both sockets.
+func TestSIGTERMTellsEverySocketToGoAway(t *testing.T) {
+	bin := buildSantrald(t)
+	logPath := filepath.Join(t.TempDir(), "santrald.log")
+	t.Cleanup(func() {
+		if t.Failed() {
+			if b, err := os.ReadFile(logPath); err == nil {
+				t.Logf("santrald output:\n%s", b)
+			}
+		}
+	})
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p := startSantrald(t, bin, t.TempDir(), freePort(t), logPath, "--metrics-addr", metricsAddr)
+	admin := login(t, p.url, "admin", adminPassword)
+	ayse := crashAgent(t, admin, "away-ayse")
+	ayse.online()
+	stream, _ := ayse.stream(-1)
+	defer stream.close()
+	v := &visitor{t: t, base: p.url}
+	v.s = v.session(webchat.SessionRequest{Name: "Ziyaretçi"}, http.StatusCreated)
+	vs, _ := v.socket(v.s.VisitorSecret, 0)
+	defer vs.Close()
+
+	m := scrape(t, "http://"+metricsAddr+"/metrics")
+	if series(t, m, `santral_streams_open{kind="agent"}`) != 1 || series(t, m, `santral_streams_open{kind="visitor"}`) != 1 {
+		t.Fatalf("the node's metrics count one agent stream and one visitor socket: %v, %v",
+			m[`santral_streams_open{kind="agent"}`], m[`santral_streams_open{kind="visitor"}`])
+	}
+	if res, err := http.Get(p.url + "/metrics"); err == nil {
+		res.Body.Close()
+		if res.StatusCode != http.StatusNotFound {
+			t.Fatalf("/metrics on the API's address: %d, want 404 (metrics have an address of their own)", res.StatusCode)
+		}
+	}
+
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	closeCode := func(what string, conn *websocket.Conn) int {
+		conn.SetReadDeadline(time.Now().Add(15 * time.Second))
+		for {
+			if _, _, err := conn.ReadMessage(); err != nil {
+				var ce *websocket.CloseError
+				if !errors.As(err, &ce) {
+					t.Fatalf("%s: the connection ended without a close frame: %v", what, err)
+				}
+				return ce.Code
+			}
+		}
+	}
+	if code := closeCode("agent stream", stream.conn); code != websocket.CloseGoingAway {
+		t.Errorf("agent stream closed with %d, want 1001 going away", code)
+	}
+	if code := closeCode("visitor socket", vs.conn); code != websocket.CloseGoingAway {
+		t.Errorf("visitor socket closed with %d, want 1001 going away", code)
+	}
+	if err := p.exited(t, 30*time.Second); err != nil {
+		t.Fatalf("santrald must exit 0 after a SIGTERM: %v", err)
 	}
 }

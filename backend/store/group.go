@@ -51,6 +51,7 @@ type txRequest struct {
 type txResult struct {
 	appended bool
 	err      error
+	onCommit []func() // the request's Tx.OnCommit hooks, run by its caller after the commit
 }
 
 // Tx runs fn in a write transaction and answers after the commit. It reports whether the
@@ -69,6 +70,11 @@ func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) (appended bool, err 
 	}
 	// Once queued, wait for the outcome even if ctx ends: the request may be committing.
 	r := <-req.done
+	if r.err == nil {
+		for _, fn := range r.onCommit {
+			fn()
+		}
+	}
 	return r.appended, r.err
 }
 
@@ -214,7 +220,7 @@ requests:
 					}
 					sets[k] = append(sets[k], ids...)
 				}
-				results = append(results, txResult{appended: t.written > 0 || len(t.sets) > 0})
+				results = append(results, txResult{appended: t.written > 0 || len(t.sets) > 0, onCommit: t.onCommit})
 				held = true
 			}
 			if err := exec(`RELEASE SAVEPOINT request`); err != nil {

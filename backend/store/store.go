@@ -242,7 +242,8 @@ type Tx struct {
 	// assignable: the request did something that may let automatic assignment give out a
 	// conversation (one queued, capacity freed, an agent online, limits or settings changed).
 	assignable bool
-	written    int // events written; the caller wakes the stream after commit when > 0
+	onCommit   []func() // run by Store.Tx once this request's writes are committed
+	written    int      // events written; the caller wakes the stream after commit when > 0
 	// conflict is the first lock conflict (deadlock, lock wait given up) a statement met.
 	conflict error
 }
@@ -264,6 +265,11 @@ func (t *Tx) note(err error) error {
 	}
 	return err
 }
+
+// OnCommit runs fn after the transaction commits with this request's writes in it, on the
+// caller's goroutine, before Tx returns; never when the request or the commit fails. For
+// observers (the node's metrics) that must count what happened, not what was attempted.
+func (t *Tx) OnCommit(fn func()) { t.onCommit = append(t.onCommit, fn) }
 
 func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
 	if st := t.s.stmt(t.s.writeStmts, t.s.write, query); st != nil {

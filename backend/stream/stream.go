@@ -13,6 +13,7 @@ package stream
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"strconv"
 	"strings"
@@ -51,6 +52,8 @@ type Hub struct {
 	allVis   map[*Visitor]struct{}
 	closing  chan struct{} // closed when the node shuts down
 	closed   bool
+	running  bool  // Run is following the log (readiness)
+	readErr  error // the last read's error (readiness)
 }
 
 // NewHub returns a hub reading log; poll is the safety net for commits no wake announces
@@ -105,6 +108,8 @@ func (h *Hub) Start(ctx context.Context) error {
 func (h *Hub) Run(ctx context.Context) {
 	t := time.NewTicker(h.poll)
 	defer t.Stop()
+	h.setReading(true, nil)
+	defer h.setReading(false, nil)
 	for {
 		select {
 		case <-ctx.Done():
@@ -112,10 +117,32 @@ func (h *Hub) Run(ctx context.Context) {
 		case <-h.wake:
 		case <-t.C:
 		}
-		if err := h.readNew(ctx); err != nil && ctx.Err() == nil {
+		err := h.readNew(ctx)
+		if err != nil && ctx.Err() == nil {
 			h.lg.Error("stream: unable to read the event log", "err", err)
 		}
+		h.setReading(true, err)
 	}
+}
+
+func (h *Hub) setReading(running bool, err error) {
+	h.mu.Lock()
+	h.running, h.readErr = running, err
+	h.mu.Unlock()
+}
+
+// ErrNotReading is Reading's answer while Run is not following the log.
+var ErrNotReading = errors.New("stream: the node's event reader is not running")
+
+// Reading reports whether the node's reader follows the log (readiness): nil while Run runs
+// and its last read succeeded.
+func (h *Hub) Reading() error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if !h.running {
+		return ErrNotReading
+	}
+	return h.readErr
 }
 
 // Head is the last sequence number handed to subscribers.
@@ -335,6 +362,13 @@ func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	return len(h.staff) + len(h.agents)
+}
+
+// Visitors counts the open website-chat visitor sockets (metrics).
+func (h *Hub) Visitors() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return len(h.allVis)
 }
 
 // Visitor is one website-chat visitor's socket: it is only woken, and reads the visitor's own
