@@ -46,12 +46,20 @@ func ForReader(u wire.User, c wire.Conversation, offeredTo int64) wire.Conversat
 // (or non-readers) go to whoever may read it when the transaction commits, and message events
 // of a website-chat conversation wake that visitor's socket.
 func resolveAudience() store.Resolver {
-	seen := map[int64]store.ConversationReaders{}
+	var seen map[int64]store.ConversationReaders
 	return func(tx *store.Tx, ev *store.PendingEvent) error {
 		needs := ev.Audience == store.Readers || ev.Audience == store.NonReaders ||
 			(ev.ConversationID != 0 && (ev.Type == wire.EventMessageCreated || ev.Type == wire.EventMessageUpdated))
 		if !needs {
 			return nil
+		}
+		if seen == nil {
+			// Every event of the transaction resolves at its end, against the same state: read
+			// the conversations they name in one go (thousands in a bulk assignment).
+			var err error
+			if seen, err = tx.ReadersOfMany(tx.PendingConversations()); err != nil {
+				return err
+			}
 		}
 		r, ok := seen[ev.ConversationID]
 		if !ok {
@@ -87,12 +95,17 @@ func (s *Service) summary(tx *store.Tx, id int64) (wire.Conversation, error) {
 	if err != nil {
 		return c, err
 	}
+	return c, s.withWindow(tx, &c)
+}
+
+// withWindow fills the conversation's messaging window from its channel's settings.
+func (s *Service) withWindow(tx *store.Tx, c *wire.Conversation) error {
 	ch, err := tx.ChannelSettings(c.Channel.ID)
 	if err != nil {
-		return c, err
+		return err
 	}
 	c.WindowClosesAt = FreeFormUntil(ch, c.LastInboundAt)
-	return c, nil
+	return nil
 }
 
 // Summaries fills the rule-derived fields (the messaging window) of conversations read from the

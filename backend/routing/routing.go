@@ -6,6 +6,7 @@ package routing
 
 import (
 	"context"
+	"fmt"
 	"log/slog"
 	"strings"
 	"unicode/utf8"
@@ -44,26 +45,29 @@ func (s *Service) observe(tx *store.Tx, fn func(Observer)) {
 
 // New returns a routing service over the store; waker is woken after commits with events.
 func New(s *store.Store, waker Waker, log *slog.Logger) *Service {
-	return &Service{store: s, waker: waker, log: log}
+	svc := &Service{store: s, waker: waker, log: log}
+	// Automatic assignment runs once per transaction, after the requests that made it possible
+	// (a conversation queued, an agent online, capacity freed), in the commit that answers them.
+	s.SetAfterRequests(func(tx *store.Tx) error {
+		tx.SetResolver(resolveAudience())
+		return svc.autoAssign(tx)
+	}, func(err error) {
+		log.Warn("automatic assignment failed; the sweep runs it again", "err", err)
+	})
+	return svc
 }
 
 // MaxMessageLength bounds the body of an agent's message (runes). Channels with smaller limits
 // refuse earlier. Customers' messages have their own bound (MaxInboundLength).
 const MaxMessageLength = 4096
 
-// do runs one rule decision: fn, then automatic assignment of whatever the decision made
-// possible (a conversation queued, an agent online, capacity freed), all in one transaction.
-// Events addressed to a conversation's readers go to whoever may read it at commit.
+// do runs one rule decision, fn; automatic assignment of whatever it made possible follows in
+// the same transaction (New). Events addressed to a conversation's readers go to whoever may
+// read it at commit.
 func (s *Service) do(ctx context.Context, fn func(*store.Tx) error) error {
 	appended, err := s.store.Tx(ctx, func(tx *store.Tx) error {
 		tx.SetResolver(resolveAudience())
-		if err := fn(tx); err != nil {
-			return err
-		}
-		if !tx.Assignable() {
-			return nil // nothing changed that assignment depends on (the sweep is the safety net)
-		}
-		return s.autoAssign(tx)
+		return fn(tx)
 	})
 	if appended {
 		s.waker.Wake()
@@ -105,27 +109,74 @@ func (s *Service) autoAssign(tx *store.Tx) error {
 		if err != nil || len(batch) == 0 {
 			return err
 		}
+		// Decide the whole batch on the ranking, then write it in a few statements. The batch's
+		// conversations are locked by this transaction, so each decision stands; one that is
+		// not won all the same (its row changed in between) only leaves its agent a place short
+		// this round — a limit is never exceeded.
+		var decided []store.Assignment
 		for _, q := range batch {
 			after = q.Position
 			agent, ok := rank.best(q.SkipAgentID)
 			if !ok {
 				if rank.Len() == 0 {
-					return nil
+					break
 				}
 				continue // only its previous holder could take it: the next one may go ahead
 			}
-			won, err := tx.AssignQueued(q.ID, agent.ID)
-			if err != nil {
-				return err
-			}
-			if !won {
-				continue // taken by another node's decision meanwhile
-			}
-			if err := s.assigned(tx, q.ID, agent.ID, "auto", 0); err != nil {
-				return err
-			}
+			decided = append(decided, store.Assignment{ConvID: q.ID, AgentID: agent.ID})
 			rank.took(agent)
 		}
+		if err := s.assignMany(tx, decided, "auto"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// assignMany gives each queued conversation to its agent and records it as assigned does, in
+// bulk statements.
+func (s *Service) assignMany(tx *store.Tx, list []store.Assignment, by string) error {
+	if len(list) == 0 {
+		return nil
+	}
+	won, err := tx.AssignQueuedMany(list)
+	if err != nil || len(won) == 0 {
+		return err
+	}
+	agentOf := make(map[int64]int64, len(list))
+	for _, a := range list {
+		agentOf[a.ConvID] = a.AgentID
+	}
+	steps := make([]store.TimelineStep, len(won))
+	for i, id := range won {
+		steps[i] = store.TimelineStep{ConvID: id, Kind: "assigned", Data: map[string]any{"agent_id": agentOf[id], "by": by}}
+		s.observe(tx, func(o Observer) { o.Assigned(by) })
+	}
+	if err := tx.AddTimelineMany(steps); err != nil {
+		return err
+	}
+	convs, err := tx.Conversations(won)
+	if err != nil {
+		return err
+	}
+	channels := map[int64]store.ChannelRow{}
+	for _, id := range won {
+		c, ok := convs[id]
+		if !ok {
+			return fmt.Errorf("routing: conversation %d assigned but not found", id)
+		}
+		ch, ok := channels[c.Channel.ID]
+		if !ok {
+			if ch, err = tx.ChannelSettings(c.Channel.ID); err != nil {
+				return err
+			}
+			channels[c.Channel.ID] = ch
+		}
+		c.WindowClosesAt = FreeFormUntil(ch, c.LastInboundAt)
+		if err := tx.Append(wire.EventConversationAssigned, id, store.Readers, wire.AssignedData{Conversation: c, By: by}); err != nil {
+			return err
+		}
+		tx.AppendToSet(wire.EventQueueLeft, store.Everyone, id)
 	}
 	return nil
 }

@@ -88,6 +88,20 @@ type PendingEvent struct {
 // Resolver decides the audiences that depend on a conversation's final state.
 type Resolver func(tx *Tx, ev *PendingEvent) error
 
+// PendingConversations lists the conversations this transaction's events name, once each (a
+// resolver reads what it needs of them in one go).
+func (t *Tx) PendingConversations() []int64 {
+	seen := make(map[int64]bool, len(t.pending))
+	var ids []int64
+	for _, ev := range t.pending {
+		if ev.ConversationID != 0 && !seen[ev.ConversationID] {
+			seen[ev.ConversationID] = true
+			ids = append(ids, ev.ConversationID)
+		}
+	}
+	return ids
+}
+
 // SetResolver installs the resolver for this transaction's events.
 func (t *Tx) SetResolver(r Resolver) { t.resolve = r }
 
@@ -169,13 +183,18 @@ func (t *Tx) resolveEvents() error {
 func (s *Store) writeEvents(sqlTx *sql.Tx, events []*PendingEvent) error {
 	t := &Tx{s: s, tx: sqlTx}
 	if !s.dialect.counter {
-		for _, ev := range events {
-			if _, err := t.exec(`INSERT INTO events (at, type, conversation_id, audience, visitor, data) VALUES (?, ?, ?, ?, ?, ?)`,
-				ev.at, ev.Type, ev.ConversationID, string(ev.Audience), nullString(ev.Visitor), string(ev.data)); err != nil {
-				return fmt.Errorf("store: unable to append event %s: %w", ev.Type, err)
+		// In the order given, up to bulkRows rows a statement: AUTOINCREMENT numbers the rows
+		// of one INSERT in the order of its VALUES.
+		return chunks(events, func(part []*PendingEvent) error {
+			args := make([]any, 0, 6*len(part))
+			for _, ev := range part {
+				args = append(args, ev.at, ev.Type, ev.ConversationID, string(ev.Audience), nullString(ev.Visitor), string(ev.data))
 			}
-		}
-		return nil
+			if _, err := t.exec(`INSERT INTO events (at, type, conversation_id, audience, visitor, data) VALUES `+placeholders(len(part), 6), args...); err != nil {
+				return fmt.Errorf("store: unable to append events: %w", err)
+			}
+			return nil
+		})
 	}
 	var last int64
 	if err := t.queryRow(`UPDATE event_seq SET seq = seq + ? RETURNING seq`, len(events)).Scan(&last); err != nil {

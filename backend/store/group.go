@@ -17,6 +17,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"runtime/debug"
@@ -155,7 +156,9 @@ func (s *Store) commitGroup(group []*txRequest) (rest []*txRequest) {
 	sets := map[setKey][]int64{}
 	var setOrder []setKey
 	var index []indexEntry
-	held := false    // a request's changes (and locks) are in the transaction
+	held := false       // a request's changes (and locks) are in the transaction
+	assignable := false // a request that succeeded changed what automatic assignment depends on
+	var succeeded []*Tx
 	bounded := false // lock waits are bounded (dialect.lockTimeout)
 	ran := 0
 requests:
@@ -182,9 +185,6 @@ requests:
 			r.attempts++
 			t := &Tx{s: s, tx: sqlTx, Now: Now()}
 			err := run(t, r.fn)
-			if err == nil {
-				err = t.resolveEvents()
-			}
 			if t.conflict != nil {
 				// Whatever the request made of it (a lock wait given up may read as "not found"
 				// to a rule), it failed on the conflict: PostgreSQL refuses every statement after
@@ -212,16 +212,10 @@ requests:
 				}
 				results = append(results, txResult{err: err})
 			} else {
-				events = append(events, t.pending...)
-				index = append(index, t.index...)
-				for k, ids := range t.sets {
-					if _, ok := sets[k]; !ok {
-						setOrder = append(setOrder, k)
-					}
-					sets[k] = append(sets[k], ids...)
-				}
-				results = append(results, txResult{appended: t.written > 0 || len(t.sets) > 0, onCommit: t.onCommit})
+				succeeded = append(succeeded, t)
+				results = append(results, txResult{onCommit: t.onCommit})
 				held = true
+				assignable = assignable || t.assignable
 			}
 			if err := exec(`RELEASE SAVEPOINT request`); err != nil {
 				sqlTx.Rollback()
@@ -233,6 +227,49 @@ requests:
 		}
 	}
 	done := group[:ran]
+	var after *Tx
+	if assignable && s.afterRequests != nil {
+		if after, err = s.runAfterRequests(sqlTx); err != nil {
+			sqlTx.Rollback()
+			fail(group, err)
+			return nil
+		}
+	}
+	// The events go to whoever may read their conversation at commit: their audiences are
+	// resolved now, after every request and the assignment that followed them.
+	appended := false
+	for _, t := range append(succeeded, after) {
+		if t == nil {
+			continue
+		}
+		if err := t.resolveEvents(); err != nil {
+			sqlTx.Rollback()
+			fail(group, err)
+			return nil
+		}
+		events = append(events, t.pending...)
+		index = append(index, t.index...)
+		for k, ids := range t.sets {
+			if _, ok := sets[k]; !ok {
+				setOrder = append(setOrder, k)
+			}
+			sets[k] = append(sets[k], ids...)
+		}
+		appended = appended || t.written > 0 || len(t.sets) > 0
+	}
+	for i := range results {
+		if results[i].err == nil {
+			results[i].appended = appended // the callers wake the stream: once is enough
+		}
+	}
+	if after != nil {
+		for i := range results {
+			if results[i].err == nil {
+				results[i].onCommit = append(results[i].onCommit, after.onCommit...)
+				break
+			}
+		}
+	}
 	if len(index) > 0 {
 		if err := s.indexMessages(sqlTx, index); err != nil {
 			sqlTx.Rollback()
@@ -281,6 +318,41 @@ requests:
 	}
 	answer(done, results)
 	return rest
+}
+
+// runAfterRequests runs the store's afterRequests decision in a savepoint of the group's
+// transaction. A failure rolls back only the decision — the requests commit, and the periodic
+// sweep runs it again — after one more try when it met another node's locks. It returns the
+// decision's Tx (nil when it was rolled back); an error only when the transaction is unusable.
+func (s *Store) runAfterRequests(sqlTx *sql.Tx) (*Tx, error) {
+	for attempt := 1; ; attempt++ {
+		if _, err := sqlTx.Exec(`SAVEPOINT after_requests`); err != nil {
+			return nil, fmt.Errorf("store: unable to start a savepoint: %w", err)
+		}
+		t := &Tx{s: s, tx: sqlTx, Now: Now()}
+		err := run(t, s.afterRequests)
+		if t.conflict != nil {
+			err = t.conflict
+		}
+		if err == nil {
+			if _, err := sqlTx.Exec(`RELEASE SAVEPOINT after_requests`); err != nil {
+				return nil, fmt.Errorf("store: unable to release a savepoint: %w", err)
+			}
+			return t, nil
+		}
+		if _, rbErr := sqlTx.Exec(`ROLLBACK TO SAVEPOINT after_requests`); rbErr != nil {
+			return nil, fmt.Errorf("store: unable to roll back a failed decision: %w", rbErr)
+		}
+		if _, rbErr := sqlTx.Exec(`RELEASE SAVEPOINT after_requests`); rbErr != nil {
+			return nil, fmt.Errorf("store: unable to release a savepoint: %w", rbErr)
+		}
+		if !retryable(err) || attempt == 2 {
+			if s.afterRequestsFailed != nil {
+				s.afterRequestsFailed(err)
+			}
+			return nil, nil
+		}
+	}
 }
 
 func answer(reqs []*txRequest, results []txResult) {

@@ -50,6 +50,10 @@ type Store struct {
 	// beforeCommit, when set (tests), runs after a group's events are written and before its
 	// commit: a test holds a transaction open there.
 	beforeCommit func()
+	// afterRequests, when set, runs at the end of a group in which a request changed something
+	// automatic assignment depends on (SetAfterRequests).
+	afterRequests       func(*Tx) error
+	afterRequestsFailed func(error)
 	// migrated is how many migrations this Open ran (the others found them done).
 	migrated int
 }
@@ -252,6 +256,16 @@ type Tx struct {
 // a conversation entered the queue, an agent came online, one's active count dropped, a limit
 // or the settings changed. A customer writing in an open conversation changes none of it.
 func (t *Tx) Assignable() bool { return t.assignable }
+
+// SetAfterRequests installs the decision that runs once per transaction, after its requests,
+// when one of them changed something automatic assignment depends on (Tx.Assignable), in its
+// own savepoint: automatic assignment runs once for a group of a hundred agents coming online,
+// not once per agent, with the same outcome — the conversations are assigned in the same
+// commit that answers the requests. failed hears a failure of it (rolled back alone). Set it
+// before the first write.
+func (s *Store) SetAfterRequests(fn func(*Tx) error, failed func(error)) {
+	s.afterRequests, s.afterRequestsFailed = fn, failed
+}
 
 // MarkAssignable says a change automatic assignment depends on happened (for the few made
 // outside the store functions that note it themselves).
