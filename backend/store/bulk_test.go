@@ -28,7 +28,10 @@ func TestAfterRequestsRunsOnceAndFailsAlone(t *testing.T) {
 			return nil
 		}, func(err error) { failed = err })
 
-		inTx(t, s, func(tx *Tx) error { _, err := tx.CreateUser("plain", "Plain", "hash", wire.RoleAgent, nil, nil); return err })
+		inTx(t, s, func(tx *Tx) error {
+			_, err := tx.CreateUser("plain", "Plain", "hash", wire.RoleAgent, nil, nil)
+			return err
+		})
 		if runs != 0 {
 			t.Fatalf("ran %d times after a request that changed nothing it depends on", runs)
 		}
