@@ -56,6 +56,10 @@ func startSantrald(ctx context.Context, bin, dir string, extra ...string) (*proc
 	}
 	args := append([]string{"--addr", fmt.Sprintf("127.0.0.1:%d", port), "--data", dir, "--log-level", "warn",
 		"--sandbox", "--password-cost", "4", "--trusted-proxies", "127.0.0.0/8,::1"}, extra...)
+	if addr := os.Getenv("BENCH_SANTRALD_METRICS"); addr != "" {
+		// To profile a scenario: its santrald serves /metrics and /debug/pprof there.
+		args = append(args, "--metrics-addr", addr)
+	}
 	var env []string
 	for _, kv := range os.Environ() {
 		if !strings.HasPrefix(kv, "SANTRAL_") { // the caller's own santrald settings are not the bench's
