@@ -4,7 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
+	"strings"
+	"time"
 	"testing"
 
 	"santral/backend/wire"
@@ -105,4 +109,42 @@ func TestAssignQueuedManyTakesOnlyQueued(t *testing.T) {
 			}
 		}
 	})
+}
+
+// With SQLite's own checkpoints off, the checkpointer copies the WAL back into the database
+// file beside the commits while the store runs, and Close truncates the WAL.
+func TestCheckpointerCopiesTheWALBack(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "santral.db")
+	s, err := OpenSQLite(context.Background(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	size := func(p string) int64 {
+		fi, err := os.Stat(p)
+		if err != nil {
+			return 0
+		}
+		return fi.Size()
+	}
+	before := size(path)
+	for i := range 50 {
+		inTx(t, s, func(tx *Tx) error {
+			_, err := tx.CreateUser(fmt.Sprint("u", i), strings.Repeat("x", 4000), "hash", wire.RoleAgent, nil, nil)
+			return err
+		})
+	}
+	// Only a checkpoint writes the database file; the commits went to the WAL.
+	deadline := time.Now().Add(10 * time.Second)
+	for size(path) < before+50*4000 {
+		if time.Now().After(deadline) {
+			t.Fatalf("database file %d bytes (was %d), WAL %d bytes: nothing copied back", size(path), before, size(path+"-wal"))
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err := s.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if n := size(path + "-wal"); n != 0 {
+		t.Fatalf("WAL left at %d bytes after Close", n)
+	}
 }

@@ -47,6 +47,8 @@ func init() {
 		if C.santral_enable_qpsg(unsafe.Pointer(handle.Pointer())) != 0 {
 			return errors.New("store: unable to turn on SQLite's query-planner stability guarantee")
 		}
-		return nil
+		// Checkpoints run beside the commits, not inside one (checkpointer in store.go).
+		_, err := c.Exec(`PRAGMA wal_autocheckpoint = 0`, nil)
+		return err
 	}})
 }

@@ -45,7 +45,9 @@ type Store struct {
 	writes    chan *txRequest
 	quit      chan struct{}
 	committed chan struct{} // closed when the committer has stopped
-	closeOnce sync.Once
+	// checkpointed is closed when the SQLite checkpointer has stopped (nil on PostgreSQL).
+	checkpointed chan struct{}
+	closeOnce    sync.Once
 
 	// beforeCommit, when set (tests), runs after a group's events are written and before its
 	// commit: a test holds a transaction open there.
@@ -134,7 +136,31 @@ func OpenSQLite(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 	s.startCommitter()
+	s.checkpointed = make(chan struct{})
+	go s.checkpointer()
 	return s, nil
+}
+
+// checkpointInterval is how often the WAL is copied back into the database file.
+const checkpointInterval = 500 * time.Millisecond
+
+// checkpointer copies committed pages from the WAL into the database file every
+// checkpointInterval, beside the committer. SQLite's own automatic checkpoint runs inside the
+// commit that crosses 1,000 pages, and the requests of that group wait for it to copy and fsync
+// the database file: the latency spikes at the tail of a busy minute. A PASSIVE checkpoint
+// takes no lock a commit needs; on Close the WAL is checkpointed whole and truncated.
+func (s *Store) checkpointer() {
+	defer close(s.checkpointed)
+	t := time.NewTicker(checkpointInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.quit:
+			return
+		case <-t.C:
+			s.read.Exec(`PRAGMA wal_checkpoint(PASSIVE)`) // a failure is tried again next tick
+		}
+	}
 }
 
 func newStore(write, read *sql.DB, d dialect) *Store {
@@ -200,6 +226,10 @@ func (s *Store) Close() error {
 	s.closeOnce.Do(func() { close(s.quit) })
 	if s.committed != nil {
 		<-s.committed
+	}
+	if s.checkpointed != nil {
+		<-s.checkpointed
+		s.write.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`) // a leftover WAL is replayed at the next open
 	}
 	s.mu.Lock()
 	for _, st := range s.writeStmts {
