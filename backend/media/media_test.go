@@ -225,6 +225,46 @@ func TestDownloadsServeLengthAndRanges(t *testing.T) {
 	})
 }
 
+// A download from S3 is a HEAD (in Open: is it there, how large) and one GET, whole or of the
+// range asked for: http.ServeContent's seeks cost no request.
+func TestS3DownloadIsOneGet(t *testing.T) {
+	srv := s3test.Start(t, "santral-media")
+	s, err := media.OpenS3(context.Background(), srv.Config("santral-media", ""), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := content(200_000)
+	key := put(t, s, b)
+	web := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := s.Open(r.Context(), key)
+		if err != nil {
+			http.Error(w, err.Error(), 500)
+			return
+		}
+		defer f.Close()
+		w.Header().Set("Content-Type", "application/octet-stream") // as the API does: nothing sniffed
+		http.ServeContent(w, r, "", time.Time{}, f)
+	}))
+	defer web.Close()
+	for _, rng := range []string{"", "bytes=150000-150099"} {
+		before := srv.Requests()
+		req, _ := http.NewRequest("GET", web.URL, nil)
+		if rng != "" {
+			req.Header.Set("Range", rng)
+		}
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		after := srv.Requests()
+		if gets, heads := after["GET"]-before["GET"], after["HEAD"]-before["HEAD"]; gets != 1 || heads != 1 {
+			t.Errorf("download (Range %q): %d GET and %d HEAD requests to S3, want 1 and 1", rng, gets, heads)
+		}
+	}
+}
+
 func TestS3StartRefusesSettingsThatCannotWork(t *testing.T) {
 	srv := s3test.Start(t, "santral-media")
 	closed, _ := net.Listen("tcp", "127.0.0.1:0")

@@ -200,8 +200,8 @@ func (c *capped) Read(p []byte) (int, error) {
 	return n, err
 }
 
-// Open opens the object: its first GET starts here, so that a missing file or a store that is
-// away is known before the download answers.
+// Open opens the object. Its size is asked for here (a HEAD), so that a missing file or a store
+// that is away is known before the download answers; the bytes come with the first read.
 func (s *S3) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 	if !keyPattern.MatchString(key) {
 		return nil, ErrNotFound
@@ -221,9 +221,10 @@ func (s *S3) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 	return &object{obj: obj, size: info.Size}, nil
 }
 
-// object reads an S3 object from the response of its first GET. A seek only moves the offset;
-// the next read asks for a new range when the offset is not where the response is — so
-// http.ServeContent's seek to the end (to learn the size) and back costs no request.
+// object reads an S3 object. A seek only moves the offset; a read asks for the bytes from
+// there when the offset is not where the response being read is — so http.ServeContent's seek
+// to the end (to learn the size) and back costs no request, and a download is one GET (of its
+// range, when it asks for one).
 type object struct {
 	obj      *minio.Object
 	size     int64

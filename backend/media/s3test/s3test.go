@@ -37,6 +37,7 @@ type Server struct {
 	handler http.Handler
 	mu      sync.Mutex
 	srv     *http.Server
+	counts  map[string]int // requests by method
 }
 
 // Start runs a server holding the named (empty) buckets until the test ends.
@@ -49,7 +50,8 @@ func Start(tb testing.TB, buckets ...string) *Server {
 		}
 	}
 	fake := gofakes3.New(mem, gofakes3.WithLogger(gofakes3.DiscardLog()))
-	s := &Server{tb: tb, handler: checkAccessKey(fake.Server())}
+	s := &Server{tb: tb, counts: map[string]int{}}
+	s.handler = s.count(checkAccessKey(fake.Server()))
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		tb.Fatal(err)
@@ -109,6 +111,26 @@ func (s *Server) Objects(bucket, prefix string) []string {
 	}
 	sort.Strings(names)
 	return names
+}
+
+// Requests tells how many requests of each method the server has answered.
+func (s *Server) Requests() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[string]int{}
+	for k, v := range s.counts {
+		out[k] = v
+	}
+	return out
+}
+
+func (s *Server) count(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.counts[r.Method]++
+		s.mu.Unlock()
+		next.ServeHTTP(w, r)
+	})
 }
 
 // gofakes3 checks no signature. In front of it, a request signed with another access key id is
