@@ -7,13 +7,16 @@
 # file are supported; a node hears the others' commits by its 1 s poll of the event log). With
 # CLUSTER_DB=postgres://… they share that database instead (--db), and with CLUSTER_NATS=nats://…
 # they wake each other through NATS (--nats) — in both cases the data directory (media, the
-# secret key every node must share) stays CLUSTER_DATA.
+# secret key every node must share) stays CLUSTER_DATA. With CLUSTER_S3=http://host:port/bucket
+# (or …/bucket/prefix) the media go to that S3 bucket instead (--s3-endpoint, --s3-bucket,
+# --s3-prefix), with the keys from SANTRAL_S3_ACCESS_KEY and SANTRAL_S3_SECRET_KEY (or _FILE)
+# in the environment.
 #
 #   CLUSTER_DATA            data directory (default ./cluster-data)
 #   CLUSTER_PORTS           the three API ports (default "8081 8082 8083")
 #   CLUSTER_METRICS_PORTS   the three metrics ports (default "9181 9182 9183")
 #   CLUSTER_HOST            the address they listen on (default 127.0.0.1)
-#   CLUSTER_DB, CLUSTER_NATS   see above (default: none)
+#   CLUSTER_DB, CLUSTER_NATS, CLUSTER_S3   see above (default: none)
 #   CLUSTER_DEMO            1 (default): node1 seeds the demo users and simulates customers
 #   CLUSTER_ADMIN_PASSWORD  the first start's admin password (default: generated, printed)
 #   CLUSTER_BIN             the santrald binary (default bin/santrald: make santrald)
@@ -30,11 +33,25 @@ read -r -a ports <<<"${CLUSTER_PORTS:-8081 8082 8083}"
 read -r -a mports <<<"${CLUSTER_METRICS_PORTS:-9181 9182 9183}"
 db=${CLUSTER_DB:-}
 nats=${CLUSTER_NATS:-}
+s3=${CLUSTER_S3:-}
 demo=${CLUSTER_DEMO:-1}
 
 if ((${#ports[@]} != 3 || ${#mports[@]} != 3)); then
   say "CLUSTER_PORTS and CLUSTER_METRICS_PORTS must each name three ports"
   exit 2
+fi
+s3args=()
+if [ -n "$s3" ]; then
+  if [[ ! "$s3" =~ ^(https?://[^/@]+)/([^/]+)(/(.*))?$ ]]; then
+    say "CLUSTER_S3 must be http(s)://host:port/bucket or http(s)://host:port/bucket/prefix"
+    exit 2
+  fi
+  s3args=(--s3-endpoint "${BASH_REMATCH[1]}" --s3-bucket "${BASH_REMATCH[2]}")
+  if [ -n "${BASH_REMATCH[4]}" ]; then s3args+=(--s3-prefix "${BASH_REMATCH[4]}"); fi
+  if [ -z "${SANTRAL_S3_ACCESS_KEY:-}${SANTRAL_S3_ACCESS_KEY_FILE:-}" ] || [ -z "${SANTRAL_S3_SECRET_KEY:-}${SANTRAL_S3_SECRET_KEY_FILE:-}" ]; then
+    say "CLUSTER_S3 needs the bucket's keys in SANTRAL_S3_ACCESS_KEY and SANTRAL_S3_SECRET_KEY (or their _FILE)"
+    exit 2
+  fi
 fi
 if [ ! -x "$bin" ]; then
   say "no santrald at $bin: run make santrald first (or set CLUSTER_BIN)"
@@ -78,6 +95,7 @@ launch() {
   local args=(--node "node$n" --addr "$host:${ports[$i]}" --metrics-addr "$host:${mports[$i]}" --data "$data" --sandbox)
   if [ -n "$db" ]; then args+=(--db "$db"); fi
   if [ -n "$nats" ]; then args+=(--nats "$nats"); fi
+  args+=("${s3args[@]}")
   if [ "$n" = 1 ] && [ "$demo" = 1 ]; then args+=(--demo); fi
   local log=$data/node$n.log
   printf -- '--- %s make cluster\n' "$(date -Is)" >>"$log"
@@ -113,8 +131,10 @@ where="one SQLite database ($data/santral.db)"
 if [ -n "$db" ]; then where="the database $db"; fi
 wake="each polls the event log every second"
 if [ -n "$nats" ]; then wake="NATS ($nats) wakes them"; fi
+files="media in $data/media"
+if [ -n "$s3" ]; then files="media in $s3"; fi
 echo
-say "cluster: three santrald nodes on $where; $wake; no load balancer"
+say "cluster: three santrald nodes on $where; $wake; $files; no load balancer"
 for n in 1 2 3; do
   say "node$n: http://$host:${ports[$((n - 1))]}   metrics: http://$host:${mports[$((n - 1))]}/metrics   log: $data/node$n.log"
 done

@@ -248,7 +248,7 @@ var statusOf = map[wire.Code]int{
 	wire.CodeAttachmentNotUploaded: 403,
 	wire.CodeProviderError:         502,
 	wire.CodeRateLimited:           429, wire.CodeTooManyAttempts: 429, wire.CodeTooManyConnections: 429, wire.CodeUploadQuota: 429,
-	wire.CodeMediaFull: 507,
+	wire.CodeMediaFull: 507, wire.CodeMediaUnavailable: 503,
 }
 
 // writeError is the one place errors become responses. Client errors carry their code; anything

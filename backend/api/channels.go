@@ -3,7 +3,6 @@ package api
 import (
 	"errors"
 	"fmt"
-	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -297,15 +296,5 @@ func (a *API) getMedia(w http.ResponseWriter, r *http.Request, u wire.User) erro
 	if a.opt.Files == nil {
 		return wire.Errorf(wire.CodeNotFound, "file not found")
 	}
-	f, err := a.opt.Files.Open(r.Context(), key)
-	if err != nil {
-		return wire.Errorf(wire.CodeNotFound, "file not found")
-	}
-	defer f.Close()
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", "attachment")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	_, err = io.Copy(w, f)
-	return err
+	return a.serveFile(w, r, key, "attachment")
 }

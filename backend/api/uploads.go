@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"strings"
+	"time"
 
 	"santral/backend/media"
 	"santral/backend/store"
@@ -96,4 +97,24 @@ func attachmentKind(mime string) string {
 		return "document"
 	}
 	return ""
+}
+
+// serveFile answers with a stored file, never rendered as a page of ours: a download, whatever
+// its content. Its length is known, and byte ranges are served (a video scrubbed, a download
+// resumed) from the media store as it is — a folder or S3.
+func (a *API) serveFile(w http.ResponseWriter, r *http.Request, key, disposition string) error {
+	f, err := a.opt.Files.Open(r.Context(), key)
+	if errors.Is(err, media.ErrNotFound) {
+		return wire.Errorf(wire.CodeNotFound, "file not found")
+	}
+	if err != nil {
+		return err // media_unavailable when the store is away
+	}
+	defer f.Close()
+	w.Header().Set("Content-Type", "application/octet-stream")
+	w.Header().Set("Content-Disposition", disposition)
+	w.Header().Set("X-Content-Type-Options", "nosniff")
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	http.ServeContent(w, r, "", time.Time{}, f)
+	return nil
 }

@@ -169,6 +169,7 @@ func (a *API) webchatUpload(w http.ResponseWriter, r *http.Request) error {
 		case err != nil:
 			return err
 		case size == 0:
+			a.opt.Files.Delete(context.WithoutCancel(r.Context()), key) // recorded nowhere: nothing would remove it
 			return wire.Invalid("file", "the file is empty")
 		}
 		f := webchat.File{Attachment: wire.Attachment{Kind: kind, Name: filename, MimeType: mimeType, Size: size, URL: "/webchat/files/" + key}, Key: key}
@@ -219,22 +220,11 @@ func (a *API) webchatFile(w http.ResponseWriter, r *http.Request) error {
 	if !ok || a.opt.Files == nil {
 		return wire.Errorf(wire.CodeNotFound, "file not found")
 	}
-	f, err := a.opt.Files.Open(r.Context(), key)
-	if err != nil {
-		return wire.Errorf(wire.CodeNotFound, "file not found")
-	}
-	defer f.Close()
 	disposition := "attachment"
 	if att, err := a.store.WebchatFile(r.Context(), visitorID, key); err == nil {
 		disposition = mime.FormatMediaType("attachment", map[string]string{"filename": att.Name})
 	}
-	// Never rendered as a page of ours: a download, whatever its content.
-	w.Header().Set("Content-Type", "application/octet-stream")
-	w.Header().Set("Content-Disposition", disposition)
-	w.Header().Set("X-Content-Type-Options", "nosniff")
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	_, err = io.Copy(w, f)
-	return err
+	return a.serveFile(w, r, key, disposition)
 }
 
 // Any origin may open the visitor socket: the widget runs on shops' own sites, and the socket is

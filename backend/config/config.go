@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -69,6 +70,21 @@ type Config struct {
 	SendTimeout   time.Duration // deadline of any request to a provider; also how long its answer may stall
 	SendTimePerMB time.Duration // added to a send's deadline per MiB of its file (the slowest upload assumed)
 	DrainTimeout  time.Duration // on SIGTERM, how long the send in flight may take to finish
+
+	// S3 puts media in an S3-compatible bucket that every node reads, instead of DataDir/media.
+	S3 S3
+}
+
+// S3 is an S3-compatible object store for media, used when Bucket is set. The keys come from
+// the environment only (SANTRAL_S3_ACCESS_KEY, SANTRAL_S3_SECRET_KEY or their _FILE), never
+// from flags, which show in the process list; they are never logged.
+type S3 struct {
+	Endpoint  string // https://host[:port] or http://host:port
+	Bucket    string
+	Region    string // empty: asked of the server
+	Prefix    string // prepended to every object name, e.g. "santral/"; may be empty
+	AccessKey string
+	SecretKey string
 }
 
 // Default returns the defaults.
@@ -130,6 +146,62 @@ func checkDatabaseURL(v string) error {
 	}
 	return nil
 }
+
+// MediaName says where media live, for logs: the folder, or the bucket and its server (never
+// the keys).
+func (c Config) MediaName() string {
+	if c.S3.Bucket == "" {
+		return filepath.Join(c.DataDir, "media")
+	}
+	return "s3://" + c.S3.Bucket + "/" + c.S3.ObjectPrefix() + " at " + c.S3.Endpoint
+}
+
+// ObjectPrefix is what precedes a file's key in its object name: the prefix as a folder.
+func (s S3) ObjectPrefix() string {
+	if s.Prefix == "" || strings.HasSuffix(s.Prefix, "/") {
+		return s.Prefix
+	}
+	return s.Prefix + "/"
+}
+
+// problems says what cannot work in the S3 settings, each named by its flag or variable.
+func (s S3) problems() []error {
+	var errs []error
+	bad := func(format string, args ...any) { errs = append(errs, fmt.Errorf("config: "+format, args...)) }
+	if s.Bucket == "" {
+		for _, v := range []struct{ value, name string }{
+			{s.Endpoint, "--s3-endpoint (SANTRAL_S3_ENDPOINT)"}, {s.Region, "--s3-region (SANTRAL_S3_REGION)"},
+			{s.Prefix, "--s3-prefix (SANTRAL_S3_PREFIX)"}, {s.AccessKey, "SANTRAL_S3_ACCESS_KEY"}, {s.SecretKey, "SANTRAL_S3_SECRET_KEY"},
+		} {
+			if v.value != "" {
+				bad("%s is set but --s3-bucket (SANTRAL_S3_BUCKET) is not: set the bucket to keep media in S3, or unset it to keep them in the data directory", v.name)
+			}
+		}
+		return errs
+	}
+	// The bucket naming rules every S3-compatible server shares (3–63 lower-case letters,
+	// digits, dots and hyphens).
+	if !bucketName.MatchString(s.Bucket) {
+		bad("--s3-bucket (SANTRAL_S3_BUCKET) %q is not a bucket name (3–63 lower-case letters, digits, '.' and '-')", s.Bucket)
+	}
+	if u, err := url.Parse(s.Endpoint); s.Endpoint == "" {
+		bad("--s3-endpoint (SANTRAL_S3_ENDPOINT) is required with --s3-bucket, e.g. https://s3.eu-central-1.amazonaws.com or http://minio.internal:9000")
+	} else if err == nil && u.User != nil {
+		// Not repeated: the value holds a key.
+		bad("--s3-endpoint (SANTRAL_S3_ENDPOINT) must not hold keys: put them in SANTRAL_S3_ACCESS_KEY and SANTRAL_S3_SECRET_KEY")
+	} else if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || (u.Path != "" && u.Path != "/") || u.RawQuery != "" {
+		bad("--s3-endpoint (SANTRAL_S3_ENDPOINT) %q is not https://host[:port] or http://host[:port] (no path)", s.Endpoint)
+	}
+	if strings.HasPrefix(s.Prefix, "/") || strings.Contains(s.Prefix, "//") || strings.ContainsAny(s.Prefix, "\\\x00") {
+		bad("--s3-prefix (SANTRAL_S3_PREFIX) %q must not start with '/' nor hold '//', '\\' or NUL", s.Prefix)
+	}
+	if s.AccessKey == "" || s.SecretKey == "" {
+		bad("--s3-bucket needs SANTRAL_S3_ACCESS_KEY and SANTRAL_S3_SECRET_KEY (or their _FILE) in the environment")
+	}
+	return errs
+}
+
+var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
 // KeyPath is the secret key file: SecretKeyFile, or secret.key in the data directory.
 func (c Config) KeyPath() string {
@@ -196,6 +268,7 @@ func (c Config) Validate() error {
 	if c.VisitorUploadsPerDay < 0 || c.VisitorUploadBytesPerDay < 0 {
 		bad("visitor-uploads-per-day", "VISITOR_UPLOADS_PER_DAY", "and the bytes per day must not be negative")
 	}
+	errs = append(errs, c.S3.problems()...)
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
 		bad("trusted-proxies", "TRUSTED_PROXIES", "%v", err)
 	}
@@ -358,6 +431,16 @@ func flags(c *Config, getenv func(string) string) (*flag.FlagSet, []error) {
 	size(&c.MediaQuota, "media-quota", "MEDIA_QUOTA", "total size of stored media, e.g. 20GB (0: no limit)")
 	integer(&c.VisitorUploadsPerDay, "visitor-uploads-per-day", "VISITOR_UPLOADS_PER_DAY", "files one website visitor may upload in 24 hours")
 	size(&c.VisitorUploadBytesPerDay, "visitor-upload-bytes-per-day", "VISITOR_UPLOAD_BYTES_PER_DAY", "bytes one website visitor may upload in 24 hours, e.g. 50MB")
+	str(&c.S3.Endpoint, "s3-endpoint", "S3_ENDPOINT", "media in S3: the server, https://host[:port] or http://host:port")
+	str(&c.S3.Bucket, "s3-bucket", "S3_BUCKET", "media in S3: the bucket (empty: media in the data directory)")
+	str(&c.S3.Region, "s3-region", "S3_REGION", "media in S3: the bucket's region (empty: asked of the server)")
+	str(&c.S3.Prefix, "s3-prefix", "S3_PREFIX", "media in S3: put before every object's name, e.g. santral/")
+	if v, ok := env("S3_ACCESS_KEY"); ok {
+		c.S3.AccessKey = v
+	}
+	if v, ok := env("S3_SECRET_KEY"); ok {
+		c.S3.SecretKey = v
+	}
 	// The key itself only from the environment: a flag's value shows in the process list.
 	c.SecretKey = getenv("SANTRAL_SECRET_KEY")
 	if v := getenv("SANTRAL_SECRET_KEY_FILE"); v != "" {

@@ -14,6 +14,9 @@ func env(kv map[string]string) func(string) string {
 	return func(name string) string { return kv[name] }
 }
 
+// s3Keys are the S3 keys in the environment (the secret is a value the errors must not repeat).
+var s3Keys = map[string]string{"SANTRAL_S3_ACCESS_KEY": "ak", "SANTRAL_S3_SECRET_KEY": "hunter2"}
+
 // A value santrald cannot use stops start-up with a message naming where it came from; nothing
 // is silently ignored.
 func TestLoadRefusesBadEnvironment(t *testing.T) {
@@ -63,6 +66,22 @@ func TestLoadRefusesBadEnvironment(t *testing.T) {
 			[]string{"--db", "SANTRAL_DB", "postgres://"}},
 		{"database without a server", nil, []string{"--db", "postgres:///santral"}, []string{"--db", "no server"}},
 		{"database without a name", nil, []string{"--db", "postgres://u:hunter2@db:5432"}, []string{"--db", "no database"}},
+		{"S3 settings without a bucket", map[string]string{"SANTRAL_S3_ENDPOINT": "https://s3.example", "SANTRAL_S3_SECRET_KEY": "hunter2"}, nil,
+			[]string{"--s3-endpoint", "SANTRAL_S3_SECRET_KEY", "--s3-bucket (SANTRAL_S3_BUCKET) is not"}},
+		{"a bucket without a server", map[string]string{"SANTRAL_S3_ACCESS_KEY": "ak", "SANTRAL_S3_SECRET_KEY": "hunter2"},
+			[]string{"--s3-bucket", "santral"}, []string{"--s3-endpoint", "required"}},
+		{"a server without a scheme", s3Keys, []string{"--s3-bucket", "santral", "--s3-endpoint", "minio:9000"},
+			[]string{"--s3-endpoint", `"minio:9000"`, "http://"}},
+		{"a server with a path", s3Keys, []string{"--s3-bucket", "santral", "--s3-endpoint", "https://s3.example/santral"},
+			[]string{"--s3-endpoint", "no path"}},
+		{"keys in the server's URL", nil, []string{"--s3-bucket", "santral", "--s3-endpoint", "https://ak:hunter2@s3.example"},
+			[]string{"--s3-endpoint", "must not hold keys", "SANTRAL_S3_ACCESS_KEY"}},
+		{"a bucket without keys", nil, []string{"--s3-bucket", "santral", "--s3-endpoint", "https://s3.example"},
+			[]string{"SANTRAL_S3_ACCESS_KEY", "SANTRAL_S3_SECRET_KEY"}},
+		{"a bucket name S3 refuses", s3Keys, []string{"--s3-bucket", "Santral_Media", "--s3-endpoint", "https://s3.example"},
+			[]string{"--s3-bucket", `"Santral_Media"`}},
+		{"a prefix from the root", s3Keys, []string{"--s3-bucket", "santral", "--s3-endpoint", "https://s3.example", "--s3-prefix", "/media"},
+			[]string{"--s3-prefix", `"/media"`}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.args, env(tc.env))
@@ -117,6 +136,15 @@ func TestLoadReadsEnvironmentFilesAndFlags(t *testing.T) {
 			}},
 		{"SQLite when no database is named", nil, nil,
 			func(c Config) bool { return c.DB == "" && c.DatabaseName() == filepath.Join(c.DataDir, "santral.db") }},
+		{"media in S3, the keys from files", map[string]string{"SANTRAL_S3_BUCKET": "santral-media", "SANTRAL_S3_ENDPOINT": "http://minio.internal:9000",
+			"SANTRAL_S3_ACCESS_KEY_FILE": secret, "SANTRAL_S3_SECRET_KEY_FILE": dbURL}, []string{"--s3-prefix", "prod", "--s3-region", "eu-central-1"},
+			func(c Config) bool {
+				return c.S3 == S3{Endpoint: "http://minio.internal:9000", Bucket: "santral-media", Region: "eu-central-1", Prefix: "prod",
+					AccessKey: "from-a-file", SecretKey: "postgres://santral:hunter2@db.internal:5432/santral"} &&
+					c.S3.ObjectPrefix() == "prod/" && c.MediaName() == "s3://santral-media/prod/ at http://minio.internal:9000"
+			}},
+		{"media in the data directory by default", nil, nil,
+			func(c Config) bool { return c.S3 == S3{} && c.MediaName() == filepath.Join(c.DataDir, "media") }},
 		{"empty variables count as unset", map[string]string{"SANTRAL_SWEEP_INTERVAL": "", "SANTRAL_ADMIN_PASSWORD_FILE": ""}, nil,
 			func(c Config) bool { return c.SweepInterval == Default().SweepInterval && c.AdminPassword == "" }},
 	} {

@@ -19,12 +19,16 @@ import (
 	"santral/backend/wire"
 )
 
-// Store saves and opens media files by key.
+// Store saves and opens media files by key: Folder (the data directory, one node) or S3 (a
+// bucket every node reads).
 type Store interface {
-	// Put stores the content and returns its key and size; more than max bytes is refused.
+	// Put stores the content and returns its key and size; more than max bytes is refused
+	// with ErrTooLarge, and an error of r's own is returned as it is.
 	Put(ctx context.Context, r io.Reader, max int64) (key string, size int64, err error)
-	Open(ctx context.Context, key string) (io.ReadCloser, error)
-	// Delete removes a file (one stored for an upload that was then refused).
+	// Open opens a stored file (ErrNotFound when there is none). It seeks, so that a download
+	// can be served in ranges.
+	Open(ctx context.Context, key string) (io.ReadSeekCloser, error)
+	// Delete removes a file; an unknown key is not an error.
 	Delete(ctx context.Context, key string) error
 }
 
@@ -37,19 +41,35 @@ var ErrFull error = wire.Errorf(wire.CodeMediaFull, "the media storage is full: 
 // ErrNotFound is an unknown key.
 var ErrNotFound = errors.New("media: not found")
 
+// ErrUnavailable is a store that cannot be reached or did not do what was asked (S3 down, a
+// timeout, a refusal): the API's media_unavailable. Nothing was stored; trying again later may
+// work. Errors wrapping it keep the cause for the logs.
+var ErrUnavailable error = wire.Errorf(wire.CodeMediaUnavailable, "the file store cannot be reached; try again in a moment")
+
+// unavailable is ErrUnavailable with its cause.
+type unavailable struct{ cause error }
+
+func (e *unavailable) Error() string   { return "media: the file store failed: " + e.cause.Error() }
+func (e *unavailable) Unwrap() []error { return []error{ErrUnavailable, e.cause} }
+
 // Folder stores files in a local directory.
 type Folder struct{ Dir string }
 
+// A key is 128 random bits in hex: unguessable, and safe as a file or object name.
 var keyPattern = regexp.MustCompile(`^[0-9a-f]{32}$`)
+
+func newKey() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
 
 // Put writes the file under a random key; a partial file never stays behind.
 func (f Folder) Put(ctx context.Context, r io.Reader, max int64) (string, int64, error) {
 	if err := os.MkdirAll(f.Dir, 0o750); err != nil {
 		return "", 0, fmt.Errorf("media: unable to create folder: %w", err)
 	}
-	b := make([]byte, 16)
-	rand.Read(b)
-	key := hex.EncodeToString(b)
+	key := newKey()
 	tmp, err := os.CreateTemp(f.Dir, key+".*.part")
 	if err != nil {
 		return "", 0, err
@@ -75,7 +95,7 @@ func (f Folder) Put(ctx context.Context, r io.Reader, max int64) (string, int64,
 }
 
 // Open opens a stored file.
-func (f Folder) Open(ctx context.Context, key string) (io.ReadCloser, error) {
+func (f Folder) Open(ctx context.Context, key string) (io.ReadSeekCloser, error) {
 	if !keyPattern.MatchString(key) {
 		return nil, ErrNotFound
 	}

@@ -2,6 +2,7 @@ package media
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -36,6 +37,9 @@ func NewWorker(s *store.Store, r *routing.Service, files Store, f FetcherFor, ba
 }
 
 const maxAttempts = 8
+
+// storeWait is the longest wait between two tries of a download the media store could not take.
+const storeWait = 5 * time.Minute
 
 // RunOnce downloads what is due; it reports how many jobs it took.
 func (w *Worker) RunOnce(ctx context.Context) (int, error) {
@@ -100,6 +104,13 @@ func (w *Worker) download(ctx context.Context, j store.MediaJob) error {
 	}
 	defer body.Close()
 	key, size, err := w.files.Put(dctx, body, MaxFile)
+	if errors.Is(err, ErrUnavailable) {
+		// Our store failed, not the provider: the file is still to be had, so the download
+		// waits for the store however long it is away, tried again at most storeWait apart.
+		w.log.Warn("media: download not stored", "message_id", j.MessageID, "attempt", j.Attempts, "reason", err.Error())
+		at := store.Now() + min(w.backoff<<min(j.Attempts-1, 10), storeWait).Milliseconds()
+		return w.routing.MediaStored(ctx, j, "", 0, "", err.Error(), at)
+	}
 	if err != nil {
 		return fail(err.Error(), err != ErrTooLarge)
 	}

@@ -39,6 +39,7 @@ type Server struct {
 	Routing *routing.Service
 	Hub     *stream.Hub
 	Files   media.Store
+	bucket  *media.S3 // the media bucket, when media are in S3
 	Metrics *metrics.Metrics
 	handler http.Handler
 	api     *api.API
@@ -54,6 +55,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return nil, err
 	}
 	log = slog.New(api.LogRequestIDs(log.Handler())) // a request's log lines carry its id
+	// Media first: a bucket that cannot be used stops the start before anything is created.
+	files, bucket, err := openMedia(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
 	st, err := store.Open(ctx, cfg.DB, cfg.DatabasePath())
 	if err != nil {
 		return nil, err
@@ -63,10 +69,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return nil, err
 	}
 	s := &Server{cfg: cfg, log: log, Store: st, Hub: stream.NewHub(st, cfg.StreamPoll, cfg.StreamQueue, log), node: cfg.NodeID,
-		Files: media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}}
-	if cfg.MediaQuota > 0 {
-		s.Files = media.WithQuota(media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}, cfg.MediaQuota)
-	}
+		Files: files, bucket: bucket}
 	if s.node == "" {
 		s.node = "node-" + auth.RandomPassword()[:8]
 	}
@@ -125,6 +128,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}, log)
 	s.handler = s.api.Handler()
 	return s, nil
+}
+
+// openMedia opens the media store: the data directory's folder, or the S3 bucket every node
+// shares (checked now: a bucket that is missing or refuses santrald's keys stops the start).
+func openMedia(ctx context.Context, cfg config.Config, log *slog.Logger) (media.Store, *media.S3, error) {
+	var files media.Measured = media.Folder{Dir: filepath.Join(cfg.DataDir, "media")}
+	var bucket *media.S3
+	if cfg.S3.Bucket != "" {
+		var err error
+		if bucket, err = media.OpenS3(ctx, cfg.S3, log); err != nil {
+			return nil, nil, err
+		}
+		files = bucket
+	}
+	if cfg.MediaQuota > 0 {
+		return media.WithQuota(files, cfg.MediaQuota), bucket, nil
+	}
+	return files, bucket, nil
 }
 
 // firstStart creates the admin named "admin" when the database has no users.
@@ -193,10 +214,14 @@ func (s *Server) forgetNode(ctx context.Context) error {
 // reader follows the log. A connection santrald is configured to need (NATS, when several nodes
 // wake each other through it) adds its own check here.
 func (s *Server) readyChecks() []api.ReadyCheck {
-	return []api.ReadyCheck{
+	checks := []api.ReadyCheck{
 		{Name: "database", Check: s.Store.Ping},
 		{Name: "event_reader", Check: func(context.Context) error { return s.Hub.Reading() }},
 	}
+	if s.bucket != nil {
+		checks = append(checks, api.ReadyCheck{Name: "media", Check: s.bucket.Check})
+	}
+	return checks
 }
 
 // Handler is the HTTP handler (tests serve it with httptest).

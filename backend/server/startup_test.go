@@ -14,6 +14,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"santral/backend/media/s3test"
 )
 
 func TestSantraldRefusesToStartWithoutTouchingItsData(t *testing.T) {
@@ -27,6 +29,11 @@ func TestSantraldRefusesToStartWithoutTouchingItsData(t *testing.T) {
 	defer taken.Close()
 	busy := taken.Addr().String()
 	free := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	s3 := s3test.Start(t, "santral-media")
+	bucket := func(name, accessKey string) []string {
+		return []string{"SANTRAL_S3_ENDPOINT=" + s3.URL, "SANTRAL_S3_BUCKET=" + name,
+			"SANTRAL_S3_ACCESS_KEY=" + accessKey, "SANTRAL_S3_SECRET_KEY=" + s3test.SecretKey}
+	}
 
 	for _, tc := range []struct {
 		name     string
@@ -42,6 +49,12 @@ func TestSantraldRefusesToStartWithoutTouchingItsData(t *testing.T) {
 		{"unreadable secret file", []string{"--addr", free}, []string{"SANTRAL_ADMIN_PASSWORD_FILE=/nonexistent/admin-password"}, 2,
 			[]string{"SANTRAL_ADMIN_PASSWORD_FILE", "/nonexistent/admin-password"}},
 		{"unknown flag", []string{"--addr", free, "--sweep", "1s"}, nil, 2, []string{"-sweep"}},
+		{"a media bucket that does not exist", []string{"--addr", free}, bucket("santral-missing", s3test.AccessKey), 1,
+			[]string{`bucket \"santral-missing\"`, s3.URL, "does not exist"}},
+		{"media keys S3 refuses", []string{"--addr", free}, bucket("santral-media", "someone-else"), 1,
+			[]string{`bucket \"santral-media\"`, "refused santrald's keys", "SANTRAL_S3_ACCESS_KEY"}},
+		{"S3 keys without a bucket", []string{"--addr", free}, []string{"SANTRAL_S3_ACCESS_KEY=x"}, 2,
+			[]string{"SANTRAL_S3_ACCESS_KEY", "--s3-bucket"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			data := filepath.Join(t.TempDir(), "data")
@@ -73,6 +86,9 @@ func TestSantraldRefusesToStartWithoutTouchingItsData(t *testing.T) {
 				if !strings.Contains(out.String(), name) {
 					t.Errorf("the message does not name %q:\n%s", name, out.String())
 				}
+			}
+			if strings.Contains(out.String(), s3test.SecretKey) {
+				t.Errorf("santrald printed the S3 secret key:\n%s", out.String())
 			}
 			if strings.Contains(out.String(), "First start") || strings.Contains(out.String(), "Demo workspace") {
 				t.Errorf("santrald printed credentials although it did not start:\n%s", out.String())

@@ -55,6 +55,9 @@ const (
 	CodeUploadQuota        Code = "upload_quota_reached" // the visitor's uploads for the day
 	CodeMediaFull          Code = "media_full"           // the media store's total quota is used up
 
+	// The media store (S3) cannot be reached: nothing was stored; try again shortly.
+	CodeMediaUnavailable Code = "media_unavailable"
+
 	CodeInternal Code = "internal"
 )
 

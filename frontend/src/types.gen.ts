@@ -456,6 +456,7 @@ export const ERROR_CODES = [
   'internal',
   'invalid_field',
   'media_full',
+  'media_unavailable',
   'message_too_long',
   'method_not_allowed',
   'not_found',

@@ -62,7 +62,7 @@ func main() {
 		log.Error("unable to start", "err", err)
 		os.Exit(1)
 	}
-	log.Info("santrald listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "database", cfg.DatabaseName(), "demo", cfg.Demo, "sandbox", cfg.Sandbox)
+	log.Info("santrald listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "database", cfg.DatabaseName(), "media", cfg.MediaName(), "demo", cfg.Demo, "sandbox", cfg.Sandbox)
 	if metricsLn != nil {
 		log.Info("metrics", "url", "http://"+metricsLn.Addr().String()+"/metrics")
 	}
@@ -127,5 +127,7 @@ func runBackup(args []string) int {
 		key = abs
 	}
 	fmt.Printf("backup: the credentials in it are sealed with the secret key (%s, or SANTRAL_SECRET_KEY): keep a copy of the key too, apart from the backups\n", key)
+	fmt.Printf("backup: media files are not in it: copy %s too (media in S3 are kept by the object store: use its versioning or replication)\n",
+		filepath.Join(cfg.DataDir, "media"))
 	return 0
 }
