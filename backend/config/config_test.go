@@ -63,6 +63,13 @@ func TestLoadRefusesBadEnvironment(t *testing.T) {
 			[]string{"--db", "SANTRAL_DB", "postgres://"}},
 		{"database without a server", nil, []string{"--db", "postgres:///santral"}, []string{"--db", "no server"}},
 		{"database without a name", nil, []string{"--db", "postgres://u:hunter2@db:5432"}, []string{"--db", "no database"}},
+		{"NATS that is not NATS", map[string]string{"SANTRAL_NATS": "redis://u:hunter2@bus:6379"}, nil,
+			[]string{"--nats", "SANTRAL_NATS", "nats://"}},
+		{"NATS without a server", nil, []string{"--nats", "nats://u:hunter2@:4222"}, []string{"--nats", "no server"}},
+		{"NATS list with a bad member", nil, []string{"--nats", "nats://a:4222,,nats://b:4222"}, []string{"--nats", "URL 2", "empty"}},
+		{"wake subject with a wildcard", map[string]string{"SANTRAL_NATS_SUBJECT": "santral.>"}, nil,
+			[]string{"--nats-subject", "SANTRAL_NATS_SUBJECT"}},
+		{"wake subject with an empty word", nil, []string{"--nats-subject", "santral..prod"}, []string{"--nats-subject"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.args, env(tc.env))
@@ -114,6 +121,12 @@ func TestLoadReadsEnvironmentFilesAndFlags(t *testing.T) {
 		{"PostgreSQL from a file (it holds a password)", map[string]string{"SANTRAL_DB_FILE": dbURL}, nil,
 			func(c Config) bool {
 				return c.DB == "postgres://santral:hunter2@db.internal:5432/santral" && c.DatabaseName() == "postgres://db.internal:5432/santral"
+			}},
+		{"NATS servers, credentials kept out of their name", map[string]string{"SANTRAL_NATS": "nats://santral:hunter2@n1:4222, tls://s3cr3t-token@n2:4222"},
+			[]string{"--nats-subject", "shop.prod"},
+			func(c Config) bool {
+				return c.NATS == "nats://santral:hunter2@n1:4222, tls://s3cr3t-token@n2:4222" && c.NATSSubject == "shop.prod" &&
+					c.NATSName() == "nats://n1:4222,tls://n2:4222"
 			}},
 		{"SQLite when no database is named", nil, nil,
 			func(c Config) bool { return c.DB == "" && c.DatabaseName() == filepath.Join(c.DataDir, "santral.db") }},

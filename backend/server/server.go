@@ -18,6 +18,7 @@ import (
 	"santral/backend/api"
 	"santral/backend/auth"
 	"santral/backend/channels"
+	"santral/backend/cluster"
 	"santral/backend/config"
 	"santral/backend/demo"
 	"santral/backend/media"
@@ -37,6 +38,7 @@ type Server struct {
 	Store   *store.Store
 	Routing *routing.Service
 	Hub     *stream.Hub
+	bell    *cluster.Bell // wakes this node's reader and, with --nats, the other nodes'
 	Files   media.Store
 	Metrics *metrics.Metrics
 	handler http.Handler
@@ -70,7 +72,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		s.node = "node-" + auth.RandomPassword()[:8]
 	}
 	s.Metrics = metrics.New(s.node, st, s.Hub, log)
-	s.Routing = routing.New(st, s.Hub, log)
+	s.bell = cluster.New(s.Hub, s.node, log)
+	s.Routing = routing.New(st, s.bell, log)
 	s.Routing.Observe(s.Metrics)
 	if err := s.firstStart(ctx, out); err != nil {
 		st.Close()
@@ -111,8 +114,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		st.Close()
 		return nil, fmt.Errorf("server: unable to read the database id: %w", err)
 	}
+	if err := s.joinNodes(dbID); err != nil {
+		st.Close()
+		return nil, err
+	}
 	proxies, err := config.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
+		s.bell.Close()
 		st.Close()
 		return nil, err
 	}
@@ -192,10 +200,10 @@ func (s *Server) forgetNode(ctx context.Context) error {
 // reader follows the log. A connection santrald is configured to need (NATS, when several nodes
 // wake each other through it) adds its own check here.
 func (s *Server) readyChecks() []api.ReadyCheck {
-	return []api.ReadyCheck{
+	return append([]api.ReadyCheck{
 		{Name: "database", Check: s.Store.Ping},
 		{Name: "event_reader", Check: func(context.Context) error { return s.Hub.Reading() }},
-	}
+	}, s.natsCheck()...)
 }
 
 // Handler is the HTTP handler (tests serve it with httptest).
@@ -331,6 +339,7 @@ func (s *Server) ServeAll(ctx context.Context, ln, metricsLn net.Listener) error
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	s.bell.Close()
 	return errors.Join(err, s.Store.Close())
 }
 
@@ -340,6 +349,7 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	s.api.CloseSockets(ctx)
 	cancel()
+	s.bell.Close()
 	return s.Store.Close()
 }
 
