@@ -70,9 +70,11 @@ test-frontend: frontend
 	cd frontend && npm test
 
 # The store and routing suites run on SQLite and on PostgreSQL (SANTRAL_TEST_POSTGRES, default
-# the local server); PostgreSQL is required unless SANTRAL_TEST_POSTGRES_REQUIRED=0.
+# the local server); PostgreSQL is required unless SANTRAL_TEST_POSTGRES_REQUIRED=0. So is NATS
+# (SANTRAL_TEST_NATS, default nats://127.0.0.1:4222) unless SANTRAL_TEST_NATS_REQUIRED=0.
 test-go: frontend
-	SANTRAL_TEST_POSTGRES_REQUIRED=$${SANTRAL_TEST_POSTGRES_REQUIRED:-1} $(GO) test -race -tags $(TAGS) -count=1 ./...
+	SANTRAL_TEST_POSTGRES_REQUIRED=$${SANTRAL_TEST_POSTGRES_REQUIRED:-1} SANTRAL_TEST_NATS_REQUIRED=$${SANTRAL_TEST_NATS_REQUIRED:-1} \
+		$(GO) test -race -tags $(TAGS) -count=1 ./...
 
 e2e: frontend
 	./build/e2e/run.sh

@@ -127,12 +127,14 @@ launch 3
 await 2
 await 3
 
+# URLs as shown: without the user, password or token they may hold.
+shown() { printf '%s' "$1" | sed -E 's#//[^@/,]*@#//#g'; }
 where="one SQLite database ($data/santral.db)"
-if [ -n "$db" ]; then where="the database $db"; fi
+if [ -n "$db" ]; then where="the database $(shown "$db")"; fi
 wake="each polls the event log every second"
-if [ -n "$nats" ]; then wake="NATS ($nats) wakes them"; fi
 files="media in $data/media"
 if [ -n "$s3" ]; then files="media in $s3"; fi
+if [ -n "$nats" ]; then wake="they wake each other through NATS ($(shown "$nats"))"; fi
 echo
 say "cluster: three santrald nodes on $where; $wake; $files; no load balancer"
 for n in 1 2 3; do

@@ -17,8 +17,9 @@ case "${1:-run}" in
   # Chromium for the browser end-to-end test; ImageMagick and x11-utils to take and check
   # screenshots; emoji glyphs for the composer; gnome-keyring and secret-tool for the OS
   # credential store the app keeps its token in. With their recommended packages: the set the
-  # tests were verified with (fonts, codecs and helpers WebKit and Chromium expect).
-  test) packages+=(dbus-x11 x11-utils imagemagick chromium fonts-noto-color-emoji gnome-keyring libsecret-tools) ;;
+  # tests were verified with (fonts, codecs and helpers WebKit and Chromium expect). nats-server:
+  # the tests of nodes waking each other run one of their own, to stop and start it.
+  test) packages+=(dbus-x11 x11-utils imagemagick chromium fonts-noto-color-emoji gnome-keyring libsecret-tools nats-server) ;;
   *) echo "usage: build/deps.sh [run|test]" >&2; exit 2 ;;
 esac
 

@@ -73,6 +73,11 @@ type Config struct {
 
 	// S3 puts media in an S3-compatible bucket that every node reads, instead of DataDir/media.
 	S3 S3
+	// NATS is the server (or comma-separated servers) through which nodes sharing the database
+	// wake each other's event readers after a commit; empty: they hear each other by the poll.
+	// May hold credentials: never logged (see NATSName).
+	NATS        string
+	NATSSubject string // prefix of the wake subject, <prefix>.<database id>.wake
 }
 
 // S3 is an S3-compatible object store for media, used when Bucket is set. The keys come from
@@ -111,6 +116,8 @@ func Default() Config {
 		SendTimeout:              30 * time.Second,
 		SendTimePerMB:            4 * time.Second,
 		DrainTimeout:             25 * time.Second,
+
+		NATSSubject: "santral",
 	}
 }
 
@@ -203,6 +210,59 @@ func (s S3) problems() []error {
 
 var bucketName = regexp.MustCompile(`^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$`)
 
+// NATSName says which NATS servers santrald uses, for logs: each URL without its user,
+// password or token.
+func (c Config) NATSName() string { return RedactNATS(c.NATS) }
+
+// RedactNATS is a --nats value with the credentials of each URL left out.
+func RedactNATS(v string) string {
+	var out []string
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		u, err := url.Parse(f)
+		switch {
+		case f == "":
+			continue
+		case err != nil || u.Host == "":
+			out = append(out, "(unreadable URL)")
+		default:
+			out = append(out, u.Scheme+"://"+u.Host)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// checkNATS says what is wrong with a --nats value, without repeating it (it may hold a
+// password or a token).
+func checkNATS(v string) error {
+	for i, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		u, err := url.Parse(f)
+		switch {
+		case f == "":
+			return fmt.Errorf("URL %d of the list is empty", i+1)
+		case err != nil:
+			return fmt.Errorf("URL %d is not a URL", i+1)
+		case u.Scheme != "nats" && u.Scheme != "tls" && u.Scheme != "ws" && u.Scheme != "wss":
+			return fmt.Errorf("URL %d must be nats://host:4222 (or tls://, ws://, wss://), not scheme %q", i+1, u.Scheme)
+		case u.Hostname() == "":
+			return fmt.Errorf("URL %d names no server (nats://host:4222)", i+1)
+		}
+	}
+	return nil
+}
+
+// checkSubjectPrefix says what is wrong with a --nats-subject: dot-separated tokens without
+// wildcards or spaces.
+func checkSubjectPrefix(v string) error {
+	for _, tok := range strings.Split(v, ".") {
+		if tok == "" || strings.ContainsAny(tok, "*> \t\r\n") {
+			return fmt.Errorf("%q is not a NATS subject prefix (dot-separated words without spaces, * or >)", v)
+		}
+	}
+	return nil
+}
+
 // KeyPath is the secret key file: SecretKeyFile, or secret.key in the data directory.
 func (c Config) KeyPath() string {
 	if c.SecretKeyFile != "" {
@@ -234,6 +294,14 @@ func (c Config) Validate() error {
 		if err := checkDatabaseURL(c.DB); err != nil {
 			bad("db", "DB", "%v", err)
 		}
+	}
+	if c.NATS != "" {
+		if err := checkNATS(c.NATS); err != nil {
+			bad("nats", "NATS", "%v", err)
+		}
+	}
+	if err := checkSubjectPrefix(c.NATSSubject); err != nil {
+		bad("nats-subject", "NATS_SUBJECT", "%v", err)
 	}
 	for _, d := range []struct {
 		flagName, envName string
@@ -407,6 +475,8 @@ func flags(c *Config, getenv func(string) string) (*flag.FlagSet, []error) {
 	str(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", "address serving GET /metrics for Prometheus, apart from the API (empty: none)")
 	str(&c.DataDir, "data", "DATA", "data directory")
 	str(&c.DB, "db", "DB", "PostgreSQL URL shared by several nodes, postgres://user:password@host:5432/santral (also _FILE); empty: SQLite in the data directory")
+	str(&c.NATS, "nats", "NATS", "NATS server(s) through which nodes on one database wake each other, nats://host:4222 (also _FILE); empty: they hear each other by --stream-poll")
+	str(&c.NATSSubject, "nats-subject", "NATS_SUBJECT", "prefix of the NATS subject nodes wake each other on (<prefix>.<database id>.wake)")
 	boolean(&c.Demo, "demo", "DEMO", "seed a demo workspace and simulate customers")
 	str(&c.AdminPassword, "admin-password", "ADMIN_PASSWORD", "first start's admin password (also _FILE)")
 	str(&c.LogLevel, "log-level", "LOG_LEVEL", "debug, info, warn or error")

@@ -82,6 +82,13 @@ func TestLoadRefusesBadEnvironment(t *testing.T) {
 			[]string{"--s3-bucket", `"Santral_Media"`}},
 		{"a prefix from the root", s3Keys, []string{"--s3-bucket", "santral", "--s3-endpoint", "https://s3.example", "--s3-prefix", "/media"},
 			[]string{"--s3-prefix", `"/media"`}},
+		{"NATS that is not NATS", map[string]string{"SANTRAL_NATS": "redis://u:hunter2@bus:6379"}, nil,
+			[]string{"--nats", "SANTRAL_NATS", "nats://"}},
+		{"NATS without a server", nil, []string{"--nats", "nats://u:hunter2@:4222"}, []string{"--nats", "no server"}},
+		{"NATS list with a bad member", nil, []string{"--nats", "nats://a:4222,,nats://b:4222"}, []string{"--nats", "URL 2", "empty"}},
+		{"wake subject with a wildcard", map[string]string{"SANTRAL_NATS_SUBJECT": "santral.>"}, nil,
+			[]string{"--nats-subject", "SANTRAL_NATS_SUBJECT"}},
+		{"wake subject with an empty word", nil, []string{"--nats-subject", "santral..prod"}, []string{"--nats-subject"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := Load(tc.args, env(tc.env))
@@ -133,6 +140,12 @@ func TestLoadReadsEnvironmentFilesAndFlags(t *testing.T) {
 		{"PostgreSQL from a file (it holds a password)", map[string]string{"SANTRAL_DB_FILE": dbURL}, nil,
 			func(c Config) bool {
 				return c.DB == "postgres://santral:hunter2@db.internal:5432/santral" && c.DatabaseName() == "postgres://db.internal:5432/santral"
+			}},
+		{"NATS servers, credentials kept out of their name", map[string]string{"SANTRAL_NATS": "nats://santral:hunter2@n1:4222, tls://s3cr3t-token@n2:4222"},
+			[]string{"--nats-subject", "shop.prod"},
+			func(c Config) bool {
+				return c.NATS == "nats://santral:hunter2@n1:4222, tls://s3cr3t-token@n2:4222" && c.NATSSubject == "shop.prod" &&
+					c.NATSName() == "nats://n1:4222,tls://n2:4222"
 			}},
 		{"SQLite when no database is named", nil, nil,
 			func(c Config) bool { return c.DB == "" && c.DatabaseName() == filepath.Join(c.DataDir, "santral.db") }},

@@ -211,3 +211,35 @@ func (c *scraped) Collect(ch chan<- prometheus.Metric) {
 		c.log.Warn("metrics: unable to read the event log", "err", err)
 	}
 }
+
+// Wakes is how this node wakes the others and is woken by them through NATS (cluster.Bell).
+type Wakes interface {
+	Connected(ctx context.Context) error         // nil while connected
+	Wakes() (published, failed, received uint64) // counts since start
+}
+
+// ObserveWakes exports the node's NATS connection and its wakes; called only when NATS is
+// configured (without it nodes hear each other by the poll, and there is nothing to show).
+func (m *Metrics) ObserveWakes(w Wakes) {
+	count := func(name, help string, pick func(published, failed, received uint64) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 {
+			return float64(pick(w.Wakes()))
+		})
+	}
+	m.reg.MustRegister(
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "santral_nats_connected",
+			Help: "1 while this node is connected to NATS, through which nodes wake each other; 0 during an outage (the poll carries them)."},
+			func() float64 {
+				if w.Connected(context.Background()) != nil {
+					return 0
+				}
+				return 1
+			}),
+		count("santral_wakes_published_total", "Wakes this node sent the other nodes after its commits (coalesced: one may cover several commits).",
+			func(p, _, _ uint64) uint64 { return p }),
+		count("santral_wakes_failed_total", "Wakes this node could not send (NATS away); the other nodes read those commits at their poll.",
+			func(_, f, _ uint64) uint64 { return f }),
+		count("santral_wakes_received_total", "Wakes this node heard from other nodes, each followed by a read of the event log.",
+			func(_, _, r uint64) uint64 { return r }),
+	)
+}

@@ -19,6 +19,7 @@ import (
 	"santral/backend/api"
 	"santral/backend/auth"
 	"santral/backend/channels"
+	"santral/backend/cluster"
 	"santral/backend/config"
 	"santral/backend/demo"
 	"santral/backend/media"
@@ -38,6 +39,7 @@ type Server struct {
 	Store   *store.Store
 	Routing *routing.Service
 	Hub     *stream.Hub
+	bell    *cluster.Bell // wakes this node's reader and, with --nats, the other nodes'
 	Files   media.Store
 	bucket  *media.S3 // the media bucket, when media are in S3
 	Metrics *metrics.Metrics
@@ -74,7 +76,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		s.node = "node-" + auth.RandomPassword()[:8]
 	}
 	s.Metrics = metrics.New(s.node, st, s.Hub, log)
-	s.Routing = routing.New(st, s.Hub, log)
+	s.bell = cluster.New(s.Hub, s.node, log)
+	s.Routing = routing.New(st, s.bell, log)
 	s.Routing.Observe(s.Metrics)
 	if err := s.firstStart(ctx, out); err != nil {
 		st.Close()
@@ -115,8 +118,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		st.Close()
 		return nil, fmt.Errorf("server: unable to read the database id: %w", err)
 	}
+	if err := s.joinNodes(dbID); err != nil {
+		st.Close()
+		return nil, err
+	}
 	proxies, err := config.ParseTrustedProxies(cfg.TrustedProxies)
 	if err != nil {
+		s.bell.Close()
 		st.Close()
 		return nil, err
 	}
@@ -221,7 +229,7 @@ func (s *Server) readyChecks() []api.ReadyCheck {
 	if s.bucket != nil {
 		checks = append(checks, api.ReadyCheck{Name: "media", Check: s.bucket.Check})
 	}
-	return checks
+	return append(checks, s.natsCheck()...)
 }
 
 // Handler is the HTTP handler (tests serve it with httptest).
@@ -361,6 +369,7 @@ func (s *Server) ServeAll(ctx context.Context, ln, metricsLn net.Listener) error
 	if errors.Is(err, http.ErrServerClosed) {
 		err = nil
 	}
+	s.bell.Close()
 	return errors.Join(err, s.Store.Close())
 }
 
@@ -370,6 +379,7 @@ func (s *Server) Close() error {
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	s.api.CloseSockets(ctx)
 	cancel()
+	s.bell.Close()
 	return s.Store.Close()
 }
 

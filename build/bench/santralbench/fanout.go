@@ -139,7 +139,13 @@ func toAgent(ctx context.Context, b *bench, name string, rate int, d time.Durati
 		return delivery{}, err
 	}
 	defer b.release(p)
-	adm, err := admin(ctx, p.base)
+	return toAgentAcross(ctx, p.base, p.base, rate, d, customers, others, round)
+}
+
+// toAgentAcross is toAgent with the webhooks posted to the santrald at in and the agents'
+// apps connected to the one at at (another node on the same database, or the same one).
+func toAgentAcross(ctx context.Context, in, at string, rate int, d time.Duration, customers, others, round int) (delivery, error) {
+	adm, err := admin(ctx, in)
 	if err != nil {
 		return delivery{}, err
 	}
@@ -147,7 +153,7 @@ func toAgent(ctx context.Context, b *bench, name string, rate int, d time.Durati
 	if err != nil {
 		return delivery{}, err
 	}
-	url := fmt.Sprintf("%s/webhooks/%d", p.base, ch)
+	url := fmt.Sprintf("%s/webhooks/%d", in, ch)
 	var idle []*eventStream
 	defer func() { closeStreams(idle) }()
 	if others > 0 {
@@ -157,6 +163,7 @@ func toAgent(ctx context.Context, b *bench, name string, rate int, d time.Durati
 		}
 		idle = make([]*eventStream, others)
 		if err := parallel(ctx, others, 16, func(i int) error {
+			agents[i].base = at
 			if err := agents[i].presence(ctx, wire.Online); err != nil {
 				return err
 			}
@@ -172,6 +179,7 @@ func toAgent(ctx context.Context, b *bench, name string, rate int, d time.Durati
 		return delivery{}, err
 	}
 	holder := holders[0]
+	holder.base = at // a login is valid on every node of the database
 	// The warm-up's messages are tracked apart from the measured ones.
 	var current atomic.Pointer[tracker]
 	current.Store(newTracker())

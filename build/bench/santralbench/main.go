@@ -8,7 +8,9 @@
 //
 //	make santrald && go run -tags sqlite_fts5 ./build/bench/santralbench -santrald bin/santrald
 //
-// BENCH_QUICK=1 (or -quick) runs every scenario once at small sizes: a smoke test.
+// BENCH_QUICK=1 (or -quick) runs every scenario once at small sizes: a smoke test. -db
+// postgres://… runs every santrald on PostgreSQL (a new database each); the cluster scenario
+// runs three nodes on PostgreSQL and NATS (-db's server, or the local one; -nats).
 package main
 
 import (
@@ -57,6 +59,12 @@ type sizes struct {
 	HistoryScales  []int
 	HistorySamples int
 	HistoryBudget  time.Duration
+
+	// The cluster scenario: webhooks at the rate and at a lower one PostgreSQL keeps up
+	// with on this machine, and ingest spread over the nodes.
+	ClusterRate, ClusterLowRate, ClusterCustomers int
+	ClusterFor                                    time.Duration
+	ClusterSQLite                                 bool // one SQLite node beside one PostgreSQL node too
 }
 
 func fullSizes() sizes {
@@ -69,6 +77,7 @@ func fullSizes() sizes {
 		AssignQueued: 10_000, AssignAgents: 1000, AssignLimit: 10,
 		IdleLevels: []int{1000, 5000, 10_000}, IdleWindow: 20 * time.Second, Settle: 3 * time.Second,
 		HistoryScales: []int{10_000, 100_000}, HistorySamples: 40, HistoryBudget: 30 * time.Second,
+		ClusterRate: 1000, ClusterLowRate: 200, ClusterCustomers: 50, ClusterFor: 10 * time.Second, ClusterSQLite: true,
 	}
 }
 
@@ -82,6 +91,7 @@ func quickSizes() sizes {
 		AssignQueued: 100, AssignAgents: 20, AssignLimit: 5,
 		IdleLevels: []int{10, 20}, IdleWindow: time.Second, Settle: 200 * time.Millisecond,
 		HistoryScales: []int{500, 1000}, HistorySamples: 5, HistoryBudget: 5 * time.Second,
+		ClusterRate: 100, ClusterCustomers: 5, ClusterFor: time.Second, // no low-rate pass: a smoke test
 	}
 }
 
@@ -95,6 +105,9 @@ type options struct {
 	HistoryCache string
 	Reference    string
 	Keep         bool
+	DB           string // a PostgreSQL server for every santrald ("": SQLite)
+	ClusterDB    string // the PostgreSQL server of the cluster scenario when DB is empty ("": the local one)
+	NATS         string // the NATS server of the cluster scenario
 }
 
 // bench is one run's shared state.
@@ -105,6 +118,7 @@ type bench struct {
 	seq   int
 	log   io.Writer
 	files uint64
+	pg    *pgServer // opened on first use
 }
 
 // dir returns a new, empty directory for one process.
@@ -117,17 +131,43 @@ func (b *bench) progress(format string, args ...any) {
 	fmt.Fprintf(b.log, "  %s  %s\n", time.Now().Format("15:04:05"), fmt.Sprintf(format, args...))
 }
 
-// santrald starts a fresh santrald (its own data directory and port).
+// santrald starts a fresh santrald (its own data directory and port; with -db, its own new
+// PostgreSQL database).
 func (b *bench) santrald(ctx context.Context, name string) (*proc, error) {
-	return startSantrald(ctx, b.opt.Santrald, b.dir(name))
+	if b.opt.DB == "" {
+		return startSantrald(ctx, b.opt.Santrald, b.dir(name))
+	}
+	return b.santraldOnPostgres(ctx, name)
 }
 
-// release stops p and removes its data directory unless -keep.
+// santraldOnPostgres starts a fresh santrald on a new database of the run's PostgreSQL server.
+func (b *bench) santraldOnPostgres(ctx context.Context, name string) (*proc, error) {
+	pg, err := b.postgres(ctx)
+	if err != nil {
+		return nil, err
+	}
+	db, drop, err := pg.create(ctx, b.opt.Keep)
+	if err != nil {
+		return nil, err
+	}
+	p, err := startSantrald(ctx, b.opt.Santrald, b.dir(name), "--db", db)
+	if err != nil {
+		drop()
+		return nil, err
+	}
+	p.cleanup = drop
+	return p, nil
+}
+
+// release stops p and removes its data directory (and database) unless -keep.
 func (b *bench) release(p *proc) {
 	if p == nil {
 		return
 	}
 	p.stop()
+	if p.cleanup != nil {
+		p.cleanup()
+	}
 	if !b.opt.Keep {
 		os.RemoveAll(p.dir)
 	}
@@ -147,6 +187,7 @@ var scenarios = []scenarioDef{
 	{"assign", "Bulk automatic assignment: queued conversations, agents coming online", runAssign},
 	{"idle", "Idle agent streams: memory and CPU", runIdle},
 	{"search", "History search at scale (SQLite)", runSearch},
+	{"cluster", "Three nodes on one PostgreSQL and NATS: webhook on node A → socket on node B; ingest over 1 and 3 nodes", runCluster},
 }
 
 func main() {
@@ -185,7 +226,9 @@ func parseFlags(args []string, getenv func(string) string) (options, error) {
 	fs.StringVar(&scales, "history", getenv("BENCH_HISTORY"), "conversations in the history databases, comma-separated (BENCH_HISTORY; default 10000,100000)")
 	fs.StringVar(&o.HistoryCache, "history-cache", "bin/bench/data", "where generated history databases are kept between runs")
 	fs.StringVar(&o.Reference, "reference", "", "an earlier results.json to print beside each figure")
-	fs.BoolVar(&o.Keep, "keep", false, "keep the data directories and logs of the processes")
+	fs.BoolVar(&o.Keep, "keep", false, "keep the data directories, logs and databases of the processes")
+	fs.StringVar(&o.DB, "db", getenv("BENCH_DB"), "run every santrald on PostgreSQL: a postgres:// URL of a server (any database; a new one is made per santrald) (BENCH_DB); the cluster scenario uses it too, else the local server")
+	fs.StringVar(&o.NATS, "nats", or(getenv("BENCH_NATS"), "nats://127.0.0.1:4222"), "the NATS server the cluster scenario's nodes wake each other through (BENCH_NATS)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}
@@ -208,6 +251,13 @@ func parseFlags(args []string, getenv func(string) string) (options, error) {
 		}
 	}
 	return o, nil
+}
+
+func or(v, fallback string) string {
+	if v != "" {
+		return v
+	}
+	return fallback
 }
 
 func scenarioNames() string {
@@ -257,6 +307,14 @@ func run(ctx context.Context, opt options, out, log io.Writer) (Results, error) 
 	fmt.Fprintf(out, "santralbench: santrald %s (sha256 %s, tree %s)\n", res.Santrald.Path, res.Santrald.SHA256, res.Santrald.Commit)
 	fmt.Fprintf(out, "machine: %s, %d cores, %d GB, Linux %s, %s; %d rounds, medians; open files %d\n",
 		res.Machine.CPU, res.Machine.Cores, res.Machine.MemoryGB, res.Machine.Kernel, res.Machine.Go, sz.Rounds, b.files)
+	if opt.DB != "" {
+		fmt.Fprintf(out, "database: PostgreSQL (%s), a new database per santrald\n", redactDB(opt.DB))
+	}
+	defer func() {
+		if b.pg != nil {
+			b.pg.admin.Close()
+		}
+	}()
 	if opt.Keep {
 		fmt.Fprintf(out, "data directories and logs: %s\n", work)
 	}

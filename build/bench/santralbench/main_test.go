@@ -4,11 +4,16 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"net"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"testing"
 	"time"
+
+	"santral/backend/cluster/natstest"
+	"santral/backend/store/storetest"
 )
 
 // TestMain lets the test binary serve the baselines, as the command does: the bench starts
@@ -56,14 +61,27 @@ func TestQuickRun(t *testing.T) {
 		t.Fatalf("build santrald: %v\n%s", err, out)
 	}
 	out := filepath.Join(dir, "results.json")
+	opt := options{Santrald: bin, Out: out, Quick: true, HistoryCache: filepath.Join(dir, "history")}
+	want := len(scenarios)
+	if db, nats, why := clusterServers(t); why == "" {
+		opt.ClusterDB, opt.NATS = db, nats // the others on SQLite
+	} else {
+		t.Logf("the cluster scenario is left out: %s", why)
+		for _, s := range scenarios {
+			if s.name != "cluster" {
+				opt.Only = append(opt.Only, s.name)
+			}
+		}
+		want--
+	}
 	var tables, progress bytes.Buffer
-	res, err := run(context.Background(), options{Santrald: bin, Out: out, Quick: true, HistoryCache: filepath.Join(dir, "history")}, &tables, &progress)
+	res, err := run(context.Background(), opt, &tables, &progress)
 	t.Log("\n" + tables.String())
 	if err != nil {
 		t.Fatalf("run: %v\n%s", err, progress.String())
 	}
-	if len(res.Scenarios) != len(scenarios) {
-		t.Fatalf("%d scenarios measured, want %d", len(res.Scenarios), len(scenarios))
+	if len(res.Scenarios) != want {
+		t.Fatalf("%d scenarios measured, want %d", len(res.Scenarios), want)
 	}
 	for _, s := range res.Scenarios {
 		if s.Error != "" {
@@ -89,4 +107,33 @@ func TestQuickRun(t *testing.T) {
 	if err := json.Unmarshal(raw, &written); err != nil || len(written.Scenarios) != len(res.Scenarios) {
 		t.Fatalf("results.json does not hold the run: %v", err)
 	}
+}
+
+// clusterServers are the PostgreSQL and NATS servers the tests use (storetest's and natstest's
+// settings), or why they cannot be: a failure when CI requires them.
+func clusterServers(t *testing.T) (db, nats, why string) {
+	db = os.Getenv(storetest.ServerEnv)
+	if db == "" {
+		db = storetest.DefaultServer
+	}
+	nats = os.Getenv(natstest.ServerEnv)
+	if nats == "" {
+		nats = natstest.DefaultServer
+	}
+	if pg, err := openPostgres(context.Background(), db); err != nil {
+		why = err.Error()
+	} else {
+		pg.admin.Close()
+	}
+	if u, err := url.Parse(nats); err != nil {
+		why = "NATS: " + err.Error()
+	} else if c, err := net.DialTimeout("tcp", u.Host, 2*time.Second); err != nil {
+		why = "NATS: " + err.Error()
+	} else {
+		c.Close()
+	}
+	if why != "" && (storetest.Required() || natstest.Required()) {
+		t.Fatalf("the cluster scenario needs PostgreSQL and NATS, which CI requires: %s", why)
+	}
+	return db, nats, why
 }

@@ -34,6 +34,8 @@ type proc struct {
 	log  string
 	done chan struct{}
 	err  error
+	// cleanup runs after the process stopped (its PostgreSQL database dropped); nil: nothing.
+	cleanup func()
 }
 
 func freePort() (int, error) {
