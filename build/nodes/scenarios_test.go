@@ -281,6 +281,8 @@ func percentiles(d []time.Duration) [2]time.Duration {
 	}
 	d = slices.Clone(d)
 	sort.Slice(d, func(i, j int) bool { return d[i] < d[j] })
-	at := func(p float64) time.Duration { return d[min(len(d)-1, int(p*float64(len(d))))].Round(100 * time.Microsecond) }
+	at := func(p float64) time.Duration {
+		return d[min(len(d)-1, int(p*float64(len(d))))].Round(100 * time.Microsecond)
+	}
 	return [2]time.Duration{at(0.50), at(0.99)}
 }
