@@ -13,8 +13,10 @@ import (
 	"net/http"
 	"net/textproto"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"santral/backend/wire"
@@ -31,16 +33,52 @@ var ErrOffline = errors.New("client: server unreachable")
 
 // Client is a santrald API client for one signed-in user.
 type Client struct {
-	base  string
-	token string
-	http  *http.Client
-	clock *Clock
+	servers []string     // the nodes of one Santral, in the order they are tried
+	current atomic.Int64 // the one requests go to now
+	token   string
+	http    *http.Client
+	clock   *Clock
 }
 
-// New returns a client for the server at base (e.g. http://santral.local:8080).
+// New returns a client for the server at base (e.g. http://santral.local:8080). base may name
+// several nodes of one Santral — santrald processes on one database, any of which serves every
+// user — separated by commas: requests go to the first until Failover moves them on.
 func New(base, token string) *Client {
-	return &Client{base: strings.TrimRight(base, "/"), token: token, http: &http.Client{Timeout: 20 * time.Second}, clock: NewClock()}
+	c := &Client{servers: splitServers(base), token: token, http: &http.Client{Timeout: 20 * time.Second}, clock: NewClock()}
+	if len(c.servers) == 0 {
+		c.servers = []string{""}
+	}
+	return c
 }
+
+func splitServers(list string) []string {
+	var out []string
+	for _, s := range strings.Split(list, ",") {
+		if s = strings.TrimRight(strings.TrimSpace(s), "/"); s != "" && !slices.Contains(out, s) {
+			out = append(out, s)
+		}
+	}
+	return out
+}
+
+// Failover moves the client to the next node of its list (after the last, the first again):
+// the sync engine calls it when the node it is on cannot be reached. It reports false when
+// there is no other node.
+func (c *Client) Failover() bool {
+	n := int64(len(c.servers))
+	if n < 2 {
+		return false
+	}
+	for {
+		cur := c.current.Load()
+		if c.current.CompareAndSwap(cur, (cur+1)%n) {
+			return true
+		}
+	}
+}
+
+// Servers lists the nodes the client knows, in the order they are tried.
+func (c *Client) Servers() []string { return slices.Clone(c.servers) }
 
 // WithClock makes the client measure the server's clock into c (shared with the app).
 func (c *Client) WithClock(clock *Clock) *Client {
@@ -61,21 +99,35 @@ func (c *Client) roundTrip(hc *http.Client, req *http.Request) (*http.Response, 
 	return res, err
 }
 
-// NormalizeURL checks a server URL typed by a user.
+// NormalizeURL checks a server address typed by a user: one URL, or the URLs of several nodes
+// of one Santral separated by commas (tried in that order). It returns them in one form,
+// "https://a.example, https://b.example".
 func NormalizeURL(raw string) (string, error) {
-	raw = strings.TrimSpace(raw)
-	if !strings.Contains(raw, "://") {
-		raw = "http://" + raw
+	var out []string
+	for _, s := range strings.Split(raw, ",") {
+		s = strings.TrimSpace(s)
+		if s == "" && strings.Contains(raw, ",") {
+			continue
+		}
+		if !strings.Contains(s, "://") {
+			s = "http://" + s
+		}
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+			return "", wire.Invalid("server_url", "the server address is not a valid http(s) URL")
+		}
+		if n := strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"); !slices.Contains(out, n) {
+			out = append(out, n)
+		}
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" || (u.Scheme != "http" && u.Scheme != "https") {
+	if len(out) == 0 {
 		return "", wire.Invalid("server_url", "the server address is not a valid http(s) URL")
 	}
-	return strings.TrimRight(u.Scheme+"://"+u.Host+u.Path, "/"), nil
+	return strings.Join(out, ", "), nil
 }
 
-// Base is the server URL.
-func (c *Client) Base() string { return c.base }
+// Base is the URL of the node requests go to now.
+func (c *Client) Base() string { return c.servers[c.current.Load()] }
 
 // Token is the bearer token (never logged).
 func (c *Client) Token() string { return c.token }
@@ -90,7 +142,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body, out any) err
 		}
 		rd = bytes.NewReader(b)
 	}
-	req, err := http.NewRequestWithContext(ctx, method, c.base+path, rd)
+	req, err := http.NewRequestWithContext(ctx, method, c.Base()+path, rd)
 	if err != nil {
 		return err
 	}
@@ -130,9 +182,16 @@ func (c *Client) answer(res *http.Response, method, path string, out any) error 
 }
 
 // Login signs in and returns the token and user.
+// With several nodes it tries each in turn until one answers (a login that reached a node
+// whose answer was lost leaves one unused session there, nothing more).
 func (c *Client) Login(ctx context.Context, username, password string) (wire.LoginResponse, error) {
 	var res wire.LoginResponse
-	err := c.Do(ctx, "POST", "/api/v1/auth/login", wire.LoginRequest{Username: username, Password: password}, &res)
+	var err error
+	for range c.servers {
+		if err = c.Do(ctx, "POST", "/api/v1/auth/login", wire.LoginRequest{Username: username, Password: password}, &res); !errors.Is(err, ErrOffline) || !c.Failover() {
+			break
+		}
+	}
 	if err == nil {
 		c.token = res.Token
 	}
@@ -207,7 +266,7 @@ func (c *Client) Upload(ctx context.Context, path, field, name, mime string, r i
 		}
 		pw.CloseWithError(err)
 	}()
-	req, err := http.NewRequestWithContext(ctx, "POST", c.base+path, pr)
+	req, err := http.NewRequestWithContext(ctx, "POST", c.Base()+path, pr)
 	if err != nil {
 		pr.CloseWithError(err)
 		return err
@@ -230,7 +289,7 @@ func (c *Client) Upload(ctx context.Context, path, field, name, mime string, r i
 // Download streams a file the server serves at path into w, at most max bytes; a larger file is
 // refused with invalid_field before more than max bytes are written.
 func (c *Client) Download(ctx context.Context, path string, w io.Writer, max int64) error {
-	req, err := http.NewRequestWithContext(ctx, "GET", c.base+path, nil)
+	req, err := http.NewRequestWithContext(ctx, "GET", c.Base()+path, nil)
 	if err != nil {
 		return err
 	}
@@ -259,7 +318,7 @@ var quoteEscaper = strings.NewReplacer("\\", "\\\\", `"`, "\\\"", "\r", "", "\n"
 
 // StreamURL is the WebSocket URL of the event stream after a cursor (<0: from the head).
 func (c *Client) StreamURL(after int64) string {
-	u := c.base
+	u := c.Base()
 	switch {
 	case strings.HasPrefix(u, "https://"):
 		u = "wss://" + strings.TrimPrefix(u, "https://")

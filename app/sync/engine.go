@@ -7,6 +7,7 @@ package sync
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
 	"net/http"
@@ -45,6 +46,9 @@ type Hooks struct {
 	Effects   func(cache.Effects)
 	Outbox    func(cache.OutboxEntry) // an outbox entry was sent or refused (its new state)
 	SignedOut func()                  // the server no longer accepts the token
+	// Received sees each batch of events as the server sent it, before the cache applies it
+	// (diagnostics: what the stream delivered, in order).
+	Received func([]wire.Event)
 }
 
 // Options tune the engine (tests shorten them).
@@ -130,6 +134,9 @@ func (e *Engine) Kick() {
 
 var errSignedOut = errors.New("sync: signed out by the server")
 
+// errUnreachable: the node the client is on did not answer (refused, timed out, no hello).
+var errUnreachable = errors.New("sync: the server cannot be reached")
+
 // Run syncs until ctx is done or the server rejects the token.
 func (e *Engine) Run(ctx context.Context) {
 	attempt := 0
@@ -147,6 +154,12 @@ func (e *Engine) Run(ctx context.Context) {
 		}
 		if connected {
 			attempt = 0
+		}
+		// A link that dropped is tried again on the same node first; a node that cannot be
+		// reached hands over to the next one the client knows (several nodes of one Santral
+		// share one database: the cursor is valid on every one).
+		if errors.Is(err, errUnreachable) && e.client.Failover() && e.log != nil {
+			e.log.Info("sync: trying another node", "server", e.client.Base())
 		}
 		attempt++
 		e.setState(StateReconnecting, attempt, err)
@@ -188,7 +201,7 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 		if res != nil && res.StatusCode == http.StatusUnauthorized {
 			return false, errSignedOut
 		}
-		return false, err
+		return false, fmt.Errorf("%w: %v", errUnreachable, err)
 	}
 	defer conn.Close()
 	stop := context.AfterFunc(ctx, func() { conn.Close() })
@@ -202,7 +215,7 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 	})
 	var hello wire.StreamFrame
 	if err := conn.ReadJSON(&hello); err != nil {
-		return false, err
+		return false, fmt.Errorf("%w: %v", errUnreachable, err)
 	}
 	// The server's clock: written just before the hello left, seen within this round trip.
 	if hello.ServerTime > 0 {
@@ -251,11 +264,17 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 			if revoked {
 				return true, errSignedOut
 			}
+			if websocket.IsCloseError(err, websocket.CloseGoingAway) {
+				return true, fmt.Errorf("%w: the node is shutting down (%v)", errUnreachable, err) // another node at once
+			}
 			return true, err
 		}
 		conn.SetReadDeadline(time.Now().Add(e.opt.ReadTimeout))
 		switch f.Kind {
 		case "events":
+			if e.hooks.Received != nil {
+				e.hooks.Received(f.Events)
+			}
 			fx, err := e.cache.ApplyEvents(f.Events, e.me, e.openID())
 			if err != nil {
 				// Replaying the same batch would fail the same way: start over from a snapshot.

@@ -98,6 +98,15 @@ type app struct {
 	done     chan struct{}
 	state    atomic.Value
 	received atomic.Int64 // customer messages applied from the stream
+	client   *client.Client
+	mu       gosync.Mutex
+	seqs     []int64 // every event the stream delivered, in order
+}
+
+func (a *app) delivered() []int64 {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return append([]int64(nil), a.seqs...)
 }
 
 func startApp(t *testing.T, path, base string, login wire.LoginResponse) *app {
@@ -111,8 +120,16 @@ func startApp(t *testing.T, path, base string, login wire.LoginResponse) *app {
 	hooks := appsync.Hooks{
 		State:   func(s appsync.State) { a.state.Store(s.State) },
 		Effects: func(fx cache.Effects) { a.received.Add(int64(len(fx.CustomerMessages))) },
+		Received: func(events []wire.Event) {
+			a.mu.Lock()
+			for _, e := range events {
+				a.seqs = append(a.seqs, e.Seq)
+			}
+			a.mu.Unlock()
+		},
 	}
-	a.engine = appsync.New(c, client.New(base, login.Token), login.User.ID, hooks,
+	a.client = client.New(base, login.Token)
+	a.engine = appsync.New(c, a.client, login.User.ID, hooks,
 		appsync.Options{MinBackoff: 50 * time.Millisecond, MaxBackoff: 300 * time.Millisecond, ReadTimeout: 5 * time.Second}, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	a.stop = cancel
@@ -372,5 +389,55 @@ func TestAnotherServerDatabaseEmptiesTheCache(t *testing.T) {
 	})
 	if len(second.Received("905321112233")) != 0 {
 		t.Fatal("a reply meant for the old database must not reach anyone on the new one")
+	}
+}
+
+// Two nodes of one Santral on one database; the app knows both. Its node becomes unreachable
+// while customers go on writing on the other: the app moves to the other node and resumes
+// from its cursor — every message once, in order, no event twice.
+func TestMovesToAnotherNodeWhenItsNodeCannotBeReached(t *testing.T) {
+	dir := t.TempDir()
+	first := servertest.StartOn(t, "", dir)
+	second := servertest.StartOn(t, "", dir)
+	ayse := first.Agent("ayse", "Ayşe", 5)
+	online(t, first, ayse)
+	link := newProxy(t, first.Addr)
+	a := startApp(t, filepath.Join(t.TempDir(), "cache.db"), "http://"+link.addr+", "+second.URL, ayse)
+	a.waitState(appsync.StateConnected)
+	if a.client.Base() != "http://"+link.addr {
+		t.Fatalf("the app should start on the first node of its list, not %s", a.client.Base())
+	}
+	conv := first.Customer("905321112233", "n-0", "Merhaba").ConversationID
+	eventually(t, 5*time.Second, "the first message", func() bool {
+		d, ok, _ := a.cache.Detail(conv)
+		return ok && len(d.Messages) == 1
+	})
+
+	link.cut() // the first node is gone for this app: its link drops, new ones are refused
+	for i := 1; i <= 20; i++ {
+		second.Customer("905321112233", fmt.Sprintf("n-%d", i), fmt.Sprintf("mesaj %d", i))
+	}
+	eventually(t, 10*time.Second, "the messages written meanwhile", func() bool { return a.received.Load() >= 20 })
+	if a.client.Base() != second.URL {
+		t.Fatalf("the app is on %s, want the second node %s", a.client.Base(), second.URL)
+	}
+	a.waitState(appsync.StateConnected)
+	msgs := messagesIn(t, a.cache, conv)
+	if len(msgs) != 21 {
+		t.Fatalf("the cache holds %d messages, want 21", len(msgs))
+	}
+	for i, m := range msgs[1:] {
+		if m.Body != fmt.Sprintf("mesaj %d", i+1) {
+			t.Fatalf("message %d is %q", i+1, m.Body)
+		}
+	}
+	seqs := a.delivered()
+	for i := 1; i < len(seqs); i++ {
+		if seqs[i] <= seqs[i-1] {
+			t.Fatalf("the stream delivered event %d after %d", seqs[i], seqs[i-1])
+		}
+	}
+	if got := a.received.Load(); got != 20 {
+		t.Fatalf("%d customer messages applied after the move, want exactly 20", got)
 	}
 }

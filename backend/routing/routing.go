@@ -204,6 +204,13 @@ func (s *Service) assigned(tx *store.Tx, convID, agentID int64, by string, actor
 		return tx.Append(wire.EventConversationAssigned, convID, store.NonReaders, wire.AssignedData{Conversation: Redact(c), By: by})
 	}
 	tx.AppendToSet(wire.EventQueueLeft, store.Everyone, convID)
+	// Returned to the queue by this same decision (its holder went offline, their transfer
+	// failed while they were away) and given out at once: its conversation.queued event reaches
+	// only the new holder, so the agent it left is told as a transfer's sender is, or their app
+	// would go on listing it as theirs.
+	if from := tx.RequeuedFrom(convID); from != 0 && from != agentID {
+		return tx.Append(wire.EventConversationAssigned, convID, store.Only(from), wire.AssignedData{Conversation: Redact(c), By: by})
+	}
 	return nil
 }
 

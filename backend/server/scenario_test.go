@@ -764,3 +764,51 @@ func ids(convs []wire.Conversation) []int64 {
 	}
 	return out
 }
+
+// A conversation returned to the queue and given to another agent in the same decision — its
+// holder went offline, or their transfer failed while they were on break — leaves the first
+// agent's list: their stream says who holds it now (redacted, as a transfer's sender is told),
+// although its conversation.queued event reached only the new holder.
+func TestRequeuedAndReassignedAtOnceLeavesTheFirstHolder(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		leave func(e *env, ayse, mehmet *client, conv int64)
+	}{
+		{"her holder goes offline", func(e *env, ayse, mehmet *client, conv int64) {
+			ayse.presence(wire.Offline, "")
+		}},
+		{"her transfer fails while she is on break", func(e *env, ayse, mehmet *client, conv int64) {
+			o := ayse.transfer(conv, mehmet.user.ID, "")
+			ayse.presence(wire.Break, "")
+			mehmet.mustDo("POST", fmt.Sprintf("/api/v1/transfers/%d/reject", o.ID), nil, nil, http.StatusOK)
+		}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e := start(t)
+			ayse, mehmet := e.agent("ayse", limit(1)), e.agent("mehmet", limit(1))
+			ayse.online()
+			conv := e.customer("905321112233", "Merhaba").ConversationID
+			if !held(ayse.mine())[conv] {
+				t.Fatal("ayse, alone online, should hold the conversation")
+			}
+			mehmet.online()
+			s, _ := ayse.stream(-1)
+			defer s.close()
+
+			tc.leave(e, ayse, mehmet, conv)
+			if !held(mehmet.mine())[conv] || len(ayse.mine()) != 0 {
+				t.Fatalf("the conversation should have gone to mehmet: ayse %v, mehmet %v", held(ayse.mine()), held(mehmet.mine()))
+			}
+			ev := s.until(5*time.Second, "saying the conversation left ayse", func(ev wire.Event) bool {
+				var d wire.AssignedData
+				return ev.Type == wire.EventConversationAssigned && ev.ConversationID == conv &&
+					json.Unmarshal(ev.Data, &d) == nil && d.Conversation.AgentID != nil && *d.Conversation.AgentID == mehmet.user.ID
+			})
+			var d wire.AssignedData
+			json.Unmarshal(ev.Data, &d)
+			if !d.Conversation.Redacted || d.Conversation.Contact.Name != "" || d.Conversation.LastMessagePreview != "" {
+				t.Fatalf("ayse may no longer read it, yet was sent %+v", d.Conversation)
+			}
+		})
+	}
+}

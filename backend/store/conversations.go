@@ -215,14 +215,33 @@ func (t *Tx) Requeue(convID int64, atHead, skipHolder bool) (bool, error) {
 	if atHead {
 		rank = -1
 	}
+	var holder int64
+	err := t.queryRow(`SELECT agent_id FROM conversations WHERE id = ? AND state = 'assigned'`, convID).Scan(&holder)
+	if err == sql.ErrNoRows {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("store: unable to read the conversation to requeue: %w", err)
+	}
 	ok, err := t.execOne(`UPDATE conversations SET state = 'queued', queue_rank = ?,
 		skip_agent_id = CASE WHEN ? THEN agent_id ELSE NULL END, agent_id = NULL
 		WHERE id = ? AND state = 'assigned'`, rank, skipHolder, convID)
 	if err != nil {
 		return false, fmt.Errorf("store: unable to requeue conversation: %w", err)
 	}
+	if ok {
+		if t.requeuedFrom == nil {
+			t.requeuedFrom = map[int64]int64{}
+		}
+		t.requeuedFrom[convID] = holder
+	}
 	return ok, nil
 }
+
+// RequeuedFrom is the agent the conversation left when this request put it back in the queue
+// (0: it did not). Once it has a holder again in the same request, that agent can no longer read
+// it, and the events addressed to its readers at commit do not reach them.
+func (t *Tx) RequeuedFrom(convID int64) int64 { return t.requeuedFrom[convID] }
 
 // EndConversation ends an assigned conversation held by agentID (or by anyone when agentID is 0).
 func (t *Tx) EndConversation(convID, agentID, endedBy, reasonID int64) (bool, error) {

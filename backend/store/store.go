@@ -277,7 +277,9 @@ type Tx struct {
 	// conversation (one queued, capacity freed, an agent online, limits or settings changed).
 	assignable bool
 	onCommit   []func() // run by Store.Tx once this request's writes are committed
-	written    int      // events written; the caller wakes the stream after commit when > 0
+	// requeuedFrom: conversations this request put back in the queue, and the agent each left.
+	requeuedFrom map[int64]int64
+	written      int // events written; the caller wakes the stream after commit when > 0
 	// conflict is the first lock conflict (deadlock, lock wait given up) a statement met.
 	conflict error
 }

@@ -32,10 +32,14 @@ type Server struct {
 
 // Start runs santrald with the sandbox channel on a new database in t.TempDir(), listening on
 // addr ("" picks a free port), until the test ends.
-func Start(t testing.TB, addr string) *Server {
+func Start(t testing.TB, addr string) *Server { return StartOn(t, addr, t.TempDir()) }
+
+// StartOn runs santrald on the database in the data directory dir, which another Server may
+// share: two nodes of one Santral.
+func StartOn(t testing.TB, addr, dir string) *Server {
 	t.Helper()
 	cfg := config.Default()
-	cfg.DataDir = t.TempDir()
+	cfg.DataDir = dir
 	cfg.AdminPassword = AdminPassword
 	cfg.Sandbox = true
 	cfg.SweepInterval = 50 * time.Millisecond
