@@ -177,6 +177,12 @@ func (s *Service) assignMany(tx *store.Tx, list []store.Assignment, by string) e
 			return err
 		}
 		tx.AppendToSet(wire.EventQueueLeft, store.Everyone, id)
+		if from := tx.RequeuedFrom(id); from != 0 && from != agentOf[id] {
+			// Returned to the queue in this commit and given out at once: see assigned.
+			if err := tx.Append(wire.EventConversationAssigned, id, store.Only(from), wire.AssignedData{Conversation: Redact(c), By: by}); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }

@@ -229,7 +229,17 @@ requests:
 	done := group[:ran]
 	var after *Tx
 	if assignable && s.afterRequests != nil {
-		if after, err = s.runAfterRequests(sqlTx); err != nil {
+		// What the requests returned to the queue, and from whom: a conversation given out
+		// again at once must still tell the agent it left (routing's assigned).
+		requeued := map[int64]int64{}
+		for _, t := range succeeded {
+			for conv, from := range t.requeuedFrom {
+				requeued[conv] = from
+			}
+		}
+		// It is part of the last request's decision: the same clock (one decision, one time).
+		now := succeeded[len(succeeded)-1].Now
+		if after, err = s.runAfterRequests(sqlTx, requeued, now); err != nil {
 			sqlTx.Rollback()
 			fail(group, err)
 			return nil
@@ -324,12 +334,12 @@ requests:
 // transaction. A failure rolls back only the decision — the requests commit, and the periodic
 // sweep runs it again — after one more try when it met another node's locks. It returns the
 // decision's Tx (nil when it was rolled back); an error only when the transaction is unusable.
-func (s *Store) runAfterRequests(sqlTx *sql.Tx) (*Tx, error) {
+func (s *Store) runAfterRequests(sqlTx *sql.Tx, requeued map[int64]int64, now int64) (*Tx, error) {
 	for attempt := 1; ; attempt++ {
 		if _, err := sqlTx.Exec(`SAVEPOINT after_requests`); err != nil {
 			return nil, fmt.Errorf("store: unable to start a savepoint: %w", err)
 		}
-		t := &Tx{s: s, tx: sqlTx, Now: Now()}
+		t := &Tx{s: s, tx: sqlTx, Now: now, requeuedFrom: requeued}
 		err := run(t, s.afterRequests)
 		if t.conflict != nil {
 			err = t.conflict
