@@ -27,6 +27,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateSendFencing,
 	migrateSearchIndexes,
 	migrateIndexAtCommit,
+	migrateSweepIndexes,
 }
 
 // SchemaVersion is the version this build migrates to.
@@ -435,6 +436,24 @@ func migrateSearchIndexes(tx *sql.Tx, d dialect) error {
 func migrateIndexAtCommit(tx *sql.Tx, d dialect) error {
 	for _, stmt := range d.indexStatements {
 		if _, err := tx.Exec(d.rebind(stmt)); err != nil {
+			return fmt.Errorf("%.60s…: %w", stmt, err)
+		}
+	}
+	return nil
+}
+
+// The sweeps' questions, asked every half second ("is a session past its time? a connection
+// stale? an offline grace over?"), are index lookups rather than scans of every session,
+// connection and user: with thousands of agents logged in, those scans were most of an idle
+// node's CPU.
+func migrateSweepIndexes(tx *sql.Tx, d dialect) error {
+	for _, stmt := range []string{
+		`CREATE INDEX sessions_expiry ON sessions(expires_at)`,
+		`CREATE INDEX sessions_seen ON sessions(last_seen_at)`,
+		`CREATE INDEX connections_seen ON connections(seen_at)`,
+		`CREATE INDEX users_offline_deadline ON users(offline_deadline) WHERE offline_deadline > 0`,
+	} {
+		if _, err := tx.Exec(stmt); err != nil {
 			return fmt.Errorf("%.60s…: %w", stmt, err)
 		}
 	}

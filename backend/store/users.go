@@ -293,10 +293,16 @@ func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
 // queued on one while an agent's capacity is freed on the other, neither yet committed); the
 // sweep asks this and runs a round when it is so.
 func (s *Store) AssignmentDue(ctx context.Context, defaultLimit int) (bool, error) {
-	return s.exists(ctx, `SELECT 1 FROM users u WHERE u.presence = 'online' AND u.disabled = 0
+	// An empty queue is answered by one lookup in the queue's index, before any agent is looked
+	// at: CASE, because SQLite turns an EXISTS in a WHERE into a join and would scan the agents
+	// first; the ORDER BY is the queue index's, so the planner picks it.
+	var due bool
+	err := s.readRow(ctx, `SELECT CASE WHEN EXISTS (SELECT 1 FROM conversations WHERE state = 'queued' ORDER BY queue_rank, queued_at, id)
+		THEN EXISTS (SELECT 1 FROM users u WHERE u.presence = 'online' AND u.disabled = 0
 		AND (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') < COALESCE(u.auto_limit, ?)
-		AND EXISTS (SELECT 1 FROM conversations q WHERE q.state = 'queued' AND (q.skip_agent_id IS NULL OR q.skip_agent_id <> u.id))`,
-		defaultLimit)
+		AND EXISTS (SELECT 1 FROM conversations q WHERE q.state = 'queued' AND (q.skip_agent_id IS NULL OR q.skip_agent_id <> u.id)))
+		ELSE FALSE END`, defaultLimit).Scan(&due)
+	return due, err
 }
 
 // Sessions. Ending sessions always appends sessions.ended for their user in the same
@@ -367,7 +373,9 @@ func (t *Tx) EndExpiredSessions(idleMillis int64) error {
 // SessionsExpired reports whether a session is past its lifetime or idle time (the sweep
 // takes the write lock only then).
 func (s *Store) SessionsExpired(ctx context.Context, now, idleMillis int64) (bool, error) {
-	return s.exists(ctx, `SELECT 1 FROM sessions WHERE expires_at <= ? OR (CAST(? AS BIGINT) > 0 AND last_seen_at <= ?)`, now, idleMillis, now-idleMillis)
+	// Two index lookups (an OR of the two would scan every session).
+	return s.exists(ctx, `SELECT 1 FROM sessions WHERE expires_at <= ?
+		UNION ALL SELECT 1 FROM sessions WHERE CAST(? AS BIGINT) > 0 AND last_seen_at <= ?`, now, idleMillis, now-idleMillis)
 }
 
 // TouchSession records that a session was used.
