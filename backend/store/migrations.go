@@ -27,6 +27,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateSendFencing,
 	migrateSearchIndexes,
 	migrateIndexAtCommit,
+	migrateFlows,
 }
 
 // SchemaVersion is the version this build migrates to.
