@@ -13,6 +13,7 @@ import (
 	"net/mail"
 	"net/url"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -502,4 +503,22 @@ func (x *Exit) String() string {
 		return fmt.Sprintf("end (reason %d, at %s)", x.EndReasonID, x.Why)
 	}
 	return "handover (" + x.Why + ")"
+}
+
+// RequestAt is the request of the HTTP step at step with the attributes collected (false: it is
+// not an HTTP step). The request is not stored: it follows from the version's definition and
+// the run's attributes, which do not change while the step runs.
+func RequestAt(def *wire.FlowDefinition, step string, attrs map[string]string, cx Context) (*HTTPRequest, bool) {
+	for _, s := range def.Steps {
+		if s.ID == step && s.Type == wire.StepHTTP {
+			return buildRequest(s.HTTP, attrs, cx), true
+		}
+	}
+	return nil, false
+}
+
+// ForChannel reports whether a flow may run on a channel type: it names none (its questions
+// fit every channel, which publishing checked) or names this one.
+func ForChannel(def *wire.FlowDefinition, channelType string) bool {
+	return len(def.Channels) == 0 || slices.Contains(def.Channels, channelType)
 }

@@ -281,6 +281,8 @@ type ChannelAccount struct {
 	HumanAgent  bool     `json:"human_agent"` // Messenger/Instagram: approved for the HUMAN_AGENT tag
 	WebhookPath string   `json:"webhook_path"`
 	Credentials []string `json:"credentials"` // names of the credentials that are set
+	// DefaultFlowID is the flow new conversations on this channel go through first (0: none).
+	DefaultFlowID int64 `json:"default_flow_id,omitempty"`
 }
 
 // ChannelRequest creates or changes a channel account. Credentials are write-only: token,
