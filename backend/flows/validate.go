@@ -331,11 +331,8 @@ func (c *checker) media(i int, m *wire.FlowMedia) {
 	default:
 		c.add(wire.CodeFlowInvalid, stepField(i, "media.kind"), "a file is an image, document, video or audio")
 	}
-	if strings.HasPrefix(m.URL, "/api/v1/media/") {
-		return
-	}
 	if u, err := url.Parse(m.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		c.add(wire.CodeFlowInvalid, stepField(i, "media.url"), "a file is an http(s) link or a file in Santral's media (/api/v1/media/…)")
+		c.add(wire.CodeFlowInvalid, stepField(i, "media.url"), "a file is an http(s) link the channel can fetch")
 	}
 }
 

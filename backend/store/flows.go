@@ -524,3 +524,23 @@ func (s *Store) ConversationAttributes(ctx context.Context, convID int64) (wire.
 func (s *Store) FlowsDue(ctx context.Context, now int64) (bool, error) {
 	return s.exists(ctx, `SELECT 1 FROM flow_runs WHERE state <> 'done' AND deadline > 0 AND deadline <= ?`, now)
 }
+
+// SetDefaultFlow sets a channel's default flow (0: none) in its settings, read and written
+// under the channel's lock so a concurrent change of its other settings is not lost.
+func (t *Tx) SetDefaultFlow(channelID, flowID int64) error {
+	var raw string
+	if err := t.queryRow(`SELECT config FROM channels WHERE id = ?`+t.s.dialect.lockRows, channelID).Scan(&raw); err != nil {
+		return wireNotFound(err, "channel")
+	}
+	var cfg ChannelConfig
+	if err := json.Unmarshal([]byte(raw), &cfg); err != nil {
+		return fmt.Errorf("store: channel %d has corrupt settings: %w", channelID, err)
+	}
+	cfg.DefaultFlowID = flowID
+	b, err := json.Marshal(cfg)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`UPDATE channels SET config = ? WHERE id = ?`, string(b), channelID)
+	return err
+}

@@ -118,8 +118,8 @@ type FlowHTTP struct {
 	Map            map[string]string `json:"map,omitempty"`
 }
 
-// FlowMedia is a file a message step sends: a link the channel fetches, or a file in Santral's
-// media storage (/api/v1/media/…).
+// FlowMedia is a file a message step sends, by an http(s) link: Santral fetches it when it
+// sends the message (the website chat shows it from the link).
 type FlowMedia struct {
 	Kind     string `json:"kind"` // image, document, video, audio
 	URL      string `json:"url"`

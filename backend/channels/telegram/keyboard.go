@@ -77,9 +77,13 @@ func parseCallback(body json.RawMessage, id string, raw []byte) channels.Webhook
 	if q.Message != nil && q.Message.Chat != nil {
 		chatID = q.Message.Chat.ID
 	}
-	if chatID == 0 || q.ID == "" || q.Data == "" {
-		// A press on an inline message (no chat) or without data: nothing to route or answer.
-		return channels.Webhook{Rejects: []channels.Reject{{ExternalID: id, Reason: "callback query without chat, id or data", Raw: raw}}}
+	if chatID == 0 || q.Data == "" {
+		// A press on a message sent in inline mode (no chat) or a game's button: not one of our
+		// questions, nothing to route.
+		return channels.Webhook{}
+	}
+	if q.ID == "" {
+		return channels.Webhook{Rejects: []channels.Reject{{ExternalID: id, Reason: "callback query without id", Raw: raw}}}
 	}
 	in := channels.Inbound{ExternalID: id, SenderID: fmt.Sprint(chatID), Body: q.Data, Choice: q.Data, CallbackID: q.ID, Raw: raw}
 	if q.From != nil {

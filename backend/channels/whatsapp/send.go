@@ -94,7 +94,7 @@ func (c *Client) Send(ctx context.Context, m channels.Outbound) (channels.Sent, 
 	if err != nil {
 		return channels.Sent{}, err
 	}
-	if req.Type != "text" && req.Type != "template" {
+	if req.Type != "text" && req.Type != "template" && req.Type != "interactive" {
 		id, err := c.upload(ctx, m.Media)
 		if err != nil {
 			return channels.Sent{}, err
