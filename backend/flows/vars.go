@@ -105,8 +105,12 @@ func variablesIn(text string) []string {
 // jsonEscape is a value placed inside a JSON string: "{\"order\": \"{{order_number}}\"}" stays
 // JSON whatever the customer typed.
 func jsonEscape(v string) string {
-	b, _ := json.Marshal(v)
-	return string(b[1 : len(b)-1])
+	var b strings.Builder
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
+	s := strings.TrimSuffix(b.String(), "\n")
+	return s[1 : len(s)-1]
 }
 
 // headerValue keeps a value to one header line.
