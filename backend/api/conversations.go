@@ -173,6 +173,13 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 	}
 	d.WindowClosesAt = routing.FreeFormUntil(ch, c.LastInboundAt)
 	d.Conversation.WindowClosesAt = d.WindowClosesAt
+	attrs, err := a.routing.ConversationAttributes(ctx, c.ID)
+	if err != nil {
+		return err
+	}
+	if len(attrs.Attributes) > 0 {
+		d.Attributes = attrs.Attributes
+	}
 	return writeJSON(w, http.StatusOK, d)
 }
 

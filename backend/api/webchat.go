@@ -369,7 +369,7 @@ func (a *API) webchatIngest(ctx context.Context, visitorID string, in webchat.Cl
 	}
 	if _, err := a.routing.Ingest(ctx, routing.Inbound{ChannelID: a.opt.WebchatChannelID, SenderID: visitorID,
 		Name: v.Name, Email: v.Email, Phone: v.Phone,
-		ExternalID: webchat.ExternalID(visitorID, in.ID), Body: in.Text, Uploaded: keys}); err != nil {
+		ExternalID: webchat.ExternalID(visitorID, in.ID), Body: in.Text, Uploaded: keys, Choice: in.Choice}); err != nil {
 		return fail(err)
 	}
 	return webchat.ServerFrame{Type: "ack", ID: in.ID, ClientID: in.ID}
@@ -442,12 +442,17 @@ func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, v *stream.
 // nothing of the provider's references.
 func visitorFrame(visitorID string, m store.WebchatMessage) webchat.ServerFrame {
 	f := webchat.ServerFrame{Type: "message", ID: m.ID, Direction: m.Direction, Text: m.Body, At: m.At}
+	if m.Interactive != nil {
+		f.Choices = m.Interactive.Choices
+	}
 	if m.Direction == "in" {
 		f.ClientID = webchat.ClientIDOf(visitorID, m.ExternalID)
 	}
 	for _, att := range m.Attachments {
 		if key, ok := strings.CutPrefix(att.URL, "/api/v1/media/"); ok {
 			att.URL = "/webchat/files/" + key
+		} else if strings.HasPrefix(att.URL, "https://") {
+			// A chatbot flow's file given by a link: the widget shows it from there.
 		} else if att.Kind != "location" {
 			att.URL = "" // not in Santral's storage (yet)
 		}

@@ -210,7 +210,7 @@ func (a *API) webhookReceive(w http.ResponseWriter, r *http.Request) error {
 
 func inbound(channelID int64, m channels.Inbound) routing.Inbound {
 	in := routing.Inbound{ChannelID: channelID, SenderID: m.SenderID, Name: m.Name, Phone: m.Phone,
-		ExternalID: m.ExternalID, Body: m.Body, SentAt: m.At, Echo: m.Echo}
+		ExternalID: m.ExternalID, Body: m.Body, SentAt: m.At, Echo: m.Echo, Choice: m.Choice, CallbackID: m.CallbackID}
 	for _, md := range m.Attachments {
 		in.Attachments = append(in.Attachments, wire.Attachment{Kind: md.Kind, Ref: md.Ref, Name: md.Name, MimeType: md.MimeType,
 			Size: md.Size, Caption: md.Caption, Latitude: md.Latitude, Longitude: md.Longitude})

@@ -27,6 +27,11 @@ type Inbound struct {
 	ReplyTo     string    // the provider id of our message the customer replied to, if any
 	At          time.Time // when the customer sent it, by the provider's clock (zero: not given)
 	Echo        bool      // our own message coming back (Messenger/Instagram is_echo): recorded as ours
+	// Choice is the id of the choice pressed in one of our interactive messages (WhatsApp
+	// button_reply/list_reply id, Messenger quick_reply payload, Telegram callback data).
+	Choice string
+	// CallbackID is a Telegram callback query to answer (answerCallbackQuery).
+	CallbackID string
 	// Raw is the provider's JSON of this message, kept for the record if it cannot be stored.
 	Raw []byte
 }
@@ -79,6 +84,9 @@ type Outbound struct {
 	HumanAgent bool
 	// IdempotencyKey identifies this send; adapters pass it on where the provider has one.
 	IdempotencyKey string
+	// Interactive is a chatbot flow's question with choices, shown the channel's native way
+	// (Text is the question).
+	Interactive *wire.Interactive
 }
 
 // OutboundMedia is a file to send: uploaded the provider's documented way.

@@ -230,8 +230,13 @@ func (w *Worker) send(ctx context.Context, c *claimed) error {
 	defer cancel()
 	win := routing.WindowAt(c.ch, c.conv.LastInboundAt, store.Now())
 	out := channels.Outbound{To: c.conv.Contact.ExternalID, Text: c.msg.Body, HumanAgent: win.HumanAgent,
-		IdempotencyKey: fmt.Sprintf("santral-%d", c.msg.ID)}
-	if len(c.msg.Attachments) > 0 && w.files != nil {
+		IdempotencyKey: fmt.Sprintf("santral-%d", c.msg.ID), Interactive: c.msg.Interactive}
+	if c.msg.FlowID != nil {
+		out.HumanAgent = false // the HUMAN_AGENT tag is for messages people write
+	}
+	if a := firstAttachment(c.msg); a != nil && isLink(a.URL) {
+		out.Media = linkMedia(sendCtx, *a)
+	} else if len(c.msg.Attachments) > 0 && w.files != nil {
 		// One file per message (checked when the agent sent it); the text goes as its caption.
 		a := c.msg.Attachments[0]
 		key := strings.TrimPrefix(a.URL, "/api/v1/media/")

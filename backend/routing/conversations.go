@@ -28,6 +28,9 @@ type Inbound struct {
 	// Echo is our own message coming back from the provider (sent from another device or the
 	// provider's inbox): recorded as ours in the customer's conversation, never as theirs.
 	Echo bool
+	// Choice is the id of the choice the customer pressed (a chatbot flow's question), as the
+	// channel carried it back; CallbackID a Telegram button press to acknowledge.
+	Choice, CallbackID string
 }
 
 // InboundResult says where an inbound message went.
@@ -91,6 +94,9 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 				return err
 			}
 		}
+		if open && in.Choice != "" {
+			in.Body = s.choiceTitle(tx, convID, in.Choice, in.Body)
+		}
 		msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: in.ChannelID, Direction: "in",
 			Body: in.Body, Attachments: atts, Status: wire.StatusReceived, ExternalID: in.ExternalID, SentAt: sentAt})
 		if err != nil {
@@ -99,6 +105,11 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 		res = InboundResult{ConversationID: msg.ConversationID, MessageID: msg.ID, Duplicate: dup}
 		if dup {
 			return nil
+		}
+		if in.CallbackID != "" {
+			if err := tx.EnqueueCallbackAnswer(in.ChannelID, in.CallbackID); err != nil {
+				return err
+			}
 		}
 		// Files come as the provider's references: downloaded after the webhook's 200. Files
 		// uploaded to Santral are already stored: linked to the message.
@@ -116,19 +127,32 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 		if err := tx.TouchInbound(convID, sentAt, preview(in.Body, atts)); err != nil {
 			return err
 		}
+		// A new conversation on a channel with a default flow goes through it before the queue.
+		inFlow := false
+		if !open {
+			if inFlow, err = s.enterDefaultFlow(tx, convID, in.ChannelID); err != nil {
+				return err
+			}
+		}
 		c, err := s.summary(tx, convID)
 		if err != nil {
 			return err
 		}
 		s.observe(tx, func(o Observer) { o.Received(c.Channel.Type) })
-		if !open {
+		if !open && !inFlow {
 			if err := tx.Append(wire.EventConversationQueued, convID, store.Readers, wire.ConversationData{Conversation: c}); err != nil {
 				return err
 			}
 		} else if err := tx.Append(wire.EventConversationUpdated, convID, store.Readers, wire.ConversationData{Conversation: c}); err != nil {
 			return err
 		}
-		return tx.Append(wire.EventMessageCreated, convID, store.Readers, wire.MessageData{Message: msg})
+		if err := tx.Append(wire.EventMessageCreated, convID, store.Readers, wire.MessageData{Message: msg}); err != nil {
+			return err
+		}
+		if c.State == wire.InFlow {
+			return s.flowInbound(tx, convID, msg, in.Choice)
+		}
+		return nil
 	})
 	return res, err
 }
@@ -201,6 +225,8 @@ func holderOf(tx *store.Tx, convID, agentID int64) (wire.Conversation, error) {
 		return c, wire.Errorf(wire.CodeConversationEnded, "this conversation has ended")
 	case c.State == wire.Queued:
 		return c, wire.Errorf(wire.CodeNotAssigned, "this conversation is waiting in the queue")
+	case c.State == wire.InFlow:
+		return c, wire.Errorf(wire.CodeConversationInFlow, "a chatbot flow is talking to this customer")
 	case c.AgentID == nil || *c.AgentID != agentID:
 		return c, wire.Errorf(wire.CodeNotHolder, "this conversation is held by another agent")
 	}
@@ -296,6 +322,9 @@ func (s *Service) End(ctx context.Context, actor wire.User, convID, reasonID int
 		if err != nil {
 			return err
 		}
+		if actor.Role.Staff() && c.State == wire.InFlow {
+			return s.endInFlow(tx, actor.ID, convID, r, &out)
+		}
 		holder := actor.ID
 		if actor.Role.Staff() && c.State == wire.Assigned && c.AgentID != nil {
 			holder = *c.AgentID
@@ -382,6 +411,9 @@ func (s *Service) ReturnToQueue(ctx context.Context, actorID, convID int64) erro
 		c, err := tx.Conversation(convID)
 		if err != nil {
 			return err
+		}
+		if c.State == wire.InFlow {
+			return s.queueFromFlow(tx, actorID, convID)
 		}
 		if c.State != wire.Assigned {
 			return wire.Errorf(wire.CodeNotAssigned, "only a held conversation can be returned to the queue")

@@ -12,7 +12,8 @@ import (
 //
 // Staff read everything. An agent reads the queue, the shared history of ended conversations,
 // what they hold, and a conversation offered to them — never a conversation another agent
-// holds.
+// holds. A conversation in a chatbot flow is read by staff and by the agent who handed it to
+// the flow.
 
 // CanRead reports whether u may read c; offeredTo is the receiver of c's pending transfer
 // offer (0: none).
@@ -22,6 +23,10 @@ func CanRead(u wire.User, c wire.Conversation, offeredTo int64) bool {
 		return true
 	case c.AgentID != nil && *c.AgentID == u.ID:
 		return true
+	case c.State == wire.InFlow:
+		// The agent who handed it to the flow follows it; other agents see it when the flow
+		// hands it to the queue.
+		return c.FlowAgentID != nil && *c.FlowAgentID == u.ID
 	}
 	return offeredTo != 0 && offeredTo == u.ID
 }
@@ -75,6 +80,8 @@ func resolveAudience() store.Resolver {
 			ev.Audience = store.Everyone
 		case ev.Audience == store.Readers && r.State == wire.Assigned:
 			ev.Audience = store.Users(r.AgentID, r.OfferedTo)
+		case ev.Audience == store.Readers && r.State == wire.InFlow:
+			ev.Audience = store.Users(r.FlowAgentID) // staff only for a default flow
 		case ev.Audience == store.Readers:
 			ev.Audience = store.StaffOnly
 		case ev.Audience == store.NonReaders && r.State == wire.Assigned:

@@ -31,6 +31,7 @@ type Service struct {
 	waker    Waker
 	log      *slog.Logger
 	observer Observer // nil: nobody listens
+	defs     flowDefs // flow versions read so far (they never change)
 }
 
 // Observe tells o of every decision committed from now on. Call it before serving.

@@ -299,6 +299,9 @@ func (s *Server) RunWorkers(ctx context.Context) {
 		sends.Run(ctx, s.cfg.SweepInterval)
 	}()
 	every(s.cfg.SweepInterval, "abandoned sends", sends.FailAbandoned)
+	every(s.cfg.SweepInterval, "callback answers", sends.AnswerCallbacks)
+	wg.Add(1)
+	go func() { defer wg.Done(); s.runFlows(ctx, s.cfg.SweepInterval) }()
 	// Uploads never sent are removed after the retention; checked a tenth of it apart (at most a
 	// minute, at least a sweep interval), so one is gone soon after its time.
 	every(min(max(s.cfg.UploadRetention/10, s.cfg.SweepInterval), time.Minute), "uploads", func(ctx context.Context) error {

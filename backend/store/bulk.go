@@ -164,7 +164,7 @@ func (t *Tx) ReadersOfMany(ids []int64) (map[int64]ConversationReaders, error) {
 	out := make(map[int64]ConversationReaders, len(ids))
 	return out, chunks(ids, func(part []int64) error {
 		rows, err := t.query(`SELECT c.id, c.state, c.agent_id, ch.type, ct.external_id,
-			(SELECT o.to_agent_id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending')
+			(SELECT o.to_agent_id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending'), c.flow_agent_id
 			FROM conversations c JOIN channels ch ON ch.id = c.channel_id JOIN contacts ct ON ct.id = c.contact_id
 			WHERE c.id IN (`+placeholders(len(part), 1)+`)`, anys(part)...)
 		if err != nil {
@@ -174,11 +174,11 @@ func (t *Tx) ReadersOfMany(ids []int64) (map[int64]ConversationReaders, error) {
 		for rows.Next() {
 			var id int64
 			var r ConversationReaders
-			var agent, offer sql.NullInt64
-			if err := rows.Scan(&id, &r.State, &agent, &r.ChannelType, &r.ContactExternalID, &offer); err != nil {
+			var agent, offer, flowAgent sql.NullInt64
+			if err := rows.Scan(&id, &r.State, &agent, &r.ChannelType, &r.ContactExternalID, &offer, &flowAgent); err != nil {
 				return err
 			}
-			r.AgentID, r.OfferedTo = agent.Int64, offer.Int64
+			r.AgentID, r.OfferedTo, r.FlowAgentID = agent.Int64, offer.Int64, flowAgent.Int64
 			out[id] = r
 		}
 		return t.note(rows.Err())

@@ -20,6 +20,9 @@ type ChannelConfig struct {
 	AccountID  string `json:"account_id"`
 	WABAID     string `json:"waba_id,omitempty"`
 	HumanAgent bool   `json:"human_agent"`
+	// DefaultFlowID is the flow every new conversation on the channel goes through before the
+	// queue (a welcome menu); 0: none.
+	DefaultFlowID int64 `json:"default_flow_id,omitempty"`
 }
 
 // ChannelRow is a channel account with its credentials, for the server's own use only.
@@ -33,7 +36,7 @@ type ChannelRow struct {
 // Account is the admin's view: settings and the names of the credentials set.
 func (c ChannelRow) Account() wire.ChannelAccount {
 	a := wire.ChannelAccount{Channel: c.Channel, Enabled: c.Enabled, BaseURL: c.Config.BaseURL, APIVersion: c.Config.APIVersion,
-		AccountID: c.Config.AccountID, WABAID: c.Config.WABAID, HumanAgent: c.Config.HumanAgent,
+		AccountID: c.Config.AccountID, WABAID: c.Config.WABAID, HumanAgent: c.Config.HumanAgent, DefaultFlowID: c.Config.DefaultFlowID,
 		WebhookPath: "/webhooks/" + strconv.FormatInt(c.ID, 10), Credentials: []string{}}
 	for k, v := range c.Secrets {
 		if v != "" {

@@ -13,7 +13,8 @@ import (
 const conversationColumns = `c.id, c.state, c.agent_id, c.queued_at, c.created_at, c.assigned_at, c.first_response_at,
 	c.last_inbound_at, c.last_message_at, c.last_message_preview, c.ended_at, c.end_reason_id, COALESCE(r.label, ''),
 	c.previous_id, ct.id, ct.channel_id, ct.external_id, ct.name, ct.phone, ct.email, ch.id, ch.type, ch.name,
-	(SELECT o.id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending'), c.queue_rank`
+	(SELECT o.id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending'), c.queue_rank,
+	c.flow_id, c.flow_agent_id`
 
 const conversationFrom = ` FROM conversations c
 	JOIN contacts ct ON ct.id = c.contact_id
@@ -22,13 +23,14 @@ const conversationFrom = ` FROM conversations c
 
 func scanConversation(row interface{ Scan(...any) error }) (wire.Conversation, error) {
 	var c wire.Conversation
-	var agent, reason, prev, offer sql.NullInt64
+	var agent, reason, prev, offer, flow, flowAgent sql.NullInt64
 	var rank int
 	err := row.Scan(&c.ID, &c.State, &agent, &c.QueuedAt, &c.CreatedAt, &c.AssignedAt, &c.FirstResponseAt,
 		&c.LastInboundAt, &c.LastMessageAt, &c.LastMessagePreview, &c.EndedAt, &reason, &c.EndReason,
 		&prev, &c.Contact.ID, &c.Contact.ChannelID, &c.Contact.ExternalID, &c.Contact.Name, &c.Contact.Phone,
-		&c.Contact.Email, &c.Channel.ID, &c.Channel.Type, &c.Channel.Name, &offer, &rank)
+		&c.Contact.Email, &c.Channel.ID, &c.Channel.Type, &c.Channel.Name, &offer, &rank, &flow, &flowAgent)
 	c.AgentID, c.EndReasonID, c.PreviousID, c.PendingOfferID = nullInt(agent), nullInt(reason), nullInt(prev), nullInt(offer)
+	c.FlowID, c.FlowAgentID = nullInt(flow), nullInt(flowAgent)
 	if c.State == wire.Queued {
 		c.QueueKey = queueKey(rank, c.QueuedAt, c.ID)
 	}

@@ -229,17 +229,18 @@ type ConversationReaders struct {
 	OfferedTo         int64 // the receiver of its pending transfer offer
 	ChannelType       string
 	ContactExternalID string
+	FlowAgentID       int64 // in a flow: the agent who handed it over (0: none)
 }
 
 // ReadersOf reads what decides who may read a conversation now.
 func (t *Tx) ReadersOf(convID int64) (ConversationReaders, error) {
 	var r ConversationReaders
-	var agent, offer sql.NullInt64
+	var agent, offer, flowAgent sql.NullInt64
 	err := t.queryRow(`SELECT c.state, c.agent_id, ch.type, ct.external_id,
-		(SELECT o.to_agent_id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending')
+		(SELECT o.to_agent_id FROM transfer_offers o WHERE o.conversation_id = c.id AND o.state = 'pending'), c.flow_agent_id
 		FROM conversations c JOIN channels ch ON ch.id = c.channel_id JOIN contacts ct ON ct.id = c.contact_id
-		WHERE c.id = ?`, convID).Scan(&r.State, &agent, &r.ChannelType, &r.ContactExternalID, &offer)
-	r.AgentID, r.OfferedTo = agent.Int64, offer.Int64
+		WHERE c.id = ?`, convID).Scan(&r.State, &agent, &r.ChannelType, &r.ContactExternalID, &offer, &flowAgent)
+	r.AgentID, r.OfferedTo, r.FlowAgentID = agent.Int64, offer.Int64, flowAgent.Int64
 	return r, wireNotFound(err, "conversation")
 }
 

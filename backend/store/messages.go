@@ -10,17 +10,25 @@ import (
 )
 
 const messageColumns = `id, conversation_id, direction, author_id, body, attachments, status, status_reason,
-	COALESCE(external_id, ''), COALESCE(idempotency_key, ''), created_at, template, sent_at, delivery_unknown`
+	COALESCE(external_id, ''), COALESCE(idempotency_key, ''), created_at, template, sent_at, delivery_unknown, interactive, flow_id`
 
 func scanMessage(row interface{ Scan(...any) error }) (wire.Message, error) {
 	var m wire.Message
 	var author sql.NullInt64
-	var att, tpl string
+	var att, tpl, interactive string
 	var unknown int
+	var flow sql.NullInt64
 	err := row.Scan(&m.ID, &m.ConversationID, &m.Direction, &author, &m.Body, &att, &m.Status, &m.StatusReason,
-		&m.ExternalID, &m.IdempotencyKey, &m.CreatedAt, &tpl, &m.SentAt, &unknown)
+		&m.ExternalID, &m.IdempotencyKey, &m.CreatedAt, &tpl, &m.SentAt, &unknown, &interactive, &flow)
 	if err != nil {
 		return m, err
+	}
+	m.FlowID = nullInt(flow)
+	if interactive != "" {
+		m.Interactive = &wire.Interactive{}
+		if err := json.Unmarshal([]byte(interactive), m.Interactive); err != nil {
+			return m, fmt.Errorf("store: message %d has corrupt choices: %w", m.ID, err)
+		}
 	}
 	if tpl != "" {
 		m.Template = &wire.MessageTemplate{}
@@ -51,6 +59,8 @@ type NewMessage struct {
 	IdempotencyKey string // the sender's key, unique per author
 	Template       *wire.MessageTemplate
 	SentAt         int64 // when its sender sent it (unix ms); 0: now
+	FlowID         int64 // the chatbot flow that sent it (0: none)
+	Interactive    *wire.Interactive
 }
 
 // InsertMessage stores a message. It reports duplicate=true, with the stored message, when the
@@ -69,7 +79,15 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 		b, _ := json.Marshal(m.Template)
 		tpl = string(b)
 	}
-	var author, ext, key any
+	interactive := ""
+	if m.Interactive != nil {
+		b, _ := json.Marshal(m.Interactive)
+		interactive = string(b)
+	}
+	var author, ext, key, flow any
+	if m.FlowID != 0 {
+		flow = m.FlowID
+	}
 	if m.AuthorID != 0 {
 		author = m.AuthorID
 	}
@@ -87,8 +105,9 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 	// failed statement, and the duplicate must be read in the same transaction.
 	var id int64
 	err := t.queryRow(`INSERT INTO messages (conversation_id, channel_id, direction, author_id, body, attachments, status,
-		external_id, idempotency_key, created_at, template, sent_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`,
-		m.ConversationID, m.ChannelID, m.Direction, author, m.Body, att, m.Status, ext, key, t.Now, tpl, sentAt).Scan(&id)
+		external_id, idempotency_key, created_at, template, sent_at, interactive, flow_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+		ON CONFLICT DO NOTHING RETURNING id`,
+		m.ConversationID, m.ChannelID, m.Direction, author, m.Body, att, m.Status, ext, key, t.Now, tpl, sentAt, interactive, flow).Scan(&id)
 	if err == sql.ErrNoRows {
 		var dup wire.Message
 		if m.ExternalID != "" {
@@ -107,7 +126,7 @@ func (t *Tx) InsertMessage(m NewMessage) (wire.Message, bool, error) {
 	}
 	return wire.Message{ID: id, ConversationID: m.ConversationID, Direction: m.Direction, AuthorID: nullInt(toNullFrom(m.AuthorID)),
 		Body: m.Body, Attachments: m.Attachments, Status: m.Status, ExternalID: m.ExternalID, IdempotencyKey: m.IdempotencyKey,
-		Template: m.Template, CreatedAt: t.Now, SentAt: sentAt}, false, nil
+		Template: m.Template, CreatedAt: t.Now, SentAt: sentAt, FlowID: nullInt(toNullFrom(m.FlowID)), Interactive: m.Interactive}, false, nil
 }
 
 func toNullFrom(id int64) sql.NullInt64 {

@@ -28,6 +28,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateSearchIndexes,
 	migrateIndexAtCommit,
 	migrateSweepIndexes,
+	migrateFlows,
 }
 
 // SchemaVersion is the version this build migrates to.

@@ -180,11 +180,12 @@ type WebchatMessage struct {
 	Attachments []wire.Attachment
 	ExternalID  string
 	At          int64
+	Interactive *wire.Interactive // a chatbot flow's choices: buttons in the widget
 }
 
 // WebchatHistory lists a visitor's messages (theirs and agents') after a message id, oldest first.
 func (s *Store) WebchatHistory(ctx context.Context, channelID int64, visitorID string, afterID int64, limit int) ([]WebchatMessage, error) {
-	rows, err := s.readRows(ctx, `SELECT m.id, m.direction, m.body, m.attachments, COALESCE(m.external_id, ''), m.created_at FROM messages m
+	rows, err := s.readRows(ctx, `SELECT m.id, m.direction, m.body, m.attachments, COALESCE(m.external_id, ''), m.created_at, m.interactive FROM messages m
 		JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id
 		WHERE ct.channel_id = ? AND ct.external_id = ? AND m.id > ? AND m.status <> 'failed'
 		ORDER BY m.id LIMIT ?`, channelID, visitorID, afterID, limit)
@@ -195,9 +196,13 @@ func (s *Store) WebchatHistory(ctx context.Context, channelID int64, visitorID s
 	out := []WebchatMessage{}
 	for rows.Next() {
 		var m WebchatMessage
-		var att string
-		if err := rows.Scan(&m.ID, &m.Direction, &m.Body, &att, &m.ExternalID, &m.At); err != nil {
+		var att, interactive string
+		if err := rows.Scan(&m.ID, &m.Direction, &m.Body, &att, &m.ExternalID, &m.At, &interactive); err != nil {
 			return nil, err
+		}
+		if interactive != "" {
+			m.Interactive = &wire.Interactive{}
+			_ = json.Unmarshal([]byte(interactive), m.Interactive)
 		}
 		if att != "" && att != "[]" {
 			_ = json.Unmarshal([]byte(att), &m.Attachments)

@@ -84,6 +84,8 @@ type ClientFrame struct {
 	ID            string `json:"id,omitempty"` // the widget's message id: a resend stores once
 	Text          string `json:"text,omitempty"`
 	Attachments   []File `json:"attachments,omitempty"`
+	// Choice is the id of a chatbot flow's button the visitor pressed (Text is its title).
+	Choice string `json:"choice,omitempty"`
 }
 
 // ServerFrame is what santrald sends on the socket: a message of the conversation (the
@@ -98,6 +100,9 @@ type ServerFrame struct {
 	At          int64             `json:"at,omitempty"`
 	Code        wire.Code         `json:"code,omitempty"`
 	Message     string            `json:"message,omitempty"`
+	// Choices are a chatbot flow's buttons under its question: pressing one sends a message
+	// with its title as text and its id as choice.
+	Choices []wire.InteractiveChoice `json:"choices,omitempty"`
 }
 
 var (

@@ -56,6 +56,9 @@
     ".santral-form button{border:0;border-radius:8px;padding:0 12px;height:38px;cursor:pointer;font:inherit}",
     ".santral-send{background:#0b6e4f;color:#fff}",
     ".santral-attach{background:#e7ecea;color:#1b1b1b}",
+    ".santral-choices{display:flex;flex-wrap:wrap;gap:6px;margin-top:6px}",
+    ".santral-choice{border:1px solid #0b6e4f;background:#fff;color:#0b6e4f;border-radius:16px;padding:5px 12px;cursor:pointer;font:inherit}",
+    ".santral-choice[disabled]{opacity:.5;cursor:default}",
     ".santral-sr{position:absolute!important;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}",
     "@media (max-width:480px){#santral-panel{right:0;bottom:0;width:100vw;max-width:100vw;height:100%;max-height:100%;border-radius:0}}"
   ].join("\n");
@@ -176,6 +179,19 @@
         node.appendChild(el("span", { class: "santral-file" }, "📄 " + name));
       }
     });
+    // A chatbot's question: its choices as buttons; pressing one answers with its title.
+    if (m.choices && m.choices.length) {
+      var row = el("div", { class: "santral-choices", role: "group" });
+      m.choices.forEach(function (c) {
+        var b = el("button", { type: "button", class: "santral-choice" }, c.title);
+        b.addEventListener("click", function () {
+          Array.prototype.forEach.call(row.childNodes, function (x) { x.disabled = true; });
+          sendFrame(c.title, null, c.id);
+        });
+        row.appendChild(b);
+      });
+      node.appendChild(row);
+    }
     log.scrollTop = log.scrollHeight;
   }
 
@@ -225,8 +241,9 @@
     return Array.prototype.map.call(b, function (x) { return ("0" + x.toString(16)).slice(-2); }).join("");
   }
 
-  function sendFrame(text, files) {
+  function sendFrame(text, files, choice) {
     var f = { type: "message", id: newID(), text: text };
+    if (choice) f.choice = choice;
     if (files) f.attachments = files.map(function (x) { return { key: x.key }; });
     outbox.push(f);
     render({ client_id: f.id, direction: "in", text: text, attachments: files }, true);

@@ -70,6 +70,22 @@ const (
 	CodeProviderError Code = "provider_error"
 )
 
+// Chatbot flows: publishing refuses a flow that cannot run as written, naming the step's field
+// (definition.steps[2].choices[3].title); the rules refuse a hand-over the flow cannot take.
+const (
+	CodeFlowInvalid          Code = "flow_invalid"            // a step's field is missing or wrong
+	CodeFlowUnknownStep      Code = "flow_unknown_step"       // a next/choice/rule names no step
+	CodeFlowUnreachable      Code = "flow_unreachable_step"   // no path from the start leads to it
+	CodeFlowDeadEnd          Code = "flow_dead_end"           // a step that is not an exit leads nowhere
+	CodeFlowLoop             Code = "flow_loop"               // steps that go round without waiting for the customer
+	CodeFlowChoicesOverLimit Code = "flow_choices_over_limit" // more choices than a channel can show
+	CodeFlowChoiceTooLong    Code = "flow_choice_too_long"    // a choice's title over a channel's limit
+	CodeFlowUnknownVariable  Code = "flow_unknown_variable"   // {{x}} that is neither built in nor collected
+	CodeFlowNotPublished     Code = "flow_not_published"      // only a published flow can take conversations
+	CodeFlowNotForChannel    Code = "flow_not_for_channel"    // the flow is not meant for this conversation's channel
+	CodeConversationInFlow   Code = "conversation_in_flow"    // a chatbot flow is talking to the customer
+)
+
 // Error is a client-facing error: a stable code and an English message. Field names the
 // offending field when there is one.
 type Error struct {
@@ -83,6 +99,9 @@ type Error struct {
 	// RetryAfter is how many seconds to wait before trying again (rate_limited,
 	// too_many_attempts, upload_quota_reached); the response also carries a Retry-After header.
 	RetryAfter int64 `json:"retry_after,omitempty"`
+	// Problems lists every problem of a flow that cannot be published (the first is this
+	// error's own code, field and message).
+	Problems []Error `json:"problems,omitempty"`
 }
 
 func (e *Error) Error() string { return string(e.Code) + ": " + e.Message }

@@ -25,6 +25,9 @@ const (
 	// one event for everyone, instead of one per conversation per socket. The holder gets the
 	// conversation itself in conversation.assigned.
 	EventQueueLeft = "queue.left"
+	// EventFlowsChanged: a flow was created, saved, published or archived (everyone: agents
+	// list the published flows in the composer).
+	EventFlowsChanged = "flows.changed"
 
 	// InternalSessionsEnded is an internal event type: a user's sessions were ended (logout,
 	// password change, disabled). Every node closes that user's streams whose session is gone;

@@ -49,6 +49,8 @@ type ConversationDetail struct {
 	// WindowClosesAt is when the channel's messaging window closes (or closed), unix ms, as the
 	// server's rules decide it; 0 when the channel has none. The UI only compares it with now.
 	WindowClosesAt int64 `json:"window_closes_at,omitempty"`
+	// Attributes are what chatbot flows collected in the conversation (the side panel).
+	Attributes map[string]string `json:"attributes,omitempty"`
 }
 
 // ConversationPage is one page of a conversation list; NextCursor is empty on the last page.

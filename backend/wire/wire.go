@@ -32,6 +32,8 @@ const (
 	Queued   ConversationState = "queued"
 	Assigned ConversationState = "assigned"
 	Ended    ConversationState = "ended"
+	// InFlow: a chatbot flow talks to the customer; neither queued nor held by an agent.
+	InFlow ConversationState = "flow"
 )
 
 // OfferState is the state of a transfer offer (PRODUCT.md rule 8).
@@ -121,6 +123,10 @@ type Conversation struct {
 	// holds it): only its routing fields are set — no contact details, no preview. The app
 	// drops such a conversation from its lists and keeps none of its content.
 	Redacted bool `json:"redacted,omitempty"`
+	// FlowID is the flow talking to the customer (state flow); FlowAgentID the agent who handed
+	// the conversation to it (nil: the channel's default flow).
+	FlowID      *int64 `json:"flow_id,omitempty"`
+	FlowAgentID *int64 `json:"flow_agent_id,omitempty"`
 }
 
 // Attachment of a message: documents, images, video, audio.
@@ -156,6 +162,9 @@ type Message struct {
 	ExternalID      string           `json:"external_id,omitempty"`
 	IdempotencyKey  string           `json:"idempotency_key,omitempty"`
 	Template        *MessageTemplate `json:"template,omitempty"`
+	// FlowID marks a message a chatbot flow sent (no author); Interactive its choices.
+	FlowID      *int64       `json:"flow_id,omitempty"`
+	Interactive *Interactive `json:"interactive,omitempty"`
 	// CreatedAt is when Santral stored the message (its arrival, for a customer's message):
 	// messages are ordered by arrival.
 	CreatedAt int64 `json:"created_at"`
@@ -272,6 +281,8 @@ type ChannelAccount struct {
 	HumanAgent  bool     `json:"human_agent"` // Messenger/Instagram: approved for the HUMAN_AGENT tag
 	WebhookPath string   `json:"webhook_path"`
 	Credentials []string `json:"credentials"` // names of the credentials that are set
+	// DefaultFlowID is the flow new conversations on this channel go through first (0: none).
+	DefaultFlowID int64 `json:"default_flow_id,omitempty"`
 }
 
 // ChannelRequest creates or changes a channel account. Credentials are write-only: token,

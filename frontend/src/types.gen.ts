@@ -70,7 +70,7 @@ export interface Session {
 }
 
 /** ConversationState is where a conversation is in its life. */
-export type ConversationState = 'queued' | 'assigned' | 'ended';
+export type ConversationState = 'queued' | 'assigned' | 'ended' | 'flow';
 
 /** Contact is a customer on one channel. */
 export interface Contact {
@@ -124,6 +124,12 @@ export interface Conversation {
    * drops such a conversation from its lists and keeps none of its content.
    */
   redacted?: boolean;
+  /**
+   * FlowID is the flow talking to the customer (state flow); FlowAgentID the agent who handed
+   * the conversation to it (nil: the channel's default flow).
+   */
+  flow_id?: number | null;
+  flow_agent_id?: number | null;
 }
 
 /** InboxItem is a held conversation with its unread count. */
@@ -228,6 +234,26 @@ export interface MessageTemplate {
   params?: string[] | null;
 }
 
+/** InteractiveChoice is one choice; ID is what the customer's answer carries back. */
+export interface InteractiveChoice {
+  id: string;
+  title: string;
+  description?: string;
+}
+
+/**
+ * Interactive is a message's choices as the channel shows them: reply buttons, a list, quick
+ * replies, an inline keyboard, the website chat's buttons, or numbered lines in the text.
+ */
+export interface Interactive {
+  style: string;
+  header?: string;
+  footer?: string;
+  /** a WhatsApp list's button label */
+  button?: string;
+  choices: InteractiveChoice[] | null;
+}
+
 /** Message in a conversation. */
 export interface Message {
   id: number;
@@ -248,6 +274,9 @@ export interface Message {
   external_id?: string;
   idempotency_key?: string;
   template?: MessageTemplate | null;
+  /** FlowID marks a message a chatbot flow sent (no author); Interactive its choices. */
+  flow_id?: number | null;
+  interactive?: Interactive | null;
   /**
    * CreatedAt is when Santral stored the message (its arrival, for a customer's message):
    * messages are ordered by arrival.
@@ -297,6 +326,11 @@ export interface WireError {
    * too_many_attempts, upload_quota_reached); the response also carries a Retry-After header.
    */
   retry_after?: number;
+  /**
+   * Problems lists every problem of a flow that cannot be published (the first is this
+   * error's own code, field and message).
+   */
+  problems?: WireError[] | null;
 }
 
 /**
@@ -374,6 +408,8 @@ export interface ChannelAccount extends Channel {
   webhook_path: string;
   /** names of the credentials that are set */
   credentials: string[] | null;
+  /** DefaultFlowID is the flow new conversations on this channel go through first (0: none). */
+  default_flow_id?: number;
 }
 
 /** HistoryView is the tab a history search is for. */
@@ -445,11 +481,22 @@ export const ERROR_CODES = [
   'channel_disabled',
   'contact_has_open_conversation',
   'conversation_ended',
+  'conversation_in_flow',
   'conversation_not_assigned',
   'conversation_not_ended',
   'empty_message',
   'end_reason_required',
   'end_reason_unknown',
+  'flow_choice_too_long',
+  'flow_choices_over_limit',
+  'flow_dead_end',
+  'flow_invalid',
+  'flow_loop',
+  'flow_not_for_channel',
+  'flow_not_published',
+  'flow_unknown_step',
+  'flow_unknown_variable',
+  'flow_unreachable_step',
   'forbidden',
   'hard_cap_reached',
   'idempotency_key_reused',

@@ -77,8 +77,9 @@ type sendRecipient struct {
 }
 
 type sendMessage struct {
-	Text       string          `json:"text,omitempty"`
-	Attachment *sendAttachment `json:"attachment,omitempty"`
+	Text         string          `json:"text,omitempty"`
+	Attachment   *sendAttachment `json:"attachment,omitempty"`
+	QuickReplies []quickReply    `json:"quick_replies,omitempty"`
 }
 
 type sendAttachment struct {
@@ -112,6 +113,11 @@ func (c *Client) Send(ctx context.Context, m channels.Outbound) (channels.Sent, 
 	endpoint := c.base + "/" + c.version + "/" + url.PathEscape(c.accountID) + "/messages"
 	if m.Media == nil {
 		req.Message.Text = m.Text
+		qr, err := quickReplies(m.Interactive)
+		if err != nil {
+			return channels.Sent{}, err
+		}
+		req.Message.QuickReplies = qr
 		body, err := json.Marshal(req)
 		if err != nil {
 			return channels.Sent{}, fmt.Errorf("meta: unable to encode message: %w", err)

@@ -96,6 +96,9 @@ type message struct {
 	ReplyTo     *struct {
 		Mid string `json:"mid"`
 	} `json:"reply_to"`
+	QuickReply *struct {
+		Payload string `json:"payload"`
+	} `json:"quick_reply"`
 }
 
 type attachment struct {
@@ -200,6 +203,9 @@ func parseEvent(hook *channels.Webhook, ev messaging, raw []byte) error {
 		}
 		if m.ReplyTo != nil {
 			in.ReplyTo = m.ReplyTo.Mid
+		}
+		if m.QuickReply != nil && !m.IsEcho {
+			in.Choice = m.QuickReply.Payload
 		}
 		var unknown []string
 		for _, a := range m.Attachments {

@@ -78,10 +78,15 @@ func (c *Client) Send(ctx context.Context, m channels.Outbound) (channels.Sent, 
 	}
 	chatID := chatIDValue(m.To)
 	if m.Media == nil {
+		markup, err := inlineKeyboard(m.Interactive)
+		if err != nil {
+			return channels.Sent{}, err
+		}
 		body, err := json.Marshal(struct {
-			ChatID any    `json:"chat_id"`
-			Text   string `json:"text"`
-		}{chatID, m.Text})
+			ChatID      any                   `json:"chat_id"`
+			Text        string                `json:"text"`
+			ReplyMarkup *inlineKeyboardMarkup `json:"reply_markup,omitempty"`
+		}{chatID, m.Text, markup})
 		if err != nil {
 			return channels.Sent{}, fmt.Errorf("telegram: unable to encode message: %w", err)
 		}

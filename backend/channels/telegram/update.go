@@ -35,6 +35,7 @@ type update struct {
 	UpdateID      *int64          `json:"update_id"`
 	Message       json.RawMessage `json:"message"`
 	EditedMessage json.RawMessage `json:"edited_message"`
+	CallbackQuery json.RawMessage `json:"callback_query"`
 }
 
 type user struct {
@@ -112,6 +113,9 @@ func ParseUpdate(raw []byte) (channels.Webhook, error) {
 		return channels.Webhook{}, fmt.Errorf("%w: no update_id", errMalformed)
 	}
 	body, id := u.Message, fmt.Sprint(*u.UpdateID)
+	if isNull(body) && isNull(u.EditedMessage) && !isNull(u.CallbackQuery) {
+		return parseCallback(u.CallbackQuery, id, raw), nil
+	}
 	if isNull(body) && !isNull(u.EditedMessage) {
 		body, id = u.EditedMessage, "u"+id
 	}

@@ -39,6 +39,10 @@ func TestParseUpdateFixtures(t *testing.T) {
 			Attachments: []channels.Media{{Kind: "image", Ref: "AgACAgQAAxkBAAIEo2dPhotoBig1280", MimeType: "image/jpeg", Size: 184210}}}},
 		{"update_document.json", channels.Inbound{ExternalID: "804512333", SenderID: chatID, Name: "Zeynep", At: unix(1764159120),
 			Attachments: []channels.Media{{Kind: "document", Ref: "BQACAgQAAxkBAAIEpGdDocIadeFormu", Name: "iade-formu.pdf", MimeType: "application/pdf", Size: 48211}}}},
+		// A press of an inline keyboard button: its callback data is the choice, and the press
+		// is answered (answerCallbackQuery with its id).
+		{"update_callback_query.json", channels.Inbound{ExternalID: "804512340", SenderID: chatID, Name: "Zeynep",
+			Body: "n3:1", Choice: "n3:1", CallbackID: "4382910475561234567"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -114,7 +118,9 @@ func TestParseUpdateVariants(t *testing.T) {
 				in.Attachments = []channels.Media{{Kind: "image", Ref: "big", MimeType: "image/jpeg"}}
 			})},
 		{"service message is nothing to show", `{"update_id":10,"message":{` + head + `,"pinned_message":{"message_id":1,"chat":{"id":1},"date":1}}}`, channels.Webhook{}},
-		{"callback query is not a message", `{"update_id":10,"callback_query":{"id":"1","from":{"id":1},"data":"x"}}`, channels.Webhook{}},
+		{"a callback query without a chat (inline mode) is not a message", `{"update_id":10,"callback_query":{"id":"1","from":{"id":1},"data":"x"}}`, channels.Webhook{}},
+		{"a press of our inline button is the customer's choice", `{"update_id":10,"callback_query":{"id":"77","from":{"id":5128834410,"first_name":"Zeynep"},"message":{` + head + `,"text":"Merhaba"},"data":"n3:1"}}`,
+			channels.Webhook{Messages: []channels.Inbound{{ExternalID: "10", SenderID: chatID, Name: "Zeynep", Body: "n3:1", Choice: "n3:1", CallbackID: "77"}}}},
 		{"bot blocked by the user", `{"update_id":10,"my_chat_member":{"chat":{"id":1},"from":{"id":1},"date":1,"old_chat_member":{},"new_chat_member":{}}}`, channels.Webhook{}},
 		{"channel post", `{"update_id":10,"channel_post":{"message_id":1,"chat":{"id":-100},"date":1,"text":"x"}}`, channels.Webhook{}},
 		{"update_id zero is still an id", `{"update_id":0,"message":{` + head + `,"text":"x"}}`,

@@ -132,6 +132,7 @@ const (
 	RuleMediaTooLarge  = "media_too_large" // bytes
 	RuleTemplate       = "template"
 	RuleTemplateParam  = "template_parameter"
+	RuleInteractive    = "interactive" // choices, titles or texts over the interactive limits
 )
 
 func (e *LimitError) Error() string {

@@ -16,6 +16,7 @@ import (
 	"unicode/utf8"
 
 	"santral/backend/channels"
+	"santral/backend/wire"
 )
 
 // Limits the Cloud API documents, checked before calling it.
@@ -51,6 +52,7 @@ type messageRequest struct {
 	Audio            *mediaBody    `json:"audio,omitempty"`
 	Sticker          *mediaBody    `json:"sticker,omitempty"`
 	Document         *mediaBody    `json:"document,omitempty"`
+	Interactive      *interactive  `json:"interactive,omitempty"`
 }
 
 type textBody struct {
@@ -92,7 +94,7 @@ func (c *Client) Send(ctx context.Context, m channels.Outbound) (channels.Sent, 
 	if err != nil {
 		return channels.Sent{}, err
 	}
-	if req.Type != "text" && req.Type != "template" {
+	if req.Type != "text" && req.Type != "template" && req.Type != "interactive" {
 		id, err := c.upload(ctx, m.Media)
 		if err != nil {
 			return channels.Sent{}, err
@@ -172,6 +174,12 @@ func buildMessage(m channels.Outbound) (*messageRequest, error) {
 		case "document":
 			req.Document = md
 		}
+	case m.Interactive != nil && (m.Interactive.Style == wire.StyleButtons || m.Interactive.Style == wire.StyleList):
+		it, err := buildInteractive(m.Text, m.Interactive)
+		if err != nil {
+			return nil, err
+		}
+		req.Type, req.Interactive = "interactive", it
 	default:
 		if strings.TrimSpace(m.Text) == "" {
 			return nil, &LimitError{Rule: RuleEmpty}

@@ -258,6 +258,11 @@ func inbound(m message, contacts []contact) (channels.Inbound, bool) {
 		in.Body = joinNonEmpty(", ", l.Name, l.Address)
 	case "interactive":
 		in.Body = interactiveBody(m)
+		if it := m.Interactive; it != nil && it.ButtonReply != nil {
+			in.Choice = it.ButtonReply.ID
+		} else if it != nil && it.ListReply != nil {
+			in.Choice = it.ListReply.ID
+		}
 	case "button":
 		if m.Button != nil {
 			in.Body = m.Button.Text
