@@ -25,7 +25,9 @@ func firstAttachment(m wire.Message) *wire.Attachment {
 	return &m.Attachments[0]
 }
 
-func isLink(u string) bool { return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://") }
+func isLink(u string) bool {
+	return strings.HasPrefix(u, "https://") || strings.HasPrefix(u, "http://")
+}
 
 // linkClient fetches linked files; each send's deadline bounds it.
 var linkClient = &http.Client{Transport: http.DefaultTransport}

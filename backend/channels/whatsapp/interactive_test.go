@@ -21,7 +21,9 @@ func welcome() *wire.Interactive {
 
 // Reply buttons go out exactly as Meta documents them (send_interactive_buttons_request.json).
 func TestSendInteractiveButtons(t *testing.T) {
-	g := newGraph(t, func(w http.ResponseWriter, r *http.Request, body []byte) { respond(w, 200, fixture(t, "send_response.json")) })
+	g := newGraph(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		respond(w, 200, fixture(t, "send_response.json"))
+	})
 	if _, err := g.client().Send(context.Background(), channels.Outbound{To: ayse, Text: "Merhaba! Size nasıl yardımcı olabiliriz?",
 		Interactive: welcome()}); err != nil {
 		t.Fatal(err)
@@ -37,7 +39,9 @@ func TestSendInteractiveButtons(t *testing.T) {
 // A list: the documented shape field by field (send_interactive_list_request.json), with the
 // flow's choices as the rows of one section.
 func TestSendInteractiveList(t *testing.T) {
-	g := newGraph(t, func(w http.ResponseWriter, r *http.Request, body []byte) { respond(w, 200, fixture(t, "send_response.json")) })
+	g := newGraph(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		respond(w, 200, fixture(t, "send_response.json"))
+	})
 	it := &wire.Interactive{Style: wire.StyleList, Header: "Anadolu Kahve", Footer: "Listeden seçin", Button: "Seçenekler",
 		Choices: []wire.InteractiveChoice{{ID: "n4:siparis", Title: "Sipariş durumu", Description: "Kargo ve teslimat bilgisi"},
 			{ID: "n4:iptal", Title: "Sipariş iptali", Description: "Henüz kargolanmamış siparişler"},
@@ -75,7 +79,9 @@ func TestSendInteractiveList(t *testing.T) {
 
 // What the Cloud API would refuse is refused before calling it.
 func TestSendInteractiveOverLimits(t *testing.T) {
-	g := newGraph(t, func(w http.ResponseWriter, r *http.Request, body []byte) { respond(w, 200, fixture(t, "send_response.json")) })
+	g := newGraph(t, func(w http.ResponseWriter, r *http.Request, body []byte) {
+		respond(w, 200, fixture(t, "send_response.json"))
+	})
 	four := welcome()
 	four.Choices = append(four.Choices, wire.InteractiveChoice{ID: "n3:x", Title: "Diğer"})
 	long := welcome()

@@ -57,14 +57,14 @@ func TestParseWebhookFixtures(t *testing.T) {
 		{"inbound_button_reply.json", one([]channels.Inbound{{
 			ExternalID: "wamid.HBgMOTA1MzIxMjM0NTY3FQIAEhgUM0VCMEZGMTIzNDU2Nzg5MEFCQ0QA",
 			SenderID:   ayse, Name: "Ayşe Yılmaz", Phone: ayse,
-			Body:    "Sipariş durumu", Choice: "menu_order_status",
+			Body: "Sipariş durumu", Choice: "menu_order_status",
 			ReplyTo: "wamid.HBgMOTA1MzIxMjM0NTY3FQIAERgSQkE5QjJDM0Q0RTVGNjA3ODkA",
 			At:      at(1764158580),
 		}}, nil)},
 		{"inbound_list_reply.json", one([]channels.Inbound{{
 			ExternalID: "wamid.HBgMOTA1MzIxMjM0NTY3FQIAEhgUM0VCMDAwMTExMjIyMzMzNDQ0NTUA",
 			SenderID:   ayse, Name: "Ayşe Yılmaz", Phone: ayse,
-			Body:    "İade ve değişim", Choice: "dept_returns",
+			Body: "İade ve değişim", Choice: "dept_returns",
 			ReplyTo: "wamid.HBgMOTA1MzIxMjM0NTY3FQIAERgSQ0QxMjM0NTY3ODlBQkNERUYA",
 			At:      at(1764158640),
 		}}, nil)},
