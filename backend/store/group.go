@@ -325,9 +325,19 @@ requests:
 				results[i] = txResult{err: fmt.Errorf("store: unable to commit: %w", err)}
 			}
 		}
+	} else {
+		s.groupsCommitted.Add(1)
+		s.requestsCommitted.Add(int64(len(done)))
 	}
 	answer(done, results)
 	return rest
+}
+
+// CommitFigures are the transactions the committer has committed since Open and the write
+// requests they carried (each answered after its group's one commit, whether its own savepoint
+// succeeded or was rolled back).
+func (s *Store) CommitFigures() (groups, requests int64) {
+	return s.groupsCommitted.Load(), s.requestsCommitted.Load()
 }
 
 // runAfterRequests runs the store's afterRequests decision in a savepoint of the group's

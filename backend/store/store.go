@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"santral/backend/secrets"
@@ -45,6 +46,9 @@ type Store struct {
 	writes    chan *txRequest
 	quit      chan struct{}
 	committed chan struct{} // closed when the committer has stopped
+	// groupsCommitted and requestsCommitted count the committer's transactions and the
+	// requests they carried (CommitFigures): their ratio is how much group commit shares.
+	groupsCommitted, requestsCommitted atomic.Int64
 	// checkpointed is closed when the SQLite checkpointer has stopped (nil on PostgreSQL).
 	checkpointed chan struct{}
 	closeOnce    sync.Once
