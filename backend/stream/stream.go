@@ -99,7 +99,9 @@ func (h *Hub) Start(ctx context.Context) error {
 		return err
 	}
 	h.mu.Lock()
-	h.cursor = newest
+	// Ready from here: Run, started next in its own goroutine, may not have been scheduled yet
+	// when the first /readyz comes in.
+	h.cursor, h.running = newest, true
 	h.mu.Unlock()
 	return nil
 }
