@@ -101,6 +101,11 @@ type dialect struct {
 	// counter: the event log is numbered from the event_seq row (events.go); SQLite numbers
 	// it with AUTOINCREMENT, in commit order since it has one writer.
 	counter bool
+	// committers is how many group committers run at once (group.go): one on SQLite, whose
+	// writer is single anyway; several on PostgreSQL, where a node's transactions are as safe
+	// concurrent as other nodes' are (every decision locks or conditions what it depends on),
+	// and one committer alone spends its time waiting for the server's round trips.
+	committers int
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path and migrates it.
