@@ -22,7 +22,7 @@ import {
 } from './logic/attachments';
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
-import type { ChannelAccount, ChannelRequest, Connection, ConversationView, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
+import type { ChannelAccount, ChannelRequest, Connection, ConversationView, Flow, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
 export class Coalescer {
@@ -471,6 +471,24 @@ export class Controller {
 
   renderQuickMessage(conversationId: number, quickMessageId: number): Promise<string> {
     return this.api.renderQuickMessage(conversationId, quickMessageId);
+  }
+
+  // ---- chatbot flows ----------------------------------------------------------------------
+
+  /** The flows the composer's flows button lists: the published ones (online only). */
+  async publishedFlows(): Promise<Flow[]> {
+    return (await this.api.flows()).filter((f) => f.published_version > 0 && !f.archived);
+  }
+
+  /** Hands a held conversation to a flow: the server takes it from me (it leaves my list, the
+   * timeline records it) and the flow talks. True when the server took it. */
+  async handToFlow(conversationId: number, flow: Flow): Promise<boolean> {
+    return this.busy('flow:' + conversationId, async () => {
+      await this.api.handToFlow(conversationId, flow.id);
+      this.toast('success', t('toast.handedToFlow', { flow: flow.name }));
+      void this.loadInbox();
+      if (this.state.selectedId === conversationId) void this.reloadView();
+    });
   }
 
   async pull(): Promise<boolean> {

@@ -86,6 +86,21 @@ export function describeEntry(entry: TimelineEntry, agents: User[], meId?: numbe
       if (reason) details.push(reason);
       return { text: t('timeline.requeued'), details, tone: 'warning' };
     }
+    case 'flow_started':
+      return {
+        text: d.default ? t('timeline.flow_started_default', { flow: d.flow ?? '' }) : t('timeline.flow_started', { flow: d.flow ?? '', agent: name(entry.actor_id) }),
+        details,
+        tone: 'transfer',
+      };
+    case 'flow_handover':
+      if (d.tag) details.push(t('timeline.flowTag', { tag: d.tag }));
+      if (d.priority === 'high') details.push(t('timeline.flowPriority'));
+      return { text: t('timeline.flow_handover'), details, tone: 'transfer' };
+    case 'flow_ended':
+      if (d.end_reason) details.push(t('timeline.endReason', { reason: d.end_reason }));
+      return { text: t('timeline.flow_ended'), details, tone: 'ended' };
+    case 'flow_stopped':
+      return { text: t('timeline.flow_stopped', { agent: name(entry.actor_id) }), details, tone: 'warning' };
     default:
       return { text: t('timeline.unknown', { kind: entry.kind }), details, tone: 'neutral' };
   }
