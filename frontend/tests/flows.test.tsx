@@ -6,6 +6,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../src/i18n';
+import { buildTimeline } from '../src/logic/timeline';
 import { problemField, problemStep, problemsByStep, runTranscript, updateStep, cleanDefinition } from '../src/logic/flows';
 import type { ConversationView, FlowDefinition } from '../src/types';
 import { click, mount, testIds, type Mounted } from './helpers';
@@ -117,6 +118,13 @@ describe('flow logic', () => {
     expect(next.steps![0].choices![0].next).toBe('queue');
     expect(next.steps![0].on_timeout).toBe('queue');
     expect(cleanDefinition(def).steps![1]).toEqual({ id: 'b', type: 'handover' });
+  });
+
+  it('a flow\'s exit and the assignment after it show after the messages of the same instant', () => {
+    const msg = { id: 9, conversation_id: 1, direction: 'in', body: 'TR2026114455', status: 'sent' as const, created_at: 50, sent_at: 50 };
+    const e = (id: number, kind: string, at: number) => ({ id, conversation_id: 1, kind, at, actor_id: 0, data: {} });
+    const items = buildTimeline([msg], [e(1, 'created', 50), e(2, 'flow_handover', 50), e(3, 'assigned', 50)], []).filter((i) => i.type !== 'day');
+    expect(items.map((i) => (i.type === 'event' ? i.entry.kind : i.type))).toEqual(['created', 'message', 'flow_handover', 'assigned']);
   });
 
   it('a run\'s transcript is the messages of its span', () => {
