@@ -103,3 +103,109 @@ func recordFlows(t *testing.T) {
 		t.Fatalf("timeline: %s", got)
 	}
 }
+
+// editorDraft is orderMenu for WhatsApp with three mistakes the admin fixes in the editor: a
+// choice too long for a WhatsApp button, a variable no step collects, and a step nothing leads
+// to (which also leads nowhere).
+func editorDraft() (draft, fixed wire.FlowDefinition) {
+	fixed = orderMenu()
+	fixed.Channels = []string{wire.ChannelWhatsApp}
+	b, _ := json.Marshal(fixed)
+	json.Unmarshal(b, &draft)
+	draft.Steps[0].Choices[2].Title = "Temsilciye bağlanmak istiyorum"
+	draft.Steps[2].Text = "Teşekkürler, {{siparis}} numaralı siparişiniz için sizi bir temsilciye aktarıyorum."
+	draft.Steps = append(draft.Steps, wire.FlowStep{ID: "eski", Type: wire.StepMessage, Text: "Eski karşılama"})
+	return draft, fixed
+}
+
+// roundTrip is a value as the UI has it: through JSON, as the binding answered it.
+func roundTrip[T any](v T) T {
+	var out T
+	b, _ := json.Marshal(v)
+	json.Unmarshal(b, &out)
+	return out
+}
+
+// An admin in the flow editor: opens a draft, the server's validation names each problem's
+// step, publishing is refused with the same problems; fixed, it validates clean and publishes;
+// the try-it simulator runs it on the server as WhatsApp shows it; export and import.
+func recordFlowEditor(t *testing.T) {
+	srv := startSantrald(t)
+	draft, fixed := editorDraft()
+	name := "Karşılama menüsü"
+	var f wire.Flow
+	srv.must(srv.call(srv.admin, "POST", "/api/v1/flows", wire.FlowRequest{Name: &name, Definition: &draft}, &f))
+	r := newRecorder(t, srv, "flow-editor", "admin", "an admin fixes, tries, publishes, exports and imports a flow")
+	r.id("flow", f.ID)
+	r.login("admin", "admin-pass-123")
+
+	r.step("list", "opens the flows")
+	r.act("Flows")
+	r.step("open", "opens the draft")
+	var opened wire.Flow
+	r.result(r.act("Flow", f.ID), &opened)
+	def := roundTrip(*opened.Definition)
+	var problems []wire.Error
+	r.result(r.read("ValidateFlow", def), &problems)
+	codes := map[wire.Code]string{}
+	for _, p := range problems {
+		codes[p.Code] = p.Field
+	}
+	for _, want := range []wire.Code{wire.CodeFlowChoiceTooLong, wire.CodeFlowUnknownVariable, wire.CodeFlowUnreachable, wire.CodeFlowDeadEnd} {
+		if _, ok := codes[want]; !ok {
+			t.Fatalf("validation: want %s among %+v", want, problems)
+		}
+	}
+
+	r.step("save-draft", "publishing saves the editor's version first")
+	r.act("SaveFlow", f.ID, name, def)
+	r.step("publish-refused", "publishing it is refused with the same problems (the first one's code)")
+	r.refused(r.act("PublishFlow", f.ID), wire.CodeFlowChoiceTooLong) // the first problem's code, with every problem
+	r.read("Flows")
+
+	// The simulator on the fixed flow as WhatsApp shows it: the buttons, a choice, an answer
+	// that does not fit, then one that does.
+	good := roundTrip(fixed)
+	sim := func(req wire.SimulateRequest) wire.SimulateResponse {
+		var res wire.SimulateResponse
+		r.result(r.read("SimulateFlow", req), &res)
+		return res
+	}
+	r.step("fixed", "the admin fixes the three problems; the server finds none")
+	r.read("ValidateFlow", good)
+	start := sim(wire.SimulateRequest{Definition: &good, ChannelType: wire.ChannelWhatsApp})
+	if len(start.Messages) != 1 || start.Messages[0].Interactive == nil || start.Messages[0].Interactive.Style != wire.StyleButtons {
+		t.Fatalf("simulator start: %+v", start)
+	}
+	chose := sim(wire.SimulateRequest{Definition: &good, ChannelType: wire.ChannelWhatsApp, State: roundTrip(start.State), Choice: start.Messages[0].Interactive.Choices[0].ID})
+	bad := sim(wire.SimulateRequest{Definition: &good, ChannelType: wire.ChannelWhatsApp, State: roundTrip(chose.State), Text: "12"})
+	done := sim(wire.SimulateRequest{Definition: &good, ChannelType: wire.ChannelWhatsApp, State: roundTrip(bad.State), Text: "100482"})
+	if done.Exit != "handover" || done.Attributes["siparis_no"] != "100482" {
+		t.Fatalf("simulator end: %+v", done)
+	}
+
+	r.step("save-fixed", "publishing saves the fixed version")
+	r.act("SaveFlow", f.ID, name, good)
+	r.step("publish", "and publishes it")
+	var pub wire.Flow
+	r.result(r.act("PublishFlow", f.ID), &pub)
+	if pub.PublishedVersion != 3 {
+		t.Fatalf("published version %d", pub.PublishedVersion)
+	}
+	r.read("Flows")
+
+	r.step("export", "exports it as JSON")
+	var text string
+	r.result(r.act("ExportFlow", f.ID), &text)
+	if !strings.Contains(text, `"format": "santral.flow/1"`) {
+		t.Fatalf("export: %s", text)
+	}
+	r.step("import", "imports the file back: a new draft")
+	var imported wire.Flow
+	r.result(r.act("ImportFlow", text), &imported)
+	r.id("imported", imported.ID)
+	r.read("Flows")
+	r.read("Flow", imported.ID)
+	r.step("import-refused", "a file that is not a flow export is refused")
+	r.refused(r.act("ImportFlow", `{"format":"other/1","name":"x","definition":{"start":"","steps":[]}}`), wire.CodeInvalid)
+}
