@@ -94,12 +94,22 @@ func (a *App) OpenConversation(id int64) (ConversationView, error) {
 	}
 	v.Conversation, v.Messages, v.Timeline, v.Earlier, v.PendingOffer = d.Conversation, d.Messages, d.Timeline, d.Earlier, d.PendingOffer
 	v.WindowClosesAt = d.WindowClosesAt
+	v.Attributes, v.FlowRuns = d.Attributes, d.FlowRuns
 	if v.WindowClosesAt == 0 {
 		v.WindowClosesAt = d.Conversation.WindowClosesAt
 	}
 	if v.Refused != nil {
 		v.Messages, v.Timeline, v.Earlier, v.PendingOffer, v.WindowClosesAt = nil, nil, nil, nil, 0
 		v.Conversation.LastMessagePreview = ""
+	}
+	if v.Refused != nil {
+		v.Attributes, v.FlowRuns = nil, nil
+	}
+	if v.Attributes == nil {
+		v.Attributes = map[string]string{}
+	}
+	if v.FlowRuns == nil {
+		v.FlowRuns = []wire.FlowRunSummary{}
 	}
 	if v.Messages == nil {
 		v.Messages = []wire.Message{}

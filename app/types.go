@@ -115,6 +115,11 @@ type ConversationView struct {
 	// agent holds it now: not_holder): the view then holds only the cached routing fields and
 	// this app's unsent replies to it, and nothing can be written to it.
 	Refused *wire.Error `json:"refused,omitempty"`
+	// Attributes are what chatbot flows collected in the conversation, and FlowRuns each time
+	// it went through one (the side panel shows both, with the messages of each run). Online
+	// only: the cache keeps neither.
+	Attributes map[string]string     `json:"attributes"`
+	FlowRuns   []wire.FlowRunSummary `json:"flow_runs"`
 }
 
 // HistoryQuery is the filter panel of the History and Ended tabs.

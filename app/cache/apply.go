@@ -26,6 +26,7 @@ const (
 	LeftReassigned  = "reassigned"  // someone else holds it now (a supervisor moved it)
 	LeftRequeued    = "requeued"    // back in the queue
 	LeftEnded       = "ended"       // ended by someone else (a supervisor)
+	LeftToFlow      = "flow"        // handed to a chatbot flow (by me, from the flows button)
 )
 
 // Left is a conversation that stopped being mine in this batch.
@@ -226,6 +227,8 @@ func leftWhy(c wire.Conversation) string {
 		return LeftRequeued
 	case wire.Ended:
 		return LeftEnded
+	case wire.InFlow:
+		return LeftToFlow
 	}
 	return LeftReassigned
 }

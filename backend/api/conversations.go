@@ -180,6 +180,9 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 	if len(attrs.Attributes) > 0 {
 		d.Attributes = attrs.Attributes
 	}
+	if len(attrs.Runs) > 0 {
+		d.FlowRuns = attrs.Runs
+	}
 	return writeJSON(w, http.StatusOK, d)
 }
 

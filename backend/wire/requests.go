@@ -51,6 +51,9 @@ type ConversationDetail struct {
 	WindowClosesAt int64 `json:"window_closes_at,omitempty"`
 	// Attributes are what chatbot flows collected in the conversation (the side panel).
 	Attributes map[string]string `json:"attributes,omitempty"`
+	// FlowRuns are the times the conversation went through a flow (the side panel's transcript
+	// shows the messages of each run's span).
+	FlowRuns []FlowRunSummary `json:"flow_runs,omitempty"`
 }
 
 // ConversationPage is one page of a conversation list; NextCursor is empty on the last page.

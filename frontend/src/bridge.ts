@@ -4,17 +4,20 @@
 
 import * as App from '../wailsjs/go/app/App';
 import { EventsOn } from '../wailsjs/runtime/runtime';
-import type { ChannelAccount, Connection, ConversationView, Inbox, LeftEvent, OutboxEvent, Session } from './types';
+import type { ChannelAccount, Connection, ConversationView, Flow, Inbox, LeftEvent, OutboxEvent, Session, WireError } from './types';
 
 /** A refused call: `code` is a wire error code (or `offline`, `signed_out`), '' when unknown. */
 export class AppError extends Error {
   readonly code: string;
   readonly field?: string;
-  constructor(code: string, message: string, field?: string) {
+  /** Every problem of a flow the server would not publish (flow_invalid, …), each with its field. */
+  readonly problems?: WireError[];
+  constructor(code: string, message: string, field?: string, problems?: WireError[]) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.field = field;
+    this.problems = problems;
   }
 }
 
@@ -36,7 +39,12 @@ export function toAppError(reason: unknown): AppError {
         // Accept both {"code",…} and the server's body shape {"error":{"code",…}}.
         const e = (obj.error && typeof obj.error === 'object' ? obj.error : obj) as Record<string, unknown>;
         if (typeof e.code === 'string') {
-          return new AppError(e.code, typeof e.message === 'string' ? e.message : '', typeof e.field === 'string' ? e.field : undefined);
+          return new AppError(
+            e.code,
+            typeof e.message === 'string' ? e.message : '',
+            typeof e.field === 'string' ? e.field : undefined,
+            Array.isArray(e.problems) ? (e.problems as WireError[]) : undefined,
+          );
         }
       }
     } catch {
@@ -80,7 +88,14 @@ export function normalizeView(v: ConversationView): ConversationView {
     from_cache: !!v.from_cache,
     window_closes_at: v.window_closes_at ?? 0,
     refused: v.refused ?? null,
+    attributes: v.attributes ?? {},
+    flow_runs: arr(v.flow_runs),
   };
+}
+
+function normalizeFlow(f: Flow): Flow {
+  if (!f.definition) return f;
+  return { ...f, definition: { ...f.definition, steps: arr(f.definition.steps) } };
 }
 
 function normalizeSession(s: Session): Session {
@@ -135,6 +150,23 @@ export const bridge = {
   sendTemplate: (conversationID: number, templateID: number, params: string[]) => call(() => App.SendTemplate(conversationID, templateID, params)),
   /** A server media path (/api/v1/media/<key>) as a data: URL, fetched once by the Go side. */
   mediaURL: (path: string, mime: string) => call(() => App.MediaURL(path, mime)),
+  // ---- chatbot flows ----
+  /** Agents: the published flows (the composer's flows button); admins: drafts too. */
+  flows: () => call(() => App.Flows()).then((l) => arr(l).map(normalizeFlow)),
+  /** Hands a held conversation to a published flow (the server frees the agent's capacity). */
+  handToFlow: (conversationID: number, flowID: number) => call(() => App.HandToFlow(conversationID, flowID)),
+  flow: (id: number) => call(() => App.Flow(id)).then(normalizeFlow),
+  /** Admins: creates (id 0) or saves a new version of a flow. */
+  saveFlow: (id: number, name: string, def: Parameters<typeof App.SaveFlow>[2]) => call(() => App.SaveFlow(id, name, def)).then(normalizeFlow),
+  /** Admins: the server's problems with a definition (each with the step's field). */
+  validateFlow: (def: Parameters<typeof App.ValidateFlow>[0]) => call(() => App.ValidateFlow(def)).then((l) => arr(l)),
+  publishFlow: (id: number) => call(() => App.PublishFlow(id)).then(normalizeFlow),
+  archiveFlow: (id: number) => call(() => App.ArchiveFlow(id)),
+  /** Admins: one turn of the try-it simulator, run by the server's engine (nothing is sent). */
+  simulateFlow: (req: Parameters<typeof App.SimulateFlow>[0]) =>
+    call(() => App.SimulateFlow(req)).then((r) => ({ ...r, messages: arr(r.messages), trace: arr(r.trace), attributes: r.attributes ?? {} })),
+  exportFlow: (id: number) => call(() => App.ExportFlow(id)),
+  importFlow: (text: string) => call(() => App.ImportFlow(text)).then(normalizeFlow),
 };
 
 function withCredentials(c: ChannelAccount): ChannelAccount {

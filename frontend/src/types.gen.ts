@@ -350,6 +350,22 @@ export interface OutboxItem {
   attachments?: Attachment[];
 }
 
+/** FlowRunSummary is one time a conversation went through a flow, for the side panel. */
+export interface FlowRunSummary {
+  id: number;
+  flow_id: number;
+  flow_name: string;
+  version: number;
+  /** the agent who handed the conversation over; nil: the channel's default flow */
+  started_by?: number | null;
+  started_at: number;
+  ended_at?: number;
+  /** where it is (while running) */
+  step?: string;
+  /** handover, end, stopped */
+  outcome?: string;
+}
+
 /** ConversationView is one conversation with its messages, timeline and unsent replies. */
 export interface ConversationView {
   conversation: Conversation;
@@ -371,6 +387,13 @@ export interface ConversationView {
    * this app's unsent replies to it, and nothing can be written to it.
    */
   refused?: WireError | null;
+  /**
+   * Attributes are what chatbot flows collected in the conversation, and FlowRuns each time
+   * it went through one (the side panel shows both, with the messages of each run). Online
+   * only: the cache keeps neither.
+   */
+  attributes: Record<string, string>;
+  flow_runs: FlowRunSummary[];
 }
 
 /**
@@ -412,6 +435,141 @@ export interface ChannelAccount extends Channel {
   default_flow_id?: number;
 }
 
+/**
+ * FlowMedia is a file a message step sends, by an http(s) link: Santral fetches it when it
+ * sends the message (the website chat shows it from the link).
+ */
+export interface FlowMedia {
+  /** image, document, video, audio */
+  kind: string;
+  url: string;
+  name?: string;
+  mime_type?: string;
+}
+
+/**
+ * FlowChoice is one answer of an ask step. ID is short and stable: it travels to the provider
+ * and back (Telegram allows 64 bytes for the step's and the choice's ids together).
+ */
+export interface FlowChoice {
+  id: string;
+  title: string;
+  /** a WhatsApp list row's second line */
+  description?: string;
+  next: string;
+}
+
+/**
+ * FlowRule compares an attribute: equals, not_equals, contains, matches (a regular expression),
+ * empty, not_empty, gt, lt (numbers).
+ */
+export interface FlowRule {
+  attribute: string;
+  op: string;
+  value?: string;
+  next: string;
+}
+
+/**
+ * FlowHTTP is an HTTP step's request. URL, headers and body take {{variables}} (escaped for a
+ * URL and for JSON). Map names, for each attribute, the field of the JSON answer it takes
+ * ("order.status", "items.0.name").
+ */
+export interface FlowHTTP {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** 0: 10 s; at most 30 */
+  timeout_seconds?: number;
+  map?: Record<string, string>;
+}
+
+/** FlowStep is one step; which fields apply depends on its type. */
+export interface FlowStep {
+  id: string;
+  type: string;
+  /** the editor's label */
+  title?: string;
+  next?: string;
+  /** message, ask, collect: what is said. {{variables}} are filled in. */
+  text?: string;
+  /** WhatsApp interactive header */
+  header?: string;
+  /** WhatsApp interactive footer */
+  footer?: string;
+  media?: FlowMedia | null;
+  quick_message_id?: number;
+  /** ask: the choices, each with the step it leads to; Button labels a WhatsApp list. */
+  choices?: FlowChoice[] | null;
+  button?: string;
+  /** ask, collect, wait, set: the attribute the answer (or value) is kept in. */
+  attribute?: string;
+  /** collect: how the answer is checked; Pattern for "pattern". */
+  validate?: string;
+  pattern?: string;
+  /**
+   * ask, collect: after an answer that does not fit, the question is asked again (with
+   * InvalidText first) up to Retries times (nil: 2), then the flow goes to OnInvalid (empty:
+   * the conversation is handed over to the queue).
+   */
+  retries?: number | null;
+  invalid_text?: string;
+  on_invalid?: string;
+  /** ask, collect, wait: no answer within TimeoutSeconds goes to OnTimeout. */
+  timeout_seconds?: number;
+  on_timeout?: string;
+  /** branch: the first rule that holds decides; Else when none does. */
+  rules?: FlowRule[] | null;
+  else?: string;
+  /** set: Attribute = Value (with {{variables}}). */
+  value?: string;
+  /**
+   * http: the request, and where a failure (no answer in time, not 2xx, not the JSON
+   * expected) goes.
+   */
+  http?: FlowHTTP | null;
+  on_failure?: string;
+  /**
+   * handover: an optional tag kept with the conversation, and priority "high" for the head of
+   * the queue.
+   */
+  tag?: string;
+  priority?: string;
+  /** end: the end reason. */
+  end_reason_id?: number;
+}
+
+/**
+ * FlowDefinition is a flow's graph: steps with ids, each naming the step that follows it;
+ * branching hangs off a step's choices and rules. It is stored whole as one version's JSON.
+ */
+export interface FlowDefinition {
+  start: string;
+  /**
+   * Channels are the channel types the flow is meant for (empty: every one): publishing checks
+   * its questions against their limits (WhatsApp's three buttons, ten list rows…).
+   */
+  channels?: string[] | null;
+  steps: FlowStep[] | null;
+}
+
+/**
+ * Flow is a flow as the API lists it. Definition is the latest version's for admins, the
+ * published one's for agents.
+ */
+export interface Flow {
+  id: number;
+  name: string;
+  latest_version: number;
+  /** 0: never published */
+  published_version: number;
+  archived?: boolean;
+  created_at: number;
+  updated_at: number;
+  definition?: FlowDefinition | null;
+}
+
 /** HistoryView is the tab a history search is for. */
 export type HistoryView = 'history' | 'ended';
 
@@ -450,6 +608,54 @@ export interface ChannelRequest {
   waba_id?: string | null;
   human_agent?: boolean | null;
   credentials?: Record<string, string>;
+}
+
+/** SimulateState is where a simulated run is: sent back on the next turn. */
+export interface SimulateState {
+  step: string;
+  attributes: Record<string, string>;
+  tries?: number;
+}
+
+/**
+ * SimulateRequest runs a flow in the try-it simulator, one turn at a time, without a customer:
+ * the first turn has no State (the flow starts), later ones send back the State the previous
+ * turn returned with the customer's answer (Text or Choice) or Timeout.
+ */
+export interface SimulateRequest {
+  /** or FlowID (its latest version) */
+  definition?: FlowDefinition | null;
+  flow_id?: number;
+  /** how questions are rendered; "" = sandbox */
+  channel_type?: string;
+  state?: SimulateState | null;
+  text?: string;
+  choice?: string;
+  timeout?: boolean;
+}
+
+/** SimulatedMessage is a message the flow would send. */
+export interface SimulatedMessage {
+  body: string;
+  attachments?: Attachment[] | null;
+  interactive?: Interactive | null;
+}
+
+/**
+ * SimulateResponse is one turn's outcome: what the customer would receive, the steps passed,
+ * and whether the flow waits (for an answer, a timeout) or has exited.
+ */
+export interface SimulateResponse {
+  messages: SimulatedMessage[] | null;
+  trace: string[] | null;
+  /** nil once the flow has exited */
+  state?: SimulateState | null;
+  waiting?: string;
+  /** handover | end */
+  exit?: string;
+  tag?: string;
+  end_reason_id?: number;
+  attributes: Record<string, string>;
 }
 
 /**

@@ -16,6 +16,14 @@ export interface TimelineData {
   end_reason_id?: number;
   end_reason?: string;
   head?: boolean;
+  // chatbot flows: flow_started, flow_handover, flow_ended, flow_stopped
+  flow_id?: number;
+  flow?: string;
+  version?: number;
+  default?: boolean;
+  step?: string;
+  tag?: string;
+  priority?: string;
 }
 
 /** The channel types the admin's channel form offers (the server validates the choice). */

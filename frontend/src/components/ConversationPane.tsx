@@ -9,6 +9,7 @@ import { agentName, channelLabel, customerName, windowStatus } from '../logic/in
 import { formatCountdown, formatDateTime, formatDuration, remainingMs, serverNow } from '../time';
 import type { Conversation, ConversationView, LeftEvent, TransferOffer, User } from '../types';
 import { Composer } from './Composer';
+import { FlowDetails } from './FlowDetails';
 import { ChannelIcon, IconEnd, IconRestart, IconTransfer } from './icons';
 import { TemplatePicker } from './TemplatePicker';
 import { Timeline } from './Timeline';
@@ -188,7 +189,13 @@ function Conversation_({ view }: { view: ConversationView }) {
             </>
           ) : (
             <div class="readonly-note" data-testid="readonly-note">
-              {c.state === 'ended' ? t('conversation.endedNote') : c.state === 'queued' ? t('conversation.queuedNote') : t('conversation.notYours')}
+              {c.state === 'ended'
+                ? t('conversation.endedNote')
+                : c.state === 'queued'
+                  ? t('conversation.queuedNote')
+                  : c.state === 'flow'
+                    ? t('conversation.inFlowNote')
+                    : t('conversation.notYours')}
             </div>
           )}
         </div>
@@ -210,6 +217,8 @@ function leftText(left: LeftEvent, agents: User[]): string {
       return t('lost.requeued');
     case 'ended':
       return t('lost.ended');
+    case 'flow':
+      return t('lost.flow');
     default:
       return t('lost.elsewhere');
   }
@@ -274,6 +283,7 @@ function Details({ view }: { view: ConversationView }) {
           ) : null}
         </dl>
       </section>
+      {view.flow_runs.length > 0 || Object.keys(view.attributes).length > 0 ? <FlowDetails view={view} /> : null}
       <section>
         <h3 class="section-title">{t('conversation.earlier')}</h3>
         {earlier.length === 0 ? (

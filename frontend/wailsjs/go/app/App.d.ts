@@ -3,6 +3,8 @@ import type * as T from '../../../src/types.gen';
 
 export function AcceptTransfer(arg1: number): Promise<T.Conversation>;
 
+export function ArchiveFlow(arg1: number): Promise<void>;
+
 export function CancelTransfer(arg1: number): Promise<void>;
 
 export function ChannelAccounts(): Promise<T.ChannelAccount[]>;
@@ -11,7 +13,17 @@ export function DiscardSend(arg1: string): Promise<void>;
 
 export function End(arg1: number, arg2: number): Promise<T.Conversation>;
 
+export function ExportFlow(arg1: number): Promise<string>;
+
+export function Flow(arg1: number): Promise<T.Flow>;
+
+export function Flows(): Promise<T.Flow[]>;
+
+export function HandToFlow(arg1: number, arg2: number): Promise<T.Conversation>;
+
 export function History(arg1: T.HistoryQuery): Promise<T.ConversationPage>;
+
+export function ImportFlow(arg1: string): Promise<T.Flow>;
 
 export function Inbox(): Promise<T.Inbox>;
 
@@ -22,6 +34,8 @@ export function Logout(): Promise<void>;
 export function MediaURL(arg1: string, arg2: string): Promise<string>;
 
 export function OpenConversation(arg1: number): Promise<T.ConversationView>;
+
+export function PublishFlow(arg1: number): Promise<T.Flow>;
 
 export function Pull(): Promise<T.Conversation>;
 
@@ -34,6 +48,8 @@ export function RenderQuickMessage(arg1: number, arg2: number): Promise<string>;
 export function RetrySend(arg1: string): Promise<void>;
 
 export function SaveChannelAccount(arg1: number, arg2: T.ChannelRequest): Promise<T.ChannelAccount>;
+
+export function SaveFlow(arg1: number, arg2: string, arg3: T.FlowDefinition): Promise<T.Flow>;
 
 export function SavePreferences(arg1: T.Preferences): Promise<T.Session>;
 
@@ -48,6 +64,8 @@ export function Session(): Promise<T.Session>;
 export function SetFocused(arg1: boolean): Promise<void>;
 
 export function SetPresence(arg1: string, arg2: string): Promise<T.User>;
+
+export function SimulateFlow(arg1: T.SimulateRequest): Promise<T.SimulateResponse>;
 
 export function SyncTemplates(arg1: number): Promise<T.Template[]>;
 
@@ -64,3 +82,5 @@ export function UploadCancel(arg1: string): Promise<void>;
 export function UploadChunk(arg1: string, arg2: number, arg3: string): Promise<void>;
 
 export function UploadFinish(arg1: string): Promise<T.Attachment>;
+
+export function ValidateFlow(arg1: T.FlowDefinition): Promise<T.WireError[]>;

@@ -5,6 +5,10 @@ export function AcceptTransfer(arg1) {
   return window['go']['app']['App']['AcceptTransfer'](arg1);
 }
 
+export function ArchiveFlow(arg1) {
+  return window['go']['app']['App']['ArchiveFlow'](arg1);
+}
+
 export function CancelTransfer(arg1) {
   return window['go']['app']['App']['CancelTransfer'](arg1);
 }
@@ -21,8 +25,28 @@ export function End(arg1, arg2) {
   return window['go']['app']['App']['End'](arg1, arg2);
 }
 
+export function ExportFlow(arg1) {
+  return window['go']['app']['App']['ExportFlow'](arg1);
+}
+
+export function Flow(arg1) {
+  return window['go']['app']['App']['Flow'](arg1);
+}
+
+export function Flows() {
+  return window['go']['app']['App']['Flows']();
+}
+
+export function HandToFlow(arg1, arg2) {
+  return window['go']['app']['App']['HandToFlow'](arg1, arg2);
+}
+
 export function History(arg1) {
   return window['go']['app']['App']['History'](arg1);
+}
+
+export function ImportFlow(arg1) {
+  return window['go']['app']['App']['ImportFlow'](arg1);
 }
 
 export function Inbox() {
@@ -43,6 +67,10 @@ export function MediaURL(arg1, arg2) {
 
 export function OpenConversation(arg1) {
   return window['go']['app']['App']['OpenConversation'](arg1);
+}
+
+export function PublishFlow(arg1) {
+  return window['go']['app']['App']['PublishFlow'](arg1);
 }
 
 export function Pull() {
@@ -67,6 +95,10 @@ export function RetrySend(arg1) {
 
 export function SaveChannelAccount(arg1, arg2) {
   return window['go']['app']['App']['SaveChannelAccount'](arg1, arg2);
+}
+
+export function SaveFlow(arg1, arg2, arg3) {
+  return window['go']['app']['App']['SaveFlow'](arg1, arg2, arg3);
 }
 
 export function SavePreferences(arg1) {
@@ -95,6 +127,10 @@ export function SetFocused(arg1) {
 
 export function SetPresence(arg1, arg2) {
   return window['go']['app']['App']['SetPresence'](arg1, arg2);
+}
+
+export function SimulateFlow(arg1) {
+  return window['go']['app']['App']['SimulateFlow'](arg1);
 }
 
 export function SyncTemplates(arg1) {
@@ -127,4 +163,8 @@ export function UploadChunk(arg1, arg2, arg3) {
 
 export function UploadFinish(arg1) {
   return window['go']['app']['App']['UploadFinish'](arg1);
+}
+
+export function ValidateFlow(arg1) {
+  return window['go']['app']['App']['ValidateFlow'](arg1);
 }
