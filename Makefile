@@ -5,6 +5,10 @@ TAGS    := sqlite_fts5
 # make run's address and data directory: ADDR=/DATA= or SANTRAL_ADDR/SANTRAL_DATA.
 DATA    ?= $(or $(SANTRAL_DATA),./santral-data)
 ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
+# The one version (build/version.sh: from the git tag), stamped into santrald, the app and every
+# package; `santrald --version`, `santral --version`.
+VERSION ?= $(shell ./build/version.sh)
+LDFLAGS := -X santral/backend/version.Version=$(VERSION)
 
 .PHONY: run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
 
@@ -14,7 +18,7 @@ run:
 	@SANTRAL_ADDR='$(ADDR)' SANTRAL_DATA='$(DATA)' ./build/run.sh
 
 santrald:
-	$(GO) build -tags $(TAGS) -o bin/santrald ./backend/cmd/santrald
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/santrald ./backend/cmd/santrald
 
 ## cluster: three santrald nodes on one database (SQLite in ./cluster-data, or CLUSTER_DB and
 ## CLUSTER_NATS), ports 8081-8083, metrics 9181-9183, no load balancer (build/cluster.sh)
@@ -36,11 +40,11 @@ frontend: frontend/node_modules
 
 ## app: the desktop app, production build (a real window)
 app: frontend
-	$(GO) build -tags desktop,production,$(TAGS) -ldflags "-s -w" -o bin/santral .
+	$(GO) build -tags desktop,production,$(TAGS) -ldflags "-s -w $(LDFLAGS)" -o bin/santral .
 
 ## app-dev: the desktop app with Wails' dev bridge (the UI in a browser, real Go bindings)
 app-dev: frontend
-	$(GO) build -tags dev,$(TAGS) -o bin/santral-dev .
+	$(GO) build -tags dev,$(TAGS) -ldflags "$(LDFLAGS)" -o bin/santral-dev .
 
 ## test: every test — the UI's recorded answers regenerated from a real santrald, frontend unit
 ## tests over them, Go (race detector), fuzzing of the webhook parsers (briefly), end to end in a

@@ -23,6 +23,8 @@ export function MediaURL(arg1: string, arg2: string): Promise<string>;
 
 export function OpenConversation(arg1: number): Promise<T.ConversationView>;
 
+export function OpenDownload(): Promise<void>;
+
 export function Pull(): Promise<T.Conversation>;
 
 export function RefreshAgents(): Promise<T.User[]>;

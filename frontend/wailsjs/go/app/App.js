@@ -45,6 +45,10 @@ export function OpenConversation(arg1) {
   return window['go']['app']['App']['OpenConversation'](arg1);
 }
 
+export function OpenDownload() {
+  return window['go']['app']['App']['OpenDownload']();
+}
+
 export function Pull() {
   return window['go']['app']['App']['Pull']();
 }
