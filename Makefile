@@ -10,7 +10,7 @@ ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
 VERSION ?= $(shell ./build/version.sh)
 LDFLAGS := -X santral/backend/version.Version=$(VERSION)
 
-.PHONY: run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
+.PHONY: dist dist-linux run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
 
 ## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it;
 ## installs the Debian packages it lacks and builds first, showing progress (build/run.sh)
@@ -110,5 +110,29 @@ bench-history: santrald
 	$(GO) run -tags $(TAGS) ./build/bench/santralbench -santrald bin/santrald -only search -history 10000,$(SCALE) \
 		-out bin/bench/history.json $(if $(BENCH_REFERENCE),-reference $(BENCH_REFERENCE))
 
+# ---- packages for IT (README "IT") --------------------------------------------------------------
+DIST      ?= dist
+DISTTOOL  := bin/dist/santral-dist
+DISTBIN   := bin/dist
+MINGW_CC  ?= x86_64-w64-mingw32-gcc
+
+## dist: every package into dist/ with SHA256SUMS, and a report of sizes and signatures:
+## santral and santrald .debs, the webkit2_41 build of the app, the Windows installer (signed
+## when SANTRAL_SIGN_PFX is set; see build/dist/sign.go)
+dist: dist-linux
+	$(DISTTOOL) checksums $(DIST)
+	$(DISTTOOL) report -version '$(VERSION)' $(if $(SANTRAL_SIGN_CA),-ca $(SANTRAL_SIGN_CA)) $(DIST)
+
+$(DISTTOOL): $(wildcard build/dist/*.go) go.mod
+	$(GO) build -o $@ ./build/dist
+
+## dist-linux: the .debs (nfpm, build/linux): the app against WebKitGTK 4.0 and 4.1, santrald
+dist-linux: frontend $(DISTTOOL)
+	$(GO) build -tags desktop,production,$(TAGS) -ldflags "-s -w $(LDFLAGS)" -o $(DISTBIN)/linux/santral .
+	$(GO) build -tags desktop,production,webkit2_41,$(TAGS) -ldflags "-s -w $(LDFLAGS)" -o $(DISTBIN)/linux-webkit41/santral .
+	$(GO) build -tags $(TAGS) -ldflags "-s -w $(LDFLAGS)" -o $(DISTBIN)/linux/santrald ./backend/cmd/santrald
+	$(DISTTOOL) deb -version '$(VERSION)' -out $(DIST) -santrald $(DISTBIN)/linux/santrald \
+		-app $(DISTBIN)/linux/santral -app41 $(DISTBIN)/linux-webkit41/santral
+
 clean:
-	rm -rf bin frontend/dist
+	rm -rf bin frontend/dist dist
