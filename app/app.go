@@ -24,6 +24,7 @@ import (
 	"santral/app/client"
 	"santral/app/notify"
 	appsync "santral/app/sync"
+	"santral/backend/version"
 	"santral/backend/wire"
 )
 
@@ -64,6 +65,7 @@ type App struct {
 	open     int64
 	sending  map[string]chan struct{} // outbox keys a Send binding waits on
 	uploads  map[string]*upload       // files being handed over by the UI in chunks
+	update   UpdateStatus             // the server's accepted versions against this app's (updates.go)
 }
 
 // New returns the app; start opens the cache and starts syncing when a token is stored.
@@ -74,7 +76,8 @@ func New(cfg Config, log *slog.Logger) *App {
 	return &App{cfg: cfg, log: log, notifier: notify.Nop{}, tokens: tokenStore{path: filepath.Join(cfg.Dir, "token"), account: "profile-" + profileID(cfg.Dir)},
 		clock: client.NewClock(), settings: loadStored(cfg.Dir, cfg.Getenv), focused: true,
 		conn:    Connection{State: appsync.StateSignedOut, Since: time.Now().UnixMilli()},
-		sending: map[string]chan struct{}{}, uploads: map[string]*upload{}}
+		sending: map[string]chan struct{}{}, uploads: map[string]*upload{},
+		update: UpdateStatus{State: UpdateState(version.Unknown), Version: cfg.Version}}
 }
 
 // DefaultDir is the per-user folder of the app's files.
@@ -99,6 +102,7 @@ func (a *App) start(shell Shell, n notify.Notifier) {
 	if server == "" {
 		return
 	}
+	go a.checkUpdates(server) // the update screen, if any, comes before everything else
 	c, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
 	if err != nil {
 		a.log.Error("cache unavailable", "err", err)
@@ -163,9 +167,10 @@ func (a *App) begin(cl *client.Client, c *cache.Cache, me wire.User) {
 				}
 			}()
 		},
-		State:   a.onState,
-		Effects: a.onEffects,
-		Outbox:  a.onOutbox,
+		State:    a.onState,
+		Effects:  a.onEffects,
+		Outbox:   a.onOutbox,
+		Received: a.onReceived,
 	}, appsync.Options{}, a.log)
 	engine = a.engine
 	done := a.done

@@ -11,6 +11,7 @@ import (
 
 	"santral/app/cache"
 	"santral/app/client"
+	"santral/backend/version"
 	"santral/backend/wire"
 )
 
@@ -19,7 +20,7 @@ func (a *App) Session() Session {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := Session{SignedIn: a.cache != nil, ServerURL: a.settings.ServerURL, Username: a.settings.Username,
-		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version}
+		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version, Update: a.update}
 	if a.cache != nil {
 		me := a.me
 		s.User = &me
@@ -34,6 +35,10 @@ func (a *App) Login(serverURL, username, password string) (Session, error) {
 		return Session{}, uiError(err)
 	}
 	username = strings.TrimSpace(username)
+	// An app the server no longer accepts does not sign in (the UI shows the update screen).
+	if st, err := a.checkUpdates(base); err == nil && st.State == UpdateState(version.Required) {
+		return Session{}, uiError(wire.Errorf(client.CodeUpdateRequired, "this app (%s) is older than the server's minimum %s", st.Version, st.Minimum))
+	}
 	a.signing.Lock()
 	defer a.signing.Unlock()
 	cl := client.New(base, "").WithClock(a.clock)

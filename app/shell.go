@@ -21,6 +21,7 @@ type wailsShell struct{ ctx context.Context }
 
 func (w wailsShell) Emit(event string, data any) { runtime.EventsEmit(w.ctx, event, data) }
 func (w wailsShell) SetTitle(title string)       { runtime.WindowSetTitle(w.ctx, title) }
+func (w wailsShell) OpenURL(u string)            { runtime.BrowserOpenURL(w.ctx, u) }
 func (w wailsShell) Show() {
 	runtime.WindowUnminimise(w.ctx)
 	runtime.WindowShow(w.ctx)

@@ -62,6 +62,8 @@ type Session struct {
 	Connection  Connection  `json:"connection"`
 	Preferences Preferences `json:"preferences"`
 	Version     string      `json:"version"`
+	// Update is this version against the versions the server accepts (updates.go).
+	Update UpdateStatus `json:"update"`
 }
 
 // InboxItem is a held conversation with its unread count.

@@ -16,6 +16,7 @@ import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
 import { TopBar, connectionLabel } from './components/TopBar';
 import { TransferDialog } from './components/TransferDialog';
+import { UpdateNotice, UpdateRequired } from './components/Updates';
 import { OfferCard } from './components/TransfersPanel';
 import type { Theme } from './types';
 
@@ -39,6 +40,7 @@ function Root() {
   const booted = useApp((s) => s.booted);
   const signedIn = useApp((s) => !!s.session?.signed_in);
   const theme = useApp((s) => s.session?.preferences?.theme);
+  const updateRequired = useApp((s) => s.session?.update?.state === 'required');
 
   useEffect(() => applyTheme(theme), [theme]);
   useEffect(() => {
@@ -55,6 +57,8 @@ function Root() {
       </div>
     );
   }
+  // An app the server no longer accepts shows only the update screen (components/Updates.tsx).
+  if (updateRequired) return <UpdateRequired />;
   return (
     <>
       {signedIn ? <Shell /> : <Login />}
@@ -109,6 +113,7 @@ function Shell() {
   return (
     <div class="shell" data-testid="shell">
       <TopBar />
+      <UpdateNotice />
       {connection?.state === 'reconnecting' ? (
         <div class="banner banner-offline" data-testid="offline-banner" role="status">
           <strong>{conn.text}</strong> <span>{t('connection.offlineBanner')}</span>

@@ -106,6 +106,8 @@ export const bridge = {
   session: () => call(() => App.Session()).then(normalizeSession),
   login: (serverURL: string, username: string, password: string) => call(() => App.Login(serverURL, username, password)).then(normalizeSession),
   logout: () => call(() => App.Logout()),
+  /** Opens the server's download address for the app (the update screens). */
+  openDownload: () => call(() => App.OpenDownload()),
   savePreferences: (p: Parameters<typeof App.SavePreferences>[0]) => call(() => App.SavePreferences(p)).then(normalizeSession),
   setPresence: (presence: string, reason: string) => call(() => App.SetPresence(presence, reason)),
   inbox: () => call(() => App.Inbox()).then(normalizeInbox),

@@ -153,6 +153,15 @@ export class Controller {
     if (session.signed_in) await this.loadInbox();
   }
 
+  /** Opens the server's download address for the app in the browser (the update screens). */
+  async openDownload(): Promise<void> {
+    try {
+      await this.api.openDownload();
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+
   async logout(): Promise<void> {
     try {
       await this.api.logout();

@@ -548,6 +548,15 @@ const tr = {
   'err.signed_out': 'Oturum kapalı. Lütfen giriş yapın.',
   'err.server_changed': 'Sunucunun veritabanı değişti; bu yanıt gönderilmedi.',
   'err.unknown': 'Beklenmeyen bir hata oluştu.',
+
+  // Updates (the server's minimum and latest app versions)
+  'err.update_required': 'Bu uygulama sürümü artık kullanılamıyor. Lütfen güncelleyin.',
+  'update.requiredTitle': 'Güncelleme gerekli',
+  'update.requiredText': 'Bu sürüm ({version}) artık kullanılamıyor: sunucu en az {minimum} sürümünü istiyor. Devam etmek için uygulamayı güncelleyin.',
+  'update.requiredAskIT': 'Güncellemeyi BT ekibiniz dağıtıyorsa onlara başvurun.',
+  'update.download': 'Güncellemeyi indir',
+  'update.available': 'Yeni sürüm var: {latest} (sizinki {version}).',
+  'update.dismiss': 'Kapat',
 };
 
 export type MessageKey = keyof typeof tr;
@@ -1096,6 +1105,15 @@ const en: Record<MessageKey, string> = {
   'err.signed_out': 'Signed out. Please sign in.',
   'err.server_changed': 'The server\u2019s database changed; this reply was not sent.',
   'err.unknown': 'Something unexpected went wrong.',
+
+  // Updates (the server's minimum and latest app versions)
+  'err.update_required': 'This version of the app can no longer be used. Please update.',
+  'update.requiredTitle': 'Update required',
+  'update.requiredText': 'This version ({version}) can no longer be used: the server requires {minimum} or newer. Update the app to continue.',
+  'update.requiredAskIT': 'If your IT team distributes updates, ask them.',
+  'update.download': 'Download the update',
+  'update.available': 'A new version is available: {latest} (you have {version}).',
+  'update.dismiss': 'Dismiss',
 };
 
 export const dictionaries: Record<Language, Record<MessageKey, string>> = { tr, en };

@@ -58,6 +58,22 @@ export interface Preferences {
   autostart: boolean;
 }
 
+/**
+ * UpdateState is the app's version against the server's: current, available (a newer one
+ * exists), required (this one may not be used), unknown (not asked yet, or a developer build).
+ */
+export type UpdateState = string;
+
+/** UpdateStatus is what the UI shows about updates (Session.update). */
+export interface UpdateStatus {
+  state: UpdateState;
+  /** this app's */
+  version: string;
+  minimum: string;
+  latest: string;
+  download_url: string;
+}
+
 /** Session is who is signed in, to which server, and how the connection is. */
 export interface Session {
   signed_in: boolean;
@@ -67,6 +83,8 @@ export interface Session {
   connection: Connection;
   preferences: Preferences;
   version: string;
+  /** Update is this version against the versions the server accepts (updates.go). */
+  update: UpdateStatus;
 }
 
 /** ConversationState is where a conversation is in its life. */
@@ -729,6 +747,7 @@ export const ERROR_CODES = [
   'transfer_to_self',
   'unauthorized',
   'unknown_field',
+  'update_required',
   'upload_quota_reached',
   'username_taken',
   'window_closed',

@@ -35,6 +35,8 @@ export function MediaURL(arg1: string, arg2: string): Promise<string>;
 
 export function OpenConversation(arg1: number): Promise<T.ConversationView>;
 
+export function OpenDownload(): Promise<void>;
+
 export function PublishFlow(arg1: number): Promise<T.Flow>;
 
 export function Pull(): Promise<T.Conversation>;

@@ -69,6 +69,10 @@ export function OpenConversation(arg1) {
   return window['go']['app']['App']['OpenConversation'](arg1);
 }
 
+export function OpenDownload() {
+  return window['go']['app']['App']['OpenDownload']();
+}
+
 export function PublishFlow(arg1) {
   return window['go']['app']['App']['PublishFlow'](arg1);
 }
