@@ -363,7 +363,7 @@ func (o ideasoftOrder) order() Order {
 	if !ok {
 		pay = PaymentUnknown
 	}
-	out := Order{ID: strconv.FormatInt(o.ID, 10), Number: o.TransactionID, CreatedAt: ideasoftTime(o.CreatedAt), Status: st,
+	out := Order{ID: strconv.FormatInt(o.ID, 10), Number: o.TransactionID, CreatedAt: ms(ideasoftTime(o.CreatedAt)), Status: st,
 		StatusText: o.Status, Payment: pay, PaymentText: strings.TrimSpace(o.PaymentStatus + " " + o.PaymentTypeName),
 		Total: moneyOf(float64(o.FinalAmount), o.Currency), Customer: strings.TrimSpace(o.CustomerFirstname + " " + o.CustomerSurname),
 		Carrier: o.ShippingCompanyName, Tracking: o.ShippingTrackingCode, Items: []Item{}}
@@ -484,57 +484,75 @@ func (c *IdeasoftClient) SearchProducts(ctx context.Context, text string, limit 
 	if limit <= 0 || limit > 25 {
 		limit = 10
 	}
-	var list []struct {
-		ID           int64     `json:"id"`
-		Name         string    `json:"name"`
-		Slug         string    `json:"slug"`
-		SKU          string    `json:"sku"`
-		Barcode      string    `json:"barcode"`
-		StockAmount  flexFloat `json:"stockAmount"`
-		Price1       flexFloat `json:"price1"`
-		Discount     flexFloat `json:"discount"`
-		DiscountType int       `json:"discountType"`
-		TaxIncluded  int       `json:"taxIncluded"`
-		Tax          flexFloat `json:"tax"`
-		Currency     struct {
-			Abbr string `json:"abbr"`
-		} `json:"currency"`
-		Images []struct {
-			OriginalURL string `json:"originalUrl"`
-			ThumbURL    string `json:"thumbUrl"`
-		} `json:"images"`
-	}
+	var list []ideasoftProduct
 	q := url.Values{"s": {strings.TrimSpace(text)}, "status": {"1"}, "limit": {strconv.Itoa(limit)}}
 	if _, err := c.do(ctx, "products", "GET", "/products", q, nil, &list); err != nil {
 		return nil, err
 	}
 	out := make([]Product, 0, len(list))
 	for _, p := range list {
-		// The customer's price: the discount off the list price, tax added when the list
-		// price is without it (price1 916.58 + 20 % = 1099.90) [inf].
-		price := float64(p.Price1)
-		if p.Discount > 0 {
-			if p.DiscountType == 1 {
-				price *= 1 - float64(p.Discount)/100
-			} else {
-				price -= float64(p.Discount)
-			}
-		}
-		if p.TaxIncluded == 0 {
-			price *= 1 + float64(p.Tax)/100
-		}
-		prod := Product{ID: strconv.FormatInt(p.ID, 10), Name: p.Name, SKU: p.SKU, Barcode: p.Barcode,
-			Price: moneyOf(price, p.Currency.Abbr), Stock: int(p.StockAmount)}
-		if p.Slug != "" {
-			// The storefront's product page is /urun/{slug} on Ideasoft shops [inf].
-			prod.URL = c.cfg.BaseURL + "/urun/" + url.PathEscape(p.Slug)
-		}
-		if len(p.Images) > 0 {
-			prod.ImageURL = p.Images[0].OriginalURL
-		}
-		out = append(out, prod)
+		out = append(out, c.product(p))
 	}
 	return out, nil
+}
+
+// Product reads one product by its id.
+func (c *IdeasoftClient) Product(ctx context.Context, id string) (Product, error) {
+	if _, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64); err != nil {
+		return Product{}, c.fail("product", KindNotFound, 0, "not an Ideasoft product id: "+id, nil)
+	}
+	var p ideasoftProduct
+	if _, err := c.do(ctx, "product", "GET", "/products/"+strings.TrimSpace(id), nil, nil, &p); err != nil {
+		return Product{}, err
+	}
+	return c.product(p), nil
+}
+
+type ideasoftProduct struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	Slug         string    `json:"slug"`
+	SKU          string    `json:"sku"`
+	Barcode      string    `json:"barcode"`
+	StockAmount  flexFloat `json:"stockAmount"`
+	Price1       flexFloat `json:"price1"`
+	Discount     flexFloat `json:"discount"`
+	DiscountType int       `json:"discountType"`
+	TaxIncluded  int       `json:"taxIncluded"`
+	Tax          flexFloat `json:"tax"`
+	Currency     struct {
+		Abbr string `json:"abbr"`
+	} `json:"currency"`
+	Images []struct {
+		OriginalURL string `json:"originalUrl"`
+		ThumbURL    string `json:"thumbUrl"`
+	} `json:"images"`
+}
+
+func (c *IdeasoftClient) product(p ideasoftProduct) Product {
+	// The customer's price: the discount off the list price, tax added when the list price
+	// is without it (price1 916.58 + 20 % = 1099.90) [inf].
+	price := float64(p.Price1)
+	if p.Discount > 0 {
+		if p.DiscountType == 1 {
+			price *= 1 - float64(p.Discount)/100
+		} else {
+			price -= float64(p.Discount)
+		}
+	}
+	if p.TaxIncluded == 0 {
+		price *= 1 + float64(p.Tax)/100
+	}
+	prod := Product{ID: strconv.FormatInt(p.ID, 10), Name: p.Name, SKU: p.SKU, Barcode: p.Barcode,
+		Price: moneyOf(price, p.Currency.Abbr), Stock: int(p.StockAmount)}
+	if p.Slug != "" {
+		// The storefront's product page is /urun/{slug} on Ideasoft shops [inf].
+		prod.URL = c.cfg.BaseURL + "/urun/" + url.PathEscape(p.Slug)
+	}
+	if len(p.Images) > 0 {
+		prod.ImageURL = p.Images[0].OriginalURL
+	}
+	return prod
 }
 
 // Do writes the order with a partial PUT /orders/{id} (what public clients send [3p]):

@@ -16,6 +16,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"santral/backend/wire"
 )
 
 // Platform names a shop platform.
@@ -30,36 +32,38 @@ const (
 // Platforms lists the supported platforms.
 var Platforms = []Platform{Shopify, Ticimax, Ideasoft}
 
-// Status is an order's state in Santral's common set.
-type Status string
+// The common words and the panel's types live in backend/wire, which the app shares.
+type (
+	Status  = wire.ShopStatus
+	Payment = wire.ShopPayment
+	Money   = wire.Money
+	Item    = wire.ShopItem
+	Order   = wire.ShopOrder
+	Product = wire.ShopProduct
+)
 
 const (
-	StatusPending         Status = "pending"          // placed, waiting for the shop's approval
-	StatusAwaitingPayment Status = "awaiting_payment" // waiting for the customer's payment (e.g. havale)
-	StatusProcessing      Status = "processing"       // approved, being prepared or packed
-	StatusShipped         Status = "shipped"          // handed to the carrier
-	StatusDelivered       Status = "delivered"
-	StatusCancelled       Status = "cancelled"
-	StatusReturned        Status = "returned" // returned or refunded, fully or in part
-	StatusUnknown         Status = "unknown"  // a platform word we do not know: StatusText shows it
+	StatusPending         = wire.ShopStatusPending
+	StatusAwaitingPayment = wire.ShopStatusAwaitingPayment
+	StatusProcessing      = wire.ShopStatusProcessing
+	StatusShipped         = wire.ShopStatusShipped
+	StatusDelivered       = wire.ShopStatusDelivered
+	StatusCancelled       = wire.ShopStatusCancelled
+	StatusReturned        = wire.ShopStatusReturned
+	StatusUnknown         = wire.ShopStatusUnknown
+
+	PaymentPaid              = wire.ShopPaymentPaid
+	PaymentPending           = wire.ShopPaymentPending
+	PaymentPartiallyPaid     = wire.ShopPaymentPartiallyPaid
+	PaymentRefunded          = wire.ShopPaymentRefunded
+	PaymentPartiallyRefunded = wire.ShopPaymentPartiallyRefunded
+	PaymentFailed            = wire.ShopPaymentFailed
+	PaymentVoided            = wire.ShopPaymentVoided
+	PaymentUnknown           = wire.ShopPaymentUnknown
 )
 
 // Statuses is the common set, in the order an order passes through it.
 var Statuses = []Status{StatusPending, StatusAwaitingPayment, StatusProcessing, StatusShipped, StatusDelivered, StatusCancelled, StatusReturned, StatusUnknown}
-
-// Payment is an order's payment state in the common set.
-type Payment string
-
-const (
-	PaymentPaid              Payment = "paid"
-	PaymentPending           Payment = "pending"
-	PaymentPartiallyPaid     Payment = "partially_paid"
-	PaymentRefunded          Payment = "refunded"
-	PaymentPartiallyRefunded Payment = "partially_refunded"
-	PaymentFailed            Payment = "failed"
-	PaymentVoided            Payment = "voided"
-	PaymentUnknown           Payment = "unknown"
-)
 
 // Label is a word in Turkish and English.
 type Label struct {
@@ -67,7 +71,8 @@ type Label struct {
 	EN string `json:"en"`
 }
 
-// StatusLabels are the common statuses in the UI's two languages.
+// StatusLabels are the common statuses in the UI's two languages (the UI has its own copy in
+// frontend/src/i18n.ts; a test keeps them equal).
 var StatusLabels = map[Status]Label{
 	StatusPending:         {"Onay bekliyor", "Awaiting approval"},
 	StatusAwaitingPayment: {"Ödeme bekleniyor", "Awaiting payment"},
@@ -89,45 +94,6 @@ var PaymentLabels = map[Payment]Label{
 	PaymentFailed:            {"Başarısız", "Failed"},
 	PaymentVoided:            {"İptal edildi", "Voided"},
 	PaymentUnknown:           {"Bilinmiyor", "Unknown"},
-}
-
-// Money is an amount in minor units (kuruş) of a currency (ISO 4217: the Turkish lira is TRY,
-// whatever the platform calls it).
-type Money struct {
-	Minor    int64  `json:"minor"`
-	Currency string `json:"currency"`
-}
-
-// String is the amount with two decimals ("899.90").
-func (m Money) String() string {
-	sign := ""
-	v := m.Minor
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	return fmt.Sprintf("%s%d.%02d", sign, v/100, v%100)
-}
-
-// Display is the amount as a Turkish customer reads it: "1.249,90 TL".
-func (m Money) Display() string {
-	v := m.Minor
-	sign := ""
-	if v < 0 {
-		sign, v = "-", -v
-	}
-	whole := strconv.FormatInt(v/100, 10)
-	var b strings.Builder
-	for i, r := range whole {
-		if i > 0 && (len(whole)-i)%3 == 0 {
-			b.WriteByte('.')
-		}
-		b.WriteRune(r)
-	}
-	cur := m.Currency
-	if cur == "TRY" || cur == "" {
-		cur = "TL"
-	}
-	return fmt.Sprintf("%s%s,%02d %s", sign, b.String(), v%100, cur)
 }
 
 // currency maps a platform's currency word to ISO 4217.
@@ -179,44 +145,6 @@ func moneyOf(f float64, cur string) Money {
 	return Money{Minor: int64(math.Round(f * 100)), Currency: currency(cur)}
 }
 
-// Item is one line of an order.
-type Item struct {
-	Name      string `json:"name"`
-	Variant   string `json:"variant,omitempty"`
-	SKU       string `json:"sku,omitempty"`
-	Quantity  int    `json:"quantity"`
-	UnitPrice Money  `json:"unit_price"`
-}
-
-// Order is a customer's order as the panel shows it.
-type Order struct {
-	ID          string    `json:"id"`     // the platform's id, for actions
-	Number      string    `json:"number"` // what the customer knows it by ("#1042", "TCM2611031940")
-	CreatedAt   time.Time `json:"created_at"`
-	Status      Status    `json:"status"`
-	StatusText  string    `json:"status_text,omitempty"` // the platform's own words
-	Payment     Payment   `json:"payment"`
-	PaymentText string    `json:"payment_text,omitempty"`
-	Items       []Item    `json:"items"`
-	Total       Money     `json:"total"`
-	Customer    string    `json:"customer,omitempty"`
-	Carrier     string    `json:"carrier,omitempty"`
-	Tracking    string    `json:"tracking_number,omitempty"`
-	TrackingURL string    `json:"tracking_url,omitempty"`
-}
-
-// Product is a product as the panel lists it and the chat receives it.
-type Product struct {
-	ID       string `json:"id"`
-	Name     string `json:"name"`
-	SKU      string `json:"sku,omitempty"`
-	Barcode  string `json:"barcode,omitempty"`
-	Price    Money  `json:"price"`
-	ImageURL string `json:"image_url,omitempty"`
-	URL      string `json:"url,omitempty"` // empty when the product is not on the storefront
-	Stock    int    `json:"stock"`
-}
-
 // Query finds a customer's orders: by order number, or else by phone and/or e-mail. Phone is
 // as WhatsApp gives it (905321234567) or as a person writes it; each client puts it into its
 // platform's form.
@@ -262,6 +190,9 @@ type Client interface {
 	FindOrders(ctx context.Context, q Query) ([]Order, error)
 	// SearchProducts finds products whose name, SKU or barcode matches text.
 	SearchProducts(ctx context.Context, text string, limit int) ([]Product, error)
+	// Product reads one product by its id (for a send: the card is the shop's, not the
+	// client's).
+	Product(ctx context.Context, id string) (Product, error)
 	// Actions are the action kinds this platform allows.
 	Actions() []ActionKind
 	Do(ctx context.Context, a Action) (Result, error)
@@ -354,4 +285,12 @@ func truncate(s string, n int) string {
 		return s
 	}
 	return string([]rune(s)[:n]) + "…"
+}
+
+// ms is a time as the wire carries it (unix milliseconds; 0 for no time).
+func ms(t time.Time) int64 {
+	if t.IsZero() {
+		return 0
+	}
+	return t.UnixMilli()
 }

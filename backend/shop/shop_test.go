@@ -38,10 +38,10 @@ func TestMoney(t *testing.T) {
 	if _, err := ParseMoney("12,5", "TRY"); err == nil {
 		t.Error("12,5 parsed")
 	}
-	if got := (Money{124990, "TRY"}).Display(); got != "1.249,90 TL" {
+	if got := (Money{Minor: 124990, Currency: "TRY"}).Display(); got != "1.249,90 TL" {
 		t.Errorf("display %q", got)
 	}
-	if got := (Money{100000000, "EUR"}).Display(); got != "1.000.000,00 EUR" {
+	if got := (Money{Minor: 100000000, Currency: "EUR"}).Display(); got != "1.000.000,00 EUR" {
 		t.Errorf("display %q", got)
 	}
 }

@@ -281,7 +281,7 @@ const (
 	// (RESEARCH 1.2, [inf] from the search syntax).
 	shopifyOrderSearch = `query SantralOrderSearch($q: String!, $first: Int!) { orders(first: $first, query: $q, sortKey: CREATED_AT, reverse: true) { nodes { ` + shopifyOrderFields + ` } } }`
 
-	shopifyProductSearch = `query SantralProductSearch($q: String!, $first: Int!) { products(first: $first, query: $q, sortKey: RELEVANCE) { nodes { id title handle status vendor productType onlineStoreUrl totalInventory featuredMedia { preview { image { url altText } } } priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } } variants(first: 5) { nodes { id title sku barcode price compareAtPrice inventoryQuantity availableForSale } } } pageInfo { hasNextPage endCursor } } }`
+	shopifyProductSearch = `query SantralProductSearch($q: String!, $first: Int!) { products(first: $first, query: $q, sortKey: RELEVANCE) { nodes { ` + shopifyProductFields + ` } pageInfo { hasNextPage endCursor } } }`
 
 	shopifyOrderCancel = `mutation SantralOrderCancel($orderId: ID!, $reason: OrderCancelReason!, $refundMethod: OrderCancelRefundMethodInput!, $restock: Boolean!, $notifyCustomer: Boolean, $staffNote: String) { orderCancel(orderId: $orderId, reason: $reason, refundMethod: $refundMethod, restock: $restock, notifyCustomer: $notifyCustomer, staffNote: $staffNote) { job { id done } orderCancelUserErrors { field message code } } }`
 
@@ -385,7 +385,7 @@ func (o shopifyOrder) order() Order {
 		pay = PaymentUnknown
 	}
 	total, _ := ParseMoney(o.TotalPriceSet.ShopMoney.Amount, o.TotalPriceSet.ShopMoney.CurrencyCode)
-	out := Order{ID: o.ID, Number: o.Name, CreatedAt: o.CreatedAt, Status: st, StatusText: text, Payment: pay,
+	out := Order{ID: o.ID, Number: o.Name, CreatedAt: ms(o.CreatedAt), Status: st, StatusText: text, Payment: pay,
 		PaymentText: strings.ToLower(strings.ReplaceAll(o.DisplayFinancialStatus, "_", " ")), Total: total, Items: []Item{}}
 	for _, li := range o.LineItems.Nodes {
 		p, _ := ParseMoney(li.OriginalUnitPriceSet.ShopMoney.Amount, li.OriginalUnitPriceSet.ShopMoney.CurrencyCode)
@@ -497,6 +497,55 @@ func productQuery(text string) string {
 	return fmt.Sprintf("(title:%s* OR sku:%s* OR barcode:%s) AND status:active", word, word, word)
 }
 
+// shopifyProductFields is a product's selection, as products_search.request.json has it.
+const shopifyProductFields = `id title handle status vendor productType onlineStoreUrl totalInventory featuredMedia { preview { image { url altText } } } priceRangeV2 { minVariantPrice { amount currencyCode } maxVariantPrice { amount currencyCode } } variants(first: 5) { nodes { id title sku barcode price compareAtPrice inventoryQuantity availableForSale } }`
+
+// shopifyProductByID reads one product for a send ([inf]: product(id:) from the query
+// reference; not among the fixtures).
+const shopifyProductByID = `query SantralProduct($id: ID!) { product(id: $id) { ` + shopifyProductFields + ` } }`
+
+type shopifyProduct struct {
+	ID             string  `json:"id"`
+	Title          string  `json:"title"`
+	OnlineStoreURL *string `json:"onlineStoreUrl"`
+	TotalInventory int     `json:"totalInventory"`
+	FeaturedMedia  *struct {
+		Preview struct {
+			Image *struct {
+				URL string `json:"url"`
+			} `json:"image"`
+		} `json:"preview"`
+	} `json:"featuredMedia"`
+	PriceRangeV2 struct {
+		MinVariantPrice struct {
+			Amount       string `json:"amount"`
+			CurrencyCode string `json:"currencyCode"`
+		} `json:"minVariantPrice"`
+	} `json:"priceRangeV2"`
+	Variants struct {
+		Nodes []struct {
+			SKU     *string `json:"sku"`
+			Barcode *string `json:"barcode"`
+		} `json:"nodes"`
+	} `json:"variants"`
+}
+
+// product is the card: the lowest variant price; the variant the agent searched for (by SKU
+// or barcode), else the first, names the SKU.
+func (n shopifyProduct) product(text string) Product {
+	price, _ := ParseMoney(n.PriceRangeV2.MinVariantPrice.Amount, n.PriceRangeV2.MinVariantPrice.CurrencyCode)
+	p := Product{ID: n.ID, Name: n.Title, Price: price, URL: deref(n.OnlineStoreURL), Stock: n.TotalInventory}
+	if n.FeaturedMedia != nil && n.FeaturedMedia.Preview.Image != nil {
+		p.ImageURL = n.FeaturedMedia.Preview.Image.URL
+	}
+	for i, v := range n.Variants.Nodes {
+		if i == 0 || (text != "" && (strings.EqualFold(deref(v.SKU), text) || deref(v.Barcode) == text)) {
+			p.SKU, p.Barcode = deref(v.SKU), deref(v.Barcode)
+		}
+	}
+	return p
+}
+
 // SearchProducts runs products(query:) with title, SKU and barcode filters.
 func (c *ShopifyClient) SearchProducts(ctx context.Context, text string, limit int) ([]Product, error) {
 	if limit <= 0 || limit > 25 {
@@ -504,31 +553,7 @@ func (c *ShopifyClient) SearchProducts(ctx context.Context, text string, limit i
 	}
 	var out struct {
 		Products struct {
-			Nodes []struct {
-				ID             string  `json:"id"`
-				Title          string  `json:"title"`
-				OnlineStoreURL *string `json:"onlineStoreUrl"`
-				TotalInventory int     `json:"totalInventory"`
-				FeaturedMedia  *struct {
-					Preview struct {
-						Image *struct {
-							URL string `json:"url"`
-						} `json:"image"`
-					} `json:"preview"`
-				} `json:"featuredMedia"`
-				PriceRangeV2 struct {
-					MinVariantPrice struct {
-						Amount       string `json:"amount"`
-						CurrencyCode string `json:"currencyCode"`
-					} `json:"minVariantPrice"`
-				} `json:"priceRangeV2"`
-				Variants struct {
-					Nodes []struct {
-						SKU     *string `json:"sku"`
-						Barcode *string `json:"barcode"`
-					} `json:"nodes"`
-				} `json:"variants"`
-			} `json:"nodes"`
+			Nodes []shopifyProduct `json:"nodes"`
 		} `json:"products"`
 	}
 	if err := c.do(ctx, "products", shopifyProductSearch, map[string]any{"q": productQuery(text), "first": limit}, &out); err != nil {
@@ -536,20 +561,23 @@ func (c *ShopifyClient) SearchProducts(ctx context.Context, text string, limit i
 	}
 	list := make([]Product, 0, len(out.Products.Nodes))
 	for _, n := range out.Products.Nodes {
-		price, _ := ParseMoney(n.PriceRangeV2.MinVariantPrice.Amount, n.PriceRangeV2.MinVariantPrice.CurrencyCode)
-		p := Product{ID: n.ID, Name: n.Title, Price: price, URL: deref(n.OnlineStoreURL), Stock: n.TotalInventory}
-		if n.FeaturedMedia != nil && n.FeaturedMedia.Preview.Image != nil {
-			p.ImageURL = n.FeaturedMedia.Preview.Image.URL
-		}
-		// The variant the agent searched for, else the first.
-		for i, v := range n.Variants.Nodes {
-			if i == 0 || strings.EqualFold(deref(v.SKU), text) || deref(v.Barcode) == text {
-				p.SKU, p.Barcode = deref(v.SKU), deref(v.Barcode)
-			}
-		}
-		list = append(list, p)
+		list = append(list, n.product(strings.TrimSpace(text)))
 	}
 	return list, nil
+}
+
+// Product reads one product by its id.
+func (c *ShopifyClient) Product(ctx context.Context, id string) (Product, error) {
+	var out struct {
+		Product *shopifyProduct `json:"product"`
+	}
+	if err := c.do(ctx, "product", shopifyProductByID, map[string]any{"id": id}, &out); err != nil {
+		return Product{}, err
+	}
+	if out.Product == nil {
+		return Product{}, c.fail("product", KindNotFound, 200, "no such product", nil)
+	}
+	return out.Product.product(""), nil
 }
 
 // cancelJobPatience bounds how long Do waits for orderCancel's job; past it the result says

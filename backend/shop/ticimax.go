@@ -269,7 +269,7 @@ func (o ticimaxOrder) order() Order {
 		totalText = o.ToplamTutar
 	}
 	total, _ := ParseMoney(totalText, o.ParaBirimi)
-	out := Order{ID: strconv.FormatInt(o.ID, 10), Number: o.SiparisNo, CreatedAt: ticimaxTime(o.SiparisTarihi), Status: st,
+	out := Order{ID: strconv.FormatInt(o.ID, 10), Number: o.SiparisNo, CreatedAt: ms(ticimaxTime(o.SiparisTarihi)), Status: st,
 		StatusText: o.SiparisDurumu, Payment: PaymentUnknown, Total: total, Customer: o.AdiSoyadi, Items: []Item{},
 		Carrier: o.KargoFirmaTanim, Tracking: strings.TrimSpace(o.KargoTakipNo)}
 	if out.Number == "" {
@@ -438,7 +438,7 @@ func (c *TicimaxClient) FindOrders(ctx context.Context, q Query) ([]Order, error
 	if orders == nil {
 		orders = []Order{}
 	}
-	sort.SliceStable(orders, func(i, j int) bool { return orders[i].CreatedAt.After(orders[j].CreatedAt) })
+	sort.SliceStable(orders, func(i, j int) bool { return orders[i].CreatedAt > orders[j].CreatedAt })
 	return orders, nil
 }
 
@@ -609,6 +609,21 @@ func (c *TicimaxClient) SearchProducts(ctx context.Context, text string, limit i
 		out = []Product{}
 	}
 	return out, nil
+}
+
+// Product reads one product card by its id (UrunKartiID).
+func (c *TicimaxClient) Product(ctx context.Context, id string) (Product, error) {
+	if _, err := strconv.ParseInt(strings.TrimSpace(id), 10, 64); err != nil {
+		return Product{}, c.fail("SelectUrun", KindNotFound, 0, "not a Ticimax product id: "+id, nil)
+	}
+	list, err := c.selectProducts(ctx, map[string]string{"UrunKartiID": strings.TrimSpace(id)}, 1)
+	if err != nil {
+		return Product{}, err
+	}
+	if len(list) == 0 {
+		return Product{}, c.fail("SelectUrun", KindNotFound, 200, "no such product", nil)
+	}
+	return c.product(list[0]), nil
 }
 
 // foldSearch lower-cases for search the Turkish way and drops the letters' marks, so

@@ -54,11 +54,11 @@ func TestTicimaxFindsTheMembersOrdersByWhatsAppPhone(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Order{{ID: "18342", Number: "TCM2611031940", CreatedAt: time.Date(2026, 11, 3, 19, 40, 7, 0, istanbul), Status: StatusShipped,
+	want := []Order{{ID: "18342", Number: "TCM2611031940", CreatedAt: time.Date(2026, 11, 3, 19, 40, 7, 0, istanbul).UnixMilli(), Status: StatusShipped,
 		StatusText: "Kargoya Verildi", Payment: PaymentPaid, PaymentText: "Onaylandı",
-		Items: []Item{{Name: "Türk Kahvesi Orta Kavrulmuş 250 g", SKU: "AK-TK-250", Quantity: 2, UnitPrice: Money{17500, "TRY"}},
-			{Name: "Bakır Cezve No:3", SKU: "AK-CZV-03", Quantity: 1, UnitPrice: Money{89990, "TRY"}}},
-		Total: Money{124990, "TRY"}, Customer: "Ayşe Yılmaz", Carrier: "Yurtiçi Kargo", Tracking: "304918277651",
+		Items: []Item{{Name: "Türk Kahvesi Orta Kavrulmuş 250 g", SKU: "AK-TK-250", Quantity: 2, UnitPrice: Money{Minor: 17500, Currency: "TRY"}},
+			{Name: "Bakır Cezve No:3", SKU: "AK-CZV-03", Quantity: 1, UnitPrice: Money{Minor: 89990, Currency: "TRY"}}},
+		Total: Money{Minor: 124990, Currency: "TRY"}, Customer: "Ayşe Yılmaz", Carrier: "Yurtiçi Kargo", Tracking: "304918277651",
 		// Ticimax gives no link: built from the carrier table.
 		TrackingURL: "https://www.yurticikargo.com/tr/online-servisler/gonderi-sorgula?code=304918277651"}}
 	if !reflect.DeepEqual(orders, want) {
@@ -169,7 +169,7 @@ func TestTicimaxFindsAProductByBarcode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Product{{ID: "2290", Name: "Çelik Termos 500 ml", SKU: "AK-TRM-500-ANT", Barcode: "8680001234561", Price: Money{89990, "TRY"},
+	want := []Product{{ID: "2290", Name: "Çelik Termos 500 ml", SKU: "AK-TRM-500-ANT", Barcode: "8680001234561", Price: Money{Minor: 89990, Currency: "TRY"},
 		ImageURL: "https://static.ornekmagaza.com.tr/UrunResimleri/buyuk/celik-termos-antrasit.jpg", URL: p.srv.URL + "/celik-termos-500-ml", Stock: 37}}
 	if !reflect.DeepEqual(list, want) {
 		t.Errorf("products\n got %+v\nwant %+v", list, want)
@@ -215,5 +215,16 @@ func TestTicimaxEnvelopeMembersInDataContractOrder(t *testing.T) {
 	}
 	if strings.Contains(string(envelope("X", []el{{name: "v", value: "<&>"}})), "<&>") {
 		t.Error("a value is not escaped")
+	}
+}
+
+func TestTicimaxReadsOneProductForASend(t *testing.T) {
+	p := newPlatform(t, step{name: "SelectUrun by UrunKartiID", check: soap("UrunServis", "SelectUrun", "select_urun.by_barkod.request.xml",
+		"<ns:Barkod>8680001234561</ns:Barkod>", "", "<ns:UrunKartiID>0</ns:UrunKartiID>", "<ns:UrunKartiID>2290</ns:UrunKartiID>",
+		"<ns:KayitSayisi>5</ns:KayitSayisi>", "<ns:KayitSayisi>1</ns:KayitSayisi>"),
+		body: fixture(t, "ticimax", "select_urun.response.xml")})
+	prod, err := newTicimaxFor(t, p).Product(context.Background(), "2290")
+	if err != nil || prod.Name != "Çelik Termos 500 ml" || prod.Price.Minor != 89990 {
+		t.Fatalf("product %+v, err %v", prod, err)
 	}
 }
