@@ -31,7 +31,9 @@ type IdeasoftConfig struct {
 	// SaveTokens keeps a refreshed pair (encrypted, in the store). It runs before the new
 	// access token is used; if it fails the call fails, since a pair we could not keep would
 	// be lost at the next start.
-	SaveTokens func(context.Context, IdeasoftTokens) error
+	// previous is the pair the refresh started from, so the store can tell whether another
+	// node has replaced it meanwhile.
+	SaveTokens func(ctx context.Context, previous, next IdeasoftTokens) error
 	HTTP       *http.Client
 	// MaxRetries bounds the retries of a 429; MaxBackoff bounds one wait.
 	MaxRetries int
@@ -145,7 +147,7 @@ func (c *IdeasoftClient) token(ctx context.Context, form url.Values) (IdeasoftTo
 		next.RefreshToken = form.Get("refresh_token") // a server that does not rotate
 	}
 	if c.cfg.SaveTokens != nil {
-		if err := c.cfg.SaveTokens(ctx, next); err != nil {
+		if err := c.cfg.SaveTokens(ctx, c.tokens, next); err != nil {
 			return IdeasoftTokens{}, fmt.Errorf("shop: ideasoft tokens could not be kept: %w", err)
 		}
 	}

@@ -60,7 +60,7 @@ type savedTokens struct {
 	fail error
 }
 
-func (s *savedTokens) save(_ context.Context, t IdeasoftTokens) error {
+func (s *savedTokens) save(_ context.Context, _, t IdeasoftTokens) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if s.fail != nil {

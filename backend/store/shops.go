@@ -66,7 +66,7 @@ func (r ShopRow) View() wire.ShopStore {
 		v.ActionRoles = []wire.Role{}
 	}
 	for k, val := range r.Secrets {
-		if val != "" {
+		if val != "" && k != "oauth_state" && k != "expires" {
 			v.Credentials = append(v.Credentials, k)
 		}
 	}
