@@ -9,6 +9,7 @@ import { agentName, channelLabel, customerName, windowStatus } from '../logic/in
 import { formatCountdown, formatDateTime, formatDuration, remainingMs, serverNow } from '../time';
 import type { Conversation, ConversationView, LeftEvent, TransferOffer, User } from '../types';
 import { Composer } from './Composer';
+import { ShopPanel } from './ShopPanel';
 import { ChannelIcon, IconEnd, IconRestart, IconTransfer } from './icons';
 import { TemplatePicker } from './TemplatePicker';
 import { Timeline } from './Timeline';
@@ -274,6 +275,7 @@ function Details({ view }: { view: ConversationView }) {
           ) : null}
         </dl>
       </section>
+      <ShopPanel conversationId={c.id} holder={c.state === 'assigned' && c.agent_id != null && c.agent_id === meId} />
       <section>
         <h3 class="section-title">{t('conversation.earlier')}</h3>
         {earlier.length === 0 ? (
