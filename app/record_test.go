@@ -556,6 +556,7 @@ func TestRecordedAnswers(t *testing.T) {
 	t.Run("attachments", recordAttachments)
 	t.Run("channels", recordChannels)
 	t.Run("offline", recordOffline)
+	t.Run("shop", recordShop)
 }
 
 // An agent's day: sign-in (refused, then in), presence, customers writing, a reply, a quick
