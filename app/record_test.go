@@ -559,6 +559,7 @@ func TestRecordedAnswers(t *testing.T) {
 	t.Run("flows", recordFlows)
 	t.Run("flow-editor", recordFlowEditor)
 	t.Run("updates", recordUpdates)
+	t.Run("shop", recordShop)
 }
 
 // An agent's day: sign-in (refused, then in), presence, customers writing, a reply, a quick

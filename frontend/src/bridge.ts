@@ -169,6 +169,20 @@ export const bridge = {
     call(() => App.SimulateFlow(req)).then((r) => ({ ...r, messages: arr(r.messages), trace: arr(r.trace), attributes: r.attributes ?? {} })),
   exportFlow: (id: number) => call(() => App.ExportFlow(id)),
   importFlow: (text: string) => call(() => App.ImportFlow(text)).then(normalizeFlow),
+  // The shop in the conversation.
+  /** The contact's orders in every connected store ('' = by phone and e-mail, else that order number). */
+  shopOrders: (conversationID: number, number: string) =>
+    call(() => App.ShopOrders(conversationID, number)).then((p) => ({
+      ...p,
+      stores: arr(p.stores).map((st) => ({ ...st, orders: arr(st.orders).map((o) => ({ ...o, items: arr(o.items) })), actions: arr(st.actions) })),
+    })),
+  shopProducts: (conversationID: number, query: string) =>
+    call(() => App.ShopProducts(conversationID, query)).then((p) => ({ ...p, stores: arr(p.stores).map((st) => ({ ...st, products: arr(st.products) })) })),
+  sendProduct: (conversationID: number, storeID: number, productID: string) => call(() => App.SendProduct(conversationID, storeID, productID)),
+  shopOrderAction: (conversationID: number, req: Parameters<typeof App.ShopOrderAction>[1]) => call(() => App.ShopOrderAction(conversationID, req)),
+  shopStores: () => call(() => App.ShopStores()).then((l) => arr(l)),
+  saveShopStore: (id: number, req: Parameters<typeof App.SaveShopStore>[1]) => call(() => App.SaveShopStore(id, req)),
+  testShopStore: (id: number) => call(() => App.TestShopStore(id)),
 };
 
 function withCredentials(c: ChannelAccount): ChannelAccount {

@@ -628,6 +628,180 @@ export interface ChannelRequest {
   credentials?: Record<string, string>;
 }
 
+/**
+ * ShopStoreRequest is the body of POST /api/v1/shop-stores and PATCH …/{id}. Credentials are
+ * written, never read back: shopify access_token, or client_id + client_secret; ticimax
+ * auth_code; ideasoft client_id + client_secret (then the OAuth flow). A credential left out of
+ * a PATCH keeps its value.
+ */
+export interface ShopStoreRequest {
+  platform?: string;
+  name?: string;
+  base_url?: string;
+  api_version?: string;
+  redirect_uri?: string;
+  enabled?: boolean | null;
+  action_roles?: Role[] | null;
+  credentials?: Record<string, string>;
+}
+
+/**
+ * ShopStore is a connected store as an admin sees it: settings and the names of the
+ * credentials set, never their values.
+ */
+export interface ShopStore {
+  id: number;
+  /** shopify | ticimax | ideasoft */
+  platform: string;
+  name: string;
+  base_url: string;
+  api_version?: string;
+  /** Ideasoft: the callback registered with the app */
+  redirect_uri?: string;
+  enabled: boolean;
+  /** who may cancel, set a status, add tracking */
+  action_roles: Role[] | null;
+  /** the names of the credentials set */
+  credentials: string[] | null;
+  /** Authorized: Ideasoft has given tokens (the OAuth flow is done); other platforms: true. */
+  authorized: boolean;
+  /** UnreachableSince is when the store stopped answering (unix ms); 0: it answers. */
+  unreachable_since?: number;
+  last_error?: string;
+}
+
+/** ShopStatus is an order's state in the common set. */
+export type ShopStatus = 'pending' | 'awaiting_payment' | 'processing' | 'shipped' | 'delivered' | 'cancelled' | 'returned' | 'unknown';
+
+/**
+ * ShopOrderActionRequest is the body of POST /api/v1/conversations/{id}/shop/orders/action.
+ * The UI asks the agent to confirm first; Confirm must be true (a request without it is
+ * refused, so no action happens by a stray call).
+ */
+export interface ShopOrderActionRequest {
+  store_id: number;
+  order_id: string;
+  /** the order's number, for the timeline */
+  number?: string;
+  /** cancel | set_status | add_tracking */
+  action: string;
+  status?: ShopStatus;
+  carrier?: string;
+  tracking_number?: string;
+  notify_customer?: boolean;
+  confirm: boolean;
+}
+
+/** ShopOrderActionResult is what the action did, with the timeline entry that records it. */
+export interface ShopOrderActionResult {
+  /** the platform finishes it later (Shopify's cancel job) */
+  pending: boolean;
+  detail?: string;
+  timeline: TimelineEntry;
+}
+
+/** ShopPayment is an order's payment state in the common set. */
+export type ShopPayment = 'paid' | 'pending' | 'partially_paid' | 'refunded' | 'partially_refunded' | 'failed' | 'voided' | 'unknown';
+
+/**
+ * Money is an amount in minor units (kuruş) of an ISO 4217 currency (TRY for the lira,
+ * whatever a platform calls it).
+ */
+export interface Money {
+  minor: number;
+  currency: string;
+}
+
+/** ShopItem is one line of an order. */
+export interface ShopItem {
+  name: string;
+  variant?: string;
+  sku?: string;
+  quantity: number;
+  unit_price: Money;
+}
+
+/** ShopOrder is a customer's order as the panel shows it. */
+export interface ShopOrder {
+  /** the platform's id, for actions */
+  id: string;
+  /** what the customer knows it by ("#1042", "TCM2611031940") */
+  number: string;
+  created_at: number;
+  status: ShopStatus;
+  /** the platform's own words */
+  status_text?: string;
+  payment: ShopPayment;
+  payment_text?: string;
+  items: ShopItem[] | null;
+  total: Money;
+  customer?: string;
+  carrier?: string;
+  tracking_number?: string;
+  tracking_url?: string;
+}
+
+/** ShopOrders is one store's answer in the panel: its orders, or why there are none. */
+export interface ShopOrders {
+  store_id: number;
+  store_name: string;
+  platform: string;
+  orders: ShopOrder[] | null;
+  /**
+   * Actions are what the reader may do with this store's orders (their role is permitted
+   * and the platform allows it): cancel, set_status, add_tracking.
+   */
+  actions: string[] | null;
+  /** Error is why the store did not answer (shop_unreachable, shop_auth_failed, …). */
+  error?: WireError | null;
+  /**
+   * UnreachableSince: the store has not answered since then (unix ms); the panel says so
+   * rather than spin.
+   */
+  unreachable_since?: number;
+  cached?: boolean;
+}
+
+/**
+ * ShopPanel is GET /api/v1/conversations/{id}/shop/orders: each enabled store's orders for
+ * the conversation's contact (by phone and e-mail) or for an order number.
+ */
+export interface ShopPanel {
+  phone?: string;
+  email?: string;
+  number?: string;
+  stores: ShopOrders[] | null;
+}
+
+/** ShopProduct is a product as the panel lists it and the chat receives it. */
+export interface ShopProduct {
+  id: string;
+  name: string;
+  sku?: string;
+  barcode?: string;
+  price: Money;
+  image_url?: string;
+  /** empty when the product is not on the storefront */
+  url?: string;
+  stock: number;
+}
+
+/** ShopProducts is one store's answer to a product search. */
+export interface ShopProducts {
+  store_id: number;
+  store_name: string;
+  platform: string;
+  products: ShopProduct[] | null;
+  error?: WireError | null;
+  unreachable_since?: number;
+}
+
+/** ShopProductSearch is GET /api/v1/conversations/{id}/shop/products?q=. */
+export interface ShopProductSearch {
+  query: string;
+  stores: ShopProducts[] | null;
+}
+
 /** SimulateState is where a simulated run is: sent back on the next turn. */
 export interface SimulateState {
   step: string;
@@ -693,6 +867,18 @@ export interface Template {
   paid: boolean;
 }
 
+/**
+ * ShopTestResult is what "test connection" found: ok, or the failure in words with its code
+ * (shop_auth_failed, shop_unreachable, …) and the step that failed.
+ */
+export interface ShopTestResult {
+  ok: boolean;
+  code?: Code;
+  /** token, test, … */
+  step?: string;
+  message?: string;
+}
+
 /** Every error code the server (backend/wire) and the app (app/client, app/cache) send. */
 export const ERROR_CODES = [
   'agent_offline',
@@ -739,6 +925,17 @@ export const ERROR_CODES = [
   'queue_empty',
   'rate_limited',
   'server_changed',
+  'shop_action_not_allowed',
+  'shop_action_unsupported',
+  'shop_auth_failed',
+  'shop_confirm_required',
+  'shop_not_authorized',
+  'shop_not_connected',
+  'shop_order_not_found',
+  'shop_product_not_found',
+  'shop_refused',
+  'shop_throttled',
+  'shop_unreachable',
   'shortcut_taken',
   'signed_out',
   'too_many_attempts',

@@ -10,6 +10,7 @@ import { formatCountdown, formatDateTime, formatDuration, remainingMs, serverNow
 import type { Conversation, ConversationView, LeftEvent, TransferOffer, User } from '../types';
 import { Composer } from './Composer';
 import { FlowDetails } from './FlowDetails';
+import { ShopPanel } from './ShopPanel';
 import { ChannelIcon, IconEnd, IconRestart, IconTransfer } from './icons';
 import { TemplatePicker } from './TemplatePicker';
 import { Timeline } from './Timeline';
@@ -284,6 +285,7 @@ function Details({ view }: { view: ConversationView }) {
         </dl>
       </section>
       {view.flow_runs.length > 0 || Object.keys(view.attributes).length > 0 ? <FlowDetails view={view} /> : null}
+      <ShopPanel conversationId={c.id} holder={c.state === 'assigned' && c.agent_id != null && c.agent_id === meId} />
       <section>
         <h3 class="section-title">{t('conversation.earlier')}</h3>
         {earlier.length === 0 ? (

@@ -55,7 +55,11 @@ export function SaveFlow(arg1: number, arg2: string, arg3: T.FlowDefinition): Pr
 
 export function SavePreferences(arg1: T.Preferences): Promise<T.Session>;
 
+export function SaveShopStore(arg1: number, arg2: T.ShopStoreRequest): Promise<T.ShopStore>;
+
 export function Send(arg1: number, arg2: string): Promise<T.OutboxItem>;
+
+export function SendProduct(arg1: number, arg2: number, arg3: string): Promise<T.Message>;
 
 export function SendTemplate(arg1: number, arg2: number, arg3: string[]): Promise<T.Message>;
 
@@ -67,6 +71,14 @@ export function SetFocused(arg1: boolean): Promise<void>;
 
 export function SetPresence(arg1: string, arg2: string): Promise<T.User>;
 
+export function ShopOrderAction(arg1: number, arg2: T.ShopOrderActionRequest): Promise<T.ShopOrderActionResult>;
+
+export function ShopOrders(arg1: number, arg2: string): Promise<T.ShopPanel>;
+
+export function ShopProducts(arg1: number, arg2: string): Promise<T.ShopProductSearch>;
+
+export function ShopStores(): Promise<T.ShopStore[]>;
+
 export function SimulateFlow(arg1: T.SimulateRequest): Promise<T.SimulateResponse>;
 
 export function SyncTemplates(arg1: number): Promise<T.Template[]>;
@@ -74,6 +86,8 @@ export function SyncTemplates(arg1: number): Promise<T.Template[]>;
 export function TakeUp(arg1: number): Promise<T.Conversation>;
 
 export function Templates(arg1: number): Promise<T.Template[]>;
+
+export function TestShopStore(arg1: number): Promise<T.ShopTestResult>;
 
 export function Transfer(arg1: number, arg2: number, arg3: string): Promise<T.TransferOffer>;
 

@@ -109,8 +109,16 @@ export function SavePreferences(arg1) {
   return window['go']['app']['App']['SavePreferences'](arg1);
 }
 
+export function SaveShopStore(arg1, arg2) {
+  return window['go']['app']['App']['SaveShopStore'](arg1, arg2);
+}
+
 export function Send(arg1, arg2) {
   return window['go']['app']['App']['Send'](arg1, arg2);
+}
+
+export function SendProduct(arg1, arg2, arg3) {
+  return window['go']['app']['App']['SendProduct'](arg1, arg2, arg3);
 }
 
 export function SendTemplate(arg1, arg2, arg3) {
@@ -133,6 +141,22 @@ export function SetPresence(arg1, arg2) {
   return window['go']['app']['App']['SetPresence'](arg1, arg2);
 }
 
+export function ShopOrderAction(arg1, arg2) {
+  return window['go']['app']['App']['ShopOrderAction'](arg1, arg2);
+}
+
+export function ShopOrders(arg1, arg2) {
+  return window['go']['app']['App']['ShopOrders'](arg1, arg2);
+}
+
+export function ShopProducts(arg1, arg2) {
+  return window['go']['app']['App']['ShopProducts'](arg1, arg2);
+}
+
+export function ShopStores() {
+  return window['go']['app']['App']['ShopStores']();
+}
+
 export function SimulateFlow(arg1) {
   return window['go']['app']['App']['SimulateFlow'](arg1);
 }
@@ -147,6 +171,10 @@ export function TakeUp(arg1) {
 
 export function Templates(arg1) {
   return window['go']['app']['App']['Templates'](arg1);
+}
+
+export function TestShopStore(arg1) {
+  return window['go']['app']['App']['TestShopStore'](arg1);
 }
 
 export function Transfer(arg1, arg2, arg3) {
