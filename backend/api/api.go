@@ -168,6 +168,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /api/v1/transfers/{id}/reject", a.authed(a.rejectTransfer, any...))
 	mux.Handle("POST /api/v1/transfers/{id}/cancel", a.authed(a.cancelTransfer, any...))
 	a.flowRoutes(mux, any, admin)
+	a.supervisorRoutes(mux, any, staff, admin)
 
 	mux.Handle("GET /webhooks/{id}", a.public(a.webhookVerify))
 	mux.Handle("POST /webhooks/{id}", a.public(a.webhookReceive))

@@ -29,6 +29,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateIndexAtCommit,
 	migrateSweepIndexes,
 	migrateFlows,
+	migrateNotesAndTags,
 }
 
 // SchemaVersion is the version this build migrates to.

@@ -3,6 +3,7 @@
 // (shared/seed-tr.txt): Çevrimiçi, Mola, Kuyruk, Konuşma geçmişi, Sonlandırılanlar, Aktar, …
 
 import type { Language } from './types';
+import { enSupervisor, trSupervisor } from './i18n.supervisor';
 
 const tr = {
   'app.name': 'Santral',
@@ -400,6 +401,7 @@ const tr = {
   'err.signed_out': 'Oturum kapalı. Lütfen giriş yapın.',
   'err.server_changed': 'Sunucunun veritabanı değişti; bu yanıt gönderilmedi.',
   'err.unknown': 'Beklenmeyen bir hata oluştu.',
+  ...trSupervisor,
 };
 
 export type MessageKey = keyof typeof tr;
@@ -800,6 +802,7 @@ const en: Record<MessageKey, string> = {
   'err.signed_out': 'Signed out. Please sign in.',
   'err.server_changed': 'The server\u2019s database changed; this reply was not sent.',
   'err.unknown': 'Something unexpected went wrong.',
+  ...enSupervisor,
 };
 
 export const dictionaries: Record<Language, Record<MessageKey, string>> = { tr, en };
