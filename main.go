@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 
 	"santral/app"
 )
@@ -28,7 +29,7 @@ func main() {
 	if dir == "" {
 		dir = app.DefaultDir()
 	}
-	a := app.New(app.Config{Dir: dir, Version: version}, log)
+	a := app.New(app.Config{Dir: dir, Version: version, Dashboard: slices.Contains(os.Args[1:], "--dashboard")}, log)
 	if err := app.RunWindow(a, assets); err != nil {
 		log.Error("the window failed", "err", err)
 		os.Exit(1)

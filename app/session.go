@@ -4,7 +4,6 @@ package app
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/emersion/go-autostart"
@@ -19,7 +18,7 @@ func (a *App) Session() Session {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := Session{SignedIn: a.cache != nil, ServerURL: a.settings.ServerURL, Username: a.settings.Username,
-		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version}
+		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version, Dashboard: a.cfg.Dashboard}
 	if a.cache != nil {
 		me := a.me
 		s.User = &me
@@ -44,7 +43,7 @@ func (a *App) Login(serverURL, username, password string) (Session, error) {
 		return Session{}, uiError(err)
 	}
 	a.halt()
-	ch, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
+	ch, err := cache.Open(a.cachePath())
 	if err != nil {
 		return Session{}, uiError(err)
 	}

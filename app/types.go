@@ -62,6 +62,8 @@ type Session struct {
 	Connection  Connection  `json:"connection"`
 	Preferences Preferences `json:"preferences"`
 	Version     string      `json:"version"`
+	// Dashboard: this window is the supervisor's dashboard (santral --dashboard).
+	Dashboard bool `json:"dashboard"`
 }
 
 // InboxItem is a held conversation with its unread count.

@@ -10,6 +10,8 @@ import { ConversationPane } from './components/ConversationPane';
 import { EndDialog } from './components/EndDialog';
 import { Login } from './components/Login';
 import { ChannelsDialog } from './components/ChannelsDialog';
+import { AdminDialog } from './components/AdminDialog';
+import { DashboardWindow } from './dashboard/DashboardWindow';
 import { SettingsDialog } from './components/SettingsDialog';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
@@ -38,6 +40,7 @@ function Root() {
   const booted = useApp((s) => s.booted);
   const signedIn = useApp((s) => !!s.session?.signed_in);
   const theme = useApp((s) => s.session?.preferences?.theme);
+  const dashboard = useApp((s) => !!s.session?.dashboard);
 
   useEffect(() => applyTheme(theme), [theme]);
   useEffect(() => {
@@ -56,7 +59,7 @@ function Root() {
   }
   return (
     <>
-      {signedIn ? <Shell /> : <Login />}
+      {signedIn ? dashboard ? <DashboardWindow /> : <Shell /> : <Login />}
       <Toasts />
     </>
   );
@@ -130,6 +133,7 @@ function Shell() {
       {dialog?.kind === 'end' ? <EndDialog conversationId={dialog.conversationId} /> : null}
       {dialog?.kind === 'settings' ? <SettingsDialog /> : null}
       {dialog?.kind === 'channels' ? <ChannelsDialog /> : null}
+      {dialog?.kind === 'admin' ? <AdminDialog tab={dialog.tab} /> : null}
     </div>
   );
 }

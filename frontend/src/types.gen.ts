@@ -67,6 +67,8 @@ export interface Session {
   connection: Connection;
   preferences: Preferences;
   version: string;
+  /** Dashboard: this window is the supervisor's dashboard (santral --dashboard). */
+  dashboard: boolean;
 }
 
 /** ConversationState is where a conversation is in its life. */
@@ -412,6 +414,103 @@ export interface ChannelAccount extends Channel {
   default_flow_id?: number;
 }
 
+/** DashboardAgent is a user as the dashboard lists them. */
+export interface DashboardAgent extends User {
+  /** conversations they ended today */
+  handled_today: number;
+}
+
+/** ChannelCount counts conversations of one channel. */
+export interface ChannelCount {
+  channel_id: number;
+  name: string;
+  type: string;
+  count: number;
+}
+
+/** DashboardQueue is the queue now. */
+export interface DashboardQueue {
+  length: number;
+  /** unix ms; 0: empty */
+  oldest_queued_at?: number;
+  per_channel: ChannelCount[] | null;
+  /** conversations a chatbot flow talks to */
+  in_flows: number;
+  /** the oldest queued (up to 200), for the actions */
+  queued: Conversation[] | null;
+}
+
+/**
+ * ReportRow is one group of a report: the figures of the conversations created in the range
+ * whose key is this group's (README "Reports" defines each figure). Times are milliseconds;
+ * a median or p90 of no values is 0 with its count 0.
+ */
+export interface ReportRow {
+  /** agent id, channel id, end reason id, tag id; "" for none / total */
+  key: string;
+  /** its name */
+  label: string;
+  conversations: number;
+  ended: number;
+  /** conversations with a first response */
+  responded: number;
+  first_response_median_ms: number;
+  first_response_p90_ms: number;
+  /** ended conversations with a handling time */
+  handled: number;
+  handling_median_ms: number;
+  handling_p90_ms: number;
+  transfers: number;
+  reopened: number;
+  /** conversations that entered the queue */
+  queued: number;
+  queue_wait_median_ms: number;
+  queue_wait_p90_ms: number;
+  waited_over_threshold: number;
+}
+
+/** Count is a labelled number. */
+export interface Count {
+  label: string;
+  count: number;
+}
+
+/**
+ * Dashboard is the supervisor's snapshot: the dashboard starts from it and then follows the
+ * event stream from Seq (no polling).
+ */
+export interface Dashboard {
+  /** the event log's head when read */
+  seq: number;
+  /** unix ms */
+  server_time: number;
+  /** the start of "today", unix ms */
+  day_start: number;
+  agents: DashboardAgent[] | null;
+  queue: DashboardQueue;
+  /** pending transfer offers, oldest first */
+  offers: TransferOffer[] | null;
+  /** Held are the conversations agents hold now (routing fields only), for the actions. */
+  held: Conversation[] | null;
+  today: ReportRow;
+  /** EndReasons counts today's ended conversations by end reason label. */
+  end_reasons: Count[] | null;
+  /** WaitThresholdSeconds is the wait the "waited longer" figure counts above. */
+  wait_threshold_seconds: number;
+}
+
+/**
+ * ReportQuery asks for a report: a date range (local dates, YYYY-MM-DD, to inclusive) and the
+ * dimension.
+ */
+export interface ReportQuery {
+  from: string;
+  to: string;
+  /** agent | channel | end_reason | tag */
+  by: string;
+  wait_threshold?: number;
+}
+
 /** HistoryView is the tab a history search is for. */
 export type HistoryView = 'history' | 'ended';
 
@@ -436,6 +535,17 @@ export interface ConversationPage {
   next_cursor?: string;
 }
 
+/** Report is the answer of GET /api/v1/reports. */
+export interface Report {
+  from: number;
+  to: number;
+  /** agent | channel | end_reason | tag */
+  by: string;
+  wait_threshold_seconds: number;
+  rows: ReportRow[] | null;
+  total: ReportRow;
+}
+
 /**
  * ChannelRequest creates or changes a channel account. Credentials are write-only: token,
  * app_secret, verify_token (Meta), secret_token (Telegram).
@@ -450,6 +560,48 @@ export interface ChannelRequest {
   waba_id?: string | null;
   human_agent?: boolean | null;
   credentials?: Record<string, string>;
+}
+
+/** EndReasonRequest creates or changes an end reason. */
+export interface EndReasonRequest {
+  label: string;
+  active?: boolean | null;
+  position?: number;
+}
+
+/** QuickMessageRequest creates or changes a quick message. Shared is honoured for admins only. */
+export interface QuickMessageRequest {
+  title: string;
+  shortcut: string;
+  body: string;
+  shared?: boolean;
+}
+
+/** TagRequest creates or changes a tag (admins). */
+export interface TagRequest {
+  label: string;
+  active?: boolean | null;
+}
+
+/** Tag is a label from the admin's list that staff put on conversations (history filter by tag). */
+export interface Tag {
+  id: number;
+  label: string;
+  active: boolean;
+}
+
+/** UserRequest creates or changes a user (admins; supervisors may change limits only). */
+export interface UserRequest {
+  username?: string | null;
+  display_name?: string | null;
+  password?: string | null;
+  role?: Role | null;
+  auto_limit?: number | null;
+  hard_cap?: number | null;
+  /** ClearAutoLimit/ClearHardCap put the user back on the workspace default. */
+  clear_auto_limit?: boolean;
+  clear_hard_cap?: boolean;
+  disabled?: boolean | null;
 }
 
 /**

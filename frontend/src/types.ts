@@ -16,6 +16,8 @@ export interface TimelineData {
   end_reason_id?: number;
   end_reason?: string;
   head?: boolean;
+  text?: string; // an internal note's text
+  tags?: string[]; // the tags after a change
 }
 
 /** The channel types the admin's channel form offers (the server validates the choice). */

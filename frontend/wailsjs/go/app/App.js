@@ -5,12 +5,28 @@ export function AcceptTransfer(arg1) {
   return window['go']['app']['App']['AcceptTransfer'](arg1);
 }
 
+export function AddNote(arg1, arg2) {
+  return window['go']['app']['App']['AddNote'](arg1, arg2);
+}
+
+export function AllEndReasons() {
+  return window['go']['app']['App']['AllEndReasons']();
+}
+
 export function CancelTransfer(arg1) {
   return window['go']['app']['App']['CancelTransfer'](arg1);
 }
 
 export function ChannelAccounts() {
   return window['go']['app']['App']['ChannelAccounts']();
+}
+
+export function Dashboard() {
+  return window['go']['app']['App']['Dashboard']();
+}
+
+export function DeleteQuickMessage(arg1) {
+  return window['go']['app']['App']['DeleteQuickMessage'](arg1);
 }
 
 export function DiscardSend(arg1) {
@@ -21,12 +37,20 @@ export function End(arg1, arg2) {
   return window['go']['app']['App']['End'](arg1, arg2);
 }
 
+export function ExportReport(arg1) {
+  return window['go']['app']['App']['ExportReport'](arg1);
+}
+
 export function History(arg1) {
   return window['go']['app']['App']['History'](arg1);
 }
 
 export function Inbox() {
   return window['go']['app']['App']['Inbox']();
+}
+
+export function IsDashboard() {
+  return window['go']['app']['App']['IsDashboard']();
 }
 
 export function Login(arg1, arg2, arg3) {
@@ -45,8 +69,20 @@ export function OpenConversation(arg1) {
   return window['go']['app']['App']['OpenConversation'](arg1);
 }
 
+export function OpenDashboard() {
+  return window['go']['app']['App']['OpenDashboard']();
+}
+
 export function Pull() {
   return window['go']['app']['App']['Pull']();
+}
+
+export function QuickMessages() {
+  return window['go']['app']['App']['QuickMessages']();
+}
+
+export function Reassign(arg1, arg2) {
+  return window['go']['app']['App']['Reassign'](arg1, arg2);
 }
 
 export function RefreshAgents() {
@@ -61,16 +97,44 @@ export function RenderQuickMessage(arg1, arg2) {
   return window['go']['app']['App']['RenderQuickMessage'](arg1, arg2);
 }
 
+export function Report(arg1) {
+  return window['go']['app']['App']['Report'](arg1);
+}
+
 export function RetrySend(arg1) {
   return window['go']['app']['App']['RetrySend'](arg1);
+}
+
+export function ReturnToQueue(arg1) {
+  return window['go']['app']['App']['ReturnToQueue'](arg1);
 }
 
 export function SaveChannelAccount(arg1, arg2) {
   return window['go']['app']['App']['SaveChannelAccount'](arg1, arg2);
 }
 
+export function SaveEndReason(arg1, arg2) {
+  return window['go']['app']['App']['SaveEndReason'](arg1, arg2);
+}
+
 export function SavePreferences(arg1) {
   return window['go']['app']['App']['SavePreferences'](arg1);
+}
+
+export function SaveQuickMessage(arg1, arg2) {
+  return window['go']['app']['App']['SaveQuickMessage'](arg1, arg2);
+}
+
+export function SaveTag(arg1, arg2) {
+  return window['go']['app']['App']['SaveTag'](arg1, arg2);
+}
+
+export function SaveUser(arg1, arg2) {
+  return window['go']['app']['App']['SaveUser'](arg1, arg2);
+}
+
+export function SaveWorkspaceSettings(arg1) {
+  return window['go']['app']['App']['SaveWorkspaceSettings'](arg1);
 }
 
 export function Send(arg1, arg2) {
@@ -89,6 +153,18 @@ export function Session() {
   return window['go']['app']['App']['Session']();
 }
 
+export function SetAgentLimit(arg1, arg2) {
+  return window['go']['app']['App']['SetAgentLimit'](arg1, arg2);
+}
+
+export function SetAgentPresence(arg1, arg2, arg3) {
+  return window['go']['app']['App']['SetAgentPresence'](arg1, arg2, arg3);
+}
+
+export function SetConversationTags(arg1, arg2) {
+  return window['go']['app']['App']['SetConversationTags'](arg1, arg2);
+}
+
 export function SetFocused(arg1) {
   return window['go']['app']['App']['SetFocused'](arg1);
 }
@@ -99,6 +175,10 @@ export function SetPresence(arg1, arg2) {
 
 export function SyncTemplates(arg1) {
   return window['go']['app']['App']['SyncTemplates'](arg1);
+}
+
+export function Tags(arg1) {
+  return window['go']['app']['App']['Tags'](arg1);
 }
 
 export function TakeUp(arg1) {
@@ -127,4 +207,16 @@ export function UploadChunk(arg1, arg2, arg3) {
 
 export function UploadFinish(arg1) {
   return window['go']['app']['App']['UploadFinish'](arg1);
+}
+
+export function Users() {
+  return window['go']['app']['App']['Users']();
+}
+
+export function WidgetSnippet() {
+  return window['go']['app']['App']['WidgetSnippet']();
+}
+
+export function WorkspaceSettings() {
+  return window['go']['app']['App']['WorkspaceSettings']();
 }
