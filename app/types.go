@@ -117,6 +117,8 @@ type ConversationView struct {
 	// agent holds it now: not_holder): the view then holds only the cached routing fields and
 	// this app's unsent replies to it, and nothing can be written to it.
 	Refused *wire.Error `json:"refused,omitempty"`
+	// Tags are the conversation's tags from the admin's list.
+	Tags []wire.Tag `json:"tags"`
 }
 
 // HistoryQuery is the filter panel of the History and Ended tabs.
@@ -127,7 +129,8 @@ type HistoryQuery struct {
 	ChannelID   int64       `json:"channel_id"`
 	AgentID     int64       `json:"agent_id"`
 	EndReasonID int64       `json:"end_reason_id"`
-	From        string      `json:"from"` // YYYY-MM-DD
-	To          string      `json:"to"`   // YYYY-MM-DD, inclusive
+	TagID       int64       `json:"tag_id,omitempty"` // conversations with this tag
+	From        string      `json:"from"`             // YYYY-MM-DD
+	To          string      `json:"to"`               // YYYY-MM-DD, inclusive
 	Cursor      string      `json:"cursor"`
 }

@@ -142,6 +142,14 @@ export const trSupervisor = {
   'timeline.internalNote': 'İç not ({agent}): {text}',
   'timeline.reassigned': '{by}, görüşmeyi {from} temsilcisinden {to} temsilcisine verdi',
   'timeline.tagged': 'Etiketler: {tags}',
+
+  'notes.tags': 'Etiketler ve iç notlar',
+  'notes.noTags': 'Yönetici henüz etiket eklemedi.',
+  'notes.add': 'Not ekle',
+  'notes.tag': 'Etiket',
+  'notes.placeholder': 'Yalnızca ekip görür; müşteriye gitmez',
+  'notes.private': 'İç not müşteriye gönderilmez.',
+  'history.tag': 'Etiket',
 };
 
 export const enSupervisor: Record<keyof typeof trSupervisor, string> = {
@@ -285,4 +293,12 @@ export const enSupervisor: Record<keyof typeof trSupervisor, string> = {
   'timeline.internalNote': 'Internal note ({agent}): {text}',
   'timeline.reassigned': '{by} gave the conversation from {from} to {to}',
   'timeline.tagged': 'Tags: {tags}',
+
+  'notes.tags': 'Tags and internal notes',
+  'notes.noTags': 'The admin has not added tags yet.',
+  'notes.add': 'Add note',
+  'notes.tag': 'Tag',
+  'notes.placeholder': 'Only your team sees it; never sent to the customer',
+  'notes.private': 'An internal note is never sent to the customer.',
+  'history.tag': 'Tag',
 };

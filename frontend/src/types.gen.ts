@@ -352,6 +352,13 @@ export interface OutboxItem {
   attachments?: Attachment[];
 }
 
+/** Tag is a label from the admin's list that staff put on conversations (history filter by tag). */
+export interface Tag {
+  id: number;
+  label: string;
+  active: boolean;
+}
+
 /** ConversationView is one conversation with its messages, timeline and unsent replies. */
 export interface ConversationView {
   conversation: Conversation;
@@ -373,6 +380,8 @@ export interface ConversationView {
    * this app's unsent replies to it, and nothing can be written to it.
    */
   refused?: WireError | null;
+  /** Tags are the conversation's tags from the admin's list. */
+  tags: Tag[];
 }
 
 /**
@@ -522,6 +531,8 @@ export interface HistoryQuery {
   channel_id: number;
   agent_id: number;
   end_reason_id: number;
+  /** conversations with this tag */
+  tag_id?: number;
   /** YYYY-MM-DD */
   from: string;
   /** YYYY-MM-DD, inclusive */
@@ -581,13 +592,6 @@ export interface QuickMessageRequest {
 export interface TagRequest {
   label: string;
   active?: boolean | null;
-}
-
-/** Tag is a label from the admin's list that staff put on conversations (history filter by tag). */
-export interface Tag {
-  id: number;
-  label: string;
-  active: boolean;
 }
 
 /** UserRequest creates or changes a user (admins; supervisors may change limits only). */
