@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 
 	"santral/app"
 	"santral/backend/version"
@@ -33,7 +34,7 @@ func main() {
 	if dir == "" {
 		dir = app.DefaultDir()
 	}
-	a := app.New(app.Config{Dir: dir, Version: version.Version}, log)
+	a := app.New(app.Config{Dir: dir, Version: version.Version, Dashboard: slices.Contains(os.Args[1:], "--dashboard")}, log)
 	if err := app.RunWindow(a, assets); err != nil {
 		log.Error("the window failed", "err", err)
 		os.Exit(1)

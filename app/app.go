@@ -40,6 +40,8 @@ type Config struct {
 	Dir     string // per-user folder: settings.json, token, cache.db
 	Version string
 	Getenv  func(string) string
+	// Dashboard: this process is the supervisor's dashboard window (--dashboard), not the inbox.
+	Dashboard bool
 }
 
 // App is bound to the UI; its exported methods are the bindings.
@@ -66,6 +68,7 @@ type App struct {
 	sending  map[string]chan struct{} // outbox keys a Send binding waits on
 	uploads  map[string]*upload       // files being handed over by the UI in chunks
 	update   UpdateStatus             // the server's accepted versions against this app's (updates.go)
+	dash     dashboardFeed            // the dashboard window's snapshot (dashboard.go)
 }
 
 // New returns the app; start opens the cache and starts syncing when a token is stored.
@@ -103,15 +106,17 @@ func (a *App) start(shell Shell, n notify.Notifier) {
 		return
 	}
 	go a.checkUpdates(server) // the update screen, if any, comes before everything else
-	c, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
+	c, err := cache.Open(a.cachePath())
 	if err != nil {
 		a.log.Error("cache unavailable", "err", err)
 		return
 	}
 	me, ok, _ := c.Me()
 	if !ok {
-		c.Close()
-		return
+		if me, ok = a.adoptSession(c, server); !ok {
+			c.Close()
+			return
+		}
 	}
 	if off, ok := c.ClockOffset(); ok {
 		a.clock.Restore(off)
@@ -220,6 +225,7 @@ func (a *App) onState(s appsync.State) {
 	c := a.conn
 	a.mu.Unlock()
 	a.emit("connection", c)
+	a.dashboardState(s)
 }
 
 // connected reports whether the sync engine is connected right now (replies go out at once).

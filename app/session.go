@@ -4,7 +4,6 @@ package app
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/emersion/go-autostart"
@@ -20,7 +19,8 @@ func (a *App) Session() Session {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := Session{SignedIn: a.cache != nil, ServerURL: a.settings.ServerURL, Username: a.settings.Username,
-		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version, Update: a.update}
+		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version, Update: a.update,
+		Dashboard: a.cfg.Dashboard}
 	if a.cache != nil {
 		me := a.me
 		s.User = &me
@@ -49,7 +49,7 @@ func (a *App) Login(serverURL, username, password string) (Session, error) {
 		return Session{}, uiError(err)
 	}
 	a.halt()
-	ch, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
+	ch, err := cache.Open(a.cachePath())
 	if err != nil {
 		return Session{}, uiError(err)
 	}

@@ -61,8 +61,15 @@ func (a *App) checkUpdates(server string) (UpdateStatus, error) {
 	return a.setUpdate(info.AppVersions), nil
 }
 
-// onReceived watches the stream for a change of the accepted versions.
+// onReceived hears each batch of events the stream delivered: a change of the accepted
+// versions, and (in dashboard mode) anything the dashboard shows.
 func (a *App) onReceived(events []wire.Event) {
+	a.watchVersions(events)
+	a.dashboardReceived(events)
+}
+
+// watchVersions watches the stream for a change of the accepted versions.
+func (a *App) watchVersions(events []wire.Event) {
 	for _, e := range events {
 		if e.Type != wire.EventAppVersionsChanged {
 			continue

@@ -175,6 +175,7 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("GET /api/v1/app-versions", a.public(a.appVersions))
 	mux.Handle("PUT /api/v1/app-versions", a.authed(a.putAppVersions, admin...))
 	a.shopRoutes(mux, any, admin)
+	a.supervisorRoutes(mux, any, staff, admin)
 
 	mux.Handle("GET /webhooks/{id}", a.public(a.webhookVerify))
 	mux.Handle("POST /webhooks/{id}", a.public(a.webhookReceive))

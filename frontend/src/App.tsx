@@ -11,6 +11,8 @@ import { EndDialog } from './components/EndDialog';
 import { Login } from './components/Login';
 import { ChannelsDialog } from './components/ChannelsDialog';
 import { FlowsDialog } from './components/FlowsDialog';
+import { AdminDialog } from './components/AdminDialog';
+import { DashboardWindow } from './dashboard/DashboardWindow';
 import { SettingsDialog } from './components/SettingsDialog';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
@@ -41,6 +43,7 @@ function Root() {
   const signedIn = useApp((s) => !!s.session?.signed_in);
   const theme = useApp((s) => s.session?.preferences?.theme);
   const updateRequired = useApp((s) => s.session?.update?.state === 'required');
+  const dashboard = useApp((s) => !!s.session?.dashboard);
 
   useEffect(() => applyTheme(theme), [theme]);
   useEffect(() => {
@@ -61,7 +64,7 @@ function Root() {
   if (updateRequired) return <UpdateRequired />;
   return (
     <>
-      {signedIn ? <Shell /> : <Login />}
+      {signedIn ? dashboard ? <DashboardWindow /> : <Shell /> : <Login />}
       <Toasts />
     </>
   );
@@ -137,6 +140,7 @@ function Shell() {
       {dialog?.kind === 'settings' ? <SettingsDialog /> : null}
       {dialog?.kind === 'channels' ? <ChannelsDialog /> : null}
       {dialog?.kind === 'flows' ? <FlowsDialog /> : null}
+      {dialog?.kind === 'admin' ? <AdminDialog tab={dialog.tab} /> : null}
     </div>
   );
 }

@@ -76,6 +76,11 @@ export class Controller {
     return this.store.get();
   }
 
+  /** The bridge, for the supervisors' screens that call it directly (dashboard, admin). */
+  get bridge(): Bridge {
+    return this.api;
+  }
+
   private set(patch: Partial<State> | ((s: State) => Partial<State>)) {
     this.store.set(patch);
   }

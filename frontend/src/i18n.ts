@@ -3,6 +3,7 @@
 // (shared/seed-tr.txt): Çevrimiçi, Mola, Kuyruk, Konuşma geçmişi, Sonlandırılanlar, Aktar, …
 
 import type { Language } from './types';
+import { enSupervisor, trSupervisor } from './i18n.supervisor';
 
 const tr = {
   'app.name': 'Santral',
@@ -626,6 +627,7 @@ const tr = {
   'err.shop_order_not_found': 'Sipariş mağazada bulunamadı.',
   'err.shop_product_not_found': 'Ürün mağazada bulunamadı.',
   'err.shop_not_authorized': 'Ideasoft mağazası henüz Santral’e yetki vermedi.',
+  ...trSupervisor,
 };
 
 export type MessageKey = keyof typeof tr;
@@ -1252,6 +1254,7 @@ const en: Record<MessageKey, string> = {
   'err.shop_order_not_found': 'The order was not found at the store.',
   'err.shop_product_not_found': 'The product was not found at the store.',
   'err.shop_not_authorized': 'The Ideasoft store has not authorised Santral yet.',
+  ...enSupervisor,
 };
 
 export const dictionaries: Record<Language, Record<MessageKey, string>> = { tr, en };

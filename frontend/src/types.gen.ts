@@ -85,6 +85,8 @@ export interface Session {
   version: string;
   /** Update is this version against the versions the server accepts (updates.go). */
   update: UpdateStatus;
+  /** Dashboard: this window is the supervisor's dashboard (santral --dashboard). */
+  dashboard: boolean;
 }
 
 /** ConversationState is where a conversation is in its life. */
@@ -384,6 +386,13 @@ export interface FlowRunSummary {
   outcome?: string;
 }
 
+/** Tag is a label from the admin's list that staff put on conversations (history filter by tag). */
+export interface Tag {
+  id: number;
+  label: string;
+  active: boolean;
+}
+
 /** ConversationView is one conversation with its messages, timeline and unsent replies. */
 export interface ConversationView {
   conversation: Conversation;
@@ -412,6 +421,8 @@ export interface ConversationView {
    */
   attributes: Record<string, string>;
   flow_runs: FlowRunSummary[];
+  /** Tags are the conversation's tags from the admin's list. */
+  tags: Tag[];
 }
 
 /**
@@ -451,6 +462,103 @@ export interface ChannelAccount extends Channel {
   credentials: string[] | null;
   /** DefaultFlowID is the flow new conversations on this channel go through first (0: none). */
   default_flow_id?: number;
+}
+
+/** DashboardAgent is a user as the dashboard lists them. */
+export interface DashboardAgent extends User {
+  /** conversations they ended today */
+  handled_today: number;
+}
+
+/** ChannelCount counts conversations of one channel. */
+export interface ChannelCount {
+  channel_id: number;
+  name: string;
+  type: string;
+  count: number;
+}
+
+/** DashboardQueue is the queue now. */
+export interface DashboardQueue {
+  length: number;
+  /** unix ms; 0: empty */
+  oldest_queued_at?: number;
+  per_channel: ChannelCount[] | null;
+  /** conversations a chatbot flow talks to */
+  in_flows: number;
+  /** the oldest queued (up to 200), for the actions */
+  queued: Conversation[] | null;
+}
+
+/**
+ * ReportRow is one group of a report: the figures of the conversations created in the range
+ * whose key is this group's (README "Reports" defines each figure). Times are milliseconds;
+ * a median or p90 of no values is 0 with its count 0.
+ */
+export interface ReportRow {
+  /** agent id, channel id, end reason id, tag id; "" for none / total */
+  key: string;
+  /** its name */
+  label: string;
+  conversations: number;
+  ended: number;
+  /** conversations with a first response */
+  responded: number;
+  first_response_median_ms: number;
+  first_response_p90_ms: number;
+  /** ended conversations with a handling time */
+  handled: number;
+  handling_median_ms: number;
+  handling_p90_ms: number;
+  transfers: number;
+  reopened: number;
+  /** conversations that entered the queue */
+  queued: number;
+  queue_wait_median_ms: number;
+  queue_wait_p90_ms: number;
+  waited_over_threshold: number;
+}
+
+/** Count is a labelled number. */
+export interface Count {
+  label: string;
+  count: number;
+}
+
+/**
+ * Dashboard is the supervisor's snapshot: the dashboard starts from it and then follows the
+ * event stream from Seq (no polling).
+ */
+export interface Dashboard {
+  /** the event log's head when read */
+  seq: number;
+  /** unix ms */
+  server_time: number;
+  /** the start of "today", unix ms */
+  day_start: number;
+  agents: DashboardAgent[] | null;
+  queue: DashboardQueue;
+  /** pending transfer offers, oldest first */
+  offers: TransferOffer[] | null;
+  /** Held are the conversations agents hold now (routing fields only), for the actions. */
+  held: Conversation[] | null;
+  today: ReportRow;
+  /** EndReasons counts today's ended conversations by end reason label. */
+  end_reasons: Count[] | null;
+  /** WaitThresholdSeconds is the wait the "waited longer" figure counts above. */
+  wait_threshold_seconds: number;
+}
+
+/**
+ * ReportQuery asks for a report: a date range (local dates, YYYY-MM-DD, to inclusive) and the
+ * dimension.
+ */
+export interface ReportQuery {
+  from: string;
+  to: string;
+  /** agent | channel | end_reason | tag */
+  by: string;
+  wait_threshold?: number;
 }
 
 /**
@@ -599,6 +707,8 @@ export interface HistoryQuery {
   channel_id: number;
   agent_id: number;
   end_reason_id: number;
+  /** conversations with this tag */
+  tag_id?: number;
   /** YYYY-MM-DD */
   from: string;
   /** YYYY-MM-DD, inclusive */
@@ -610,6 +720,17 @@ export interface HistoryQuery {
 export interface ConversationPage {
   conversations: Conversation[] | null;
   next_cursor?: string;
+}
+
+/** Report is the answer of GET /api/v1/reports. */
+export interface Report {
+  from: number;
+  to: number;
+  /** agent | channel | end_reason | tag */
+  by: string;
+  wait_threshold_seconds: number;
+  rows: ReportRow[] | null;
+  total: ReportRow;
 }
 
 /**
@@ -626,6 +747,21 @@ export interface ChannelRequest {
   waba_id?: string | null;
   human_agent?: boolean | null;
   credentials?: Record<string, string>;
+}
+
+/** EndReasonRequest creates or changes an end reason. */
+export interface EndReasonRequest {
+  label: string;
+  active?: boolean | null;
+  position?: number;
+}
+
+/** QuickMessageRequest creates or changes a quick message. Shared is honoured for admins only. */
+export interface QuickMessageRequest {
+  title: string;
+  shortcut: string;
+  body: string;
+  shared?: boolean;
 }
 
 /**
@@ -668,6 +804,26 @@ export interface ShopStore {
   /** UnreachableSince is when the store stopped answering (unix ms); 0: it answers. */
   unreachable_since?: number;
   last_error?: string;
+}
+
+/** TagRequest creates or changes a tag (admins). */
+export interface TagRequest {
+  label: string;
+  active?: boolean | null;
+}
+
+/** UserRequest creates or changes a user (admins; supervisors may change limits only). */
+export interface UserRequest {
+  username?: string | null;
+  display_name?: string | null;
+  password?: string | null;
+  role?: Role | null;
+  auto_limit?: number | null;
+  hard_cap?: number | null;
+  /** ClearAutoLimit/ClearHardCap put the user back on the workspace default. */
+  clear_auto_limit?: boolean;
+  clear_hard_cap?: boolean;
+  disabled?: boolean | null;
 }
 
 /** ShopStatus is an order's state in the common set. */
@@ -883,6 +1039,7 @@ export interface ShopTestResult {
 export const ERROR_CODES = [
   'agent_offline',
   'agent_on_break',
+  'already_holder',
   'attachment_not_uploaded',
   'bad_credentials',
   'bad_id',
@@ -892,6 +1049,7 @@ export const ERROR_CODES = [
   'contact_has_open_conversation',
   'conversation_ended',
   'conversation_in_flow',
+  'conversation_moved',
   'conversation_not_assigned',
   'conversation_not_ended',
   'empty_message',
@@ -938,6 +1096,8 @@ export const ERROR_CODES = [
   'shop_unreachable',
   'shortcut_taken',
   'signed_out',
+  'tag_taken',
+  'tag_unknown',
   'too_many_attempts',
   'too_many_connections',
   'transfer_pending',

@@ -14,6 +14,7 @@ import { ShopPanel } from './ShopPanel';
 import { ChannelIcon, IconEnd, IconRestart, IconTransfer } from './icons';
 import { TemplatePicker } from './TemplatePicker';
 import { Timeline } from './Timeline';
+import { NotesAndTags } from './NotesAndTags';
 
 export function ConversationPane() {
   const selectedId = useApp((s) => s.selectedId);
@@ -255,6 +256,7 @@ function Details({ view }: { view: ConversationView }) {
   const earlier = [...view.earlier].sort((a, b) => b.created_at - a.created_at);
   return (
     <aside class="details" data-testid="conversation-details">
+      <NotesAndTags view={view} />
       <section>
         <h3 class="section-title">{t('conversation.customer')}</h3>
         <dl class="kv">

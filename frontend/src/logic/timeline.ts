@@ -50,7 +50,7 @@ export function buildTimeline(messages: Message[], entries: TimelineEntry[], out
 export interface EntryText {
   text: string;
   details: string[]; // note, end reason, why an offer was withdrawn
-  tone: 'neutral' | 'transfer' | 'ended' | 'warning';
+  tone: 'neutral' | 'transfer' | 'ended' | 'warning' | 'note';
 }
 
 function reasonText(reason: string | undefined): string {
@@ -91,6 +91,12 @@ export function describeEntry(entry: TimelineEntry, agents: User[], meId?: numbe
       return { text: t('timeline.ended'), details, tone: 'ended' };
     case 'taken_up':
       return { text: t('timeline.taken_up', { agent: name(entry.actor_id) }), details, tone: 'neutral' };
+    case 'note':
+      return { text: t('timeline.internalNote', { agent: name(entry.actor_id), text: d.text ?? '' }), details, tone: 'note' as EntryText['tone'] };
+    case 'reassigned':
+      return { text: t('timeline.reassigned', { from: name(d.from_agent_id), to: name(d.to_agent_id), by: name(entry.actor_id) }), details, tone: 'transfer' };
+    case 'tagged':
+      return { text: t('timeline.tagged', { tags: (d.tags ?? []).join(', ') || t('common.none') }), details, tone: 'neutral' };
     case 'requeued': {
       const reason = reasonText(d.reason);
       if (reason) details.push(reason);
