@@ -99,12 +99,14 @@ func (h *Hub) Start(ctx context.Context) error {
 		return err
 	}
 	h.mu.Lock()
-	// Ready from here: Run, started next in its own goroutine, may not have been scheduled yet
-	// when the first /readyz comes in.
-	h.cursor, h.running = newest, true
+	h.cursor = newest
 	h.mu.Unlock()
 	return nil
 }
+
+// Starting marks the reader as running, by whoever is about to start Run in a goroutine: a
+// /readyz that comes in before that goroutine is scheduled must not report it stopped.
+func (h *Hub) Starting() { h.setReading(true, nil) }
 
 // Run reads the log after each wake (and every poll) until ctx ends. Call Start first.
 func (h *Hub) Run(ctx context.Context) {
