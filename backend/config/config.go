@@ -28,6 +28,7 @@ type Config struct {
 	MetricsAddr   string
 	DataDir       string // where the database (and later media) live
 	DB            string // PostgreSQL URL several nodes share; empty: SQLite in DataDir (may hold a password: never logged)
+	DBCommitters  int    // group commits a node runs at once on PostgreSQL (README "Several nodes")
 	Demo          bool   // seed a demo workspace and simulate customers
 	AdminPassword string // first start's admin password; generated and printed when empty
 	LogLevel      string // debug, info, warn, error
@@ -105,6 +106,7 @@ func Default() Config {
 		EventRetention: 14 * 24 * time.Hour,
 		SimulateEvery:  20 * time.Second,
 		PasswordCost:   auth.DefaultCost,
+		DBCommitters:   1,
 		SendBackoff:    2 * time.Second,
 
 		UploadRetention:          24 * time.Hour,
@@ -340,6 +342,9 @@ func (c Config) Validate() error {
 	if _, err := ParseTrustedProxies(c.TrustedProxies); err != nil {
 		bad("trusted-proxies", "TRUSTED_PROXIES", "%v", err)
 	}
+	if c.DBCommitters < 1 || c.DBCommitters > 16 {
+		bad("db-committers", "DB_COMMITTERS", "must be between 1 and 16, not %d", c.DBCommitters)
+	}
 	if c.PasswordCost < 4 || c.PasswordCost > 31 {
 		errs = append(errs, fmt.Errorf("config: --password-cost must be between 4 and 31, not %d", c.PasswordCost))
 	}
@@ -475,6 +480,7 @@ func flags(c *Config, getenv func(string) string) (*flag.FlagSet, []error) {
 	str(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", "address serving GET /metrics for Prometheus, apart from the API (empty: none)")
 	str(&c.DataDir, "data", "DATA", "data directory")
 	str(&c.DB, "db", "DB", "PostgreSQL URL shared by several nodes, postgres://user:password@host:5432/santral (also _FILE); empty: SQLite in the data directory")
+	integer(&c.DBCommitters, "db-committers", "DB_COMMITTERS", "PostgreSQL: write transactions a node runs at once (1–16; SQLite always 1)")
 	str(&c.NATS, "nats", "NATS", "NATS server(s) through which nodes on one database wake each other, nats://host:4222 (also _FILE); empty: they hear each other by --stream-poll")
 	str(&c.NATSSubject, "nats-subject", "NATS_SUBJECT", "prefix of the NATS subject nodes wake each other on (<prefix>.<database id>.wake)")
 	boolean(&c.Demo, "demo", "DEMO", "seed a demo workspace and simulate customers")

@@ -63,7 +63,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	if err != nil {
 		return nil, err
 	}
-	st, err := store.Open(ctx, cfg.DB, cfg.DatabasePath())
+	st, err := store.Open(ctx, cfg.DB, cfg.DatabasePath(), cfg.DBCommitters)
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,7 @@ func TestNodesStartingTogetherMigrateOnce(t *testing.T) {
 
 // openNodes opens n stores on one fresh PostgreSQL database.
 func openNodes(t *testing.T, n int) []*Store {
-	return openNodesWith(t, n, postgresCommitters)
+	return openNodesWith(t, n, 4) // as --db-committers 4: a node's own transactions side by side too
 }
 
 // openNodesWith opens n nodes with the given number of committers each.

@@ -28,9 +28,9 @@ func IsPostgresURL(v string) bool {
 
 // Open opens the database santrald is configured for: PostgreSQL when db is a postgres:// URL,
 // else the SQLite file at sqlitePath.
-func Open(ctx context.Context, db, sqlitePath string) (*Store, error) {
+func Open(ctx context.Context, db, sqlitePath string, committers int) (*Store, error) {
 	if db != "" {
-		return OpenPostgres(ctx, db)
+		return openPostgres(ctx, db, committers)
 	}
 	return OpenSQLite(ctx, sqlitePath)
 }
@@ -38,11 +38,10 @@ func Open(ctx context.Context, db, sqlitePath string) (*Store, error) {
 // OpenPostgres connects to the PostgreSQL database at dsn (a postgres:// URL) and migrates it.
 // Several nodes may open one database at once: migrations run under an advisory lock.
 func OpenPostgres(ctx context.Context, dsn string) (*Store, error) {
-	return openPostgres(ctx, dsn, postgresCommitters)
+	return openPostgres(ctx, dsn, 1)
 }
 
-// openPostgres is OpenPostgres with a given number of committers (tests of one group's
-// behaviour run one).
+// openPostgres is OpenPostgres with a given number of committers (--db-committers).
 func openPostgres(ctx context.Context, dsn string, committers int) (*Store, error) {
 	if !IsPostgresURL(dsn) {
 		return nil, errors.New("store: a PostgreSQL database is named by a postgres:// URL")
@@ -81,11 +80,6 @@ func openPostgres(ctx context.Context, dsn string, committers int) (*Store, erro
 	s.startCommitter()
 	return s, nil
 }
-
-// postgresCommitters is how many group commits a node runs at once on PostgreSQL. Measured on
-// loopback with 64 concurrent webhooks: one committer is bound by round trips (a request is a
-// few dozen statements); four keep the server busy without trading throughput for lock waits.
-const postgresCommitters = 4
 
 // postgresHost is host:port/database of a URL, for messages.
 func postgresHost(dsn string) string {
