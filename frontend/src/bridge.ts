@@ -167,6 +167,8 @@ export const bridge = {
     call(() => App.SimulateFlow(req)).then((r) => ({ ...r, messages: arr(r.messages), trace: arr(r.trace), attributes: r.attributes ?? {} })),
   exportFlow: (id: number) => call(() => App.ExportFlow(id)),
   importFlow: (text: string) => call(() => App.ImportFlow(text)).then(normalizeFlow),
+  /** Admins: a channel's default flow (a welcome menu); 0 takes it off. */
+  setDefaultFlow: (channelID: number, flowID: number) => call(() => App.SetDefaultFlow(channelID, flowID)).then(withCredentials),
 };
 
 function withCredentials(c: ChannelAccount): ChannelAccount {

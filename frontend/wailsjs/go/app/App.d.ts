@@ -61,6 +61,8 @@ export function SendWithAttachments(arg1: number, arg2: string, arg3: T.Attachme
 
 export function Session(): Promise<T.Session>;
 
+export function SetDefaultFlow(arg1: number, arg2: number): Promise<T.ChannelAccount>;
+
 export function SetFocused(arg1: boolean): Promise<void>;
 
 export function SetPresence(arg1: string, arg2: string): Promise<T.User>;

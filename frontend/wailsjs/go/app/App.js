@@ -121,6 +121,10 @@ export function Session() {
   return window['go']['app']['App']['Session']();
 }
 
+export function SetDefaultFlow(arg1, arg2) {
+  return window['go']['app']['App']['SetDefaultFlow'](arg1, arg2);
+}
+
 export function SetFocused(arg1) {
   return window['go']['app']['App']['SetFocused'](arg1);
 }
