@@ -507,7 +507,7 @@ function StepCard({ index: i, step: s, ids, isStart, problems, last, onChange, o
         <button type="button" class="icon-btn" data-testid={tid('down')} aria-label={t('flows.moveDown')} title={t('flows.moveDown')} disabled={last} onClick={() => onMove(1)}>
           ↓
         </button>
-        <select class="input" style={{ width: '40px' }} data-testid={tid('add')} aria-label={t('flows.addStepAfter')} title={t('flows.addStepAfter')} value="" onChange={(e) => e.currentTarget.value && onAdd(e.currentTarget.value as StepType)}>
+        <select class="input" style={{ width: '56px' }} data-testid={tid('add')} aria-label={t('flows.addStepAfter')} title={t('flows.addStepAfter')} value="" onChange={(e) => e.currentTarget.value && onAdd(e.currentTarget.value as StepType)}>
           <option value="">+</option>
           {STEP_TYPES.map((ty) => (
             <option key={ty} value={ty}>
