@@ -120,6 +120,9 @@ func (a *App) OpenConversation(id int64) (ConversationView, error) {
 	if v.Earlier == nil {
 		v.Earlier = []wire.Conversation{}
 	}
+	if v.Tags = d.Tags; v.Tags == nil || v.Refused != nil {
+		v.Tags = []wire.Tag{}
+	}
 	unsent, _ := c.Unsent(id)
 	v.Outbox = []OutboxItem{}
 	for _, e := range unsent {
@@ -206,7 +209,7 @@ func (a *App) History(q HistoryQuery) (wire.ConversationPage, error) {
 		}
 		v.Set(k, fmt.Sprint(t.UnixMilli()))
 	}
-	for k, n := range map[string]int64{"channel_id": q.ChannelID, "agent_id": q.AgentID, "end_reason_id": q.EndReasonID} {
+	for k, n := range map[string]int64{"channel_id": q.ChannelID, "agent_id": q.AgentID, "end_reason_id": q.EndReasonID, "tag_id": q.TagID} {
 		if n != 0 {
 			v.Set(k, fmt.Sprint(n))
 		}

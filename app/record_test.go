@@ -558,6 +558,8 @@ func TestRecordedAnswers(t *testing.T) {
 	t.Run("offline", recordOffline)
 	t.Run("flows", recordFlows)
 	t.Run("flow-editor", recordFlowEditor)
+	t.Run("updates", recordUpdates)
+	t.Run("shop", recordShop)
 }
 
 // An agent's day: sign-in (refused, then in), presence, customers writing, a reply, a quick

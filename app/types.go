@@ -62,6 +62,10 @@ type Session struct {
 	Connection  Connection  `json:"connection"`
 	Preferences Preferences `json:"preferences"`
 	Version     string      `json:"version"`
+	// Update is this version against the versions the server accepts (updates.go).
+	Update UpdateStatus `json:"update"`
+	// Dashboard: this window is the supervisor's dashboard (santral --dashboard).
+	Dashboard bool `json:"dashboard"`
 }
 
 // InboxItem is a held conversation with its unread count.
@@ -120,6 +124,8 @@ type ConversationView struct {
 	// only: the cache keeps neither.
 	Attributes map[string]string     `json:"attributes"`
 	FlowRuns   []wire.FlowRunSummary `json:"flow_runs"`
+	// Tags are the conversation's tags from the admin's list.
+	Tags []wire.Tag `json:"tags"`
 }
 
 // HistoryQuery is the filter panel of the History and Ended tabs.
@@ -130,7 +136,8 @@ type HistoryQuery struct {
 	ChannelID   int64       `json:"channel_id"`
 	AgentID     int64       `json:"agent_id"`
 	EndReasonID int64       `json:"end_reason_id"`
-	From        string      `json:"from"` // YYYY-MM-DD
-	To          string      `json:"to"`   // YYYY-MM-DD, inclusive
+	TagID       int64       `json:"tag_id,omitempty"` // conversations with this tag
+	From        string      `json:"from"`             // YYYY-MM-DD
+	To          string      `json:"to"`               // YYYY-MM-DD, inclusive
 	Cursor      string      `json:"cursor"`
 }

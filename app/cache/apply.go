@@ -406,6 +406,9 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		fx.InboxChanged = true
 	case wire.EventEndReasonsChanged, wire.EventQuickMessagesChanged:
 		fx.CatalogChanged = true
+	case wire.EventTimelineAdded, wire.EventConversationTagged:
+		// An internal note or new tags: the open conversation is read again.
+		fx.Conversations = append(fx.Conversations, ev.ConversationID)
 	}
 	return nil
 }

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"santral/backend/auth"
+	"santral/backend/commerce"
 	"santral/backend/media"
 	"santral/backend/routing"
 	"santral/backend/store"
@@ -48,6 +49,8 @@ type Options struct {
 
 	Observer    RequestObserver // counts and times requests; nil: nobody
 	ReadyChecks []ReadyCheck    // what GET /readyz checks
+
+	Shop *commerce.Service // the shop in the conversation; nil: no store can be connected
 }
 
 // API serves the HTTP routes.
@@ -168,6 +171,11 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /api/v1/transfers/{id}/reject", a.authed(a.rejectTransfer, any...))
 	mux.Handle("POST /api/v1/transfers/{id}/cancel", a.authed(a.cancelTransfer, any...))
 	a.flowRoutes(mux, any, admin)
+	// The desktop app versions the workspace accepts (README "IT"): public to read.
+	mux.Handle("GET /api/v1/app-versions", a.public(a.appVersions))
+	mux.Handle("PUT /api/v1/app-versions", a.authed(a.putAppVersions, admin...))
+	a.shopRoutes(mux, any, admin)
+	a.supervisorRoutes(mux, any, staff, admin)
 
 	mux.Handle("GET /webhooks/{id}", a.public(a.webhookVerify))
 	mux.Handle("POST /webhooks/{id}", a.public(a.webhookReceive))

@@ -91,7 +91,7 @@ func historyFilter(r *http.Request) (wire.HistoryFilter, error) {
 		return f, wire.Invalid("q", "the search text is too long")
 	}
 	var err error
-	for name, dst := range map[string]*int64{"channel_id": &f.ChannelID, "agent_id": &f.AgentID, "end_reason_id": &f.EndReasonID} {
+	for name, dst := range map[string]*int64{"channel_id": &f.ChannelID, "agent_id": &f.AgentID, "end_reason_id": &f.EndReasonID, "tag_id": &f.TagID} {
 		if *dst, err = queryInt(r, name); err != nil {
 			return f, err
 		}
@@ -147,6 +147,9 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 		return err
 	}
 	if d.Timeline, err = a.store.Timeline(ctx, c.ID); err != nil {
+		return err
+	}
+	if d.Tags, err = a.store.ConversationTags(ctx, c.ID); err != nil {
 		return err
 	}
 	earlier, err := a.store.ContactConversations(ctx, c.Contact.ID, 21)

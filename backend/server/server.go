@@ -20,6 +20,7 @@ import (
 	"santral/backend/auth"
 	"santral/backend/channels"
 	"santral/backend/cluster"
+	"santral/backend/commerce"
 	"santral/backend/config"
 	"santral/backend/demo"
 	"santral/backend/media"
@@ -133,6 +134,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle, TrustedProxies: proxies,
 		VisitorUploadsPerDay: cfg.VisitorUploadsPerDay, VisitorUploadBytesPerDay: cfg.VisitorUploadBytesPerDay,
 		Observer: s.Metrics, ReadyChecks: s.readyChecks(),
+		Shop: commerce.New(st, s.Routing, s.Files, commerce.Options{}, log),
 	}, log)
 	s.handler = s.api.Handler()
 	return s, nil
@@ -278,6 +280,7 @@ func (s *Server) RunWorkers(ctx context.Context) {
 		}()
 	}
 	wg.Add(1)
+	s.Hub.Starting()
 	go func() { defer wg.Done(); s.Hub.Run(ctx) }()
 	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
 	providers := newProviders(s.cfg.SendTimeout)

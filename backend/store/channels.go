@@ -108,7 +108,10 @@ func (s *Store) sealSecrets(id int64, sec map[string]string) (string, error) {
 // HasSealedSecrets reports whether any credential is stored sealed (a lost key then cannot be
 // replaced by a new one).
 func (s *Store) HasSealedSecrets(ctx context.Context) (bool, error) {
-	return s.exists(ctx, `SELECT 1 FROM channels WHERE secrets LIKE 'sealed:%'`)
+	if ok, err := s.exists(ctx, `SELECT 1 FROM channels WHERE secrets LIKE 'sealed:%'`); ok || err != nil {
+		return ok, err
+	}
+	return s.exists(ctx, `SELECT 1 FROM shop_stores WHERE secrets LIKE 'sealed:%'`)
 }
 
 // UseSecrets sets the key credentials are sealed with, checks that it opens every sealed

@@ -29,6 +29,8 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateIndexAtCommit,
 	migrateSweepIndexes,
 	migrateFlows,
+	migrateShopStores,
+	migrateNotesAndTags,
 }
 
 // SchemaVersion is the version this build migrates to.

@@ -4,7 +4,10 @@
 
 import * as App from '../wailsjs/go/app/App';
 import { EventsOn } from '../wailsjs/runtime/runtime';
-import type { ChannelAccount, Connection, ConversationView, Flow, Inbox, LeftEvent, OutboxEvent, Session, WireError } from './types';
+import type {
+  ChannelAccount, ChannelCount, Connection, Conversation, ConversationView, Count, Dashboard, DashboardAgent, DashboardQueue, Flow, Inbox, LeftEvent,
+  OutboxEvent, Report, ReportRow, Session, TransferOffer, WireError,
+} from './types';
 
 /** A refused call: `code` is a wire error code (or `offline`, `signed_out`), '' when unknown. */
 export class AppError extends Error {
@@ -102,10 +105,62 @@ function normalizeSession(s: Session): Session {
   return { ...s, user: s.user ?? null };
 }
 
+// Supervisors' and admins' bindings (issue 11): the dashboard window, its actions, the admin
+// screens and reports.
+const supervisorBridge = {
+  dashboard: () => call(() => App.Dashboard()).then(normalizeDashboard),
+  openDashboard: () => call(() => App.OpenDashboard()),
+  setAgentLimit: (userID: number, limit: number) => call(() => App.SetAgentLimit(userID, limit)),
+  setAgentPresence: (userID: number, presence: string, reason: string) => call(() => App.SetAgentPresence(userID, presence, reason)),
+  reassign: (conversationID: number, toAgentID: number) => call(() => App.Reassign(conversationID, toAgentID)),
+  returnToQueue: (conversationID: number) => call(() => App.ReturnToQueue(conversationID)),
+  users: () => call(() => App.Users()).then((l) => arr(l)),
+  saveUser: (id: number, req: Parameters<typeof App.SaveUser>[1]) => call(() => App.SaveUser(id, req)),
+  allEndReasons: () => call(() => App.AllEndReasons()).then((l) => arr(l)),
+  saveEndReason: (id: number, req: Parameters<typeof App.SaveEndReason>[1]) => call(() => App.SaveEndReason(id, req)),
+  quickMessages: () => call(() => App.QuickMessages()).then((l) => arr(l)),
+  saveQuickMessage: (id: number, req: Parameters<typeof App.SaveQuickMessage>[1]) => call(() => App.SaveQuickMessage(id, req)),
+  deleteQuickMessage: (id: number) => call(() => App.DeleteQuickMessage(id)),
+  tags: (all: boolean) => call(() => App.Tags(all)).then((l) => arr(l)),
+  saveTag: (id: number, req: Parameters<typeof App.SaveTag>[1]) => call(() => App.SaveTag(id, req)),
+  setConversationTags: (conversationID: number, tagIDs: number[]) => call(() => App.SetConversationTags(conversationID, tagIDs)).then((l) => arr(l)),
+  addNote: (conversationID: number, text: string) => call(() => App.AddNote(conversationID, text)),
+  workspaceSettings: () => call(() => App.WorkspaceSettings()),
+  saveWorkspaceSettings: (s: Parameters<typeof App.SaveWorkspaceSettings>[0]) => call(() => App.SaveWorkspaceSettings(s)),
+  widgetSnippet: () => call(() => App.WidgetSnippet()),
+  report: (q: Parameters<typeof App.Report>[0]) => call(() => App.Report(q)).then((r): LiveReport => ({ ...r, rows: arr(r.rows) })),
+  exportReport: (q: Parameters<typeof App.ExportReport>[0]) => call(() => App.ExportReport(q)),
+};
+
+/** A snapshot with its lists always arrays. */
+export type LiveDashboard = Omit<Dashboard, 'agents' | 'offers' | 'held' | 'end_reasons' | 'queue'> & {
+  agents: DashboardAgent[];
+  offers: TransferOffer[];
+  held: Conversation[];
+  end_reasons: Count[];
+  queue: Omit<DashboardQueue, 'per_channel' | 'queued'> & { per_channel: ChannelCount[]; queued: Conversation[] };
+};
+
+/** A report with its rows always an array. */
+export type LiveReport = Omit<Report, 'rows'> & { rows: ReportRow[] };
+
+export function normalizeDashboard(d: Dashboard): LiveDashboard {
+  return {
+    ...d,
+    agents: arr(d.agents),
+    offers: arr(d.offers),
+    held: arr(d.held),
+    end_reasons: arr(d.end_reasons),
+    queue: { ...d.queue, per_channel: arr(d.queue?.per_channel), queued: arr(d.queue?.queued) },
+  };
+}
+
 export const bridge = {
   session: () => call(() => App.Session()).then(normalizeSession),
   login: (serverURL: string, username: string, password: string) => call(() => App.Login(serverURL, username, password)).then(normalizeSession),
   logout: () => call(() => App.Logout()),
+  /** Opens the server's download address for the app (the update screens). */
+  openDownload: () => call(() => App.OpenDownload()),
   savePreferences: (p: Parameters<typeof App.SavePreferences>[0]) => call(() => App.SavePreferences(p)).then(normalizeSession),
   setPresence: (presence: string, reason: string) => call(() => App.SetPresence(presence, reason)),
   inbox: () => call(() => App.Inbox()).then(normalizeInbox),
@@ -167,6 +222,21 @@ export const bridge = {
     call(() => App.SimulateFlow(req)).then((r) => ({ ...r, messages: arr(r.messages), trace: arr(r.trace), attributes: r.attributes ?? {} })),
   exportFlow: (id: number) => call(() => App.ExportFlow(id)),
   importFlow: (text: string) => call(() => App.ImportFlow(text)).then(normalizeFlow),
+  // The shop in the conversation.
+  /** The contact's orders in every connected store ('' = by phone and e-mail, else that order number). */
+  shopOrders: (conversationID: number, number: string) =>
+    call(() => App.ShopOrders(conversationID, number)).then((p) => ({
+      ...p,
+      stores: arr(p.stores).map((st) => ({ ...st, orders: arr(st.orders).map((o) => ({ ...o, items: arr(o.items) })), actions: arr(st.actions) })),
+    })),
+  shopProducts: (conversationID: number, query: string) =>
+    call(() => App.ShopProducts(conversationID, query)).then((p) => ({ ...p, stores: arr(p.stores).map((st) => ({ ...st, products: arr(st.products) })) })),
+  sendProduct: (conversationID: number, storeID: number, productID: string) => call(() => App.SendProduct(conversationID, storeID, productID)),
+  shopOrderAction: (conversationID: number, req: Parameters<typeof App.ShopOrderAction>[1]) => call(() => App.ShopOrderAction(conversationID, req)),
+  shopStores: () => call(() => App.ShopStores()).then((l) => arr(l)),
+  saveShopStore: (id: number, req: Parameters<typeof App.SaveShopStore>[1]) => call(() => App.SaveShopStore(id, req)),
+  testShopStore: (id: number) => call(() => App.TestShopStore(id)),
+  ...supervisorBridge,
   /** Admins: a channel's default flow (a welcome menu); 0 takes it off. */
   setDefaultFlow: (channelID: number, flowID: number) => call(() => App.SetDefaultFlow(channelID, flowID)).then(withCredentials),
 };
@@ -188,6 +258,8 @@ export interface AppEvents {
   outbox: OutboxEvent;
   /** A conversation that was mine is not any more (transferred, requeued, …): lock it now. */
   'conversation-left': LeftEvent;
+  /** The dashboard window's newest snapshot (read again after each batch of events). */
+  dashboard: Dashboard;
 }
 
 /** Listens to one Go event; returns the function that stops listening. Outside the Wails

@@ -23,6 +23,7 @@ import {
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
 import type { ChannelAccount, ChannelRequest, Connection, ConversationView, Flow, FlowDefinition, SimulateRequest, SimulateResponse, WireError, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
+import type { ShopOrderActionRequest, ShopOrderActionResult, ShopPanel, ShopProductSearch } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
 export class Coalescer {
@@ -73,6 +74,11 @@ export class Controller {
 
   get state(): State {
     return this.store.get();
+  }
+
+  /** The bridge, for the supervisors' screens that call it directly (dashboard, admin). */
+  get bridge(): Bridge {
+    return this.api;
   }
 
   private set(patch: Partial<State> | ((s: State) => Partial<State>)) {
@@ -151,6 +157,15 @@ export class Controller {
     const session = await this.api.login(serverURL.trim(), username.trim(), password);
     this.applySession(session);
     if (session.signed_in) await this.loadInbox();
+  }
+
+  /** Opens the server's download address for the app in the browser (the update screens). */
+  async openDownload(): Promise<void> {
+    try {
+      await this.api.openDownload();
+    } catch (e) {
+      this.fail(e);
+    }
   }
 
   async logout(): Promise<void> {
@@ -461,6 +476,48 @@ export class Controller {
     } catch (e) {
       this.fail(e);
       return false;
+    }
+  }
+
+  // The shop in the conversation: the panel asks through here; refusals of actions become a
+  // toast in the current language (with the platform's words), answers reload the view.
+
+  /** The contact's orders in every connected store ('' = by phone and e-mail). */
+  shopOrders(conversationId: number, number: string): Promise<ShopPanel> {
+    return this.api.shopOrders(conversationId, number);
+  }
+
+  shopProducts(conversationId: number, query: string): Promise<ShopProductSearch> {
+    return this.api.shopProducts(conversationId, query);
+  }
+
+  /** Sends a product into the chat; true when the server took it. */
+  async sendProduct(conversationId: number, storeId: number, productId: string): Promise<boolean> {
+    try {
+      await this.api.sendProduct(conversationId, storeId, productId);
+      this.toast('success', t('shop.productSent'));
+      if (this.state.selectedId === conversationId) void this.reloadView();
+      return true;
+    } catch (e) {
+      this.fail(e);
+      return false;
+    }
+  }
+
+  /** Runs a confirmed order action; the result, or null when refused (shown as a toast). */
+  async shopOrderAction(conversationId: number, req: ShopOrderActionRequest): Promise<ShopOrderActionResult | null> {
+    try {
+      const res = await this.api.shopOrderAction(conversationId, { ...req, confirm: true });
+      this.toast('success', res.pending ? t('shop.actionPending') : t('shop.actionDone'));
+      if (this.state.selectedId === conversationId) void this.reloadView();
+      return res;
+    } catch (e) {
+      const err = toAppError(e);
+      // The platform's refusal in its own words beside ours.
+      this.toast('error', err.code === 'shop_refused' && err.message ? `${errorText(err)} ${err.message}` : errorText(err));
+      this.handleAuth(err);
+      if (this.state.selectedId === conversationId) void this.reloadView();
+      return null;
     }
   }
 

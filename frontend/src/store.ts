@@ -30,7 +30,8 @@ export type Dialog =
   | { kind: 'end'; conversationId: number }
   | { kind: 'settings' }
   | { kind: 'channels' }
-  | { kind: 'flows' };
+  | { kind: 'flows' }
+  | { kind: 'admin'; tab?: string };
 
 export interface State {
   booted: boolean; // the first Session() answered

@@ -58,6 +58,22 @@ export interface Preferences {
   autostart: boolean;
 }
 
+/**
+ * UpdateState is the app's version against the server's: current, available (a newer one
+ * exists), required (this one may not be used), unknown (not asked yet, or a developer build).
+ */
+export type UpdateState = string;
+
+/** UpdateStatus is what the UI shows about updates (Session.update). */
+export interface UpdateStatus {
+  state: UpdateState;
+  /** this app's */
+  version: string;
+  minimum: string;
+  latest: string;
+  download_url: string;
+}
+
 /** Session is who is signed in, to which server, and how the connection is. */
 export interface Session {
   signed_in: boolean;
@@ -67,6 +83,10 @@ export interface Session {
   connection: Connection;
   preferences: Preferences;
   version: string;
+  /** Update is this version against the versions the server accepts (updates.go). */
+  update: UpdateStatus;
+  /** Dashboard: this window is the supervisor's dashboard (santral --dashboard). */
+  dashboard: boolean;
 }
 
 /** ConversationState is where a conversation is in its life. */
@@ -366,6 +386,13 @@ export interface FlowRunSummary {
   outcome?: string;
 }
 
+/** Tag is a label from the admin's list that staff put on conversations (history filter by tag). */
+export interface Tag {
+  id: number;
+  label: string;
+  active: boolean;
+}
+
 /** ConversationView is one conversation with its messages, timeline and unsent replies. */
 export interface ConversationView {
   conversation: Conversation;
@@ -394,6 +421,8 @@ export interface ConversationView {
    */
   attributes: Record<string, string>;
   flow_runs: FlowRunSummary[];
+  /** Tags are the conversation's tags from the admin's list. */
+  tags: Tag[];
 }
 
 /**
@@ -433,6 +462,103 @@ export interface ChannelAccount extends Channel {
   credentials: string[] | null;
   /** DefaultFlowID is the flow new conversations on this channel go through first (0: none). */
   default_flow_id?: number;
+}
+
+/** DashboardAgent is a user as the dashboard lists them. */
+export interface DashboardAgent extends User {
+  /** conversations they ended today */
+  handled_today: number;
+}
+
+/** ChannelCount counts conversations of one channel. */
+export interface ChannelCount {
+  channel_id: number;
+  name: string;
+  type: string;
+  count: number;
+}
+
+/** DashboardQueue is the queue now. */
+export interface DashboardQueue {
+  length: number;
+  /** unix ms; 0: empty */
+  oldest_queued_at?: number;
+  per_channel: ChannelCount[] | null;
+  /** conversations a chatbot flow talks to */
+  in_flows: number;
+  /** the oldest queued (up to 200), for the actions */
+  queued: Conversation[] | null;
+}
+
+/**
+ * ReportRow is one group of a report: the figures of the conversations created in the range
+ * whose key is this group's (README "Reports" defines each figure). Times are milliseconds;
+ * a median or p90 of no values is 0 with its count 0.
+ */
+export interface ReportRow {
+  /** agent id, channel id, end reason id, tag id; "" for none / total */
+  key: string;
+  /** its name */
+  label: string;
+  conversations: number;
+  ended: number;
+  /** conversations with a first response */
+  responded: number;
+  first_response_median_ms: number;
+  first_response_p90_ms: number;
+  /** ended conversations with a handling time */
+  handled: number;
+  handling_median_ms: number;
+  handling_p90_ms: number;
+  transfers: number;
+  reopened: number;
+  /** conversations that entered the queue */
+  queued: number;
+  queue_wait_median_ms: number;
+  queue_wait_p90_ms: number;
+  waited_over_threshold: number;
+}
+
+/** Count is a labelled number. */
+export interface Count {
+  label: string;
+  count: number;
+}
+
+/**
+ * Dashboard is the supervisor's snapshot: the dashboard starts from it and then follows the
+ * event stream from Seq (no polling).
+ */
+export interface Dashboard {
+  /** the event log's head when read */
+  seq: number;
+  /** unix ms */
+  server_time: number;
+  /** the start of "today", unix ms */
+  day_start: number;
+  agents: DashboardAgent[] | null;
+  queue: DashboardQueue;
+  /** pending transfer offers, oldest first */
+  offers: TransferOffer[] | null;
+  /** Held are the conversations agents hold now (routing fields only), for the actions. */
+  held: Conversation[] | null;
+  today: ReportRow;
+  /** EndReasons counts today's ended conversations by end reason label. */
+  end_reasons: Count[] | null;
+  /** WaitThresholdSeconds is the wait the "waited longer" figure counts above. */
+  wait_threshold_seconds: number;
+}
+
+/**
+ * ReportQuery asks for a report: a date range (local dates, YYYY-MM-DD, to inclusive) and the
+ * dimension.
+ */
+export interface ReportQuery {
+  from: string;
+  to: string;
+  /** agent | channel | end_reason | tag */
+  by: string;
+  wait_threshold?: number;
 }
 
 /**
@@ -581,6 +707,8 @@ export interface HistoryQuery {
   channel_id: number;
   agent_id: number;
   end_reason_id: number;
+  /** conversations with this tag */
+  tag_id?: number;
   /** YYYY-MM-DD */
   from: string;
   /** YYYY-MM-DD, inclusive */
@@ -592,6 +720,17 @@ export interface HistoryQuery {
 export interface ConversationPage {
   conversations: Conversation[] | null;
   next_cursor?: string;
+}
+
+/** Report is the answer of GET /api/v1/reports. */
+export interface Report {
+  from: number;
+  to: number;
+  /** agent | channel | end_reason | tag */
+  by: string;
+  wait_threshold_seconds: number;
+  rows: ReportRow[] | null;
+  total: ReportRow;
 }
 
 /**
@@ -608,6 +747,215 @@ export interface ChannelRequest {
   waba_id?: string | null;
   human_agent?: boolean | null;
   credentials?: Record<string, string>;
+}
+
+/** EndReasonRequest creates or changes an end reason. */
+export interface EndReasonRequest {
+  label: string;
+  active?: boolean | null;
+  position?: number;
+}
+
+/** QuickMessageRequest creates or changes a quick message. Shared is honoured for admins only. */
+export interface QuickMessageRequest {
+  title: string;
+  shortcut: string;
+  body: string;
+  shared?: boolean;
+}
+
+/**
+ * ShopStoreRequest is the body of POST /api/v1/shop-stores and PATCH …/{id}. Credentials are
+ * written, never read back: shopify access_token, or client_id + client_secret; ticimax
+ * auth_code; ideasoft client_id + client_secret (then the OAuth flow). A credential left out of
+ * a PATCH keeps its value.
+ */
+export interface ShopStoreRequest {
+  platform?: string;
+  name?: string;
+  base_url?: string;
+  api_version?: string;
+  redirect_uri?: string;
+  enabled?: boolean | null;
+  action_roles?: Role[] | null;
+  credentials?: Record<string, string>;
+}
+
+/**
+ * ShopStore is a connected store as an admin sees it: settings and the names of the
+ * credentials set, never their values.
+ */
+export interface ShopStore {
+  id: number;
+  /** shopify | ticimax | ideasoft */
+  platform: string;
+  name: string;
+  base_url: string;
+  api_version?: string;
+  /** Ideasoft: the callback registered with the app */
+  redirect_uri?: string;
+  enabled: boolean;
+  /** who may cancel, set a status, add tracking */
+  action_roles: Role[] | null;
+  /** the names of the credentials set */
+  credentials: string[] | null;
+  /** Authorized: Ideasoft has given tokens (the OAuth flow is done); other platforms: true. */
+  authorized: boolean;
+  /** UnreachableSince is when the store stopped answering (unix ms); 0: it answers. */
+  unreachable_since?: number;
+  last_error?: string;
+}
+
+/** TagRequest creates or changes a tag (admins). */
+export interface TagRequest {
+  label: string;
+  active?: boolean | null;
+}
+
+/** UserRequest creates or changes a user (admins; supervisors may change limits only). */
+export interface UserRequest {
+  username?: string | null;
+  display_name?: string | null;
+  password?: string | null;
+  role?: Role | null;
+  auto_limit?: number | null;
+  hard_cap?: number | null;
+  /** ClearAutoLimit/ClearHardCap put the user back on the workspace default. */
+  clear_auto_limit?: boolean;
+  clear_hard_cap?: boolean;
+  disabled?: boolean | null;
+}
+
+/** ShopStatus is an order's state in the common set. */
+export type ShopStatus = 'pending' | 'awaiting_payment' | 'processing' | 'shipped' | 'delivered' | 'cancelled' | 'returned' | 'unknown';
+
+/**
+ * ShopOrderActionRequest is the body of POST /api/v1/conversations/{id}/shop/orders/action.
+ * The UI asks the agent to confirm first; Confirm must be true (a request without it is
+ * refused, so no action happens by a stray call).
+ */
+export interface ShopOrderActionRequest {
+  store_id: number;
+  order_id: string;
+  /** the order's number, for the timeline */
+  number?: string;
+  /** cancel | set_status | add_tracking */
+  action: string;
+  status?: ShopStatus;
+  carrier?: string;
+  tracking_number?: string;
+  notify_customer?: boolean;
+  confirm: boolean;
+}
+
+/** ShopOrderActionResult is what the action did, with the timeline entry that records it. */
+export interface ShopOrderActionResult {
+  /** the platform finishes it later (Shopify's cancel job) */
+  pending: boolean;
+  detail?: string;
+  timeline: TimelineEntry;
+}
+
+/** ShopPayment is an order's payment state in the common set. */
+export type ShopPayment = 'paid' | 'pending' | 'partially_paid' | 'refunded' | 'partially_refunded' | 'failed' | 'voided' | 'unknown';
+
+/**
+ * Money is an amount in minor units (kuruş) of an ISO 4217 currency (TRY for the lira,
+ * whatever a platform calls it).
+ */
+export interface Money {
+  minor: number;
+  currency: string;
+}
+
+/** ShopItem is one line of an order. */
+export interface ShopItem {
+  name: string;
+  variant?: string;
+  sku?: string;
+  quantity: number;
+  unit_price: Money;
+}
+
+/** ShopOrder is a customer's order as the panel shows it. */
+export interface ShopOrder {
+  /** the platform's id, for actions */
+  id: string;
+  /** what the customer knows it by ("#1042", "TCM2611031940") */
+  number: string;
+  created_at: number;
+  status: ShopStatus;
+  /** the platform's own words */
+  status_text?: string;
+  payment: ShopPayment;
+  payment_text?: string;
+  items: ShopItem[] | null;
+  total: Money;
+  customer?: string;
+  carrier?: string;
+  tracking_number?: string;
+  tracking_url?: string;
+}
+
+/** ShopOrders is one store's answer in the panel: its orders, or why there are none. */
+export interface ShopOrders {
+  store_id: number;
+  store_name: string;
+  platform: string;
+  orders: ShopOrder[] | null;
+  /**
+   * Actions are what the reader may do with this store's orders (their role is permitted
+   * and the platform allows it): cancel, set_status, add_tracking.
+   */
+  actions: string[] | null;
+  /** Error is why the store did not answer (shop_unreachable, shop_auth_failed, …). */
+  error?: WireError | null;
+  /**
+   * UnreachableSince: the store has not answered since then (unix ms); the panel says so
+   * rather than spin.
+   */
+  unreachable_since?: number;
+  cached?: boolean;
+}
+
+/**
+ * ShopPanel is GET /api/v1/conversations/{id}/shop/orders: each enabled store's orders for
+ * the conversation's contact (by phone and e-mail) or for an order number.
+ */
+export interface ShopPanel {
+  phone?: string;
+  email?: string;
+  number?: string;
+  stores: ShopOrders[] | null;
+}
+
+/** ShopProduct is a product as the panel lists it and the chat receives it. */
+export interface ShopProduct {
+  id: string;
+  name: string;
+  sku?: string;
+  barcode?: string;
+  price: Money;
+  image_url?: string;
+  /** empty when the product is not on the storefront */
+  url?: string;
+  stock: number;
+}
+
+/** ShopProducts is one store's answer to a product search. */
+export interface ShopProducts {
+  store_id: number;
+  store_name: string;
+  platform: string;
+  products: ShopProduct[] | null;
+  error?: WireError | null;
+  unreachable_since?: number;
+}
+
+/** ShopProductSearch is GET /api/v1/conversations/{id}/shop/products?q=. */
+export interface ShopProductSearch {
+  query: string;
+  stores: ShopProducts[] | null;
 }
 
 /** SimulateState is where a simulated run is: sent back on the next turn. */
@@ -675,10 +1023,23 @@ export interface Template {
   paid: boolean;
 }
 
+/**
+ * ShopTestResult is what "test connection" found: ok, or the failure in words with its code
+ * (shop_auth_failed, shop_unreachable, …) and the step that failed.
+ */
+export interface ShopTestResult {
+  ok: boolean;
+  code?: Code;
+  /** token, test, … */
+  step?: string;
+  message?: string;
+}
+
 /** Every error code the server (backend/wire) and the app (app/client, app/cache) send. */
 export const ERROR_CODES = [
   'agent_offline',
   'agent_on_break',
+  'already_holder',
   'attachment_not_uploaded',
   'bad_credentials',
   'bad_id',
@@ -688,6 +1049,7 @@ export const ERROR_CODES = [
   'contact_has_open_conversation',
   'conversation_ended',
   'conversation_in_flow',
+  'conversation_moved',
   'conversation_not_assigned',
   'conversation_not_ended',
   'empty_message',
@@ -721,14 +1083,28 @@ export const ERROR_CODES = [
   'queue_empty',
   'rate_limited',
   'server_changed',
+  'shop_action_not_allowed',
+  'shop_action_unsupported',
+  'shop_auth_failed',
+  'shop_confirm_required',
+  'shop_not_authorized',
+  'shop_not_connected',
+  'shop_order_not_found',
+  'shop_product_not_found',
+  'shop_refused',
+  'shop_throttled',
+  'shop_unreachable',
   'shortcut_taken',
   'signed_out',
+  'tag_taken',
+  'tag_unknown',
   'too_many_attempts',
   'too_many_connections',
   'transfer_pending',
   'transfer_to_self',
   'unauthorized',
   'unknown_field',
+  'update_required',
   'upload_quota_reached',
   'username_taken',
   'window_closed',

@@ -24,6 +24,8 @@ export interface TimelineData {
   step?: string;
   tag?: string;
   priority?: string;
+  text?: string; // an internal note's text
+  tags?: string[]; // the tags after a change
 }
 
 /** The channel types the admin's channel form offers (the server validates the choice). */

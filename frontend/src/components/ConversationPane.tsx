@@ -10,9 +10,11 @@ import { formatCountdown, formatDateTime, formatDuration, remainingMs, serverNow
 import type { Conversation, ConversationView, LeftEvent, TransferOffer, User } from '../types';
 import { Composer } from './Composer';
 import { FlowDetails } from './FlowDetails';
+import { ShopPanel } from './ShopPanel';
 import { ChannelIcon, IconEnd, IconRestart, IconTransfer } from './icons';
 import { TemplatePicker } from './TemplatePicker';
 import { Timeline } from './Timeline';
+import { NotesAndTags } from './NotesAndTags';
 
 export function ConversationPane() {
   const selectedId = useApp((s) => s.selectedId);
@@ -254,6 +256,7 @@ function Details({ view }: { view: ConversationView }) {
   const earlier = [...view.earlier].sort((a, b) => b.created_at - a.created_at);
   return (
     <aside class="details" data-testid="conversation-details">
+      <NotesAndTags view={view} />
       <section>
         <h3 class="section-title">{t('conversation.customer')}</h3>
         <dl class="kv">
@@ -284,6 +287,7 @@ function Details({ view }: { view: ConversationView }) {
         </dl>
       </section>
       {view.flow_runs.length > 0 || Object.keys(view.attributes).length > 0 ? <FlowDetails view={view} /> : null}
+      <ShopPanel conversationId={c.id} holder={c.state === 'assigned' && c.agent_id != null && c.agent_id === meId} />
       <section>
         <h3 class="section-title">{t('conversation.earlier')}</h3>
         {earlier.length === 0 ? (

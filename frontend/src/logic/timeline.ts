@@ -50,7 +50,7 @@ export function buildTimeline(messages: Message[], entries: TimelineEntry[], out
 export interface EntryText {
   text: string;
   details: string[]; // note, end reason, why an offer was withdrawn
-  tone: 'neutral' | 'transfer' | 'ended' | 'warning';
+  tone: 'neutral' | 'transfer' | 'ended' | 'warning' | 'note';
 }
 
 function reasonText(reason: string | undefined): string {
@@ -91,6 +91,12 @@ export function describeEntry(entry: TimelineEntry, agents: User[], meId?: numbe
       return { text: t('timeline.ended'), details, tone: 'ended' };
     case 'taken_up':
       return { text: t('timeline.taken_up', { agent: name(entry.actor_id) }), details, tone: 'neutral' };
+    case 'note':
+      return { text: t('timeline.internalNote', { agent: name(entry.actor_id), text: d.text ?? '' }), details, tone: 'note' as EntryText['tone'] };
+    case 'reassigned':
+      return { text: t('timeline.reassigned', { from: name(d.from_agent_id), to: name(d.to_agent_id), by: name(entry.actor_id) }), details, tone: 'transfer' };
+    case 'tagged':
+      return { text: t('timeline.tagged', { tags: (d.tags ?? []).join(', ') || t('common.none') }), details, tone: 'neutral' };
     case 'requeued': {
       const reason = reasonText(d.reason);
       if (reason) details.push(reason);
@@ -111,7 +117,34 @@ export function describeEntry(entry: TimelineEntry, agents: User[], meId?: numbe
       return { text: t('timeline.flow_ended'), details, tone: 'ended' };
     case 'flow_stopped':
       return { text: t('timeline.flow_stopped', { agent: name(entry.actor_id) }), details, tone: 'warning' };
+    case 'shop_order_action': {
+      // An order action from the shop panel: done, pending at the store, or refused in the
+      // platform's words (the server records all three).
+      const s = (entry.data ?? {}) as ShopActionData;
+      const params = { agent: name(entry.actor_id), number: s.number || s.order_id || '', store: s.store ?? '', tracking: s.tracking_number ?? '',
+        status: s.status && has('shop.status.' + s.status) ? t(('shop.status.' + s.status) as MessageKey) : s.status ?? '' };
+      if (!s.ok) {
+        if (s.error) details.push(s.error);
+        return { text: t('timeline.shop.refused', params), details, tone: 'warning' };
+      }
+      if (s.pending) details.push(t('timeline.shop.pending'));
+      const key = ('timeline.shop.' + s.action) as MessageKey;
+      return { text: has(key) ? t(key, params) : t('timeline.unknown', { kind: entry.kind }), details, tone: 'neutral' };
+    }
     default:
       return { text: t('timeline.unknown', { kind: entry.kind }), details, tone: 'neutral' };
   }
+}
+
+/** What the server writes for a shop order action (backend/commerce). */
+interface ShopActionData {
+  store?: string;
+  action?: string;
+  order_id?: string;
+  number?: string;
+  status?: string;
+  tracking_number?: string;
+  ok?: boolean;
+  pending?: boolean;
+  error?: string;
 }

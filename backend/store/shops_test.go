@@ -1,0 +1,127 @@
+package store
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"santral/backend/secrets"
+	"santral/backend/wire"
+)
+
+func TestShopCredentialsSealedAndNeverInTheView(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		box, _ := secrets.New(make([]byte, secrets.KeySize))
+		if err := s.UseSecrets(ctx, box); err != nil {
+			t.Fatal(err)
+		}
+		var id int64
+		inTx(t, s, func(tx *Tx) error {
+			var err error
+			id, err = tx.SaveShop(ShopRow{Platform: "ticimax", Name: "Örnek Mağaza", Enabled: true,
+				Config:  ShopConfig{BaseURL: "https://www.ornekmagaza.com.tr", ActionRoles: []wire.Role{wire.RoleAdmin}},
+				Secrets: map[string]string{"auth_code": "ORNEKYETKIKODU0000000000000000"}})
+			return err
+		})
+		var stored string
+		if err := s.readRow(ctx, `SELECT secrets FROM shop_stores WHERE id = ?`, id).Scan(&stored); err != nil {
+			t.Fatal(err)
+		}
+		if !secrets.IsSealed(stored) || strings.Contains(stored, "ORNEKYETKI") {
+			t.Fatalf("stored in the clear: %s", stored)
+		}
+		if sealed, _ := s.HasSealedSecrets(ctx); !sealed {
+			t.Error("HasSealedSecrets misses shop credentials")
+		}
+		r, err := s.ShopRow(ctx, id)
+		if err != nil || r.Secrets["auth_code"] != "ORNEKYETKIKODU0000000000000000" {
+			t.Fatalf("row %+v, %v", r, err)
+		}
+		v := r.View()
+		if len(v.Credentials) != 1 || v.Credentials[0] != "auth_code" || !v.Authorized {
+			t.Errorf("view %+v", v)
+		}
+		// A ciphertext moved to another row does not open there.
+		var other int64
+		inTx(t, s, func(tx *Tx) error {
+			var err error
+			other, err = tx.SaveShop(ShopRow{Platform: "shopify", Name: "x", Config: ShopConfig{BaseURL: "https://x"}})
+			if err != nil {
+				return err
+			}
+			_, err = tx.exec(`UPDATE shop_stores SET secrets = ? WHERE id = ?`, stored, other)
+			return err
+		})
+		if _, err := s.ShopRow(ctx, other); err == nil {
+			t.Error("a moved ciphertext opened")
+		}
+	})
+}
+
+func TestShopTokenRefreshKeepsTheNewestPair(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		box, _ := secrets.New(make([]byte, secrets.KeySize))
+		s.UseSecrets(ctx, box)
+		var id int64
+		inTx(t, s, func(tx *Tx) error {
+			var err error
+			id, err = tx.SaveShop(ShopRow{Platform: "ideasoft", Name: "Anadolu", Enabled: true, Config: ShopConfig{BaseURL: "https://a"},
+				Secrets: map[string]string{"client_id": "c", "client_secret": "s", "refresh_token": "r1"}})
+			return err
+		})
+		r, _ := s.ShopRow(ctx, id)
+		// Two nodes refresh from the same version: one pair is kept, the other node learns it lost.
+		v2, ok, err := s.ReplaceShopSecret(ctx, id, r.Version, map[string]string{"refresh_token": "r2"})
+		if err != nil || !ok {
+			t.Fatalf("first: %v %v", ok, err)
+		}
+		if _, ok, err := s.ReplaceShopSecret(ctx, id, r.Version, map[string]string{"refresh_token": "r2-other"}); err != nil || ok {
+			t.Fatalf("second from the old version: %v %v", ok, err)
+		}
+		r, _ = s.ShopRow(ctx, id)
+		if r.Secrets["refresh_token"] != "r2" || r.Secrets["client_secret"] != "s" || r.Version != v2 {
+			t.Errorf("row %+v", r)
+		}
+	})
+}
+
+func TestShopUnreachableSinceTheFirstFailure(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		var id int64
+		inTx(t, s, func(tx *Tx) error {
+			var err error
+			id, err = tx.SaveShop(ShopRow{Platform: "shopify", Name: "x", Enabled: true, Config: ShopConfig{BaseURL: "https://x"}})
+			return err
+		})
+		s.MarkShopUnreachable(ctx, id, 1000, "timeout")
+		s.MarkShopUnreachable(ctx, id, 2000, "connection refused")
+		r, _ := s.ShopRow(ctx, id)
+		if r.UnreachableSince != 1000 || r.LastError != "connection refused" {
+			t.Errorf("row %+v", r)
+		}
+		s.MarkShopReachable(ctx, id)
+		r, _ = s.ShopRow(ctx, id)
+		if r.UnreachableSince != 0 || r.LastError != "" {
+			t.Errorf("row %+v", r)
+		}
+		inTx(t, s, func(tx *Tx) error { return tx.DeleteShop(id) })
+		if _, err := s.ShopRow(ctx, id); wire.CodeOf(err) != wire.CodeNotFound {
+			t.Errorf("deleted: %v", err)
+		}
+	})
+}
+
+func TestShopCredentialsNeedAKey(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		_, err := s.Tx(context.Background(), func(tx *Tx) error {
+			_, err := tx.SaveShop(ShopRow{Platform: "shopify", Name: "x", Config: ShopConfig{BaseURL: "https://x"}, Secrets: map[string]string{"access_token": "shpat"}})
+			return err
+		})
+		if err == nil {
+			t.Fatal("credentials stored without a key")
+		}
+	})
+}
