@@ -107,3 +107,14 @@ func (a *App) ImportFlow(text string) (wire.Flow, error) {
 	var f wire.Flow
 	return f, a.call("POST", "/api/v1/flows/import", x, &f)
 }
+
+// SetDefaultFlow makes a published flow the one every new conversation on a channel goes
+// through first (a welcome menu); flowID 0 takes it off.
+func (a *App) SetDefaultFlow(channelID, flowID int64) (wire.ChannelAccount, error) {
+	req := wire.DefaultFlowRequest{}
+	if flowID != 0 {
+		req.FlowID = &flowID
+	}
+	var out wire.ChannelAccount
+	return out, a.call("PUT", fmt.Sprintf("/api/v1/channel-accounts/%d/default-flow", channelID), req, &out)
+}

@@ -135,7 +135,11 @@ func recordFlowEditor(t *testing.T) {
 	name := "Karşılama menüsü"
 	var f wire.Flow
 	srv.must(srv.call(srv.admin, "POST", "/api/v1/flows", wire.FlowRequest{Name: &name, Definition: &draft}, &f))
-	r := newRecorder(t, srv, "flow-editor", "admin", "an admin fixes, tries, publishes, exports and imports a flow")
+	waName, waAccount, yes := "Mağaza WhatsApp", "106540352242922", true
+	var wa wire.ChannelAccount
+	srv.must(srv.call(srv.admin, "POST", "/api/v1/channel-accounts", wire.ChannelRequest{Type: wire.ChannelWhatsApp, Name: &waName, Enabled: &yes,
+		AccountID: &waAccount, Credentials: map[string]string{"token": "EAAG-token", "app_secret": "app-secret", "verify_token": "verify"}}, &wa))
+	r := newRecorder(t, srv, "flow-editor", "admin", "an admin fixes, tries, publishes, exports and imports a flow, and makes it a channel's welcome flow")
 	r.id("flow", f.ID)
 	r.login("admin", "admin-pass-123")
 
@@ -193,6 +197,8 @@ func recordFlowEditor(t *testing.T) {
 		t.Fatalf("published version %d", pub.PublishedVersion)
 	}
 	r.read("Flows")
+	var channels []wire.ChannelAccount
+	r.result(r.read("ChannelAccounts"), &channels)
 
 	r.step("export", "exports it as JSON")
 	var text string
@@ -208,4 +214,22 @@ func recordFlowEditor(t *testing.T) {
 	r.read("Flow", imported.ID)
 	r.step("import-refused", "a file that is not a flow export is refused")
 	r.refused(r.act("ImportFlow", `{"format":"other/1","name":"x","definition":{"start":"","steps":[]}}`), wire.CodeInvalid)
+
+	var sandbox int64
+	for _, c := range channels {
+		if c.Type == wire.ChannelSandbox {
+			sandbox = c.ID
+		}
+	}
+	r.id("sandbox", sandbox)
+	r.id("whatsapp", wa.ID)
+	r.step("default-flow-refused", "the WhatsApp flow cannot greet the sandbox's conversations: the server says so")
+	r.refused(r.act("SetDefaultFlow", sandbox, f.ID), wire.CodeFlowNotForChannel)
+	r.step("default-flow", "makes it the WhatsApp account's welcome flow")
+	var ch wire.ChannelAccount
+	r.result(r.act("SetDefaultFlow", wa.ID, f.ID), &ch)
+	if ch.DefaultFlowID != f.ID {
+		t.Fatalf("default flow: %+v", ch)
+	}
+	r.read("ChannelAccounts")
 }

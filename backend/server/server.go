@@ -105,7 +105,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return nil, fmt.Errorf("server: unable to create the webchat channel: %w", err)
 	}
 	if cfg.Demo {
-		if err := demo.Seed(ctx, st, s.sandbox, cfg.PasswordCost, out); err != nil {
+		if err := demo.Seed(ctx, st, s.Routing, []int64{s.sandbox, s.webchat}, cfg.PasswordCost, out); err != nil {
 			st.Close()
 			return nil, err
 		}

@@ -307,6 +307,48 @@ async function main() {
       await a.waitForSelector(`[data-testid="conversation"][data-conversation-id="${c}"]`, { timeout: 10000 });
       assert.ok(notifications().length >= before);
     });
+
+    await step('the admin builds a flow in the editor: the server validates it per step, the simulator runs it, it is published', async () => {
+      await tid(b, 'sign-out').click();
+      await tid(b, 'login-form').waitFor();
+      await login(b, 'admin', adminPassword);
+      await tid(b, 'settings-button').click();
+      await tid(b, 'settings-flows').click();
+      await tid(b, 'flow-new').click();
+      await tid(b, 'flow-editor').waitFor();
+      await tid(b, 'flow-name').fill('E2E menüsü');
+      // A question added at the end: nothing leads to it, its choice has no title and no next.
+      await tid(b, 'flow-add-type').selectOption('ask');
+      await tid(b, 'flow-add').click();
+      await tid(b, 'flow-validate').click();
+      await tid(b, 'flow-step-problems-2').waitFor({ timeout: 10000 });
+      assert.match(await tid(b, 'flow-step-problems-2').textContent(), /ulaşılamayan/);
+      await shot(b, '11-editor-problems');
+      // Fixed in the outline: the welcome message leads to the question, the choice to the queue.
+      await tid(b, 'step-0-next').selectOption('ask1');
+      await tid(b, 'step-2-text').fill('Ne istersiniz?');
+      await tid(b, 'step-2-choice-0-title').fill('Temsilci');
+      await tid(b, 'step-2-choice-0-next').selectOption('queue');
+      await tid(b, 'flow-validate').click();
+      await tid(b, 'flow-valid').waitFor({ timeout: 10000 });
+      // The try-it simulator: the server's engine, no customer.
+      await tid(b, 'sim-start').click();
+      await b.waitForSelector('[data-testid="sim-log"] >> text=1. Temsilci', { timeout: 10000 });
+      await tid(b, 'sim-answer').fill('1');
+      await tid(b, 'sim-send').click();
+      await b.waitForSelector('[data-testid="sim-log"] >> text=Akış konuşmayı kuyruğa devretti.', { timeout: 10000 });
+      await shot(b, '12-editor-simulator');
+      await tid(b, 'flow-publish').click();
+      await b.waitForSelector('[data-testid="flow-status"]:has-text("Yayında: sürüm")', { timeout: 10000 });
+      const flows = await api('GET', '/api/v1/flows', undefined, admin.token);
+      const made = flows.find((f) => f.name === 'E2E menüsü');
+      assert.ok(made && made.published_version > 0, 'published on the server');
+      const published = await api('GET', `/api/v1/flows/${made.id}`, undefined, admin.token);
+      assert.deepEqual(published.definition.steps.map((x) => [x.id, x.type, x.next ?? '']), [['welcome', 'message', 'ask1'], ['queue', 'handover', ''], ['ask1', 'ask', '']]);
+      await tid(b, 'flow-back').click();
+      await tid(b, `flow-export-${made.id}`).click();
+      assert.equal(JSON.parse(await tid(b, 'flow-export-text').inputValue()).format, 'santral.flow/1');
+    });
   } finally {
     await browser.close();
   }

@@ -237,6 +237,8 @@ export const bridge = {
   saveShopStore: (id: number, req: Parameters<typeof App.SaveShopStore>[1]) => call(() => App.SaveShopStore(id, req)),
   testShopStore: (id: number) => call(() => App.TestShopStore(id)),
   ...supervisorBridge,
+  /** Admins: a channel's default flow (a welcome menu); 0 takes it off. */
+  setDefaultFlow: (channelID: number, flowID: number) => call(() => App.SetDefaultFlow(channelID, flowID)).then(withCredentials),
 };
 
 function withCredentials(c: ChannelAccount): ChannelAccount {

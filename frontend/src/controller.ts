@@ -586,6 +586,10 @@ export class Controller {
     return this.api.importFlow(text);
   }
 
+  setDefaultFlow(channelId: number, flowId: number): Promise<ChannelAccount> {
+    return this.api.setDefaultFlow(channelId, flowId);
+  }
+
   async pull(): Promise<boolean> {
     return this.busy('pull', async () => {
       const c = await this.api.pull();

@@ -134,4 +134,23 @@ describe('the flow editor', () => {
     expect(m.get('flow-import-error').textContent).toContain('format');
     expect(m.replay.misses).toEqual([]);
   });
+
+  it('makes a published flow a channel\'s welcome flow; the server refuses one not meant for the channel', async () => {
+    const m = await editor();
+    const { flow, sandbox, whatsapp } = m.replay.ids;
+    await click(m.get('flow-publish'));
+    await fix(m);
+    await click(m.get('flow-publish'));
+    await click(m.get('flow-back'));
+    expect((m.get(`default-flow-${whatsapp}`) as HTMLSelectElement).value).toBe('0');
+    await change(m.get(`default-flow-${sandbox}`), String(flow));
+    expect(m.replay.step).toBe('default-flow-refused');
+    expect(m.get('default-flow-error').textContent).toBe('Bu akış bu görüşmenin kanalında kullanılamaz.');
+    await change(m.get(`default-flow-${whatsapp}`), String(flow));
+    expect(m.replay.step).toBe('default-flow');
+    expect((m.get(`default-flow-${whatsapp}`) as HTMLSelectElement).value).toBe(String(flow));
+    const toasts = [...document.querySelectorAll('[data-testid="toast"]')].map((x) => x.textContent);
+    expect(toasts.at(-1)).toContain('Mağaza WhatsApp kanalının karşılama akışı kaydedildi.');
+    expect(m.replay.misses).toEqual([]);
+  });
 });

@@ -9,7 +9,7 @@ import { setLanguage } from '../src/i18n';
 import { buildTimeline } from '../src/logic/timeline';
 import { problemField, problemStep, problemsByStep, runTranscript, updateStep, cleanDefinition } from '../src/logic/flows';
 import type { ConversationView, FlowDefinition } from '../src/types';
-import { click, mount, testIds, type Mounted } from './helpers';
+import { click, mount, press, testIds, type Mounted } from './helpers';
 
 let m: Mounted | null = null;
 afterEach(() => {
@@ -36,6 +36,19 @@ describe('the flows button', () => {
     expect(m.replay.step).toBe('not-for-channel');
     expect(m.get('toast').textContent).toContain('Bu akış bu görüşmenin kanalında kullanılamaz.');
     expect(m.query('conversation-row-' + m.replay.ids.conversation)).not.toBeNull(); // still hers
+  });
+
+  it('works from the keyboard: arrows choose, Enter hands over, Escape closes', async () => {
+    const m = await agent();
+    await click(m.get('flows-button'));
+    await press(m.get('flows-button'), 'ArrowDown');
+    expect(m.get(`flow-item-${m.replay.ids.flow_whatsapp}`).getAttribute('aria-selected')).toBe('true');
+    await press(m.get('flows-button'), 'Escape');
+    expect(m.query('flows-popup')).toBeNull();
+    await click(m.get('flows-button'));
+    await press(m.get('flows-button'), 'ArrowDown');
+    await press(m.get('flows-button'), 'Enter');
+    expect(m.replay.step).toBe('not-for-channel');
   });
 
   it('the refusal in English too', async () => {

@@ -74,7 +74,7 @@ function FlowRun({ run, view, open }: { run: FlowRunSummary; view: ConversationV
                 <span class="muted small">
                   {formatClock(m.created_at)} {m.direction === 'in' ? t('flowPanel.customer') : m.flow_id ? t('flowPanel.bot') : agentName(agents, m.author_id, meId)}:
                 </span>{' '}
-                <span>{m.body || (m.attachments?.length ? '📎' : '')}</span>
+                <span class="flow-line-body">{m.body || (m.attachments?.length ? '📎' : '')}</span>
                 {m.interactive && (m.interactive.choices ?? []).length > 0 && m.interactive.style !== 'numbered' ? (
                   <span class="muted small"> [{(m.interactive.choices ?? []).map((c) => c.title).join(' | ')}]</span>
                 ) : null}

@@ -27,7 +27,7 @@ import {
   VALIDATIONS,
   type StepType,
 } from '../logic/flows';
-import type { Flow, FlowDefinition, FlowStep, SimulateRequest, SimulateResponse, SimulateState, WireError } from '../types';
+import type { ChannelAccount, Flow, FlowDefinition, FlowStep, SimulateRequest, SimulateResponse, SimulateState, WireError } from '../types';
 import { Dialog } from './Dialog';
 
 const label = (key: string) => (has(key) ? t(key) : key);
@@ -154,12 +154,61 @@ export function FlowsDialog() {
           ))}
         </ul>
       )}
+      {list && list.some((f) => f.published_version > 0) ? <DefaultFlows flows={list.filter((f) => f.published_version > 0)} /> : null}
     </div>
   );
   return (
     <Dialog title={t('flows.title')} testId="flows-dialog" onClose={() => ctl.closeDialog()} width={editing ? 1120 : 640}>
       {body}
     </Dialog>
+  );
+}
+
+/** Each channel's welcome flow: new conversations on it go through the flow before the queue. */
+function DefaultFlows({ flows }: { flows: Flow[] }) {
+  const ctl = useController();
+  const [channels, setChannels] = useState<ChannelAccount[] | null>(null);
+  const [error, setError] = useState('');
+  useEffect(() => {
+    ctl.channelAccounts().then(setChannels, (e) => setError(errorText(toAppError(e))));
+  }, []);
+  const choose = async (c: ChannelAccount, flowId: number) => {
+    setError('');
+    try {
+      const saved = await ctl.setDefaultFlow(c.id, flowId);
+      setChannels((l) => (l ?? []).map((x) => (x.id === saved.id ? saved : x)));
+      ctl.toast('success', t('flows.defaultSaved', { channel: c.name }));
+    } catch (e) {
+      setError(errorText(toAppError(e)));
+    }
+  };
+  return (
+    <section data-testid="default-flows">
+      <h3 class="section-title">{t('flows.defaults')}</h3>
+      <small class="muted">{t('flows.defaultsHint')}</small>
+      {error ? (
+        <div class="form-error" role="alert" data-testid="default-flow-error">
+          {error}
+        </div>
+      ) : null}
+      <ul class="flow-list">
+        {(channels ?? []).map((c) => (
+          <li key={c.id} class="flow-list-item">
+            <strong>
+              {c.name} <span class="muted small">({label('channel.' + c.type)})</span>
+            </strong>
+            <select class="input" style={{ width: '220px' }} aria-label={t('flows.defaults') + ': ' + c.name} data-testid={`default-flow-${c.id}`} value={String(c.default_flow_id ?? 0)} onChange={(e) => void choose(c, Number(e.currentTarget.value))}>
+              <option value="0">{t('flows.noDefault')}</option>
+              {flows.map((f) => (
+                <option key={f.id} value={String(f.id)}>
+                  {f.name}
+                </option>
+              ))}
+            </select>
+          </li>
+        ))}
+      </ul>
+    </section>
   );
 }
 
@@ -458,7 +507,7 @@ function StepCard({ index: i, step: s, ids, isStart, problems, last, onChange, o
         <button type="button" class="icon-btn" data-testid={tid('down')} aria-label={t('flows.moveDown')} title={t('flows.moveDown')} disabled={last} onClick={() => onMove(1)}>
           ↓
         </button>
-        <select class="input" style={{ width: '40px' }} data-testid={tid('add')} aria-label={t('flows.addStepAfter')} title={t('flows.addStepAfter')} value="" onChange={(e) => e.currentTarget.value && onAdd(e.currentTarget.value as StepType)}>
+        <select class="input" style={{ width: '56px' }} data-testid={tid('add')} aria-label={t('flows.addStepAfter')} title={t('flows.addStepAfter')} value="" onChange={(e) => e.currentTarget.value && onAdd(e.currentTarget.value as StepType)}>
           <option value="">+</option>
           {STEP_TYPES.map((ty) => (
             <option key={ty} value={ty}>

@@ -105,6 +105,8 @@ export function SetAgentPresence(arg1: number, arg2: string, arg3: string): Prom
 
 export function SetConversationTags(arg1: number, arg2: number[]): Promise<T.Tag[]>;
 
+export function SetDefaultFlow(arg1: number, arg2: number): Promise<T.ChannelAccount>;
+
 export function SetFocused(arg1: boolean): Promise<void>;
 
 export function SetPresence(arg1: string, arg2: string): Promise<T.User>;

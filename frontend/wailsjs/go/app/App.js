@@ -209,6 +209,10 @@ export function SetConversationTags(arg1, arg2) {
   return window['go']['app']['App']['SetConversationTags'](arg1, arg2);
 }
 
+export function SetDefaultFlow(arg1, arg2) {
+  return window['go']['app']['App']['SetDefaultFlow'](arg1, arg2);
+}
+
 export function SetFocused(arg1) {
   return window['go']['app']['App']['SetFocused'](arg1);
 }
