@@ -150,6 +150,10 @@ export const trSupervisor = {
   'notes.placeholder': 'Yalnızca ekip görür; müşteriye gitmez',
   'notes.private': 'İç not müşteriye gönderilmez.',
   'history.tag': 'Etiket',
+
+  'offerFailed.rejected': '{to} aktarımı reddetti; konuşma sizde kaldı.',
+  'offerFailed.withdrawn': '{to} kişisine aktarım geri çekildi; konuşma sizde kaldı.',
+  'offerFailed.expired': '{to} aktarıma zamanında yanıt vermedi; konuşma sizde kaldı.',
 };
 
 export const enSupervisor: Record<keyof typeof trSupervisor, string> = {
@@ -301,4 +305,8 @@ export const enSupervisor: Record<keyof typeof trSupervisor, string> = {
   'notes.placeholder': 'Only your team sees it; never sent to the customer',
   'notes.private': 'An internal note is never sent to the customer.',
   'history.tag': 'Tag',
+
+  'offerFailed.rejected': '{to} declined the transfer; the conversation stays with you.',
+  'offerFailed.withdrawn': 'The transfer to {to} was withdrawn; the conversation stays with you.',
+  'offerFailed.expired': '{to} did not answer the transfer in time; the conversation stays with you.',
 };
