@@ -612,6 +612,8 @@ export class Controller {
   }
 
   toast(kind: Toast['kind'], text: string): void {
+    // The same notice twice is shown once: the one on screen stays.
+    if (this.state.toasts.some((x) => x.kind === kind && x.text === text)) return;
     const id = ++this.toastSeq;
     this.set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
     setTimeout(() => this.dismissToast(id), kind === 'error' ? TOAST_MS * 1.5 : TOAST_MS);

@@ -54,3 +54,38 @@ describe('the supervisors’ screens', () => {
     expect(d.queue.per_channel).toEqual([]);
   });
 });
+
+describe('notices', () => {
+  it('shows the same notice once', () => {
+    const ctl = new Controller(undefined, {} as Bridge);
+    ctl.toast('error', 'Sunucuya bağlantı yok.');
+    ctl.toast('error', 'Sunucuya bağlantı yok.');
+    ctl.toast('info', 'Başka bir şey');
+    expect(ctl.state.toasts.map((x) => x.text)).toEqual(['Sunucuya bağlantı yok.', 'Başka bir şey']);
+  });
+});
+
+describe('the agent’s keys', () => {
+  it('moves to the next and previous held conversation in the list’s order, and opens transfer and end for the held one', async () => {
+    const { agentShortcut, neighbour } = await import('../src/shortcuts');
+    const opened: number[] = [];
+    const ctl = new Controller(undefined, { openConversation: (id: number) => (opened.push(id), new Promise(() => {})) } as unknown as Bridge);
+    const conv = (id: number, last: number) => ({ id, state: 'assigned', agent_id: 3, last_message_at: last, created_at: last, unread: 0, contact: { name: 'c' + id }, channel: { id: 1, type: 'sandbox', name: 's' } });
+    ctl.store.set({ session: { signed_in: true, user: { id: 3, role: 'agent' } } as never, inbox: { ...ctl.state.inbox, mine: [conv(1, 10), conv(2, 20), conv(3, 30)] as never } });
+    const first = neighbour(ctl, 1);
+    expect(first).not.toBeNull();
+    ctl.store.set({ selectedId: first });
+    const second = neighbour(ctl, 1);
+    expect(second).not.toBe(first);
+    expect(neighbour(ctl, -1)).toBeNull(); // nothing above the first
+    const key = (code: string) => ({ altKey: true, ctrlKey: false, metaKey: false, code, preventDefault() {} }) as unknown as KeyboardEvent;
+    expect(agentShortcut(ctl, key('ArrowDown'))).toBe(true);
+    expect(opened).toEqual([second]);
+    ctl.store.set({ view: { conversation: conv(second!, 0) } as never, selectedId: second });
+    agentShortcut(ctl, key('KeyE'));
+    expect(ctl.state.dialog).toEqual({ kind: 'end', conversationId: second });
+    agentShortcut(ctl, key('KeyT'));
+    expect(ctl.state.dialog).toEqual({ kind: 'transfer', conversationId: second });
+    expect(agentShortcut(ctl, { ...key('KeyE'), altKey: false } as KeyboardEvent)).toBe(false);
+  });
+});
