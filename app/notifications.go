@@ -55,6 +55,7 @@ func (a *App) onEffects(fx cache.Effects) {
 			a.notify(notify.Notification{Title: fmt.Sprintf(t.message, who), Body: m.Body, ConversationID: m.ConversationID, Sound: sound})
 		}
 	}
+	a.offersFailed(fx.OffersFailed, c, focused, sound, lang)
 	// Before the redraws: the UI locks a conversation that left me before it re-reads it.
 	for _, l := range fx.Left {
 		a.emit("conversation-left", LeftEvent{ID: l.ConversationID, Why: l.Why, ToAgentID: l.ToAgentID})

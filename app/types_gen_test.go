@@ -35,7 +35,7 @@ func generatedTypeScript(t *testing.T) map[string][]byte {
 	bound := reflect.TypeOf(&App{})
 	// The types the UI reads beside the bindings' own: event payloads and refusals.
 	g.Add(reflect.TypeOf(Session{}), reflect.TypeOf(Inbox{}), reflect.TypeOf(ConversationView{}), reflect.TypeOf(OutboxEvent{}),
-		reflect.TypeOf(LeftEvent{}), reflect.TypeOf(Connection{}), reflect.TypeOf(wire.Error{}))
+		reflect.TypeOf(LeftEvent{}), reflect.TypeOf(Connection{}), reflect.TypeOf(wire.Error{}), reflect.TypeOf(OfferFailedEvent{}))
 	for i := 0; i < bound.NumMethod(); i++ {
 		mt := bound.Method(i).Type
 		for a := 1; a < mt.NumIn(); a++ {

@@ -18,6 +18,9 @@ type Effects struct {
 	InboxChanged     bool
 	CatalogChanged   bool // end reasons or quick messages changed: reload them
 	MeChanged        bool
+	// OffersFailed are my transfer offers the receiver rejected or that were withdrawn or
+	// expired: the sender is told (the conversation stays with them).
+	OffersFailed []wire.TransferOffer
 }
 
 // Why a conversation left me, as the server's events tell it.
@@ -364,6 +367,10 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		// My offer accepted: say so (the assignment event written with it moves the conversation).
 		if ev.Type == wire.EventTransferResolved && d.Offer.State == wire.OfferAccepted && d.Offer.FromAgentID == me && heldBy(tx, d.Offer.ConversationID, me) {
 			fx.Left = append(fx.Left, Left{ConversationID: d.Offer.ConversationID, Why: LeftTransferred, ToAgentID: d.Offer.ToAgentID})
+		}
+		if ev.Type == wire.EventTransferResolved && d.Offer.FromAgentID == me &&
+			(d.Offer.State == wire.OfferRejected || d.Offer.State == wire.OfferWithdrawn || d.Offer.State == wire.OfferExpired) {
+			fx.OffersFailed = append(fx.OffersFailed, d.Offer)
 		}
 		fx.InboxChanged = true
 		fx.Conversations = append(fx.Conversations, d.Offer.ConversationID)

@@ -36,11 +36,12 @@ for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
 [ -s "$work/display" ] || { echo "e2e: FAIL Xvfb did not start"; cat "$work/xvfb.log"; exit 1; }
 export DISPLAY=":$(tr -d '[:space:]' <"$work/display")"
 
-# Three free ports in a row: santrald, then the two apps' dev bridges.
+# Free ports in a row: santrald, then the two apps' dev bridges, then the supervisors' e2e's
+# three (an admin's app, an agent's app, the dashboard window).
 free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _ in $(seq 50); do
   port=$((20000 + RANDOM % 20000))
-  free "$port" && free $((port + 1)) && free $((port + 2)) && break
+  free "$port" && free $((port + 1)) && free $((port + 2)) && free $((port + 3)) && free $((port + 4)) && free $((port + 5)) && break
 done
 export SANTRAL_URL="http://127.0.0.1:$port"
 export SANTRAL_ADMIN_PASSWORD="e2e-admin-password"
@@ -52,6 +53,7 @@ curl -fs "$SANTRAL_URL/healthz" >/dev/null 2>&1 || { echo "e2e: FAIL santrald di
 export E2E_WORK=$work E2E_ARTIFACTS=$art
 export E2E_APP_A="http://127.0.0.1:$((port + 1))" E2E_APP_B="http://127.0.0.1:$((port + 2))"
 export E2E_NOTIFICATIONS="$work/notifications.jsonl"
+export E2E_APP_ADMIN="http://127.0.0.1:$((port + 3))" E2E_APP_AGENT="http://127.0.0.1:$((port + 4))" E2E_APP_DASHBOARD="http://127.0.0.1:$((port + 5))"
 
 # Everything that needs the session bus runs inside one private bus.
 dbus-run-session -- bash -euo pipefail -c '
@@ -82,6 +84,17 @@ dbus-run-session -- bash -euo pipefail -c '
     echo "e2e: FAIL the token leaked into the profile folder or the log"; exit 1
   fi
   echo "e2e: the token is in the OS credential store and nowhere in the profile or log"
+  # Supervisors and admins (frontend/e2e/dashboard.mjs): an admin'"'"'s app, an agent'"'"'s app and the
+  # dashboard window — the same binary with --dashboard (the dev bridge'"'"'s settings from the
+  # environment: Wails stops reading flags at the first one it does not know).
+  mkdir -p "$E2E_WORK/home-admin/Downloads" # where the reports' CSV export saves
+  HOME="$E2E_WORK/home-admin" SANTRAL_APP_DIR="$E2E_WORK/profile-admin" "$E2E_WORK/santral-dev" -assetdir frontend/dist -devserver "${E2E_APP_ADMIN#http://}" >"$E2E_WORK/app-admin.log" 2>&1 &
+  SANTRAL_APP_DIR="$E2E_WORK/profile-agent" "$E2E_WORK/santral-dev" -assetdir frontend/dist -devserver "${E2E_APP_AGENT#http://}" >"$E2E_WORK/app-agent.log" 2>&1 &
+  SANTRAL_APP_DIR="$E2E_WORK/profile-supervisor" assetdir=frontend/dist devserver="${E2E_APP_DASHBOARD#http://}" "$E2E_WORK/santral-dev" --dashboard >"$E2E_WORK/app-dashboard.log" 2>&1 &
+  for u in "$E2E_APP_ADMIN" "$E2E_APP_AGENT" "$E2E_APP_DASHBOARD"; do
+    for _ in $(seq 200); do curl -fs "$u/" >/dev/null 2>&1 && break; sleep 0.1; done
+  done
+  node frontend/e2e/dashboard.mjs
   kill $(jobs -p) 2>/dev/null || true
 '
 

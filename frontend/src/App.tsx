@@ -6,6 +6,7 @@ import { ControllerContext, useApp, useController } from './context';
 import type { Controller } from './controller';
 import { t } from './i18n';
 import { splitOffers } from './logic/inbox';
+import { agentShortcut } from './shortcuts';
 import { ConversationPane } from './components/ConversationPane';
 import { EndDialog } from './components/EndDialog';
 import { Login } from './components/Login';
@@ -70,12 +71,16 @@ function Root() {
   );
 }
 
-/** Ctrl+K search, Alt+1..5 tabs, Esc closes dialogs. (Enter/Ctrl+Enter belong to the composer.) */
+/** Ctrl+K search, Alt+1..5 tabs, the agent's keys (shortcuts.ts), Esc closes dialogs. (Enter/Ctrl+Enter belong to the composer.) */
 export function handleShortcut(ctl: Controller, e: KeyboardEvent): void {
   if (!ctl.state.session?.signed_in) return;
   if ((e.ctrlKey || e.metaKey) && !e.altKey && (e.key === 'k' || e.key === 'K')) {
     e.preventDefault();
     focusSearch(ctl);
+    return;
+  }
+  if (agentShortcut(ctl, e)) {
+    e.preventDefault();
     return;
   }
   if (e.altKey && !e.ctrlKey && !e.metaKey) {

@@ -6,7 +6,7 @@ import * as App from '../wailsjs/go/app/App';
 import { EventsOn } from '../wailsjs/runtime/runtime';
 import type {
   ChannelAccount, ChannelCount, Connection, Conversation, ConversationView, Count, Dashboard, DashboardAgent, DashboardQueue, Flow, Inbox, LeftEvent,
-  OutboxEvent, Report, ReportRow, Session, TransferOffer, WireError,
+  OfferFailedEvent, OutboxEvent, Report, ReportRow, Session, TransferOffer, WireError,
 } from './types';
 
 /** A refused call: `code` is a wire error code (or `offline`, `signed_out`), '' when unknown. */
@@ -260,6 +260,8 @@ export interface AppEvents {
   'conversation-left': LeftEvent;
   /** The dashboard window's newest snapshot (read again after each batch of events). */
   dashboard: Dashboard;
+  /** My transfer offer was rejected, withdrawn or expired: the conversation is still mine. */
+  'offer-failed': OfferFailedEvent;
 }
 
 /** Listens to one Go event; returns the function that stops listening. Outside the Wails

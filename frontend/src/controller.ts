@@ -3,7 +3,7 @@
 // trigger re-reads. Re-reads are coalesced so a burst of events costs one call at a time.
 
 import { AppError, bridge as defaultBridge, onEvent, toAppError, type Bridge } from './bridge';
-import { errorText, getLanguage, setLanguage, t } from './i18n';
+import { errorText, getLanguage, has, setLanguage, t, type MessageKey } from './i18n';
 import { upsertOutbox } from './logic/outbox';
 import {
   addPending,
@@ -22,7 +22,7 @@ import {
 } from './logic/attachments';
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
-import type { ChannelAccount, ChannelRequest, Connection, ConversationView, Flow, FlowDefinition, SimulateRequest, SimulateResponse, WireError, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
+import type { ChannelAccount, ChannelRequest, Connection, ConversationView, Flow, FlowDefinition, SimulateRequest, SimulateResponse, WireError, HistoryQuery, HistoryView, Inbox, LeftEvent, OfferFailedEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
 import type { ShopOrderActionRequest, ShopOrderActionResult, ShopPanel, ShopProductSearch } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
@@ -101,6 +101,7 @@ export class Controller {
       onEvent('session', () => void this.loadSession()),
       onEvent('conversation-left', (p) => p && this.applyLeft(p)),
       onEvent('outbox', (p) => p && this.applyOutbox(p)),
+      onEvent('offer-failed', (p) => p && this.applyOfferFailed(p)),
     );
     if (typeof window !== 'undefined') {
       const focus = () => void this.api.setFocused(true).catch(() => {});
@@ -705,6 +706,13 @@ export class Controller {
     }
   }
 
+  /** My transfer offer did not go through: say so in words, once; the conversation stays mine. */
+  applyOfferFailed(p: OfferFailedEvent): void {
+    const to = p.to_name || t('common.unknownAgent', { id: p.offer.to_agent_id });
+    const key = ('offerFailed.' + p.offer.state) as MessageKey;
+    this.toast('info', t(has(key) ? key : 'offerFailed.withdrawn', { to }));
+  }
+
   // ---- dialogs and notices --------------------------------------------------------------------
 
   openDialog(dialog: Dialog): void {
@@ -716,6 +724,8 @@ export class Controller {
   }
 
   toast(kind: Toast['kind'], text: string): void {
+    // The same notice twice is shown once: the one on screen stays.
+    if (this.state.toasts.some((x) => x.kind === kind && x.text === text)) return;
     const id = ++this.toastSeq;
     this.set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
     setTimeout(() => this.dismissToast(id), kind === 'error' ? TOAST_MS * 1.5 : TOAST_MS);

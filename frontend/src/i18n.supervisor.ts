@@ -150,6 +150,15 @@ export const trSupervisor = {
   'notes.placeholder': 'Yalnızca ekip görür; müşteriye gitmez',
   'notes.private': 'İç not müşteriye gönderilmez.',
   'history.tag': 'Etiket',
+  'help.nextPrev': 'Sonraki / önceki konuşma',
+  'help.pull': 'Kuyruktan konuşma çek',
+  'help.transfer': 'Açık konuşmayı aktar',
+  'help.end': 'Açık konuşmayı sonlandır',
+  'help.presence': 'Çevrimiçi ol / molaya geç',
+
+  'offerFailed.rejected': '{to} aktarımı reddetti; konuşma sizde kaldı.',
+  'offerFailed.withdrawn': '{to} kişisine aktarım geri çekildi; konuşma sizde kaldı.',
+  'offerFailed.expired': '{to} aktarıma zamanında yanıt vermedi; konuşma sizde kaldı.',
 };
 
 export const enSupervisor: Record<keyof typeof trSupervisor, string> = {
@@ -301,4 +310,13 @@ export const enSupervisor: Record<keyof typeof trSupervisor, string> = {
   'notes.placeholder': 'Only your team sees it; never sent to the customer',
   'notes.private': 'An internal note is never sent to the customer.',
   'history.tag': 'Tag',
+  'help.nextPrev': 'Next / previous conversation',
+  'help.pull': 'Pull a conversation from the queue',
+  'help.transfer': 'Transfer the open conversation',
+  'help.end': 'End the open conversation',
+  'help.presence': 'Go online / go on break',
+
+  'offerFailed.rejected': '{to} declined the transfer; the conversation stays with you.',
+  'offerFailed.withdrawn': 'The transfer to {to} was withdrawn; the conversation stays with you.',
+  'offerFailed.expired': '{to} did not answer the transfer in time; the conversation stays with you.',
 };

@@ -53,8 +53,19 @@ function sameDay(a: Date, b: Date): boolean {
   return a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 }
 
-function locale(): string {
-  return getLanguage() === 'en' ? 'en-GB' : 'tr-TR';
+// Dates are written by hand, not by the web view's Intl: WebKitGTK and WebView2 builds differ in
+// the locale data they ship, and Turkish dates must read dd.MM.yyyy (24-hour clock) in every
+// build. English follows en-GB (dd/MM/yyyy).
+const MONTHS = {
+  tr: ['Ocak', 'Şubat', 'Mart', 'Nisan', 'Mayıs', 'Haziran', 'Temmuz', 'Ağustos', 'Eylül', 'Ekim', 'Kasım', 'Aralık'],
+  en: ['January', 'February', 'March', 'April', 'May', 'June', 'July', 'August', 'September', 'October', 'November', 'December'],
+};
+
+/** dd.MM.yyyy (Turkish) or dd/MM/yyyy (English). */
+export function formatDate(ms: number): string {
+  const d = new Date(ms);
+  const sep = getLanguage() === 'en' ? '/' : '.';
+  return `${pad(d.getDate())}${sep}${pad(d.getMonth() + 1)}${sep}${d.getFullYear()}`;
 }
 
 /** A day label for timeline separators: Bugün / Dün / 12 Mart 2025. */
@@ -65,7 +76,7 @@ export function formatDay(ms: number, now: number = Date.now()): string {
   const y = new Date(now);
   y.setDate(y.getDate() - 1);
   if (sameDay(d, y)) return t('conversation.yesterday');
-  return d.toLocaleDateString(locale(), { day: 'numeric', month: 'long', year: 'numeric' });
+  return `${d.getDate()} ${MONTHS[getLanguage() === 'en' ? 'en' : 'tr'][d.getMonth()]} ${d.getFullYear()}`;
 }
 
 /** A compact stamp for list rows: HH:MM today, else the short date. */
@@ -73,14 +84,13 @@ export function formatStamp(ms: number, now: number = Date.now()): string {
   if (!ms) return '';
   const d = new Date(ms);
   if (sameDay(d, new Date(now))) return formatClock(ms);
-  return d.toLocaleDateString(locale(), { day: '2-digit', month: '2-digit', year: '2-digit' });
+  return formatDate(ms);
 }
 
 /** Date and time, for details panels. */
 export function formatDateTime(ms: number): string {
   if (!ms) return '';
-  const d = new Date(ms);
-  return `${d.toLocaleDateString(locale(), { day: '2-digit', month: '2-digit', year: 'numeric' })} ${formatClock(ms)}`;
+  return `${formatDate(ms)} ${formatClock(ms)}`;
 }
 
 /** When a message was sent, as its bubble shows it: HH:MM, with the date too when it was sent

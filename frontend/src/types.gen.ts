@@ -444,6 +444,13 @@ export interface LeftEvent {
   to_agent_id?: number;
 }
 
+/** OfferFailedEvent is the payload of "offer-failed". */
+export interface OfferFailedEvent {
+  offer: TransferOffer;
+  /** the receiver's display name ("" when unknown) */
+  to_name: string;
+}
+
 /**
  * ChannelAccount is a connected channel as admins see it: its settings and which credentials
  * are set — never their values.

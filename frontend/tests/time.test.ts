@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../src/i18n';
-import { clockOffset, formatCountdown, formatDateTime, formatDuration, formatSent, remainingMs, serverNow } from '../src/time';
+import { clockOffset, formatCountdown, formatDate, formatDateTime, formatDay, formatDuration, formatSent, formatStamp, remainingMs, serverNow } from '../src/time';
 
 afterEach(() => setLanguage('tr'));
 
@@ -55,5 +55,18 @@ describe('a message shows the customer\'s time', () => {
     expect(formatSent(dayBefore, arrived)).toBe(formatDateTime(dayBefore));
     expect(formatSent(dayBefore, arrived)).toContain('09:08');
     expect(formatSent(undefined, arrived)).toBe('10:08'); // an older cache without sent_at
+  });
+});
+
+describe('dates in every build', () => {
+  it('writes Turkish dates dd.MM.yyyy with a 24-hour clock, not by the web view\'s locale data', () => {
+    const t = new Date(2026, 2, 7, 21, 5).getTime();
+    expect(formatDate(t)).toBe('07.03.2026');
+    expect(formatDateTime(t)).toBe('07.03.2026 21:05');
+    expect(formatStamp(t, new Date(2026, 2, 9).getTime())).toBe('07.03.2026');
+    expect(formatDay(t, new Date(2026, 5, 1).getTime())).toBe('7 Mart 2026');
+    setLanguage('en');
+    expect(formatDateTime(t)).toBe('07/03/2026 21:05');
+    expect(formatDay(t, new Date(2026, 5, 1).getTime())).toBe('7 March 2026');
   });
 });

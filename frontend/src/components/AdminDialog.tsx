@@ -327,7 +327,7 @@ function QuickTab() {
           {form.id ? t('common.save') : t('admin.add')}
         </button>
       </form>
-      <Refusal text={error} testId="quick-error" />
+      <Refusal text={error} testId="quick-admin-error" />
       <ul class="admin-list">
         {items.map((q) => (
           <li key={q.id} data-testid={`quick-row-${q.shortcut}`}>

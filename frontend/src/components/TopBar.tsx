@@ -220,6 +220,11 @@ export function HelpTooltip() {
     ['Ctrl+Enter', 'help.send'],
     ['/', 'help.quick'],
     ['Alt+1 … Alt+5', 'help.tabs'],
+    ['Alt+↓ / Alt+↑', 'help.nextPrev'],
+    ['Alt+P', 'help.pull'],
+    ['Alt+T', 'help.transfer'],
+    ['Alt+E', 'help.end'],
+    ['Alt+O / Alt+B', 'help.presence'],
     ['Esc', 'help.esc'],
   ];
   return (
