@@ -10,6 +10,7 @@ import { ConversationPane } from './components/ConversationPane';
 import { EndDialog } from './components/EndDialog';
 import { Login } from './components/Login';
 import { ChannelsDialog } from './components/ChannelsDialog';
+import { ShopsDialog } from './components/ShopsDialog';
 import { SettingsDialog } from './components/SettingsDialog';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
@@ -130,6 +131,7 @@ function Shell() {
       {dialog?.kind === 'end' ? <EndDialog conversationId={dialog.conversationId} /> : null}
       {dialog?.kind === 'settings' ? <SettingsDialog /> : null}
       {dialog?.kind === 'channels' ? <ChannelsDialog /> : null}
+      {dialog?.kind === 'shops' ? <ShopsDialog /> : null}
     </div>
   );
 }

@@ -29,7 +29,8 @@ export type Dialog =
   | { kind: 'transfer'; conversationId: number }
   | { kind: 'end'; conversationId: number }
   | { kind: 'settings' }
-  | { kind: 'channels' };
+  | { kind: 'channels' }
+  | { kind: 'shops' };
 
 export interface State {
   booted: boolean; // the first Session() answered

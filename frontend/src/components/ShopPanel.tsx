@@ -4,6 +4,7 @@
 // reader may take — each behind a confirmation. Everything is the server's answer: the panel
 // decides nothing, it shows and asks.
 
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { toAppError } from '../bridge';
 import { useController } from '../context';
@@ -170,16 +171,17 @@ function StoreOrders({ conversationId, store, panel, holder, onChanged }: { conv
       ) : (
         <ul class="shop-orders">
           {(store.orders ?? []).map((o) => (
-            <OrderCard key={o.id} conversationId={conversationId} store={store} order={o} holder={holder} onAsk={setAsk} />
+            <OrderCard key={o.id} conversationId={conversationId} store={store} order={o} holder={holder} onAsk={setAsk}>
+              {ask && ask.order.id === o.id ? <Confirm conversationId={conversationId} ask={ask} onChange={setAsk} onDone={onChanged} /> : null}
+            </OrderCard>
           ))}
         </ul>
       )}
-      {ask ? <Confirm conversationId={conversationId} ask={ask} onChange={setAsk} onDone={onChanged} /> : null}
     </div>
   );
 }
 
-function OrderCard({ conversationId, store, order: o, holder, onAsk }: { conversationId: number; store: ShopOrders; order: ShopOrder; holder: boolean; onAsk: (a: Ask) => void }) {
+function OrderCard({ conversationId, store, order: o, holder, onAsk, children }: { conversationId: number; store: ShopOrders; order: ShopOrder; holder: boolean; onAsk: (a: Ask) => void; children?: ComponentChildren }) {
   const ctl = useController();
   const can = (a: string) => (store.actions ?? []).includes(a) && o.status !== 'cancelled';
   const sendTracking = () =>
@@ -249,6 +251,7 @@ function OrderCard({ conversationId, store, order: o, holder, onAsk }: { convers
           </button>
         ) : null}
       </div>
+      {children}
     </li>
   );
 }
