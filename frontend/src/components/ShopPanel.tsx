@@ -6,7 +6,7 @@
 
 import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { toAppError } from '../bridge';
+import { openExternal, toAppError } from '../bridge';
 import { useController } from '../context';
 import { errorText, getLanguage, has, t, type MessageKey } from '../i18n';
 import { formatClock, formatDateTime } from '../time';
@@ -211,7 +211,15 @@ function OrderCard({ conversationId, store, order: o, holder, onAsk, children }:
             <dt>{t('shop.trackingNumber')}</dt>
             <dd data-testid="shop-order-tracking">
               {o.tracking_url ? (
-                <a href={o.tracking_url} target="_blank" rel="noreferrer noopener" data-testid="shop-order-tracking-link">
+                <a
+                  href={o.tracking_url}
+                  rel="noreferrer noopener"
+                  data-testid="shop-order-tracking-link"
+                  onClick={(e) => {
+                    e.preventDefault();
+                    openExternal(o.tracking_url ?? '');
+                  }}
+                >
                   {o.tracking_number}
                 </a>
               ) : (
