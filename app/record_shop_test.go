@@ -47,6 +47,11 @@ func newRecordShopify(t *testing.T) *recordShopify {
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		defer s.mu.Unlock()
+		if r.Header.Get("X-Shopify-Access-Token") != "shpat_record" {
+			w.WriteHeader(http.StatusUnauthorized)
+			w.Write([]byte(`{"errors":"[API] Invalid API key or access token (unrecognized login or wrong password)"}`))
+			return
+		}
 		if s.down {
 			w.WriteHeader(http.StatusServiceUnavailable)
 			w.Write([]byte(`{"errors":"Service Unavailable"}`))
@@ -58,6 +63,8 @@ func newRecordShopify(t *testing.T) *recordShopify {
 		json.NewDecoder(r.Body).Decode(&req)
 		w.Header().Set("Content-Type", "application/json")
 		switch {
+		case strings.HasPrefix(req.Query, "query SantralShop"):
+			w.Write([]byte(`{"data":{"shop":{"name":"Anadolu Kahve","currencyCode":"TRY"}}}`))
 		case strings.HasPrefix(req.Query, "query SantralCustomerOrders"):
 			body := orders
 			if s.cancelled {
@@ -167,5 +174,37 @@ func recordShop(t *testing.T) {
 	r.result(r.read("ShopOrders", conv, "1057"), &down)
 	if down.Stores[0].Error == nil || down.Stores[0].UnreachableSince == 0 {
 		t.Fatalf("unreachable: %+v", down.Stores[0])
+	}
+}
+
+// An admin connects a store, tests it, and replaces its token with a wrong one: the test then
+// says what failed.
+func recordShops(t *testing.T) {
+	srv := startSantrald(t)
+	shop := newRecordShopify(t)
+	r := newRecorder(t, srv, "shops", "admin", "an admin connects a Shopify store, tests the connection, and a wrong token is refused with its reason")
+	r.alias = map[string]string{shop.URL: "http://shop.test"}
+	r.login("admin", "admin-pass-123")
+	yes := true
+	r.step("list", "opens the stores: none yet")
+	r.act("ShopStores")
+	r.step("connect", "connects the Shopify store with its access token")
+	var st wire.ShopStore
+	r.result(r.act("SaveShopStore", int64(0), wire.ShopStoreRequest{Platform: "shopify", Name: "Anadolu Kahve", BaseURL: shop.URL, Enabled: &yes,
+		ActionRoles: []wire.Role{wire.RoleAdmin, wire.RoleSupervisor}, Credentials: map[string]string{"access_token": "shpat_record"}}), &st)
+	r.id("store", st.ID)
+	r.step("tested", "tests the connection: it works")
+	var res wire.ShopTestResult
+	r.result(r.act("TestShopStore", st.ID), &res)
+	if !res.OK {
+		t.Fatalf("test: %+v", res)
+	}
+	r.step("wrong-token", "replaces the token with a wrong one")
+	r.result(r.act("SaveShopStore", st.ID, wire.ShopStoreRequest{Name: "Anadolu Kahve", BaseURL: st.BaseURL, Enabled: &yes,
+		ActionRoles: []wire.Role{wire.RoleAdmin, wire.RoleSupervisor}, Credentials: map[string]string{"access_token": "shpat_wrong"}}), &st)
+	r.step("refused", "tests again: Shopify refuses the token, in its words")
+	r.result(r.act("TestShopStore", st.ID), &res)
+	if res.OK || res.Code != wire.CodeShopAuthFailed {
+		t.Fatalf("test with a wrong token: %+v", res)
 	}
 }

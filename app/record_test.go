@@ -560,6 +560,7 @@ func TestRecordedAnswers(t *testing.T) {
 	t.Run("flow-editor", recordFlowEditor)
 	t.Run("updates", recordUpdates)
 	t.Run("shop", recordShop)
+	t.Run("shops", recordShops)
 }
 
 // An agent's day: sign-in (refused, then in), presence, customers writing, a reply, a quick

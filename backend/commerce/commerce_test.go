@@ -1,14 +1,17 @@
 package commerce
 
 import (
+	"bytes"
 	"context"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -147,5 +150,92 @@ func TestWireErrors(t *testing.T) {
 		if got.Code != c.code || got.Message != c.msg {
 			t.Errorf("%v: %s %q, want %s %q", c.err, got.Code, got.Message, c.code, c.msg)
 		}
+	}
+}
+
+// A store that refuses and one that does not answer are logged without a credential.
+func TestFailuresLoggedWithoutCredentials(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	var logs bytes.Buffer
+	log := slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	refusing := httptest.NewServer(&ideasoft{refresh: "other", access: "x"})
+	defer refusing.Close()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	s := New(st, nil, nil, Options{PanelTimeout: 2 * time.Second}, log)
+	secretsUsed := []string{"s3cr3t-client-secret", "r3fr3sh-token-value", "shpat_s3cr3t_token", "TICIMAXYETKIKODU000000000000XY"}
+	for _, r := range []store.ShopRow{
+		{Platform: "ideasoft", Name: "A", Enabled: true, Config: store.ShopConfig{BaseURL: refusing.URL},
+			Secrets: map[string]string{"client_id": "c", "client_secret": secretsUsed[0], "refresh_token": secretsUsed[1]}},
+		{Platform: "shopify", Name: "B", Enabled: true, Config: store.ShopConfig{BaseURL: closed.URL}, Secrets: map[string]string{"access_token": secretsUsed[2]}},
+		{Platform: "ticimax", Name: "C", Enabled: true, Config: store.ShopConfig{BaseURL: closed.URL}, Secrets: map[string]string{"auth_code": secretsUsed[3]}},
+	} {
+		var id int64
+		st.Tx(ctx, func(tx *store.Tx) error {
+			var err error
+			id, err = tx.SaveShop(r)
+			return err
+		})
+		if res, err := s.Test(ctx, id); err != nil || res.OK {
+			t.Fatalf("%s: %+v %v", r.Platform, res, err)
+		}
+	}
+	if logs.Len() == 0 {
+		t.Fatal("nothing logged")
+	}
+	for _, secret := range secretsUsed {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("%q is in the log:\n%s", secret, logs.String())
+		}
+	}
+}
+
+// A Ticimax store through the service: the member found by the WhatsApp number, the order
+// with its tracking link built from the carrier table.
+func TestTicimaxOrdersThroughThePanel(t *testing.T) {
+	st := openStore(t)
+	ctx := context.Background()
+	read := func(name string) []byte {
+		b, err := os.ReadFile(filepath.Join("..", "shop", "testdata", "ticimax", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return b
+	}
+	ticimax := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.Header.Get("SOAPAction") {
+		case `"http://tempuri.org/IUyeServis/SelectUyeIdByMailOrTel"`:
+			w.Write(read("select_uye_id_by_mail_or_tel.response.xml"))
+		case `"http://tempuri.org/ISiparisServis/SelectSiparis"`:
+			w.Write(read("select_siparis.response.xml"))
+		default:
+			w.WriteHeader(500)
+			w.Write(read("soap_fault.response.xml"))
+		}
+	}))
+	defer ticimax.Close()
+	s := New(st, nil, nil, Options{}, slog.New(slog.DiscardHandler))
+	st.Tx(ctx, func(tx *store.Tx) error {
+		_, err := tx.SaveShop(store.ShopRow{Platform: "ticimax", Name: "Örnek Mağaza", Enabled: true, Config: store.ShopConfig{BaseURL: ticimax.URL,
+			ActionRoles: []wire.Role{wire.RoleAdmin}}, Secrets: map[string]string{"auth_code": "ORNEKYETKIKODU0000000000000000"}})
+		return err
+	})
+	c := wire.Conversation{ID: 1, Channel: wire.Channel{Type: "whatsapp"}, Contact: wire.Contact{ExternalID: "905321234567"}}
+	panel, err := s.Orders(ctx, wire.User{ID: 1, Role: wire.RoleAgent}, c, "")
+	if err != nil || len(panel.Stores) != 1 || len(panel.Stores[0].Orders) != 1 {
+		t.Fatalf("panel %+v %v", panel, err)
+	}
+	o := panel.Stores[0].Orders[0]
+	if o.Number != "TCM2611031940" || o.Status != wire.ShopStatusShipped || o.TrackingURL != "https://www.yurticikargo.com/tr/online-servisler/gonderi-sorgula?code=304918277651" {
+		t.Fatalf("order %+v", o)
+	}
+	// An agent's role is not among the store's action roles: no actions offered.
+	if len(panel.Stores[0].Actions) != 0 {
+		t.Errorf("actions %v", panel.Stores[0].Actions)
+	}
+	admin, _ := s.Orders(ctx, wire.User{ID: 2, Role: wire.RoleAdmin}, c, "")
+	if got := admin.Stores[0].Actions; len(got) != 3 {
+		t.Errorf("admin's actions %v", got)
 	}
 }

@@ -49,6 +49,8 @@ type Server struct {
 	node    string
 	sandbox int64
 	webchat int64 // the website chat widget's channel
+	// stopDemoShop ends the demo's local shop (demo mode only).
+	stopDemoShop context.CancelFunc
 }
 
 // New opens the database (creating it and the admin on first start), seeds the demo when asked,
@@ -106,6 +108,18 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	}
 	if cfg.Demo {
 		if err := demo.Seed(ctx, st, s.Routing, []int64{s.sandbox, s.webchat}, cfg.PasswordCost, out); err != nil {
+			st.Close()
+			return nil, err
+		}
+		// The demo's shop, so the conversation's shop panel has orders and products to show.
+		shopCtx, stop := context.WithCancel(context.WithoutCancel(ctx))
+		s.stopDemoShop = stop
+		shopURL, err := demo.StartShop(shopCtx)
+		if err == nil {
+			err = demo.ConnectShop(ctx, st, shopURL)
+		}
+		if err != nil {
+			stop()
 			st.Close()
 			return nil, err
 		}
@@ -382,6 +396,9 @@ func (s *Server) ServeAll(ctx context.Context, ln, metricsLn net.Listener) error
 // Close tells open sockets to go away, waits for them briefly, and closes the database (when
 // Serve was not used).
 func (s *Server) Close() error {
+	if s.stopDemoShop != nil {
+		s.stopDemoShop()
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	s.api.CloseSockets(ctx)
 	cancel()

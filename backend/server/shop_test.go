@@ -29,6 +29,7 @@ type shopifyShop struct {
 	cancels int
 	down    bool
 	release chan struct{} // closed at the end: a request held "down" lets go
+	held    chan struct{} // a request arrived while down (and is being held)
 }
 
 func shopFixture(t testing.TB, platform, name string) []byte {
@@ -41,13 +42,14 @@ func shopFixture(t testing.TB, platform, name string) []byte {
 }
 
 func newShopifyShop(t *testing.T, token string) *shopifyShop {
-	s := &shopifyShop{t: t, token: token, release: make(chan struct{})}
+	s := &shopifyShop{t: t, token: token, release: make(chan struct{}), held: make(chan struct{}, 16)}
 	s.Server = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s.mu.Lock()
 		down := s.down
 		s.mu.Unlock()
 		if down {
 			// Accepts and never answers in time: the panel must not wait for it.
+			s.held <- struct{}{}
 			select {
 			case <-r.Context().Done():
 			case <-s.release:
@@ -328,7 +330,28 @@ func TestShopInTheConversation(t *testing.T) {
 		defer shop.setDown(false)
 		admin.mustDo("PATCH", fmt.Sprintf("/api/v1/shop-stores/%d", store.ID), wire.ShopStoreRequest{Name: "Anadolu Kahve"}, &store, http.StatusOK) // drops the cache
 		var p wire.ShopPanel
-		ayse.mustDo("GET", ordersPath+"?number=1042", nil, &p, http.StatusOK)
+		done := make(chan struct{})
+		var status int
+		go func() {
+			defer close(done)
+			status, _ = ayse.do("GET", ordersPath+"?number=1042", nil, &p)
+		}()
+		// While the store holds the panel's request, the conversation goes on: a reply is
+		// accepted and reaches WhatsApp.
+		<-shop.held
+		ayse.reply(conv.ID, "Sipariş sisteminden yanıt bekliyorum, bir dakika lütfen.")
+		eventually(t, 5*time.Second, "the reply sent while the store hangs", func() bool {
+			for _, r := range graph.sends() {
+				if bytes.Contains(r.Body, []byte("bir dakika lütfen")) {
+					return true
+				}
+			}
+			return false
+		})
+		<-done
+		if status != http.StatusOK {
+			t.Fatalf("panel while the store hangs: %d", status)
+		}
 		st := p.Stores[0]
 		if st.Error == nil || st.Error.Code != wire.CodeShopUnreachable || st.UnreachableSince == 0 {
 			t.Fatalf("store: %+v", st)

@@ -246,17 +246,29 @@ func sameXML(t *testing.T, got, want []byte) {
 	}
 }
 
-// sleeps records the waits a client asked for, without waiting.
+// sleeps records the waits a client asked for, without waiting; its clock moves by each wait,
+// as the real one would.
 type sleeps struct {
 	mu sync.Mutex
 	d  []time.Duration
+	at time.Time
 }
 
 func (s *sleeps) sleep(ctx context.Context, d time.Duration) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.d = append(s.d, d)
+	s.at = s.at.Add(d)
 	return ctx.Err()
+}
+
+func (s *sleeps) clock() time.Time {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.at.IsZero() {
+		s.at = time.Date(2026, 11, 26, 9, 0, 0, 0, time.UTC)
+	}
+	return s.at
 }
 
 func (s *sleeps) all() []time.Duration {

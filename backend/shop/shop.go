@@ -71,8 +71,8 @@ type Label struct {
 	EN string `json:"en"`
 }
 
-// StatusLabels are the common statuses in the UI's two languages (the UI has its own copy in
-// frontend/src/i18n.ts; a test keeps them equal).
+// StatusLabels are the common statuses in Turkish and English, for text Santral writes itself
+// (the UI has its words in frontend/src/i18n.ts, shop.status.*).
 var StatusLabels = map[Status]Label{
 	StatusPending:         {"Onay bekliyor", "Awaiting approval"},
 	StatusAwaitingPayment: {"Ödeme bekleniyor", "Awaiting payment"},

@@ -43,6 +43,17 @@ type ShopifyClient struct {
 	mu      sync.Mutex
 	token   string
 	expires time.Time // zero: a static token
+
+	// The cost bucket as Shopify last described it, and what each operation last asked for:
+	// a call that would not fit waits for the bucket first instead of being throttled.
+	bucketMu sync.Mutex
+	bucket   bucketState
+	opCost   map[string]float64
+}
+
+type bucketState struct {
+	at                                time.Time
+	available, maximum, restorePerSec float64
 }
 
 // NewShopify returns a client for cfg.
@@ -60,7 +71,7 @@ func NewShopify(cfg ShopifyConfig) (*ShopifyClient, error) {
 		cfg.MaxThrottleWait = 10 * time.Second
 	}
 	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
-	c := &ShopifyClient{cfg: cfg, http: cfg.HTTP, sleep: realSleep, now: time.Now, token: cfg.AccessToken}
+	c := &ShopifyClient{cfg: cfg, http: cfg.HTTP, sleep: realSleep, now: time.Now, token: cfg.AccessToken, opCost: map[string]float64{}}
 	if c.http == nil {
 		c.http = &http.Client{Timeout: 15 * time.Second}
 	}
@@ -184,6 +195,37 @@ func throttleWait(cost *gqlCost, retryAfter string) time.Duration {
 	return time.Second
 }
 
+// note keeps what an answer's extensions.cost said about the bucket and the operation's cost.
+func (c *ShopifyClient) note(op string, cost *gqlCost) {
+	if cost == nil || cost.ThrottleStatus.MaximumAvailable <= 0 {
+		return
+	}
+	c.bucketMu.Lock()
+	defer c.bucketMu.Unlock()
+	c.bucket = bucketState{at: c.now(), available: cost.ThrottleStatus.CurrentlyAvailable, maximum: cost.ThrottleStatus.MaximumAvailable,
+		restorePerSec: cost.ThrottleStatus.RestoreRate}
+	if cost.RequestedQueryCost > 0 {
+		c.opCost[op] = cost.RequestedQueryCost
+	}
+}
+
+// ahead is how long to wait before sending op so that its cost fits the bucket, as restored
+// since Shopify last reported it (0 when it fits, or nothing is known yet).
+func (c *ShopifyClient) ahead(op string) time.Duration {
+	c.bucketMu.Lock()
+	defer c.bucketMu.Unlock()
+	need, known := c.opCost[op]
+	b := c.bucket
+	if !known || b.at.IsZero() || b.restorePerSec <= 0 {
+		return 0
+	}
+	have := min(b.maximum, b.available+c.now().Sub(b.at).Seconds()*b.restorePerSec)
+	if have >= need {
+		return 0
+	}
+	return time.Duration(math.Ceil((need-have)/b.restorePerSec*1000)) * time.Millisecond
+}
+
 // do posts one GraphQL operation and decodes data into out. A throttled answer (HTTP 200
 // with THROTTLED, or a 429) is retried after the bucket has refilled, within
 // MaxThrottleWait; a 401 with a client-credentials token fetches a new token once.
@@ -193,6 +235,15 @@ func (c *ShopifyClient) do(ctx context.Context, op, query string, vars any, out 
 	var waited time.Duration
 	refreshed := false
 	for {
+		if d := c.ahead(op); d > 0 {
+			if waited+d > c.cfg.MaxThrottleWait {
+				return c.fail(op, KindThrottled, 0, "Shopify's rate limit: try again in a few seconds", nil)
+			}
+			if err := c.sleep(ctx, d); err != nil {
+				return c.fail(op, KindThrottled, 0, "", err)
+			}
+			waited += d
+		}
 		token, err := c.accessToken(ctx, false)
 		if err != nil {
 			return err
@@ -215,6 +266,7 @@ func (c *ShopifyClient) do(ctx context.Context, op, query string, vars any, out 
 		}
 		var r gqlResponse
 		jerr := json.Unmarshal(raw, &r)
+		c.note(op, r.Extensions.Cost)
 		throttled := resp.StatusCode == 429
 		for _, e := range r.Errors {
 			throttled = throttled || e.Extensions.Code == "THROTTLED"

@@ -55,7 +55,7 @@ func newShopifyFor(t *testing.T, p *platform, cfg ShopifyConfig) (*ShopifyClient
 		t.Fatal(err)
 	}
 	s := &sleeps{}
-	c.sleep = s.sleep
+	c.sleep, c.now = s.sleep, s.clock
 	return c, s
 }
 
@@ -313,4 +313,24 @@ func TestShopifyReadsOneProductForASend(t *testing.T) {
 	}
 	_, err = c.Product(context.Background(), "gid://shopify/Product/1")
 	wantKind(t, err, KindNotFound, "")
+}
+
+func TestShopifyWaitsForTheBucketBeforeACallThatWouldNotFit(t *testing.T) {
+	// The first answer says the bucket has 50 points left and this query costs 92; the next
+	// call waits (92 − 50) / 100 s before it is sent, rather than be throttled.
+	low := strings.Replace(string(fixture(t, "shopify", "customer_by_identifier.response.json")), `"currentlyAvailable": 1986`, `"currentlyAvailable": 50`, 1)
+	p := newPlatform(t,
+		step{name: "first", body: []byte(low)},
+		step{name: "second", check: gql("customer_by_identifier.request.json", nil, "shpat_test"), body: fixture(t, "shopify", "customer_by_identifier.response.json")},
+		step{name: "third", body: fixture(t, "shopify", "customer_by_identifier.response.json")})
+	c, s := newShopifyFor(t, p, ShopifyConfig{})
+	ctx := context.Background()
+	for i := 0; i < 3; i++ {
+		if _, err := c.FindOrders(ctx, Query{Phone: "905321234567"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := s.all(); len(got) != 1 || got[0] != 420*time.Millisecond {
+		t.Errorf("waited %v, want [420ms] before the second call only", got)
+	}
 }

@@ -14,6 +14,7 @@ import { ChannelsDialog } from './components/ChannelsDialog';
 import { FlowsDialog } from './components/FlowsDialog';
 import { AdminDialog } from './components/AdminDialog';
 import { DashboardWindow } from './dashboard/DashboardWindow';
+import { ShopsDialog } from './components/ShopsDialog';
 import { SettingsDialog } from './components/SettingsDialog';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
@@ -146,6 +147,7 @@ function Shell() {
       {dialog?.kind === 'channels' ? <ChannelsDialog /> : null}
       {dialog?.kind === 'flows' ? <FlowsDialog /> : null}
       {dialog?.kind === 'admin' ? <AdminDialog tab={dialog.tab} /> : null}
+      {dialog?.kind === 'shops' ? <ShopsDialog /> : null}
     </div>
   );
 }

@@ -3,7 +3,7 @@
 // stable code the Go side sent, so screens can translate them.
 
 import * as App from '../wailsjs/go/app/App';
-import { EventsOn } from '../wailsjs/runtime/runtime';
+import { BrowserOpenURL, EventsOn } from '../wailsjs/runtime/runtime';
 import type {
   ChannelAccount, ChannelCount, Connection, Conversation, ConversationView, Count, Dashboard, DashboardAgent, DashboardQueue, Flow, Inbox, LeftEvent,
   OfferFailedEvent, OutboxEvent, Report, ReportRow, Session, TransferOffer, WireError,
@@ -270,4 +270,12 @@ export function onEvent<K extends keyof AppEvents>(name: K, handler: (payload: A
   if (typeof window === 'undefined' || !(window as unknown as { runtime?: unknown }).runtime) return () => {};
   const off = EventsOn(name, (...data: unknown[]) => handler(data[0] as AppEvents[K]));
   return typeof off === 'function' ? off : () => {};
+}
+
+/** Opens a web page (a carrier's tracking page) in the system browser, never in the app's
+ * window. Outside the Wails window (no runtime) it does nothing. */
+export function openExternal(url: string): void {
+  if (!/^https?:\/\//.test(url)) return;
+  if (typeof window === 'undefined' || !(window as unknown as { runtime?: unknown }).runtime) return;
+  BrowserOpenURL(url);
 }

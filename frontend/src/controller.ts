@@ -23,7 +23,7 @@ import {
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
 import type { ChannelAccount, ChannelRequest, Connection, ConversationView, Flow, FlowDefinition, SimulateRequest, SimulateResponse, WireError, HistoryQuery, HistoryView, Inbox, LeftEvent, OfferFailedEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
-import type { ShopOrderActionRequest, ShopOrderActionResult, ShopPanel, ShopProductSearch } from './types';
+import type { ShopOrderActionRequest, ShopOrderActionResult, ShopPanel, ShopProductSearch, ShopStore, ShopStoreRequest, ShopTestResult } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
 export class Coalescer {
@@ -520,6 +520,19 @@ export class Controller {
       if (this.state.selectedId === conversationId) void this.reloadView();
       return null;
     }
+  }
+
+  /** Admins: the connected stores (credentials by name only). */
+  shopStores(): Promise<ShopStore[]> {
+    return this.api.shopStores();
+  }
+
+  saveShopStore(id: number, req: ShopStoreRequest): Promise<ShopStore> {
+    return this.api.saveShopStore(id, req);
+  }
+
+  testShopStore(id: number): Promise<ShopTestResult> {
+    return this.api.testShopStore(id);
   }
 
   /** A server media path as a data: URL for previews (fetched once by the Go side). */

@@ -31,7 +31,8 @@ export type Dialog =
   | { kind: 'settings' }
   | { kind: 'channels' }
   | { kind: 'flows' }
-  | { kind: 'admin'; tab?: string };
+  | { kind: 'admin'; tab?: string }
+  | { kind: 'shops' };
 
 export interface State {
   booted: boolean; // the first Session() answered

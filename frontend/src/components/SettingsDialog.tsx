@@ -106,6 +106,17 @@ export function SettingsDialog() {
             </button>
           </div>
         ) : null}
+        {session?.user?.role === 'admin' ? (
+          <div class="setting">
+            <span>
+              <span class="setting-label">{t('settings.shops')}</span>
+              <small class="muted">{t('settings.shopsHint')}</small>
+            </span>
+            <button type="button" class="btn btn-sm" data-testid="settings-shops" onClick={() => ctl.openDialog({ kind: 'shops' })}>
+              {t('settings.shops')}
+            </button>
+          </div>
+        ) : null}
         <dl class="kv settings-about">
           <dt>{t('settings.account')}</dt>
           <dd>{session?.user?.display_name || session?.username}</dd>

@@ -4,8 +4,9 @@
 // reader may take — each behind a confirmation. Everything is the server's answer: the panel
 // decides nothing, it shows and asks.
 
+import type { ComponentChildren } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
-import { toAppError } from '../bridge';
+import { openExternal, toAppError } from '../bridge';
 import { useController } from '../context';
 import { errorText, getLanguage, has, t, type MessageKey } from '../i18n';
 import { formatClock, formatDateTime } from '../time';
@@ -170,16 +171,17 @@ function StoreOrders({ conversationId, store, panel, holder, onChanged }: { conv
       ) : (
         <ul class="shop-orders">
           {(store.orders ?? []).map((o) => (
-            <OrderCard key={o.id} conversationId={conversationId} store={store} order={o} holder={holder} onAsk={setAsk} />
+            <OrderCard key={o.id} conversationId={conversationId} store={store} order={o} holder={holder} onAsk={setAsk}>
+              {ask && ask.order.id === o.id ? <Confirm conversationId={conversationId} ask={ask} onChange={setAsk} onDone={onChanged} /> : null}
+            </OrderCard>
           ))}
         </ul>
       )}
-      {ask ? <Confirm conversationId={conversationId} ask={ask} onChange={setAsk} onDone={onChanged} /> : null}
     </div>
   );
 }
 
-function OrderCard({ conversationId, store, order: o, holder, onAsk }: { conversationId: number; store: ShopOrders; order: ShopOrder; holder: boolean; onAsk: (a: Ask) => void }) {
+function OrderCard({ conversationId, store, order: o, holder, onAsk, children }: { conversationId: number; store: ShopOrders; order: ShopOrder; holder: boolean; onAsk: (a: Ask) => void; children?: ComponentChildren }) {
   const ctl = useController();
   const can = (a: string) => (store.actions ?? []).includes(a) && o.status !== 'cancelled';
   const sendTracking = () =>
@@ -209,7 +211,15 @@ function OrderCard({ conversationId, store, order: o, holder, onAsk }: { convers
             <dt>{t('shop.trackingNumber')}</dt>
             <dd data-testid="shop-order-tracking">
               {o.tracking_url ? (
-                <a href={o.tracking_url} target="_blank" rel="noreferrer noopener" data-testid="shop-order-tracking-link">
+                <a
+                  href={o.tracking_url}
+                  rel="noreferrer noopener"
+                  data-testid="shop-order-tracking-link"
+                  onClick={(e) => {
+                    e.preventDefault();
+                    openExternal(o.tracking_url ?? '');
+                  }}
+                >
                   {o.tracking_number}
                 </a>
               ) : (
@@ -249,6 +259,7 @@ function OrderCard({ conversationId, store, order: o, holder, onAsk }: { convers
           </button>
         ) : null}
       </div>
+      {children}
     </li>
   );
 }
