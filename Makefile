@@ -10,7 +10,7 @@ ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
 VERSION ?= $(shell ./build/version.sh)
 LDFLAGS := -X santral/backend/version.Version=$(VERSION)
 
-.PHONY: dist dist-linux run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
+.PHONY: dist dist-linux dist-windows run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
 
 ## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it;
 ## installs the Debian packages it lacks and builds first, showing progress (build/run.sh)
@@ -119,7 +119,7 @@ MINGW_CC  ?= x86_64-w64-mingw32-gcc
 ## dist: every package into dist/ with SHA256SUMS, and a report of sizes and signatures:
 ## santral and santrald .debs, the webkit2_41 build of the app, the Windows installer (signed
 ## when SANTRAL_SIGN_PFX is set; see build/dist/sign.go)
-dist: dist-linux
+dist: dist-linux dist-windows
 	$(DISTTOOL) checksums $(DIST)
 	$(DISTTOOL) report -version '$(VERSION)' $(if $(SANTRAL_SIGN_CA),-ca $(SANTRAL_SIGN_CA)) $(DIST)
 
@@ -133,6 +133,16 @@ dist-linux: frontend $(DISTTOOL)
 	$(GO) build -tags $(TAGS) -ldflags "-s -w $(LDFLAGS)" -o $(DISTBIN)/linux/santrald ./backend/cmd/santrald
 	$(DISTTOOL) deb -version '$(VERSION)' -out $(DIST) -santrald $(DISTBIN)/linux/santrald \
 		-app $(DISTBIN)/linux/santral -app41 $(DISTBIN)/linux-webkit41/santral
+
+## dist-windows: the app cross-compiled with mingw-w64 (cgo: SQLite), its resources (icon,
+## manifest, version), signed, packed by NSIS (build/windows/installer/santral.nsi)
+dist-windows: frontend $(DISTTOOL)
+	$(DISTTOOL) winres -version '$(VERSION)' -out rsrc_windows_amd64.syso -ico $(DISTBIN)/windows/santral.ico
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) build -tags desktop,production,$(TAGS) \
+		-ldflags "-s -w -H windowsgui $(LDFLAGS)" -o $(DISTBIN)/windows/santral.exe . ; \
+		status=$$?; rm -f rsrc_windows_amd64.syso; exit $$status
+	$(DISTTOOL) sign $(DISTBIN)/windows/santral.exe
+	$(DISTTOOL) nsis -version '$(VERSION)' -exe $(DISTBIN)/windows/santral.exe -ico $(DISTBIN)/windows/santral.ico -out $(DIST)
 
 clean:
 	rm -rf bin frontend/dist dist
