@@ -10,7 +10,7 @@ ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
 VERSION ?= $(shell ./build/version.sh)
 LDFLAGS := -X santral/backend/version.Version=$(VERSION)
 
-.PHONY: dist dist-linux dist-windows run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
+.PHONY: dist dist-linux dist-windows dist-test run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
 
 ## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it;
 ## installs the Debian packages it lacks and builds first, showing progress (build/run.sh)
@@ -143,6 +143,15 @@ dist-windows: frontend $(DISTTOOL)
 		status=$$?; rm -f rsrc_windows_amd64.syso; exit $$status
 	$(DISTTOOL) sign $(DISTBIN)/windows/santral.exe
 	$(DISTTOOL) nsis -version '$(VERSION)' -exe $(DISTBIN)/windows/santral.exe -ico $(DISTBIN)/windows/santral.ico -out $(DIST)
+
+## dist-test: what `make dist` made, installed and checked (as root: dpkg -i on this machine,
+## then purged; the Windows installer silently under Wine): build/linux/test-packages.sh,
+## build/windows/test-installer.sh; with SANTRAL_SIGN_CA the Windows files must be signed by it
+dist-test: $(DISTTOOL)
+	cd $(DIST) && sha256sum --quiet -c SHA256SUMS
+	$(if $(SANTRAL_SIGN_CA),$(DISTTOOL) verify -ca $(SANTRAL_SIGN_CA) -subject Santral $(DISTBIN)/windows/santral.exe $(DIST)/santral-$(VERSION)-windows-amd64-setup.exe)
+	./build/linux/test-packages.sh $(DIST) '$(VERSION)'
+	./build/windows/test-installer.sh $(DIST)/santral-$(VERSION)-windows-amd64-setup.exe '$(VERSION)' $(DISTBIN)/windows/santral.exe $(SANTRAL_SIGN_CA)
 
 clean:
 	rm -rf bin frontend/dist dist
