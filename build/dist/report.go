@@ -91,7 +91,7 @@ func reportCommand(args []string) error {
 				note = "OVER the 15 MB goal"
 			}
 			if *ca != "" {
-				s, _ := verify(p, *ca)
+				s, _ := verify(p, *ca, "")
 				if s.Signed {
 					note += "; signed by " + s.Subject
 				} else {
