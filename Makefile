@@ -134,9 +134,11 @@ dist-linux: frontend $(DISTTOOL)
 	$(DISTTOOL) deb -version '$(VERSION)' -out $(DIST) -santrald $(DISTBIN)/linux/santrald \
 		-app $(DISTBIN)/linux/santral -app41 $(DISTBIN)/linux-webkit41/santral
 
-## dist-windows: the app cross-compiled with mingw-w64 (cgo: SQLite), its resources (icon,
-## manifest, version), signed, packed by NSIS (build/windows/installer/santral.nsi)
+## dist-windows: the app's Windows code vetted (toasts, credential store, autostart) and
+## cross-compiled with mingw-w64 (cgo: SQLite), its resources (icon, manifest, version), signed,
+## packed by NSIS (build/windows/installer/santral.nsi)
 dist-windows: frontend $(DISTTOOL)
+	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) vet -tags $(TAGS) ./app/... .
 	$(DISTTOOL) winres -version '$(VERSION)' -out rsrc_windows_amd64.syso -ico $(DISTBIN)/windows/santral.ico
 	GOOS=windows GOARCH=amd64 CGO_ENABLED=1 CC=$(MINGW_CC) $(GO) build -tags desktop,production,$(TAGS) \
 		-ldflags "-s -w -H windowsgui $(LDFLAGS)" -o $(DISTBIN)/windows/santral.exe . ; \

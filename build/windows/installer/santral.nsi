@@ -31,6 +31,8 @@ ${StrRep}
 !define UNINST_KEY "Software\Microsoft\Windows\CurrentVersion\Uninstall\Santral"
 ; WebView2 Evergreen runtime's client id (Microsoft: "Distribute your app and the WebView2 Runtime").
 !define WEBVIEW2_ID "{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}"
+; The toast activator's COM class (app/notify/toast.go: toastGUID), registered per user.
+!define TOAST_GUID "{6C1F4E0B-8A0D-4C45-9C4E-5A2B7D1E9F31}"
 
 Name "${PRODUCT}"
 OutFile "${OUTFILE}"
@@ -283,6 +285,8 @@ Section "Uninstall"
     RMDir /r "$APPDATA\${EXE}"
     RMDir /r "$LOCALAPPDATA\${EXE}"
     Delete "$SMSTARTUP\santral.lnk"
+    DeleteRegKey HKCU "Software\Classes\AppUserModelId\${PRODUCT}"
+    DeleteRegKey HKCU "Software\Classes\CLSID\${TOAST_GUID}"
   ${EndIf}
   keep:
 SectionEnd
