@@ -119,7 +119,9 @@ MINGW_CC  ?= x86_64-w64-mingw32-gcc
 ## dist: every package into dist/ with SHA256SUMS, and a report of sizes and signatures:
 ## santral and santrald .debs, the webkit2_41 build of the app, the Windows installer (signed
 ## when SANTRAL_SIGN_PFX is set; see build/dist/sign.go)
-dist: dist-linux dist-windows
+dist:
+	rm -rf $(DIST)
+	$(MAKE) --no-print-directory dist-linux dist-windows
 	$(DISTTOOL) checksums $(DIST)
 	$(DISTTOOL) report -version '$(VERSION)' $(if $(SANTRAL_SIGN_CA),-ca $(SANTRAL_SIGN_CA)) $(DIST)
 

@@ -71,3 +71,23 @@ func installerAutostartChild(t *testing.T, profile string) {
 		t.Fatalf("a restart registered the app again: %v", err)
 	}
 }
+
+// The file the Windows installer writes (CRLF, as NSIS writes it) is what the app reads.
+func TestMachineConfigAsTheInstallerWritesIt(t *testing.T) {
+	for text, want := range map[string]Preferences{
+		"{\r\n  \"server_url\": \"https://a.firma.com.tr, https://b.firma.com.tr\",\r\n  \"language\": \"en\",\r\n  \"autostart\": true\r\n}\r\n": {Language: English, Autostart: true},
+		"{\r\n  \"server_url\": \"https://a.firma.com.tr, https://b.firma.com.tr\",\r\n  \"language\": \"\",\r\n  \"autostart\": null\r\n}\r\n":   {Language: Turkish, Autostart: false},
+	} {
+		path := filepath.Join(t.TempDir(), "config.json")
+		os.WriteFile(path, []byte(text), 0o644)
+		s := loadStored(t.TempDir(), func(k string) string {
+			if k == "SANTRAL_SYSTEM_CONFIG" {
+				return path
+			}
+			return ""
+		})
+		if s.ServerURL != "https://a.firma.com.tr, https://b.firma.com.tr" || s.Preferences.Language != want.Language || s.Preferences.Autostart != want.Autostart {
+			t.Errorf("%q read as %+v", text, s)
+		}
+	}
+}
