@@ -65,6 +65,18 @@ grep -q '"server_url": "https://santral.firma.com.tr"' "$config" && grep -q '"la
 grep -q '"server_url": "https://a.firma.com.tr, https://b.firma.com.tr"' "$config" && grep -q '"autostart": false' "$config" ||
   fail "list of nodes: $(cat "$config")"
 
+# The runtime found: no bootstrapper run.
+wv=$(wine reg query 'HKLM\Software\Santral' /v WebView2 2>/dev/null | tr -d '\r')
+grep -q 'present 131.0.2903.112' <<<"$wv" || fail "WebView2 was not found present: $wv"
+# Without the runtime the installer starts Microsoft's bootstrapper (here it cannot run: it is a
+# 32-bit program and it needs the internet) and the install completes all the same.
+wine reg delete 'HKLM\SOFTWARE\WOW6432Node\Microsoft\EdgeUpdate\Clients\{F3017226-FE2A-4295-8BDF-00C3A9A7E4C5}' /f >/dev/null 2>&1
+[ "$(run /S)" = 0 ] || fail "install without WebView2 failed"
+wv=$(wine reg query 'HKLM\Software\Santral' /v WebView2 2>/dev/null | tr -d '\r')
+grep -q 'bootstrapper exit' <<<"$wv" || fail "the WebView2 bootstrapper was not started: $wv"
+[ -s "$app/santral.exe" ] || fail "install without WebView2 left no app"
+echo "test-installer: WebView2 found when present; the bootstrapper started when missing" >&2
+
 if [ -n "$ca" ]; then
   "$dist" verify -ca "$ca" "$installer" "$app/santral.exe" "$app/uninstall.exe" || fail "the installed files are not signed"
 fi
