@@ -557,6 +557,7 @@ func TestRecordedAnswers(t *testing.T) {
 	t.Run("channels", recordChannels)
 	t.Run("offline", recordOffline)
 	t.Run("updates", recordUpdates)
+	t.Run("update-required", recordUpdateRequired)
 }
 
 // An agent's day: sign-in (refused, then in), presence, customers writing, a reply, a quick

@@ -140,6 +140,11 @@ func verifyCommand(args []string) error {
 	}
 	var bad []string
 	for _, f := range fs.Args() {
+		if _, err := os.Stat(f); err != nil {
+			bad = append(bad, f)
+			fmt.Printf("MISSING     %s\n", f)
+			continue
+		}
 		s, err := verify(f, *ca, *tsaCA)
 		if err != nil {
 			return err

@@ -13,7 +13,7 @@ const bindings = new Set([...readFileSync(resolve(here, '../wailsjs/go/app/App.d
 describe('recorded answers', () => {
   it('exist for every scenario the UI tests use', () => {
     expect(recordingNames().sort()).toEqual(
-      ['agent-day.ayse', 'attachments.ayse', 'channels.admin', 'offline.ayse', 'queue.ayse', 'transfer.receiver', 'transfer.sender', 'windows.ayse', 'updates.ayse'].sort(),
+      ['agent-day.ayse', 'attachments.ayse', 'channels.admin', 'offline.ayse', 'queue.ayse', 'transfer.receiver', 'transfer.sender', 'windows.ayse', 'updates.ayse', 'updates.old'].sort(),
     );
   });
 
