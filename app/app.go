@@ -69,6 +69,7 @@ type App struct {
 	uploads  map[string]*upload       // files being handed over by the UI in chunks
 	update   UpdateStatus             // the server's accepted versions against this app's (updates.go)
 	dash     dashboardFeed            // the dashboard window's snapshot (dashboard.go)
+	firstRun bool                     // no settings.json yet: the machine's defaults apply in full
 }
 
 // New returns the app; start opens the cache and starts syncing when a token is stored.
@@ -80,7 +81,8 @@ func New(cfg Config, log *slog.Logger) *App {
 		clock: client.NewClock(), settings: loadStored(cfg.Dir, cfg.Getenv), focused: true,
 		conn:    Connection{State: appsync.StateSignedOut, Since: time.Now().UnixMilli()},
 		sending: map[string]chan struct{}{}, uploads: map[string]*upload{},
-		update: UpdateStatus{State: UpdateState(version.Unknown), Version: cfg.Version}}
+		update:   UpdateStatus{State: UpdateState(version.Unknown), Version: cfg.Version},
+		firstRun: !fileExists(filepath.Join(cfg.Dir, "settings.json"))}
 }
 
 // DefaultDir is the per-user folder of the app's files.
@@ -102,6 +104,7 @@ func (a *App) start(shell Shell, n notify.Notifier) {
 	server := a.settings.ServerURL
 	a.mu.Unlock()
 	os.RemoveAll(a.uploadDir()) // files half handed over by an earlier run
+	a.applyInstallerAutostart()
 	if server == "" {
 		return
 	}

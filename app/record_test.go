@@ -561,6 +561,7 @@ func TestRecordedAnswers(t *testing.T) {
 	t.Run("updates", recordUpdates)
 	t.Run("shop", recordShop)
 	t.Run("shops", recordShops)
+	t.Run("update-required", recordUpdateRequired)
 }
 
 // An agent's day: sign-in (refused, then in), presence, customers writing, a reply, a quick

@@ -34,8 +34,12 @@ func defaultStored() stored {
 	return stored{Preferences: Preferences{Language: Turkish, Theme: ThemeSystem, Sound: true}, Width: 1280, Height: 800}
 }
 
-// systemConfigPath is the machine-wide defaults file installers write.
-func systemConfigPath() string {
+// systemConfigPath is the machine-wide defaults file installers write (SANTRAL_SYSTEM_CONFIG
+// names another: a portable install, or a test).
+func systemConfigPath(getenv func(string) string) string {
+	if p := getenv("SANTRAL_SYSTEM_CONFIG"); p != "" {
+		return p
+	}
 	if runtime.GOOS == "windows" {
 		return filepath.Join(os.Getenv("ProgramData"), "Santral", "config.json")
 	}
@@ -49,7 +53,7 @@ func systemConfigPath() string {
 func loadStored(dir string, getenv func(string) string) stored {
 	s := defaultStored()
 	var m machineDefaults
-	if b, err := os.ReadFile(systemConfigPath()); err == nil {
+	if b, err := os.ReadFile(systemConfigPath(getenv)); err == nil {
 		json.Unmarshal(b, &m)
 	}
 	if v := getenv("SANTRAL_SERVER_URL"); v != "" {

@@ -50,7 +50,7 @@ func RunWindow(a *App, assets fs.FS) error {
 		OnStartup: func(ctx context.Context) {
 			shell := wailsShell{ctx: ctx}
 			var n notify.Notifier = notify.Nop{}
-			if d, err := notify.NewDBus("Santral", func(convID int64) { a.openFromNotification(convID) }); err == nil {
+			if d, err := notify.NewPlatform("Santral", func(convID int64) { a.openFromNotification(convID) }); err == nil {
 				n = d
 			} else {
 				a.log.Info("notifications unavailable", "err", err)

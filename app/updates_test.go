@@ -108,3 +108,23 @@ func countEvents(sh *recordingShell, name string) int {
 	}
 	return n
 }
+
+// The recording of an app below the minimum (frontend/tests/updates.test.tsx): its sign-in is
+// refused with update_required and the session turns to "required".
+func recordUpdateRequired(t *testing.T) {
+	srv := startSantrald(t)
+	srv.agent("ayse", "Ayşe Demir", 3)
+	srv.must(srv.call(srv.admin, "PUT", "/api/v1/app-versions", wire.AppVersions{Minimum: "1.3.0", Latest: "1.4.0", DownloadURL: "https://it.example.com/santral/"}, nil))
+	r := newRecorder(t, srv, "updates", "old", "an app at 1.2.9 against a server whose minimum is 1.3.0: sign-in refused, the update screen")
+	r.a.cfg.Version = "1.2.9" // before anything asked: start() with no server asks nothing
+	r.a.update.Version = "1.2.9"
+	r.step("signed-out", "the sign-in screen")
+	r.reads()
+	r.focus()
+	r.step("login-refused", "signs in: refused, this version is below the minimum")
+	r.refused(r.act("Login", srv.url, "ayse", "password-ayse"), "update_required")
+	if u := r.a.Session().Update; u.State != "required" {
+		t.Fatalf("update %+v", u)
+	}
+	r.read("Session")
+}

@@ -19,7 +19,10 @@ case "${1:-run}" in
   # credential store the app keeps its token in. With their recommended packages: the set the
   # tests were verified with (fonts, codecs and helpers WebKit and Chromium expect). nats-server:
   # the tests of nodes waking each other run one of their own, to stop and start it.
-  test) packages+=(dbus-x11 x11-utils imagemagick chromium fonts-noto-color-emoji gnome-keyring libsecret-tools nats-server) ;;
+  test) packages+=(dbus-x11 x11-utils imagemagick chromium fonts-noto-color-emoji gnome-keyring libsecret-tools nats-server)
+    # make dist / dist-test (README "IT"): the app against WebKitGTK 4.1 too, the Windows app
+    # cross-compiled (mingw-w64) and packed (NSIS), signed (osslsigncode), installed under Wine.
+    packages+=(libwebkit2gtk-4.1-dev gcc-mingw-w64-x86-64 nsis osslsigncode openssl wine wine64) ;;
   *) echo "usage: build/deps.sh [run|test]" >&2; exit 2 ;;
 esac
 

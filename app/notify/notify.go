@@ -1,6 +1,7 @@
 // Package notify raises OS notifications for the desktop app. On Linux it speaks
 // org.freedesktop.Notifications over the session D-Bus (what GNOME, KDE, XFCE and dunst serve),
-// with a default action so clicking the notification opens the conversation.
+// with a default action so clicking the notification opens the conversation; on Windows it
+// raises toasts (toast.go). NewPlatform picks the one of the OS.
 package notify
 
 // Notification is one OS notification.

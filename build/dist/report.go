@@ -54,7 +54,7 @@ func sha256File(path string) (string, error) {
 }
 
 // The goal for the Windows installer's size (issue 13).
-const installerGoal = 15 << 20
+const installerGoal = 15_000_000
 
 func reportCommand(args []string) error {
 	fs := flag.NewFlagSet("report", flag.ExitOnError)
@@ -70,7 +70,7 @@ func reportCommand(args []string) error {
 		"santral-%s-windows-amd64-setup.exe", "SHA256SUMS",
 	}
 	var missing []string
-	fmt.Printf("%-52s %10s  %s\n", "dist/", "size", "")
+	fmt.Printf("%-60s %10s  %s\n", "dist/", "size", "")
 	for _, w := range want {
 		name := w
 		if strings.Contains(w, "%s") {
@@ -80,7 +80,7 @@ func reportCommand(args []string) error {
 		st, err := os.Stat(p)
 		if err != nil {
 			missing = append(missing, name)
-			fmt.Printf("%-52s %10s\n", name, "MISSING")
+			fmt.Printf("%-60s %10s\n", name, "MISSING")
 			continue
 		}
 		note := ""
@@ -91,7 +91,7 @@ func reportCommand(args []string) error {
 				note = "OVER the 15 MB goal"
 			}
 			if *ca != "" {
-				s, _ := verify(p, *ca)
+				s, _ := verify(p, *ca, "")
 				if s.Signed {
 					note += "; signed by " + s.Subject
 				} else {
@@ -100,7 +100,7 @@ func reportCommand(args []string) error {
 				}
 			}
 		}
-		fmt.Printf("%-52s %8.1f MB  %s\n", name, float64(st.Size())/(1<<20), note)
+		fmt.Printf("%-60s %8.1f MB  %s\n", name, float64(st.Size())/1e6, note)
 	}
 	if len(missing) > 0 {
 		return fmt.Errorf("report: missing from %s: %s", dir, strings.Join(missing, ", "))

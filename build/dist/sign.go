@@ -109,10 +109,13 @@ var subjectLine = regexp.MustCompile(`(?m)^\s*Subject:\s*(.+)$`)
 // verify runs osslsigncode verify and reads its output: its exit status alone is not enough
 // (it reports some failures with 0), so a file counts as signed only when the output says
 // "Signature verification: ok" and nothing failed.
-func verify(file, ca string) (Signature, error) {
+func verify(file, ca, tsaCA string) (Signature, error) {
 	args := []string{"verify", "-in", file}
 	if ca != "" {
 		args = append(args, "-CAfile", ca)
+	}
+	if tsaCA != "" {
+		args = append(args, "-TSA-CAfile", tsaCA)
 	}
 	out, err := exec.Command("osslsigncode", args...).CombinedOutput()
 	s := Signature{Output: string(out)}
@@ -122,7 +125,7 @@ func verify(file, ca string) (Signature, error) {
 	if m := subjectLine.FindStringSubmatch(text); m != nil {
 		s.Subject = strings.TrimSpace(m[1])
 	}
-	s.Timestamp = s.Signed && !strings.Contains(text, "Timestamp is not available")
+	s.Timestamp = s.Signed && strings.Contains(text, "Timestamp Server Signature verification: ok")
 	return s, nil
 }
 
@@ -130,13 +133,19 @@ func verifyCommand(args []string) error {
 	fs := flag.NewFlagSet("verify", flag.ExitOnError)
 	ca := fs.String("ca", "", "the CA certificate (PEM) the signatures must chain to")
 	subject := fs.String("subject", "", "the signer's subject must contain this")
+	tsaCA := fs.String("tsa-ca", "", "when set, each signature must carry a timestamp of a server this CA certified")
 	fs.Parse(args)
 	if fs.NArg() == 0 {
 		return errors.New("verify: no files")
 	}
 	var bad []string
 	for _, f := range fs.Args() {
-		s, err := verify(f, *ca)
+		if _, err := os.Stat(f); err != nil {
+			bad = append(bad, f)
+			fmt.Printf("MISSING     %s\n", f)
+			continue
+		}
+		s, err := verify(f, *ca, *tsaCA)
 		if err != nil {
 			return err
 		}
@@ -147,6 +156,9 @@ func verifyCommand(args []string) error {
 		case *subject != "" && !strings.Contains(s.Subject, *subject):
 			bad = append(bad, f)
 			fmt.Printf("WRONG SIGNER %s: %q\n", f, s.Subject)
+		case *tsaCA != "" && !s.Timestamp:
+			bad = append(bad, f)
+			fmt.Printf("NO TIMESTAMP %s\n%s\n", f, indent(s.Output))
 		default:
 			fmt.Printf("signed      %s (%s)\n", f, s.Subject)
 		}

@@ -57,9 +57,9 @@ echo "test-packages: installed; --version of both is $version; user, data direct
 # ---- santrald through its unit ------------------------------------------------------------------
 unit=/lib/systemd/system/santrald.service
 key() { sed -n "s/^$1=//p" "$unit"; }
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-# What IT does: settings in the environment file (a conffile), then (re)start.
-printf 'SANTRAL_ADDR=127.0.0.1:%s\nSANTRAL_ADMIN_PASSWORD=admin-pass-123\nSANTRAL_PASSWORD_COST=4\n' "$port" >>/etc/santral/santrald.env
+# What IT does: settings in the environment file (a conffile), then (re)start. Port 0: a free
+# one, read from santrald's log.
+printf 'SANTRAL_ADDR=127.0.0.1:0\nSANTRAL_ADMIN_PASSWORD=admin-pass-123\nSANTRAL_PASSWORD_COST=4\n' >>/etc/santral/santrald.env
 env_args=()
 while read -r kv; do env_args+=("$kv"); done < <(key Environment)
 envfile=$(key EnvironmentFile); envfile=${envfile#-}
@@ -70,7 +70,13 @@ user=$(key User)
 group=$(key Group)
 env -i PATH=/usr/bin:/bin "${env_args[@]}" setpriv --reuid "$user" --regid "$group" --init-groups "${cmd[@]}" >"$work/santrald.log" 2>&1 &
 pids+=($!)
-for _ in $(seq 100); do curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+port=""
+for _ in $(seq 100); do
+  port=$(sed -n 's/.*"msg":"santrald listening".*"addr":"127\.0\.0\.1:\([0-9]*\)".*/\1/p' "$work/santrald.log")
+  [ -n "$port" ] && break
+  sleep 0.1
+done
+[ -n "$port" ] || { cat "$work/santrald.log"; fail "santrald did not start through its unit's command line"; }
 curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null || { cat "$work/santrald.log"; fail "santrald did not start through its unit's command line"; }
 [ -s /var/lib/santrald/santral.db ] || fail "santrald's database is not in /var/lib/santrald"
 [ "$(stat -c %U /var/lib/santrald/santral.db)" = santrald ] || fail "santral.db is not santrald's"

@@ -3,7 +3,7 @@
 
 import { afterEach, describe, expect, it } from 'vitest';
 import { errorText, setLanguage, t } from '../src/i18n';
-import { click, mount, type Mounted } from './helpers';
+import { click, mount, typeInto, type Mounted } from './helpers';
 
 let m: Mounted | null = null;
 afterEach(() => {
@@ -33,6 +33,21 @@ describe('updates', () => {
     expect(screen.textContent).toContain('1.4.0');
     expect(m.get('update-url').textContent).toBe('https://it.example.com/santral/');
     await click(m.get('update-download'));
+    expect(m.replay.misses).toEqual([]);
+  });
+
+  it('shows the update screen before sign-in when the server refuses this version', async () => {
+    m = await mount('updates.old', 'signed-out');
+    expect(m.get('login-form')).toBeTruthy();
+    await typeInto(m.get('login-server'), 'http://santral.test');
+    await typeInto(m.get('login-username'), 'ayse');
+    await typeInto(m.get('login-password'), 'password-ayse');
+    await click(m.get('login-submit'));
+    expect(m.replay.step).toBe('login-refused');
+    expect(m.query('login-form')).toBeNull();
+    expect(m.query('shell')).toBeNull();
+    expect(m.get('update-required').textContent).toContain('1.3.0');
+    expect(m.get('update-required').textContent).toContain('1.2.9');
     expect(m.replay.misses).toEqual([]);
   });
 
