@@ -540,7 +540,8 @@ func (s *Service) Act(ctx context.Context, u wire.User, c wire.Conversation, req
 	if kind == shop.ActionSetStatus && !slices.Contains(shop.Statuses, req.Status) {
 		return wire.ShopOrderActionResult{}, wire.Invalid("status", "not a status: %q", req.Status)
 	}
-	if !u.Role.Staff() && (c.AgentID == nil || *c.AgentID != u.ID) {
+	// An ended conversation keeps its last holder in agent_id: holding it means assigned now.
+	if !u.Role.Staff() && (c.State != wire.Assigned || c.AgentID == nil || *c.AgentID != u.ID) {
 		return wire.ShopOrderActionResult{}, wire.Errorf(wire.CodeNotHolder, "only the agent who holds the conversation can act on its orders")
 	}
 	r, err := s.enabledShop(ctx, req.StoreID)
