@@ -157,6 +157,9 @@ func (s *Store) ShopRows(ctx context.Context) ([]ShopRow, error) {
 	return out, rows.Err()
 }
 
+// ErrShopChanged: the shop's row moved (a token refresh) since the row being saved was read.
+var ErrShopChanged = errors.New("store: the shop changed since it was read")
+
 // SaveShop inserts (ID 0) or updates a shop's settings and credentials, sealed for its row.
 func (t *Tx) SaveShop(r ShopRow) (int64, error) {
 	cfg, _ := json.Marshal(r.Config)
