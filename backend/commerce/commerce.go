@@ -724,6 +724,18 @@ var defaultActionRoles = []wire.Role{wire.RoleAdmin, wire.RoleSupervisor}
 // Save creates (id 0) or changes a store. Credentials left out keep their values; an empty
 // value removes one.
 func (s *Service) Save(ctx context.Context, id int64, req wire.ShopStoreRequest) (wire.ShopStore, error) {
+	// The row is read, changed and written back only if it did not move meanwhile (a token
+	// refresh on any node): then it is read again with the newer pair.
+	for range 3 {
+		st, err := s.save(ctx, id, req)
+		if !errors.Is(err, store.ErrShopChanged) {
+			return st, err
+		}
+	}
+	return wire.ShopStore{}, errors.New("commerce: the store kept changing while it was saved")
+}
+
+func (s *Service) save(ctx context.Context, id int64, req wire.ShopStoreRequest) (wire.ShopStore, error) {
 	var r store.ShopRow
 	if id != 0 {
 		var err error
