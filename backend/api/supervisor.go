@@ -161,6 +161,12 @@ func (a *API) dashboard(w http.ResponseWriter, r *http.Request, u wire.User) err
 		y, m, d := now.Date()
 		dayStart = time.Date(y, m, d, 0, 0, 0, 0, now.Location()).UnixMilli()
 	}
+	// A local midnight is within the last day (25 hours on a DST day) in any time zone, give or
+	// take the desktop clock's skew; an older start would read that many days of conversations
+	// into memory on every load.
+	if dayStart-now.UnixMilli() > time.Hour.Milliseconds() || now.UnixMilli()-dayStart > maxDayStartAge.Milliseconds() {
+		return wire.Invalid("day_start", "day_start is today's local midnight, within the last 26 hours")
+	}
 	out := wire.Dashboard{ServerTime: now.UnixMilli(), DayStart: dayStart, WaitThresholdSeconds: threshold}
 	if out.Seq, err = a.store.NewestEventSeq(ctx); err != nil {
 		return err
@@ -211,6 +217,9 @@ func (a *API) dashboard(w http.ResponseWriter, r *http.Request, u wire.User) err
 	}
 	return writeJSON(w, http.StatusOK, out)
 }
+
+// maxDayStartAge bounds how long ago the dashboard's "today" may start.
+const maxDayStartAge = 26 * time.Hour
 
 // maxReportRange bounds a report's date range.
 const maxReportRange = 366 * 24 * time.Hour

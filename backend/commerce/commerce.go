@@ -540,7 +540,8 @@ func (s *Service) Act(ctx context.Context, u wire.User, c wire.Conversation, req
 	if kind == shop.ActionSetStatus && !slices.Contains(shop.Statuses, req.Status) {
 		return wire.ShopOrderActionResult{}, wire.Invalid("status", "not a status: %q", req.Status)
 	}
-	if !u.Role.Staff() && (c.AgentID == nil || *c.AgentID != u.ID) {
+	// An ended conversation keeps its last holder in agent_id: holding it means assigned now.
+	if !u.Role.Staff() && (c.State != wire.Assigned || c.AgentID == nil || *c.AgentID != u.ID) {
 		return wire.ShopOrderActionResult{}, wire.Errorf(wire.CodeNotHolder, "only the agent who holds the conversation can act on its orders")
 	}
 	r, err := s.enabledShop(ctx, req.StoreID)
@@ -723,6 +724,18 @@ var defaultActionRoles = []wire.Role{wire.RoleAdmin, wire.RoleSupervisor}
 // Save creates (id 0) or changes a store. Credentials left out keep their values; an empty
 // value removes one.
 func (s *Service) Save(ctx context.Context, id int64, req wire.ShopStoreRequest) (wire.ShopStore, error) {
+	// The row is read, changed and written back only if it did not move meanwhile (a token
+	// refresh on any node): then it is read again with the newer pair.
+	for range 3 {
+		st, err := s.save(ctx, id, req)
+		if !errors.Is(err, store.ErrShopChanged) {
+			return st, err
+		}
+	}
+	return wire.ShopStore{}, errors.New("commerce: the store kept changing while it was saved")
+}
+
+func (s *Service) save(ctx context.Context, id int64, req wire.ShopStoreRequest) (wire.ShopStore, error) {
 	var r store.ShopRow
 	if id != 0 {
 		var err error

@@ -125,11 +125,11 @@ func TestTestConnectionNamesTheStep(t *testing.T) {
 		t.Fatalf("%+v %v", res, err)
 	}
 	// Not authorised yet: said before any call.
-	st.Tx(ctx, func(tx *store.Tx) error {
-		_, err := tx.SaveShop(store.ShopRow{ID: id, Platform: "ideasoft", Name: "A", Enabled: true, Config: store.ShopConfig{BaseURL: hs.URL},
-			Secrets: map[string]string{"client_id": "c", "client_secret": "s"}})
-		return err
-	})
+	row, _ := st.ShopRow(ctx, id) // a save writes back the version it read (SaveShop)
+	row.Secrets = map[string]string{"client_id": "c", "client_secret": "s"}
+	if _, err := st.Tx(ctx, func(tx *store.Tx) error { _, err := tx.SaveShop(row); return err }); err != nil {
+		t.Fatal(err)
+	}
 	if res, _ := s.Test(ctx, id); res.Code != wire.CodeShopNotAuthorized || res.Step != "authorize" {
 		t.Fatalf("%+v", res)
 	}

@@ -19,7 +19,7 @@ func (s *Service) RecordShopAction(ctx context.Context, actorID, convID int64, d
 			return err
 		}
 		out = e
-		return tx.Append(wire.EventTimelineAdded, convID, store.Readers, e)
+		return tx.Append(wire.EventTimelineAdded, convID, store.Readers, wire.TimelineData{Entry: e})
 	})
 	return out, err
 }

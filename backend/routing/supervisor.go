@@ -34,6 +34,11 @@ func (s *Service) SetAgentPresence(ctx context.Context, actor wire.User, userID 
 	}
 	var out wire.User
 	err := s.do(ctx, func(tx *store.Tx) error {
+		// Locked before "disabled" is read: an admin disabling the user meanwhile (offline, sessions
+		// ended) must not be followed by this putting them on break.
+		if err := tx.LockUser(userID); err != nil {
+			return err
+		}
 		u, err := tx.User(userID)
 		if err != nil {
 			return err

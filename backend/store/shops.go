@@ -157,6 +157,9 @@ func (s *Store) ShopRows(ctx context.Context) ([]ShopRow, error) {
 	return out, rows.Err()
 }
 
+// ErrShopChanged: the shop's row moved (a token refresh) since the row being saved was read.
+var ErrShopChanged = errors.New("store: the shop changed since it was read")
+
 // SaveShop inserts (ID 0) or updates a shop's settings and credentials, sealed for its row.
 func (t *Tx) SaveShop(r ShopRow) (int64, error) {
 	cfg, _ := json.Marshal(r.Config)
@@ -166,19 +169,28 @@ func (t *Tx) SaveShop(r ShopRow) (int64, error) {
 		if err != nil {
 			return 0, fmt.Errorf("store: unable to create shop: %w", err)
 		}
-		r.ID = id
+		r.ID, r.Version = id, 1 // the column's default
 	}
 	sec, err := t.s.sealShop(r.ID, r.Secrets)
 	if err != nil {
 		return 0, err
 	}
-	ok, err := t.execOne(`UPDATE shop_stores SET name = ?, config = ?, secrets = ?, enabled = ?, version = version + 1, updated_at = ? WHERE id = ?`,
-		r.Name, string(cfg), sec, boolInt(&r.Enabled), t.Now, r.ID)
+	// The row is written back whole, credentials too: only if it is still the version that was
+	// read, so a token pair refreshed meanwhile (ReplaceShopSecret) is never put back to the
+	// one it replaced — which Ideasoft has already invalidated.
+	ok, err := t.execOne(`UPDATE shop_stores SET name = ?, config = ?, secrets = ?, enabled = ?, version = version + 1, updated_at = ? WHERE id = ? AND version = ?`,
+		r.Name, string(cfg), sec, boolInt(&r.Enabled), t.Now, r.ID, r.Version)
 	if err != nil {
 		return 0, fmt.Errorf("store: unable to update shop: %w", err)
 	}
 	if !ok {
-		return 0, wire.Errorf(wire.CodeNotFound, "shop not found")
+		var exists int
+		if err := t.queryRow(`SELECT 1 FROM shop_stores WHERE id = ?`, r.ID).Scan(&exists); err == sql.ErrNoRows {
+			return 0, wire.Errorf(wire.CodeNotFound, "shop not found")
+		} else if err != nil {
+			return 0, fmt.Errorf("store: unable to read shop: %w", err)
+		}
+		return 0, ErrShopChanged
 	}
 	return r.ID, nil
 }

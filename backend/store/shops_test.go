@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -122,6 +123,38 @@ func TestShopCredentialsNeedAKey(t *testing.T) {
 		})
 		if err == nil {
 			t.Fatal("credentials stored without a key")
+		}
+	})
+}
+
+// An admin's save (a new name, the action roles) reads the row, then writes it back whole. A
+// token refresh committed in between (another node's panel call) used to be overwritten with
+// the pair it replaced — Ideasoft has already rotated that refresh token, so the store was
+// disconnected until an admin authorised it again. The save must lose to the refresh instead.
+func TestShopSaveDoesNotOverwriteARefreshedPair(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		box, _ := secrets.New(make([]byte, secrets.KeySize))
+		s.UseSecrets(ctx, box)
+		var id int64
+		inTx(t, s, func(tx *Tx) error {
+			var err error
+			id, err = tx.SaveShop(ShopRow{Platform: "ideasoft", Name: "Anadolu", Enabled: true, Config: ShopConfig{BaseURL: "https://a"},
+				Secrets: map[string]string{"client_id": "c", "client_secret": "s", "refresh_token": "r1"}})
+			return err
+		})
+		read, _ := s.ShopRow(ctx, id) // the admin's save reads the row…
+		if _, ok, err := s.ReplaceShopSecret(ctx, id, read.Version, map[string]string{"refresh_token": "r2"}); err != nil || !ok {
+			t.Fatalf("refresh: %v %v", ok, err)
+		}
+		read.Name = "Anadolu Kahve" // …and writes it back after the refresh
+		_, err := s.Tx(ctx, func(tx *Tx) error { _, err := tx.SaveShop(read); return err })
+		if !errors.Is(err, ErrShopChanged) {
+			t.Errorf("a save from a stale row: %v, want ErrShopChanged", err)
+		}
+		r, _ := s.ShopRow(ctx, id)
+		if r.Secrets["refresh_token"] != "r2" {
+			t.Fatalf("the refreshed pair was overwritten: refresh_token %q", r.Secrets["refresh_token"])
 		}
 	})
 }

@@ -1,0 +1,86 @@
+package server_test
+
+// Defects found in review (issues 11, 12): each test fails on the code as it was merged.
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"testing"
+	"time"
+
+	"santral/backend/wire"
+)
+
+// The dashboard's "today" starts at day_start, which the app sends as its local midnight. Any
+// other value used to be taken as given: day_start=1 read every conversation the workspace
+// ever had (and their timelines) into memory on each dashboard load.
+func TestDashboardDayStartIsBoundedToToday(t *testing.T) {
+	e := start(t)
+	sup := e.user(wire.RoleSupervisor, "selin", nil)
+	sup.refused(wire.CodeInvalid, "GET", "/api/v1/dashboard?day_start=1", nil)
+	week := time.Now().Add(-7 * 24 * time.Hour).UnixMilli()
+	sup.refused(wire.CodeInvalid, "GET", fmt.Sprintf("/api/v1/dashboard?day_start=%d", week), nil)
+	future := time.Now().Add(72 * time.Hour).UnixMilli()
+	sup.refused(wire.CodeInvalid, "GET", fmt.Sprintf("/api/v1/dashboard?day_start=%d", future), nil)
+	// A local midnight, whatever the time zone, is within the last day and a bit.
+	y, m, d := time.Now().Date()
+	midnight := time.Date(y, m, d, 0, 0, 0, 0, time.Local).UnixMilli()
+	sup.mustDo("GET", fmt.Sprintf("/api/v1/dashboard?day_start=%d", midnight), nil, nil, http.StatusOK)
+	sup.mustDo("GET", "/api/v1/dashboard", nil, nil, http.StatusOK)
+}
+
+// shopForActions connects a local Shopify whose order actions agents may run, and gives the
+// agent a conversation.
+func shopForActions(t *testing.T) (e *env, shop *shopifyShop, store wire.ShopStore, ayse *client, conv int64) {
+	e = start(t)
+	const token = "shpat_review_secret_0000"
+	shop = newShopifyShop(t, token)
+	admin := e.admin()
+	admin.mustDo("POST", "/api/v1/shop-stores", wire.ShopStoreRequest{Platform: "shopify", Name: "Anadolu Kahve", BaseURL: shop.URL,
+		Credentials: map[string]string{"access_token": token}, ActionRoles: []wire.Role{wire.RoleAdmin, wire.RoleSupervisor, wire.RoleAgent}},
+		&store, http.StatusCreated)
+	ayse = e.agent("ayse", nil)
+	ayse.online()
+	conv = e.customer("c1", "Siparişim nerede?").ConversationID
+	if !held(ayse.mine())[conv] {
+		t.Fatal("Ayşe should hold the conversation")
+	}
+	return e, shop, store, ayse, conv
+}
+
+func (s *shopifyShop) cancelCount() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.cancels
+}
+
+// "An agent must also hold the conversation" (README, order actions): an ended conversation
+// is held by nobody, yet its last holder could still cancel orders from it — agent_id stays on
+// an ended conversation as its last holder.
+func TestAnEndedConversationsLastHolderCannotActOnOrders(t *testing.T) {
+	e, shop, store, ayse, conv := shopForActions(t)
+	ayse.end(conv, e.admin().endReason("Çözüldü"))
+	action := wire.ShopOrderActionRequest{StoreID: store.ID, OrderID: "gid://shopify/Order/6120457788417", Number: "#1057", Action: "cancel", Confirm: true}
+	ayse.refused(wire.CodeNotHolder, "POST", fmt.Sprintf("/api/v1/conversations/%d/shop/orders/action", conv), action)
+	if n := shop.cancelCount(); n != 0 {
+		t.Fatalf("the shop was asked to cancel %d times", n)
+	}
+}
+
+// timeline.added carries wire.TimelineData ({"entry": …}) for a note; an order action's used to
+// carry the bare entry, so a reader decoding the event's one payload type got an empty entry.
+func TestShopActionTimelineEventHasTheTimelinePayload(t *testing.T) {
+	_, _, store, ayse, conv := shopForActions(t)
+	w := watch(ayse)
+	action := wire.ShopOrderActionRequest{StoreID: store.ID, OrderID: "gid://shopify/Order/6120457788417", Number: "#1057", Action: "cancel", Confirm: true}
+	var res wire.ShopOrderActionResult
+	ayse.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/shop/orders/action", conv), action, &res, http.StatusOK)
+	ev := w.until(within, "timeline.added for the order action", func(ev wire.Event) bool {
+		return ev.Type == wire.EventTimelineAdded && ev.ConversationID == conv
+	})
+	var d wire.TimelineData
+	if err := json.Unmarshal(ev.Data, &d); err != nil || d.Entry.ID != res.Timeline.ID || d.Entry.Kind != "shop_order_action" {
+		t.Fatalf("timeline.added data %s: %+v (%v)", ev.Data, d, err)
+	}
+}
