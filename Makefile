@@ -5,8 +5,12 @@ TAGS    := sqlite_fts5
 # make run's address and data directory: ADDR=/DATA= or SANTRAL_ADDR/SANTRAL_DATA.
 DATA    ?= $(or $(SANTRAL_DATA),./santral-data)
 ADDR    ?= $(or $(SANTRAL_ADDR),127.0.0.1:8080)
+# The one version (build/version.sh: from the git tag), stamped into santrald, the app and every
+# package; `santrald --version`, `santral --version`.
+VERSION ?= $(shell ./build/version.sh)
+LDFLAGS := -X santral/backend/version.Version=$(VERSION)
 
-.PHONY: run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
+.PHONY: dist dist-linux run santrald cluster cluster-test app app-dev frontend test test-go test-frontend fuzz e2e vet bench bench-history bench-app clean types record
 
 ## run: santrald in demo mode (demo users, simulated customers) and the desktop app against it;
 ## installs the Debian packages it lacks and builds first, showing progress (build/run.sh)
@@ -14,7 +18,7 @@ run:
 	@SANTRAL_ADDR='$(ADDR)' SANTRAL_DATA='$(DATA)' ./build/run.sh
 
 santrald:
-	$(GO) build -tags $(TAGS) -o bin/santrald ./backend/cmd/santrald
+	$(GO) build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o bin/santrald ./backend/cmd/santrald
 
 ## cluster: three santrald nodes on one database (SQLite in ./cluster-data, or CLUSTER_DB and
 ## CLUSTER_NATS), ports 8081-8083, metrics 9181-9183, no load balancer (build/cluster.sh)
@@ -36,11 +40,11 @@ frontend: frontend/node_modules
 
 ## app: the desktop app, production build (a real window)
 app: frontend
-	$(GO) build -tags desktop,production,$(TAGS) -ldflags "-s -w" -o bin/santral .
+	$(GO) build -tags desktop,production,$(TAGS) -ldflags "-s -w $(LDFLAGS)" -o bin/santral .
 
 ## app-dev: the desktop app with Wails' dev bridge (the UI in a browser, real Go bindings)
 app-dev: frontend
-	$(GO) build -tags dev,$(TAGS) -o bin/santral-dev .
+	$(GO) build -tags dev,$(TAGS) -ldflags "$(LDFLAGS)" -o bin/santral-dev .
 
 ## test: every test — the UI's recorded answers regenerated from a real santrald, frontend unit
 ## tests over them, Go (race detector), fuzzing of the webhook parsers (briefly), end to end in a
@@ -106,5 +110,29 @@ bench-history: santrald
 	$(GO) run -tags $(TAGS) ./build/bench/santralbench -santrald bin/santrald -only search -history 10000,$(SCALE) \
 		-out bin/bench/history.json $(if $(BENCH_REFERENCE),-reference $(BENCH_REFERENCE))
 
+# ---- packages for IT (README "IT") --------------------------------------------------------------
+DIST      ?= dist
+DISTTOOL  := bin/dist/santral-dist
+DISTBIN   := bin/dist
+MINGW_CC  ?= x86_64-w64-mingw32-gcc
+
+## dist: every package into dist/ with SHA256SUMS, and a report of sizes and signatures:
+## santral and santrald .debs, the webkit2_41 build of the app, the Windows installer (signed
+## when SANTRAL_SIGN_PFX is set; see build/dist/sign.go)
+dist: dist-linux
+	$(DISTTOOL) checksums $(DIST)
+	$(DISTTOOL) report -version '$(VERSION)' $(if $(SANTRAL_SIGN_CA),-ca $(SANTRAL_SIGN_CA)) $(DIST)
+
+$(DISTTOOL): $(wildcard build/dist/*.go) go.mod
+	$(GO) build -o $@ ./build/dist
+
+## dist-linux: the .debs (nfpm, build/linux): the app against WebKitGTK 4.0 and 4.1, santrald
+dist-linux: frontend $(DISTTOOL)
+	$(GO) build -tags desktop,production,$(TAGS) -ldflags "-s -w $(LDFLAGS)" -o $(DISTBIN)/linux/santral .
+	$(GO) build -tags desktop,production,webkit2_41,$(TAGS) -ldflags "-s -w $(LDFLAGS)" -o $(DISTBIN)/linux-webkit41/santral .
+	$(GO) build -tags $(TAGS) -ldflags "-s -w $(LDFLAGS)" -o $(DISTBIN)/linux/santrald ./backend/cmd/santrald
+	$(DISTTOOL) deb -version '$(VERSION)' -out $(DIST) -santrald $(DISTBIN)/linux/santrald \
+		-app $(DISTBIN)/linux/santral -app41 $(DISTBIN)/linux-webkit41/santral
+
 clean:
-	rm -rf bin frontend/dist
+	rm -rf bin frontend/dist dist

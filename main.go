@@ -4,20 +4,26 @@ package main
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
 	"log/slog"
 	"os"
+	"slices"
 
 	"santral/app"
+	"santral/backend/version"
 )
 
 //go:embed all:frontend/dist
 var dist embed.FS
 
-// version is set at build time (-ldflags "-X main.version=…").
-var version = "dev"
-
 func main() {
+	// The version is stamped at build time (-ldflags "-X santral/backend/version.Version=…",
+	// build/version.sh): the one santrald, the packages and the update check use.
+	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version") {
+		fmt.Println("santral", version.Version)
+		return
+	}
 	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	assets, err := fs.Sub(dist, "frontend/dist")
 	if err != nil {
@@ -28,7 +34,7 @@ func main() {
 	if dir == "" {
 		dir = app.DefaultDir()
 	}
-	a := app.New(app.Config{Dir: dir, Version: version}, log)
+	a := app.New(app.Config{Dir: dir, Version: version.Version, Dashboard: slices.Contains(os.Args[1:], "--dashboard")}, log)
 	if err := app.RunWindow(a, assets); err != nil {
 		log.Error("the window failed", "err", err)
 		os.Exit(1)

@@ -24,6 +24,7 @@ import (
 	"santral/app/client"
 	"santral/app/notify"
 	appsync "santral/app/sync"
+	"santral/backend/version"
 	"santral/backend/wire"
 )
 
@@ -39,6 +40,8 @@ type Config struct {
 	Dir     string // per-user folder: settings.json, token, cache.db
 	Version string
 	Getenv  func(string) string
+	// Dashboard: this process is the supervisor's dashboard window (--dashboard), not the inbox.
+	Dashboard bool
 }
 
 // App is bound to the UI; its exported methods are the bindings.
@@ -64,6 +67,8 @@ type App struct {
 	open     int64
 	sending  map[string]chan struct{} // outbox keys a Send binding waits on
 	uploads  map[string]*upload       // files being handed over by the UI in chunks
+	update   UpdateStatus             // the server's accepted versions against this app's (updates.go)
+	dash     dashboardFeed            // the dashboard window's snapshot (dashboard.go)
 }
 
 // New returns the app; start opens the cache and starts syncing when a token is stored.
@@ -74,7 +79,8 @@ func New(cfg Config, log *slog.Logger) *App {
 	return &App{cfg: cfg, log: log, notifier: notify.Nop{}, tokens: tokenStore{path: filepath.Join(cfg.Dir, "token"), account: "profile-" + profileID(cfg.Dir)},
 		clock: client.NewClock(), settings: loadStored(cfg.Dir, cfg.Getenv), focused: true,
 		conn:    Connection{State: appsync.StateSignedOut, Since: time.Now().UnixMilli()},
-		sending: map[string]chan struct{}{}, uploads: map[string]*upload{}}
+		sending: map[string]chan struct{}{}, uploads: map[string]*upload{},
+		update: UpdateStatus{State: UpdateState(version.Unknown), Version: cfg.Version}}
 }
 
 // DefaultDir is the per-user folder of the app's files.
@@ -99,15 +105,18 @@ func (a *App) start(shell Shell, n notify.Notifier) {
 	if server == "" {
 		return
 	}
-	c, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
+	go a.checkUpdates(server) // the update screen, if any, comes before everything else
+	c, err := cache.Open(a.cachePath())
 	if err != nil {
 		a.log.Error("cache unavailable", "err", err)
 		return
 	}
 	me, ok, _ := c.Me()
 	if !ok {
-		c.Close()
-		return
+		if me, ok = a.adoptSession(c, server); !ok {
+			c.Close()
+			return
+		}
 	}
 	if off, ok := c.ClockOffset(); ok {
 		a.clock.Restore(off)
@@ -163,9 +172,10 @@ func (a *App) begin(cl *client.Client, c *cache.Cache, me wire.User) {
 				}
 			}()
 		},
-		State:   a.onState,
-		Effects: a.onEffects,
-		Outbox:  a.onOutbox,
+		State:    a.onState,
+		Effects:  a.onEffects,
+		Outbox:   a.onOutbox,
+		Received: a.onReceived,
 	}, appsync.Options{}, a.log)
 	engine = a.engine
 	done := a.done
@@ -215,6 +225,7 @@ func (a *App) onState(s appsync.State) {
 	c := a.conn
 	a.mu.Unlock()
 	a.emit("connection", c)
+	a.dashboardState(s)
 }
 
 // connected reports whether the sync engine is connected right now (replies go out at once).

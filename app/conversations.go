@@ -94,12 +94,22 @@ func (a *App) OpenConversation(id int64) (ConversationView, error) {
 	}
 	v.Conversation, v.Messages, v.Timeline, v.Earlier, v.PendingOffer = d.Conversation, d.Messages, d.Timeline, d.Earlier, d.PendingOffer
 	v.WindowClosesAt = d.WindowClosesAt
+	v.Attributes, v.FlowRuns = d.Attributes, d.FlowRuns
 	if v.WindowClosesAt == 0 {
 		v.WindowClosesAt = d.Conversation.WindowClosesAt
 	}
 	if v.Refused != nil {
 		v.Messages, v.Timeline, v.Earlier, v.PendingOffer, v.WindowClosesAt = nil, nil, nil, nil, 0
 		v.Conversation.LastMessagePreview = ""
+	}
+	if v.Refused != nil {
+		v.Attributes, v.FlowRuns = nil, nil
+	}
+	if v.Attributes == nil {
+		v.Attributes = map[string]string{}
+	}
+	if v.FlowRuns == nil {
+		v.FlowRuns = []wire.FlowRunSummary{}
 	}
 	if v.Messages == nil {
 		v.Messages = []wire.Message{}
@@ -109,6 +119,9 @@ func (a *App) OpenConversation(id int64) (ConversationView, error) {
 	}
 	if v.Earlier == nil {
 		v.Earlier = []wire.Conversation{}
+	}
+	if v.Tags = d.Tags; v.Tags == nil || v.Refused != nil {
+		v.Tags = []wire.Tag{}
 	}
 	unsent, _ := c.Unsent(id)
 	v.Outbox = []OutboxItem{}
@@ -196,7 +209,7 @@ func (a *App) History(q HistoryQuery) (wire.ConversationPage, error) {
 		}
 		v.Set(k, fmt.Sprint(t.UnixMilli()))
 	}
-	for k, n := range map[string]int64{"channel_id": q.ChannelID, "agent_id": q.AgentID, "end_reason_id": q.EndReasonID} {
+	for k, n := range map[string]int64{"channel_id": q.ChannelID, "agent_id": q.AgentID, "end_reason_id": q.EndReasonID, "tag_id": q.TagID} {
 		if n != 0 {
 			v.Set(k, fmt.Sprint(n))
 		}

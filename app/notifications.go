@@ -76,6 +76,9 @@ func (a *App) onEffects(fx cache.Effects) {
 }
 
 func (a *App) notify(n notify.Notification) {
+	if a.cfg.Dashboard {
+		return // the inbox window notifies; the dashboard only shows
+	}
 	if err := a.notifier.Notify(n); err != nil {
 		a.log.Warn("notification failed", "err", err)
 	}
@@ -117,6 +120,10 @@ func (a *App) refreshTitle() {
 	c, me, sh := a.cache, a.me.ID, a.shell
 	a.mu.Unlock()
 	if sh == nil {
+		return
+	}
+	if a.cfg.Dashboard {
+		sh.SetTitle(dashboardTitle(a.language()))
 		return
 	}
 	unread := 0

@@ -556,6 +556,9 @@ func TestRecordedAnswers(t *testing.T) {
 	t.Run("attachments", recordAttachments)
 	t.Run("channels", recordChannels)
 	t.Run("offline", recordOffline)
+	t.Run("flows", recordFlows)
+	t.Run("flow-editor", recordFlowEditor)
+	t.Run("updates", recordUpdates)
 	t.Run("shop", recordShop)
 	t.Run("shops", recordShops)
 }

@@ -4,13 +4,13 @@ package app
 
 import (
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/emersion/go-autostart"
 
 	"santral/app/cache"
 	"santral/app/client"
+	"santral/backend/version"
 	"santral/backend/wire"
 )
 
@@ -19,7 +19,8 @@ func (a *App) Session() Session {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	s := Session{SignedIn: a.cache != nil, ServerURL: a.settings.ServerURL, Username: a.settings.Username,
-		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version}
+		Connection: a.conn, Preferences: a.settings.Preferences, Version: a.cfg.Version, Update: a.update,
+		Dashboard: a.cfg.Dashboard}
 	if a.cache != nil {
 		me := a.me
 		s.User = &me
@@ -34,6 +35,10 @@ func (a *App) Login(serverURL, username, password string) (Session, error) {
 		return Session{}, uiError(err)
 	}
 	username = strings.TrimSpace(username)
+	// An app the server no longer accepts does not sign in (the UI shows the update screen).
+	if st, err := a.checkUpdates(base); err == nil && st.State == UpdateState(version.Required) {
+		return Session{}, uiError(wire.Errorf(client.CodeUpdateRequired, "this app (%s) is older than the server's minimum %s", st.Version, st.Minimum))
+	}
 	a.signing.Lock()
 	defer a.signing.Unlock()
 	cl := client.New(base, "").WithClock(a.clock)
@@ -44,7 +49,7 @@ func (a *App) Login(serverURL, username, password string) (Session, error) {
 		return Session{}, uiError(err)
 	}
 	a.halt()
-	ch, err := cache.Open(filepath.Join(a.cfg.Dir, "cache.db"))
+	ch, err := cache.Open(a.cachePath())
 	if err != nil {
 		return Session{}, uiError(err)
 	}

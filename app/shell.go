@@ -21,6 +21,7 @@ type wailsShell struct{ ctx context.Context }
 
 func (w wailsShell) Emit(event string, data any) { runtime.EventsEmit(w.ctx, event, data) }
 func (w wailsShell) SetTitle(title string)       { runtime.WindowSetTitle(w.ctx, title) }
+func (w wailsShell) OpenURL(u string)            { runtime.BrowserOpenURL(w.ctx, u) }
 func (w wailsShell) Show() {
 	runtime.WindowUnminimise(w.ctx)
 	runtime.WindowShow(w.ctx)
@@ -31,8 +32,13 @@ func (w wailsShell) Show() {
 // --open=<conversation id> (what a notification may run) opens that conversation.
 func RunWindow(a *App, assets fs.FS) error {
 	width, height := a.windowSize()
+	title, instance := "Santral", "com.santral.desktop-"
+	if a.cfg.Dashboard {
+		// Fits 1280×800 and grows to a wall screen; never the inbox's remembered size.
+		width, height, title, instance = 1280, 800, dashboardTitle(a.language()), "com.santral.dashboard-"
+	}
 	return wails.Run(&options.App{
-		Title:     "Santral",
+		Title:     title,
 		Width:     width,
 		Height:    height,
 		MinWidth:  900,
@@ -52,12 +58,14 @@ func RunWindow(a *App, assets fs.FS) error {
 			a.start(shell, n)
 		},
 		OnBeforeClose: func(ctx context.Context) bool {
-			a.rememberWindowSize(runtime.WindowGetSize(ctx))
+			if !a.cfg.Dashboard {
+				a.rememberWindowSize(runtime.WindowGetSize(ctx))
+			}
 			return false
 		},
 		OnShutdown: func(ctx context.Context) { a.shutdown() },
 		SingleInstanceLock: &options.SingleInstanceLock{
-			UniqueId: "com.santral.desktop-" + profileID(a.cfg.Dir),
+			UniqueId: instance + profileID(a.cfg.Dir),
 			OnSecondInstanceLaunch: func(data options.SecondInstanceData) {
 				for _, arg := range data.Args {
 					if v, ok := cutPrefix(arg, "--open="); ok {

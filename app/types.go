@@ -62,6 +62,10 @@ type Session struct {
 	Connection  Connection  `json:"connection"`
 	Preferences Preferences `json:"preferences"`
 	Version     string      `json:"version"`
+	// Update is this version against the versions the server accepts (updates.go).
+	Update UpdateStatus `json:"update"`
+	// Dashboard: this window is the supervisor's dashboard (santral --dashboard).
+	Dashboard bool `json:"dashboard"`
 }
 
 // InboxItem is a held conversation with its unread count.
@@ -115,6 +119,13 @@ type ConversationView struct {
 	// agent holds it now: not_holder): the view then holds only the cached routing fields and
 	// this app's unsent replies to it, and nothing can be written to it.
 	Refused *wire.Error `json:"refused,omitempty"`
+	// Attributes are what chatbot flows collected in the conversation, and FlowRuns each time
+	// it went through one (the side panel shows both, with the messages of each run). Online
+	// only: the cache keeps neither.
+	Attributes map[string]string     `json:"attributes"`
+	FlowRuns   []wire.FlowRunSummary `json:"flow_runs"`
+	// Tags are the conversation's tags from the admin's list.
+	Tags []wire.Tag `json:"tags"`
 }
 
 // HistoryQuery is the filter panel of the History and Ended tabs.
@@ -125,7 +136,8 @@ type HistoryQuery struct {
 	ChannelID   int64       `json:"channel_id"`
 	AgentID     int64       `json:"agent_id"`
 	EndReasonID int64       `json:"end_reason_id"`
-	From        string      `json:"from"` // YYYY-MM-DD
-	To          string      `json:"to"`   // YYYY-MM-DD, inclusive
+	TagID       int64       `json:"tag_id,omitempty"` // conversations with this tag
+	From        string      `json:"from"`             // YYYY-MM-DD
+	To          string      `json:"to"`               // YYYY-MM-DD, inclusive
 	Cursor      string      `json:"cursor"`
 }

@@ -26,6 +26,7 @@ const (
 	LeftReassigned  = "reassigned"  // someone else holds it now (a supervisor moved it)
 	LeftRequeued    = "requeued"    // back in the queue
 	LeftEnded       = "ended"       // ended by someone else (a supervisor)
+	LeftToFlow      = "flow"        // handed to a chatbot flow (by me, from the flows button)
 )
 
 // Left is a conversation that stopped being mine in this batch.
@@ -226,6 +227,8 @@ func leftWhy(c wire.Conversation) string {
 		return LeftRequeued
 	case wire.Ended:
 		return LeftEnded
+	case wire.InFlow:
+		return LeftToFlow
 	}
 	return LeftReassigned
 }
@@ -403,6 +406,9 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		fx.InboxChanged = true
 	case wire.EventEndReasonsChanged, wire.EventQuickMessagesChanged:
 		fx.CatalogChanged = true
+	case wire.EventTimelineAdded, wire.EventConversationTagged:
+		// An internal note or new tags: the open conversation is read again.
+		fx.Conversations = append(fx.Conversations, ev.ConversationID)
 	}
 	return nil
 }

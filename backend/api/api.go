@@ -171,7 +171,11 @@ func (a *API) Handler() http.Handler {
 	mux.Handle("POST /api/v1/transfers/{id}/reject", a.authed(a.rejectTransfer, any...))
 	mux.Handle("POST /api/v1/transfers/{id}/cancel", a.authed(a.cancelTransfer, any...))
 	a.flowRoutes(mux, any, admin)
+	// The desktop app versions the workspace accepts (README "IT"): public to read.
+	mux.Handle("GET /api/v1/app-versions", a.public(a.appVersions))
+	mux.Handle("PUT /api/v1/app-versions", a.authed(a.putAppVersions, admin...))
 	a.shopRoutes(mux, any, admin)
+	a.supervisorRoutes(mux, any, staff, admin)
 
 	mux.Handle("GET /webhooks/{id}", a.public(a.webhookVerify))
 	mux.Handle("POST /webhooks/{id}", a.public(a.webhookReceive))

@@ -91,7 +91,7 @@ func historyFilter(r *http.Request) (wire.HistoryFilter, error) {
 		return f, wire.Invalid("q", "the search text is too long")
 	}
 	var err error
-	for name, dst := range map[string]*int64{"channel_id": &f.ChannelID, "agent_id": &f.AgentID, "end_reason_id": &f.EndReasonID} {
+	for name, dst := range map[string]*int64{"channel_id": &f.ChannelID, "agent_id": &f.AgentID, "end_reason_id": &f.EndReasonID, "tag_id": &f.TagID} {
 		if *dst, err = queryInt(r, name); err != nil {
 			return f, err
 		}
@@ -149,6 +149,9 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 	if d.Timeline, err = a.store.Timeline(ctx, c.ID); err != nil {
 		return err
 	}
+	if d.Tags, err = a.store.ConversationTags(ctx, c.ID); err != nil {
+		return err
+	}
 	earlier, err := a.store.ContactConversations(ctx, c.Contact.ID, 21)
 	if err != nil {
 		return err
@@ -179,6 +182,9 @@ func (a *API) getConversation(w http.ResponseWriter, r *http.Request, u wire.Use
 	}
 	if len(attrs.Attributes) > 0 {
 		d.Attributes = attrs.Attributes
+	}
+	if len(attrs.Runs) > 0 {
+		d.FlowRuns = attrs.Runs
 	}
 	return writeJSON(w, http.StatusOK, d)
 }

@@ -120,6 +120,26 @@ type recorder struct {
 	status   int
 	bytes    int64
 	hijacked time.Time
+	detached bool // the socket outlives the handler: its goroutine logs the close (detach)
+}
+
+// detach is called by a WebSocket handler that hands its open socket to a goroutine and
+// returns; it returns what that goroutine calls when the socket closes, to log it. The
+// function holds only the log's fields — not the request or the ResponseWriter, which would
+// keep net/http's buffers for the connection alive.
+func detach(w http.ResponseWriter) (closed func()) {
+	rec, ok := w.(*recorder)
+	if !ok {
+		return func() {}
+	}
+	rec.mu.Lock()
+	rec.detached = true
+	hijacked := rec.hijacked
+	rec.mu.Unlock()
+	log, ctx, attrs := rec.a.log, context.WithoutCancel(rec.r.Context()), rec.attrs()
+	return func() {
+		log.LogAttrs(ctx, slog.LevelInfo, "websocket closed", append(attrs, slog.Duration("duration", time.Since(hijacked)))...)
+	}
 }
 
 func (w *recorder) WriteHeader(status int) {
@@ -181,9 +201,12 @@ func (w *recorder) attrs() []slog.Attr {
 
 func (w *recorder) finish() {
 	w.mu.Lock()
-	status, n, hijacked := w.status, w.bytes, w.hijacked
+	status, n, hijacked, detached := w.status, w.bytes, w.hijacked, w.detached
 	w.mu.Unlock()
 	ctx := w.r.Context()
+	if detached {
+		return
+	}
 	if !hijacked.IsZero() {
 		w.a.log.LogAttrs(ctx, slog.LevelInfo, "websocket closed", append(w.attrs(),
 			slog.Duration("duration", time.Since(hijacked)))...)

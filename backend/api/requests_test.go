@@ -109,6 +109,7 @@ func (e *requestEnv) do(t *testing.T, method, path, body string, out any) (int, 
 var jsonBodyRoutes = []route{
 	{"POST", "/api/v1/auth/login"},
 	{"PUT", "/api/v1/me/presence"},
+	{"PUT", "/api/v1/app-versions"},
 	{"POST", "/api/v1/users"},
 	{"PATCH", "/api/v1/users/{id}"},
 	{"PUT", "/api/v1/settings"},

@@ -56,21 +56,35 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 	if err != nil {
 		return nil // the upgrader has answered already
 	}
-	defer conn.Close()
 	if resync {
+		defer conn.Close()
 		conn.SetWriteDeadline(time.Now().Add(writeWait))
 		conn.WriteJSON(wire.StreamFrame{Kind: "resync", Head: newest, Database: a.opt.DatabaseID})
 		conn.WriteControl(websocket.CloseMessage, websocket.FormatCloseMessage(websocket.CloseNormalClosure, "resync"), time.Now().Add(writeWait))
 		return nil
 	}
-
+	// The stream goes on in a goroutine of its own and the handler returns: net/http then lets
+	// go of the connection's 4 KiB read and write buffers and of the handler's deep stack, which
+	// an idle stream would otherwise hold for hours (a third of its memory).
 	a.sockets.Add(1)
-	defer a.sockets.Done()
-	connID := newConnID()
+	closed := detach(w)
 	ctx := context.WithoutCancel(r.Context())
+	go func() {
+		defer a.sockets.Done()
+		defer closed()
+		defer conn.Close()
+		a.follow(ctx, conn, u, token, session, after)
+	}()
+	return nil
+}
+
+// follow serves an open stream: it records the connection, replays from the cursor (after; <0:
+// from the head) and hands on live events until the client, the session or the server ends it.
+func (a *API) follow(ctx context.Context, conn *websocket.Conn, u wire.User, token string, session store.Session, after int64) {
+	connID := newConnID()
 	if err := a.routing.Connected(ctx, connID, u.ID, a.opt.Node); err != nil {
 		a.log.Error("stream: unable to record connection", "err", err)
-		return nil
+		return
 	}
 	defer func() {
 		if err := a.routing.Disconnected(ctx, connID, u.ID); err != nil {
@@ -103,7 +117,7 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 
 	w2 := streamWriter{conn: conn}
 	if err := w2.frame(wire.StreamFrame{Kind: "hello", Head: head, Database: a.opt.DatabaseID, ServerTime: store.Now()}); err != nil {
-		return nil
+		return
 	}
 	ping := time.NewTicker(a.opt.PingInterval)
 	defer ping.Stop()
@@ -119,7 +133,7 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 		if sent < upTo {
 			last, err := a.replay(ctx, &w2, u, sent, upTo)
 			if err != nil {
-				return nil
+				return
 			}
 			sent = last
 			continue
@@ -132,12 +146,12 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 				// user's role changed (a demoted supervisor must not keep the staff view)?
 				if live, err := a.sessionLive(ctx, token, u); err == nil && !live {
 					closeWith(websocket.ClosePolicyViolation, "signed out")
-					return nil
+					return
 				}
 			}
 			if len(events) > 0 && events[len(events)-1].Seq > sent {
 				if err := w2.events(events, sent); err != nil {
-					return nil
+					return
 				}
 				sent = events[len(events)-1].Seq
 			}
@@ -146,16 +160,16 @@ func (a *API) stream(w http.ResponseWriter, r *http.Request, u wire.User) error 
 			}
 		case <-ping.C:
 			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				return nil
+				return
 			}
 		case <-expiry.C:
 			closeWith(websocket.ClosePolicyViolation, "session expired")
-			return nil
+			return
 		case <-a.hub.Closing():
 			closeWith(websocket.CloseGoingAway, "server shutting down")
-			return nil
+			return
 		case <-done:
-			return nil
+			return
 		}
 	}
 }

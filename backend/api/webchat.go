@@ -256,12 +256,20 @@ func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return wire.Errorf(wire.CodeTooManyConnections, "too many chat connections from your address")
 	}
-	defer releaseAddr()
+	// What the socket holds is let go in reverse order when the handler returns — or, once
+	// the chat is open, when the goroutine it is handed to ends (see stream).
+	var release []func()
+	defer func() {
+		for i := len(release) - 1; i >= 0; i-- {
+			release[i]()
+		}
+	}()
+	release = append(release, releaseAddr)
 	conn, err := webchatUpgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return nil // the upgrader has answered
 	}
-	defer conn.Close()
+	release = append(release, func() { conn.Close() })
 	refuse := func(e *wire.Error) {
 		conn.SetWriteDeadline(time.Now().Add(webchatWriteWait))
 		conn.WriteJSON(webchat.ServerFrame{Type: "error", Code: e.Code, Message: e.Message})
@@ -276,7 +284,7 @@ func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 	}
 	// Not the request's context, which ends with the hijack; its values (the request id) stay.
 	ctx, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
-	defer cancel()
+	release = append(release, cancel)
 	if err := a.visitor(ctx, hello.VisitorID, hello.VisitorSecret); err != nil {
 		var e *wire.Error
 		if !errors.As(err, &e) {
@@ -291,23 +299,34 @@ func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 		refuse(wire.Errorf(wire.CodeTooManyConnections, "at most %d chat windows can be open at once: close one", socketsPerVisitor))
 		return nil
 	}
-	defer releaseVisitor()
+	release = append(release, releaseVisitor)
 	a.sockets.Add(1)
-	defer a.sockets.Done()
+	release = append(release, a.sockets.Done)
 	v := stream.NewVisitor(hello.VisitorID)
 	a.hub.AddVisitor(v)
-	defer a.hub.RemoveVisitor(v)
+	release = append(release, func() { a.hub.RemoveVisitor(v) })
 	conn.SetWriteDeadline(time.Now().Add(webchatWriteWait))
 	if err := conn.WriteJSON(webchat.ServerFrame{Type: "ready"}); err != nil {
 		return nil
 	}
 
+	// The chat goes on in goroutines of its own and the handler returns, so that net/http lets
+	// go of the connection's buffers (as an agent's stream does).
+	held := append([]func(){detach(w)}, release...)
+	release = nil
 	replies := make(chan webchat.ServerFrame, 16)
 	go func() {
 		defer cancel()
 		a.webchatRead(ctx, conn, hello.VisitorID, replies)
 	}()
-	a.webchatWrite(ctx, conn, v, hello.After, replies, refuse)
+	go func() {
+		defer func() {
+			for i := len(held) - 1; i >= 0; i-- {
+				held[i]()
+			}
+		}()
+		a.webchatWrite(ctx, conn, v, hello.After, replies, refuse)
+	}()
 	return nil
 }
 

@@ -26,6 +26,7 @@ type Figures interface {
 	QueueFigures(ctx context.Context) (length, oldestQueuedAt int64, err error)
 	OutboxBacklog(ctx context.Context) (int64, error)
 	NewestEventSeq(ctx context.Context) (int64, error)
+	CommitFigures() (groups, requests int64) // group commit since start
 }
 
 // Streams is the node's event reader and its sockets (stream.Hub).
@@ -91,6 +92,12 @@ func New(node string, figures Figures, streams Streams, log *slog.Logger) *Metri
 	}
 	m.reg.MustRegister(m.requests, m.latency, m.inbound, m.assignments, m.sendFailures,
 		&scraped{figures: figures, streams: streams, log: log},
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "santral_commits_total",
+			Help: "Write transactions this node's committer has committed (one fsync each on SQLite)."},
+			func() float64 { g, _ := figures.CommitFigures(); return float64(g) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "santral_committed_requests_total",
+			Help: "Write requests carried by those transactions: ÷ santral_commits_total is how many share each commit."},
+			func() float64 { _, r := figures.CommitFigures(); return float64(r) }),
 		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "santral_node_info", Help: "Always 1; names the node (--node) this target is.",
 			ConstLabels: prometheus.Labels{"node": node}}, func() float64 { return 1 }),
 		collectors.NewGoCollector(),

@@ -35,6 +35,12 @@ func (s *Service) SetPresence(ctx context.Context, userID int64, p wire.Presence
 }
 
 func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, reason string) error {
+	return s.changePresenceBy(tx, userID, p, reason, userID)
+}
+
+// changePresenceBy is changePresence made by actorID (a supervisor, or the user themself): the
+// actor is named where offers to the user are withdrawn.
+func (s *Service) changePresenceBy(tx *store.Tx, userID int64, p wire.Presence, reason string, actorID int64) error {
 	// Locked first: the change then comes before or after any other node's decision about this
 	// agent (an offer to them, an assignment, a connection), never in the middle of one.
 	if err := tx.LockUser(userID); err != nil {
@@ -58,8 +64,8 @@ func (s *Service) changePresence(tx *store.Tx, userID int64, p wire.Presence, re
 			return err
 		}
 		for _, id := range offers {
-			// The receiver's own presence change withdrew it: they are the actor.
-			if err := s.failOffer(tx, id, wire.OfferWithdrawn, why, userID, true); err != nil {
+			// The presence change withdrew it: its maker (the receiver, or a supervisor) is the actor.
+			if err := s.failOffer(tx, id, wire.OfferWithdrawn, why, actorID, true); err != nil {
 				return err
 			}
 		}

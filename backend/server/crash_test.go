@@ -185,7 +185,8 @@ func TestCrashKeepsAcknowledgedMessagesAndDeadlines(t *testing.T) {
 
 	// First process: two online agents, a conversation, and a pending transfer offer with a 3 s
 	// deadline.
-	p1 := startSantrald(t, bin, dir, port, logPath)
+	metricsAddr := fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	p1 := startSantrald(t, bin, dir, port, logPath, "--metrics-addr", metricsAddr)
 	admin := login(t, p1.url, "admin", adminPassword)
 	admin.settings(func(s *wire.Settings) { s.OfferTimeoutSeconds = 3 })
 	agents := []*client{crashAgent(t, admin, "crash-ada"), crashAgent(t, admin, "crash-bora")}
@@ -212,8 +213,14 @@ func TestCrashKeepsAcknowledgedMessagesAndDeadlines(t *testing.T) {
 	}
 	t.Logf("offer %d pending at %v", offer.ID, time.Since(began).Round(time.Millisecond))
 
-	// Flood: 8 goroutines, 4 customers each, as fast as they can until the process is killed.
-	const writers, customersPerWriter = 8, 4
+	// Flood: 64 goroutines, 4 customers each, as fast as they can until the process is killed
+	// (issue 8: group commit must keep "durable before acknowledged" with 64 concurrent writers).
+	// The kill comes once enough messages were acknowledged, by count rather than by time, so a
+	// slow machine still kills a server in the middle of grouped commits.
+	const writers, customersPerWriter, ackedBeforeKill = 64, 4, 640
+	var ackCount atomic.Int64
+	enough := make(chan struct{})
+	var enoughOnce sync.Once
 	hc := &http.Client{
 		Timeout:   10 * time.Second,
 		Transport: &http.Transport{MaxIdleConnsPerHost: writers, DisableCompression: true},
@@ -245,11 +252,24 @@ func TestCrashKeepsAcknowledgedMessagesAndDeadlines(t *testing.T) {
 					r.refused = append(r.refused, fmt.Sprintf("%s: unexpected answer %+v", in.MessageID, res))
 				default:
 					r.acked[in.MessageID] = res.MessageID
+					if ackCount.Add(1) == ackedBeforeKill {
+						enoughOnce.Do(func() { close(enough) })
+					}
 				}
 			}
 		}()
 	}
-	time.Sleep(400 * time.Millisecond)
+	select {
+	case <-enough:
+	case <-time.After(60 * time.Second):
+		t.Fatalf("only %d messages acknowledged in 60 s under 64 writers", ackCount.Load())
+	}
+	// The writers shared commits: the committer's transactions carried several requests each.
+	groups, requests := commitFigures(t, metricsAddr)
+	t.Logf("before the kill: %d write requests in %d commits (%.1f per commit)", requests, groups, float64(requests)/float64(max(groups, 1)))
+	if groups == 0 || requests < 2*groups {
+		t.Errorf("64 concurrent writers shared too few commits: %d requests in %d commits", requests, groups)
+	}
 	killed.Store(true)
 	if err := p1.cmd.Process.Kill(); err != nil {
 		t.Fatalf("kill: %v", err)
@@ -445,4 +465,29 @@ func TestCrashKeepsAcknowledgedMessagesAndDeadlines(t *testing.T) {
 	}
 	t.Logf("database: %d acknowledged messages present (%d missing); %d of %d unanswered ones were stored; total %v",
 		len(acked)-missing, missing, unanswered, len(errored), time.Since(began).Round(time.Millisecond))
+}
+
+// commitFigures reads santral_commits_total and santral_committed_requests_total from a
+// node's /metrics.
+func commitFigures(t *testing.T, addr string) (groups, requests int64) {
+	t.Helper()
+	resp, err := http.Get("http://" + addr + "/metrics")
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	defer resp.Body.Close()
+	raw, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("metrics: %v", err)
+	}
+	for _, line := range strings.Split(string(raw), "\n") {
+		var v float64
+		if _, err := fmt.Sscanf(line, "santral_commits_total %g", &v); err == nil {
+			groups = int64(v)
+		}
+		if _, err := fmt.Sscanf(line, "santral_committed_requests_total %g", &v); err == nil {
+			requests = int64(v)
+		}
+	}
+	return groups, requests
 }

@@ -294,6 +294,7 @@ func (s *Server) RunWorkers(ctx context.Context) {
 		}()
 	}
 	wg.Add(1)
+	s.Hub.Starting()
 	go func() { defer wg.Done(); s.Hub.Run(ctx) }()
 	every(s.cfg.SweepInterval, "sweep", func(ctx context.Context) error { return s.Routing.Sweep(ctx, 2*time.Minute) })
 	providers := newProviders(s.cfg.SendTimeout)

@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"runtime/debug"
+	"sync"
 	"time"
 )
 
@@ -81,31 +82,45 @@ func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) (appended bool, err 
 
 func (s *Store) startCommitter() {
 	s.committed = make(chan struct{})
+	var running sync.WaitGroup
+	for range max(s.dialect.committers, 1) {
+		running.Add(1)
+		go func() {
+			defer running.Done()
+			s.commitLoop()
+		}()
+	}
 	go func() {
-		defer close(s.committed)
-		for {
-			var first *txRequest
+		running.Wait()
+		close(s.committed)
+	}()
+}
+
+// commitLoop is one committer: it takes the first waiting request, gathers whatever else is
+// waiting, and commits them together, until the store closes.
+func (s *Store) commitLoop() {
+	for {
+		var first *txRequest
+		select {
+		case first = <-s.writes:
+		case <-s.quit:
+			s.refuseQueued()
+			return
+		}
+		group := []*txRequest{first}
+	gather:
+		for len(group) < maxGroup {
 			select {
-			case first = <-s.writes:
-			case <-s.quit:
-				s.refuseQueued()
-				return
-			}
-			group := []*txRequest{first}
-		gather:
-			for len(group) < maxGroup {
-				select {
-				case r := <-s.writes:
-					group = append(group, r)
-				default:
-					break gather
-				}
-			}
-			for len(group) > 0 {
-				group = s.commitGroup(group)
+			case r := <-s.writes:
+				group = append(group, r)
+			default:
+				break gather
 			}
 		}
-	}()
+		for len(group) > 0 {
+			group = s.commitGroup(group)
+		}
+	}
 }
 
 func (s *Store) refuseQueued() {
@@ -325,9 +340,19 @@ requests:
 				results[i] = txResult{err: fmt.Errorf("store: unable to commit: %w", err)}
 			}
 		}
+	} else {
+		s.groupsCommitted.Add(1)
+		s.requestsCommitted.Add(int64(len(done)))
 	}
 	answer(done, results)
 	return rest
+}
+
+// CommitFigures are the transactions the committer has committed since Open and the write
+// requests they carried (each answered after its group's one commit, whether its own savepoint
+// succeeded or was rolled back).
+func (s *Store) CommitFigures() (groups, requests int64) {
+	return s.groupsCommitted.Load(), s.requestsCommitted.Load()
 }
 
 // runAfterRequests runs the store's afterRequests decision in a savepoint of the group's

@@ -112,6 +112,10 @@ func (s *Store) historyFilters(ctx context.Context, f wire.HistoryFilter, viewer
 		where = append(where, "c.end_reason_id = ?")
 		args = append(args, f.EndReasonID)
 	}
+	if f.TagID != 0 {
+		where = append(where, "EXISTS (SELECT 1 FROM conversation_tags tg WHERE tg.conversation_id = c.id AND tg.tag_id = ?)")
+		args = append(args, f.TagID)
+	}
 	if f.From != 0 {
 		where = append(where, "c.created_at >= ?")
 		args = append(args, f.From)

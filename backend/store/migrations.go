@@ -30,6 +30,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateSweepIndexes,
 	migrateFlows,
 	migrateShopStores,
+	migrateNotesAndTags,
 }
 
 // SchemaVersion is the version this build migrates to.

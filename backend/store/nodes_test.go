@@ -59,11 +59,16 @@ func TestNodesStartingTogetherMigrateOnce(t *testing.T) {
 
 // openNodes opens n stores on one fresh PostgreSQL database.
 func openNodes(t *testing.T, n int) []*Store {
+	return openNodesWith(t, n, postgresCommitters)
+}
+
+// openNodesWith opens n nodes with the given number of committers each.
+func openNodesWith(t *testing.T, n, committers int) []*Store {
 	t.Helper()
 	dsn := storetest.Postgres(t)
 	var out []*Store
 	for range n {
-		s, err := OpenPostgres(context.Background(), dsn)
+		s, err := openPostgres(context.Background(), dsn, committers)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -286,7 +291,7 @@ func (j rawJSON) MarshalJSON() ([]byte, error) { return []byte(j), nil }
 // the next transaction, where it waits its turn and succeeds.
 func TestLockWaitInAGroupCommitsTheOthersFirst(t *testing.T) {
 	ctx := context.Background()
-	nodes := openNodes(t, 2)
+	nodes := openNodesWith(t, 2, 1) // one committer each: the test is about one group
 	a, b := nodes[0], nodes[1]
 	ali := createAgent(t, a, "ali")
 

@@ -15,6 +15,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"santral/backend/secrets"
@@ -45,6 +46,9 @@ type Store struct {
 	writes    chan *txRequest
 	quit      chan struct{}
 	committed chan struct{} // closed when the committer has stopped
+	// groupsCommitted and requestsCommitted count the committer's transactions and the
+	// requests they carried (CommitFigures): their ratio is how much group commit shares.
+	groupsCommitted, requestsCommitted atomic.Int64
 	// checkpointed is closed when the SQLite checkpointer has stopped (nil on PostgreSQL).
 	checkpointed chan struct{}
 	closeOnce    sync.Once
@@ -97,6 +101,11 @@ type dialect struct {
 	// counter: the event log is numbered from the event_seq row (events.go); SQLite numbers
 	// it with AUTOINCREMENT, in commit order since it has one writer.
 	counter bool
+	// committers is how many group committers run at once (group.go): one on SQLite, whose
+	// writer is single anyway; several on PostgreSQL, where a node's transactions are as safe
+	// concurrent as other nodes' are (every decision locks or conditions what it depends on),
+	// and one committer alone spends its time waiting for the server's round trips.
+	committers int
 }
 
 // OpenSQLite opens (creating if needed) the SQLite database file at path and migrates it.

@@ -104,6 +104,10 @@ func (h *Hub) Start(ctx context.Context) error {
 	return nil
 }
 
+// Starting marks the reader as running, by whoever is about to start Run in a goroutine: a
+// /readyz that comes in before that goroutine is scheduled must not report it stopped.
+func (h *Hub) Starting() { h.setReading(true, nil) }
+
 // Run reads the log after each wake (and every poll) until ctx ends. Call Start first.
 func (h *Hub) Run(ctx context.Context) {
 	t := time.NewTicker(h.poll)

@@ -51,6 +51,11 @@ type ConversationDetail struct {
 	WindowClosesAt int64 `json:"window_closes_at,omitempty"`
 	// Attributes are what chatbot flows collected in the conversation (the side panel).
 	Attributes map[string]string `json:"attributes,omitempty"`
+	// FlowRuns are the times the conversation went through a flow (the side panel's transcript
+	// shows the messages of each run's span).
+	FlowRuns []FlowRunSummary `json:"flow_runs,omitempty"`
+	// Tags are the conversation's tags from the admin's list.
+	Tags []Tag `json:"tags"`
 }
 
 // ConversationPage is one page of a conversation list; NextCursor is empty on the last page.
@@ -66,6 +71,7 @@ type HistoryFilter struct {
 	ChannelID   int64
 	AgentID     int64
 	EndReasonID int64
+	TagID       int64 // conversations with this tag
 	From, To    int64 // unix ms, on the conversation's creation time
 	State       ConversationState
 	Cursor      string

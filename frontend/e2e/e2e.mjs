@@ -72,6 +72,67 @@ async function main() {
       await shot(a, '02-online');
     });
 
+    await step('chatbot flow: the agent hands a customer to a flow, the customer answers, it comes back with the attributes', async () => {
+      // The admin publishes a flow (the editor's own test is below); no word of it matches the
+      // history filter's "siparis" further on.
+      const def = {
+        start: 'menu',
+        steps: [
+          { id: 'menu', type: 'ask', text: 'Merhaba {{customer.first_name}}, nasıl yardımcı olabiliriz?', attribute: 'konu',
+            choices: [{ id: 'kargo', title: 'Kargo takibi', next: 'track' }, { id: 'fatura', title: 'Fatura', next: 'queue' },
+              { id: 'temsilci', title: 'Temsilciye bağlan', next: 'queue' }] },
+          { id: 'track', type: 'collect', text: 'Kargo takip numaranızı yazar mısınız?', attribute: 'takip_no', validate: 'pattern',
+            pattern: 'TR[0-9]{6,}', invalid_text: 'Takip numarası TR ile başlar.', next: 'thanks' },
+          { id: 'thanks', type: 'message', text: 'Teşekkürler, {{takip_no}} için sizi bir temsilciye aktarıyorum.', next: 'queue' },
+          { id: 'queue', type: 'handover', tag: 'kargo' },
+        ],
+      };
+      const flow = await api('POST', '/api/v1/flows', { name: 'Kargo menüsü', definition: def }, admin.token);
+      await api('POST', `/api/v1/flows/${flow.id}/publish`, {}, admin.token);
+      const sender = '905427778899';
+      const id = (await customer(sender, 'Selim Tekin', 'Merhaba, kargom gelmedi')).conversation_id;
+      await tid(a, `conversation-row-${id}`).waitFor({ timeout: 10000 });
+      await tid(a, `conversation-row-${id}`).click();
+      await a.waitForSelector(`[data-testid="conversation"][data-conversation-id="${id}"]`);
+      await tid(a, 'flows-button').click();
+      await tid(a, `flow-item-${flow.id}`).click();
+      // At once: the conversation leaves her list (capacity freed), the pane says a flow talks.
+      await tid(a, `conversation-row-${id}`).waitFor({ state: 'detached', timeout: 10000 });
+      await a.waitForSelector('[data-testid="conversation-state"]:has-text("Akışta")', { timeout: 10000 });
+      await a.waitForSelector('[data-kind="flow_started"]', { timeout: 10000 });
+      await shot(a, '02a-handed-to-flow');
+      // The customer gets the menu as numbered lines (the sandbox has no buttons) and answers.
+      await until('the customer receives the menu', async () => (await received(sender)).some((m) => /1\. Kargo takibi/.test(m.body)));
+      await customer(sender, 'Selim Tekin', '1');
+      await until('the question', async () => (await received(sender)).some((m) => /takip numaranızı/.test(m.body)));
+      await customer(sender, 'Selim Tekin', 'bilmiyorum');
+      await until('the re-ask', async () => (await received(sender)).some((m) => /TR ile başlar/.test(m.body)));
+      await customer(sender, 'Selim Tekin', 'TR2026114455');
+      // The flow hands over to the queue; automatic assignment gives it to her (she is online
+      // with room): the timeline shows both, and the side panel what the flow collected.
+      const detail = await until('handed back to the queue and assigned', async () => {
+        const d = await api('GET', `/api/v1/conversations/${id}`, undefined, admin.token);
+        const kinds = d.timeline.map((e) => e.kind);
+        return kinds.includes('flow_handover') && d.conversation.state === 'assigned' ? d : null;
+      });
+      const kinds = detail.timeline.map((e) => e.kind);
+      assert.ok(kinds.lastIndexOf('assigned') > kinds.indexOf('flow_handover'), `queued, then assigned: ${kinds.join(' ')}`);
+      await tid(a, `conversation-row-${id}`).waitFor({ timeout: 10000 });
+      await tid(a, `conversation-row-${id}`).click();
+      await a.waitForSelector('[data-kind="flow_handover"]', { timeout: 10000 });
+      await tid(a, 'flow-attr-takip_no').waitFor({ timeout: 10000 });
+      assert.equal(await tid(a, 'flow-attr-takip_no').textContent(), 'TR2026114455');
+      assert.equal(await tid(a, 'flow-attr-konu').textContent(), 'kargo');
+      assert.equal(await tid(a, 'flow-attr-tag').textContent(), 'kargo');
+      assert.match(await tid(a, 'flow-details').textContent(), /Teşekkürler, TR2026114455 için/);
+      await shot(a, '02b-back-with-attributes');
+      // Wrapped up, so the steps below start from an empty list as before.
+      await tid(a, 'end-button').click();
+      await tid(a, `end-reason-${reason.id}`).click();
+      await tid(a, 'end-confirm').click();
+      await tid(a, `conversation-row-${id}`).waitFor({ state: 'detached', timeout: 10000 });
+    });
+
     let conv;
     await step('a customer writes: the conversation appears and a notification is raised', async () => {
       conv = (await customer('905321112233', 'Elif Yıldız', 'Merhaba, siparişim nerede? 📦')).conversation_id;

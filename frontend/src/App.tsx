@@ -10,12 +10,16 @@ import { ConversationPane } from './components/ConversationPane';
 import { EndDialog } from './components/EndDialog';
 import { Login } from './components/Login';
 import { ChannelsDialog } from './components/ChannelsDialog';
+import { FlowsDialog } from './components/FlowsDialog';
+import { AdminDialog } from './components/AdminDialog';
+import { DashboardWindow } from './dashboard/DashboardWindow';
 import { ShopsDialog } from './components/ShopsDialog';
 import { SettingsDialog } from './components/SettingsDialog';
 import { Sidebar } from './components/Sidebar';
 import { Toasts } from './components/Toasts';
 import { TopBar, connectionLabel } from './components/TopBar';
 import { TransferDialog } from './components/TransferDialog';
+import { UpdateNotice, UpdateRequired } from './components/Updates';
 import { OfferCard } from './components/TransfersPanel';
 import type { Theme } from './types';
 
@@ -39,6 +43,8 @@ function Root() {
   const booted = useApp((s) => s.booted);
   const signedIn = useApp((s) => !!s.session?.signed_in);
   const theme = useApp((s) => s.session?.preferences?.theme);
+  const updateRequired = useApp((s) => s.session?.update?.state === 'required');
+  const dashboard = useApp((s) => !!s.session?.dashboard);
 
   useEffect(() => applyTheme(theme), [theme]);
   useEffect(() => {
@@ -55,9 +61,11 @@ function Root() {
       </div>
     );
   }
+  // An app the server no longer accepts shows only the update screen (components/Updates.tsx).
+  if (updateRequired) return <UpdateRequired />;
   return (
     <>
-      {signedIn ? <Shell /> : <Login />}
+      {signedIn ? dashboard ? <DashboardWindow /> : <Shell /> : <Login />}
       <Toasts />
     </>
   );
@@ -109,6 +117,7 @@ function Shell() {
   return (
     <div class="shell" data-testid="shell">
       <TopBar />
+      <UpdateNotice />
       {connection?.state === 'reconnecting' ? (
         <div class="banner banner-offline" data-testid="offline-banner" role="status">
           <strong>{conn.text}</strong> <span>{t('connection.offlineBanner')}</span>
@@ -131,6 +140,8 @@ function Shell() {
       {dialog?.kind === 'end' ? <EndDialog conversationId={dialog.conversationId} /> : null}
       {dialog?.kind === 'settings' ? <SettingsDialog /> : null}
       {dialog?.kind === 'channels' ? <ChannelsDialog /> : null}
+      {dialog?.kind === 'flows' ? <FlowsDialog /> : null}
+      {dialog?.kind === 'admin' ? <AdminDialog tab={dialog.tab} /> : null}
       {dialog?.kind === 'shops' ? <ShopsDialog /> : null}
     </div>
   );

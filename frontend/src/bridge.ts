@@ -4,17 +4,23 @@
 
 import * as App from '../wailsjs/go/app/App';
 import { BrowserOpenURL, EventsOn } from '../wailsjs/runtime/runtime';
-import type { ChannelAccount, Connection, ConversationView, Inbox, LeftEvent, OutboxEvent, Session } from './types';
+import type {
+  ChannelAccount, ChannelCount, Connection, Conversation, ConversationView, Count, Dashboard, DashboardAgent, DashboardQueue, Flow, Inbox, LeftEvent,
+  OutboxEvent, Report, ReportRow, Session, TransferOffer, WireError,
+} from './types';
 
 /** A refused call: `code` is a wire error code (or `offline`, `signed_out`), '' when unknown. */
 export class AppError extends Error {
   readonly code: string;
   readonly field?: string;
-  constructor(code: string, message: string, field?: string) {
+  /** Every problem of a flow the server would not publish (flow_invalid, …), each with its field. */
+  readonly problems?: WireError[];
+  constructor(code: string, message: string, field?: string, problems?: WireError[]) {
     super(message);
     this.name = 'AppError';
     this.code = code;
     this.field = field;
+    this.problems = problems;
   }
 }
 
@@ -36,7 +42,12 @@ export function toAppError(reason: unknown): AppError {
         // Accept both {"code",…} and the server's body shape {"error":{"code",…}}.
         const e = (obj.error && typeof obj.error === 'object' ? obj.error : obj) as Record<string, unknown>;
         if (typeof e.code === 'string') {
-          return new AppError(e.code, typeof e.message === 'string' ? e.message : '', typeof e.field === 'string' ? e.field : undefined);
+          return new AppError(
+            e.code,
+            typeof e.message === 'string' ? e.message : '',
+            typeof e.field === 'string' ? e.field : undefined,
+            Array.isArray(e.problems) ? (e.problems as WireError[]) : undefined,
+          );
         }
       }
     } catch {
@@ -80,17 +91,76 @@ export function normalizeView(v: ConversationView): ConversationView {
     from_cache: !!v.from_cache,
     window_closes_at: v.window_closes_at ?? 0,
     refused: v.refused ?? null,
+    attributes: v.attributes ?? {},
+    flow_runs: arr(v.flow_runs),
   };
+}
+
+function normalizeFlow(f: Flow): Flow {
+  if (!f.definition) return f;
+  return { ...f, definition: { ...f.definition, steps: arr(f.definition.steps) } };
 }
 
 function normalizeSession(s: Session): Session {
   return { ...s, user: s.user ?? null };
 }
 
+// Supervisors' and admins' bindings (issue 11): the dashboard window, its actions, the admin
+// screens and reports.
+const supervisorBridge = {
+  dashboard: () => call(() => App.Dashboard()).then(normalizeDashboard),
+  openDashboard: () => call(() => App.OpenDashboard()),
+  setAgentLimit: (userID: number, limit: number) => call(() => App.SetAgentLimit(userID, limit)),
+  setAgentPresence: (userID: number, presence: string, reason: string) => call(() => App.SetAgentPresence(userID, presence, reason)),
+  reassign: (conversationID: number, toAgentID: number) => call(() => App.Reassign(conversationID, toAgentID)),
+  returnToQueue: (conversationID: number) => call(() => App.ReturnToQueue(conversationID)),
+  users: () => call(() => App.Users()).then((l) => arr(l)),
+  saveUser: (id: number, req: Parameters<typeof App.SaveUser>[1]) => call(() => App.SaveUser(id, req)),
+  allEndReasons: () => call(() => App.AllEndReasons()).then((l) => arr(l)),
+  saveEndReason: (id: number, req: Parameters<typeof App.SaveEndReason>[1]) => call(() => App.SaveEndReason(id, req)),
+  quickMessages: () => call(() => App.QuickMessages()).then((l) => arr(l)),
+  saveQuickMessage: (id: number, req: Parameters<typeof App.SaveQuickMessage>[1]) => call(() => App.SaveQuickMessage(id, req)),
+  deleteQuickMessage: (id: number) => call(() => App.DeleteQuickMessage(id)),
+  tags: (all: boolean) => call(() => App.Tags(all)).then((l) => arr(l)),
+  saveTag: (id: number, req: Parameters<typeof App.SaveTag>[1]) => call(() => App.SaveTag(id, req)),
+  setConversationTags: (conversationID: number, tagIDs: number[]) => call(() => App.SetConversationTags(conversationID, tagIDs)).then((l) => arr(l)),
+  addNote: (conversationID: number, text: string) => call(() => App.AddNote(conversationID, text)),
+  workspaceSettings: () => call(() => App.WorkspaceSettings()),
+  saveWorkspaceSettings: (s: Parameters<typeof App.SaveWorkspaceSettings>[0]) => call(() => App.SaveWorkspaceSettings(s)),
+  widgetSnippet: () => call(() => App.WidgetSnippet()),
+  report: (q: Parameters<typeof App.Report>[0]) => call(() => App.Report(q)).then((r): LiveReport => ({ ...r, rows: arr(r.rows) })),
+  exportReport: (q: Parameters<typeof App.ExportReport>[0]) => call(() => App.ExportReport(q)),
+};
+
+/** A snapshot with its lists always arrays. */
+export type LiveDashboard = Omit<Dashboard, 'agents' | 'offers' | 'held' | 'end_reasons' | 'queue'> & {
+  agents: DashboardAgent[];
+  offers: TransferOffer[];
+  held: Conversation[];
+  end_reasons: Count[];
+  queue: Omit<DashboardQueue, 'per_channel' | 'queued'> & { per_channel: ChannelCount[]; queued: Conversation[] };
+};
+
+/** A report with its rows always an array. */
+export type LiveReport = Omit<Report, 'rows'> & { rows: ReportRow[] };
+
+export function normalizeDashboard(d: Dashboard): LiveDashboard {
+  return {
+    ...d,
+    agents: arr(d.agents),
+    offers: arr(d.offers),
+    held: arr(d.held),
+    end_reasons: arr(d.end_reasons),
+    queue: { ...d.queue, per_channel: arr(d.queue?.per_channel), queued: arr(d.queue?.queued) },
+  };
+}
+
 export const bridge = {
   session: () => call(() => App.Session()).then(normalizeSession),
   login: (serverURL: string, username: string, password: string) => call(() => App.Login(serverURL, username, password)).then(normalizeSession),
   logout: () => call(() => App.Logout()),
+  /** Opens the server's download address for the app (the update screens). */
+  openDownload: () => call(() => App.OpenDownload()),
   savePreferences: (p: Parameters<typeof App.SavePreferences>[0]) => call(() => App.SavePreferences(p)).then(normalizeSession),
   setPresence: (presence: string, reason: string) => call(() => App.SetPresence(presence, reason)),
   inbox: () => call(() => App.Inbox()).then(normalizeInbox),
@@ -135,6 +205,23 @@ export const bridge = {
   sendTemplate: (conversationID: number, templateID: number, params: string[]) => call(() => App.SendTemplate(conversationID, templateID, params)),
   /** A server media path (/api/v1/media/<key>) as a data: URL, fetched once by the Go side. */
   mediaURL: (path: string, mime: string) => call(() => App.MediaURL(path, mime)),
+  // ---- chatbot flows ----
+  /** Agents: the published flows (the composer's flows button); admins: drafts too. */
+  flows: () => call(() => App.Flows()).then((l) => arr(l).map(normalizeFlow)),
+  /** Hands a held conversation to a published flow (the server frees the agent's capacity). */
+  handToFlow: (conversationID: number, flowID: number) => call(() => App.HandToFlow(conversationID, flowID)),
+  flow: (id: number) => call(() => App.Flow(id)).then(normalizeFlow),
+  /** Admins: creates (id 0) or saves a new version of a flow. */
+  saveFlow: (id: number, name: string, def: Parameters<typeof App.SaveFlow>[2]) => call(() => App.SaveFlow(id, name, def)).then(normalizeFlow),
+  /** Admins: the server's problems with a definition (each with the step's field). */
+  validateFlow: (def: Parameters<typeof App.ValidateFlow>[0]) => call(() => App.ValidateFlow(def)).then((l) => arr(l)),
+  publishFlow: (id: number) => call(() => App.PublishFlow(id)).then(normalizeFlow),
+  archiveFlow: (id: number) => call(() => App.ArchiveFlow(id)),
+  /** Admins: one turn of the try-it simulator, run by the server's engine (nothing is sent). */
+  simulateFlow: (req: Parameters<typeof App.SimulateFlow>[0]) =>
+    call(() => App.SimulateFlow(req)).then((r) => ({ ...r, messages: arr(r.messages), trace: arr(r.trace), attributes: r.attributes ?? {} })),
+  exportFlow: (id: number) => call(() => App.ExportFlow(id)),
+  importFlow: (text: string) => call(() => App.ImportFlow(text)).then(normalizeFlow),
   // The shop in the conversation.
   /** The contact's orders in every connected store ('' = by phone and e-mail, else that order number). */
   shopOrders: (conversationID: number, number: string) =>
@@ -149,6 +236,7 @@ export const bridge = {
   shopStores: () => call(() => App.ShopStores()).then((l) => arr(l)),
   saveShopStore: (id: number, req: Parameters<typeof App.SaveShopStore>[1]) => call(() => App.SaveShopStore(id, req)),
   testShopStore: (id: number) => call(() => App.TestShopStore(id)),
+  ...supervisorBridge,
 };
 
 function withCredentials(c: ChannelAccount): ChannelAccount {
@@ -168,6 +256,8 @@ export interface AppEvents {
   outbox: OutboxEvent;
   /** A conversation that was mine is not any more (transferred, requeued, …): lock it now. */
   'conversation-left': LeftEvent;
+  /** The dashboard window's newest snapshot (read again after each batch of events). */
+  dashboard: Dashboard;
 }
 
 /** Listens to one Go event; returns the function that stops listening. Outside the Wails

@@ -22,7 +22,7 @@ import {
 } from './logic/attachments';
 import { clockOffset } from './time';
 import { emptyQuery, signedOutState, Store, TABS, type Dialog, type State, type Tab, type Toast } from './store';
-import type { ChannelAccount, ChannelRequest, Connection, ConversationView, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
+import type { ChannelAccount, ChannelRequest, Connection, ConversationView, Flow, FlowDefinition, SimulateRequest, SimulateResponse, WireError, HistoryQuery, HistoryView, Inbox, LeftEvent, OutboxEvent, OutboxItem, Preferences, Presence, Session, Template } from './types';
 import type { ShopOrderActionRequest, ShopOrderActionResult, ShopPanel, ShopProductSearch, ShopStore, ShopStoreRequest, ShopTestResult } from './types';
 
 /** Runs an async job at most once at a time; a request during a run schedules one more run. */
@@ -74,6 +74,11 @@ export class Controller {
 
   get state(): State {
     return this.store.get();
+  }
+
+  /** The bridge, for the supervisors' screens that call it directly (dashboard, admin). */
+  get bridge(): Bridge {
+    return this.api;
   }
 
   private set(patch: Partial<State> | ((s: State) => Partial<State>)) {
@@ -152,6 +157,15 @@ export class Controller {
     const session = await this.api.login(serverURL.trim(), username.trim(), password);
     this.applySession(session);
     if (session.signed_in) await this.loadInbox();
+  }
+
+  /** Opens the server's download address for the app in the browser (the update screens). */
+  async openDownload(): Promise<void> {
+    try {
+      await this.api.openDownload();
+    } catch (e) {
+      this.fail(e);
+    }
   }
 
   async logout(): Promise<void> {
@@ -527,6 +541,62 @@ export class Controller {
 
   renderQuickMessage(conversationId: number, quickMessageId: number): Promise<string> {
     return this.api.renderQuickMessage(conversationId, quickMessageId);
+  }
+
+  // ---- chatbot flows ----------------------------------------------------------------------
+
+  /** The flows the composer's flows button lists: the published ones (online only). */
+  async publishedFlows(): Promise<Flow[]> {
+    return (await this.api.flows()).filter((f) => f.published_version > 0 && !f.archived);
+  }
+
+  /** Hands a held conversation to a flow: the server takes it from me (it leaves my list, the
+   * timeline records it) and the flow talks. True when the server took it. */
+  async handToFlow(conversationId: number, flow: Flow): Promise<boolean> {
+    return this.busy('flow:' + conversationId, async () => {
+      await this.api.handToFlow(conversationId, flow.id);
+      this.toast('success', t('toast.handedToFlow', { flow: flow.name }));
+      void this.loadInbox();
+      if (this.state.selectedId === conversationId) void this.reloadView();
+    });
+  }
+
+  // The admins' flow editor: each call is the server's (it validates, versions and runs flows);
+  // refusals are thrown for the editor to show beside the step they are about.
+  flowsForAdmin(): Promise<Flow[]> {
+    return this.api.flows();
+  }
+
+  flow(id: number): Promise<Flow> {
+    return this.api.flow(id);
+  }
+
+  saveFlow(id: number, name: string, def: FlowDefinition): Promise<Flow> {
+    return this.api.saveFlow(id, name.trim(), def);
+  }
+
+  validateFlow(def: FlowDefinition): Promise<WireError[]> {
+    return this.api.validateFlow(def);
+  }
+
+  publishFlow(id: number): Promise<Flow> {
+    return this.api.publishFlow(id);
+  }
+
+  archiveFlow(id: number): Promise<void> {
+    return this.api.archiveFlow(id);
+  }
+
+  simulateFlow(req: SimulateRequest): Promise<SimulateResponse> {
+    return this.api.simulateFlow(req);
+  }
+
+  exportFlow(id: number): Promise<string> {
+    return this.api.exportFlow(id);
+  }
+
+  importFlow(text: string): Promise<Flow> {
+    return this.api.importFlow(text);
   }
 
   async pull(): Promise<boolean> {

@@ -30,6 +30,8 @@ export type Dialog =
   | { kind: 'end'; conversationId: number }
   | { kind: 'settings' }
   | { kind: 'channels' }
+  | { kind: 'flows' }
+  | { kind: 'admin'; tab?: string }
   | { kind: 'shops' };
 
 export interface State {

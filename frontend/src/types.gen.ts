@@ -58,6 +58,22 @@ export interface Preferences {
   autostart: boolean;
 }
 
+/**
+ * UpdateState is the app's version against the server's: current, available (a newer one
+ * exists), required (this one may not be used), unknown (not asked yet, or a developer build).
+ */
+export type UpdateState = string;
+
+/** UpdateStatus is what the UI shows about updates (Session.update). */
+export interface UpdateStatus {
+  state: UpdateState;
+  /** this app's */
+  version: string;
+  minimum: string;
+  latest: string;
+  download_url: string;
+}
+
 /** Session is who is signed in, to which server, and how the connection is. */
 export interface Session {
   signed_in: boolean;
@@ -67,6 +83,10 @@ export interface Session {
   connection: Connection;
   preferences: Preferences;
   version: string;
+  /** Update is this version against the versions the server accepts (updates.go). */
+  update: UpdateStatus;
+  /** Dashboard: this window is the supervisor's dashboard (santral --dashboard). */
+  dashboard: boolean;
 }
 
 /** ConversationState is where a conversation is in its life. */
@@ -350,6 +370,29 @@ export interface OutboxItem {
   attachments?: Attachment[];
 }
 
+/** FlowRunSummary is one time a conversation went through a flow, for the side panel. */
+export interface FlowRunSummary {
+  id: number;
+  flow_id: number;
+  flow_name: string;
+  version: number;
+  /** the agent who handed the conversation over; nil: the channel's default flow */
+  started_by?: number | null;
+  started_at: number;
+  ended_at?: number;
+  /** where it is (while running) */
+  step?: string;
+  /** handover, end, stopped */
+  outcome?: string;
+}
+
+/** Tag is a label from the admin's list that staff put on conversations (history filter by tag). */
+export interface Tag {
+  id: number;
+  label: string;
+  active: boolean;
+}
+
 /** ConversationView is one conversation with its messages, timeline and unsent replies. */
 export interface ConversationView {
   conversation: Conversation;
@@ -371,6 +414,15 @@ export interface ConversationView {
    * this app's unsent replies to it, and nothing can be written to it.
    */
   refused?: WireError | null;
+  /**
+   * Attributes are what chatbot flows collected in the conversation, and FlowRuns each time
+   * it went through one (the side panel shows both, with the messages of each run). Online
+   * only: the cache keeps neither.
+   */
+  attributes: Record<string, string>;
+  flow_runs: FlowRunSummary[];
+  /** Tags are the conversation's tags from the admin's list. */
+  tags: Tag[];
 }
 
 /**
@@ -412,6 +464,238 @@ export interface ChannelAccount extends Channel {
   default_flow_id?: number;
 }
 
+/** DashboardAgent is a user as the dashboard lists them. */
+export interface DashboardAgent extends User {
+  /** conversations they ended today */
+  handled_today: number;
+}
+
+/** ChannelCount counts conversations of one channel. */
+export interface ChannelCount {
+  channel_id: number;
+  name: string;
+  type: string;
+  count: number;
+}
+
+/** DashboardQueue is the queue now. */
+export interface DashboardQueue {
+  length: number;
+  /** unix ms; 0: empty */
+  oldest_queued_at?: number;
+  per_channel: ChannelCount[] | null;
+  /** conversations a chatbot flow talks to */
+  in_flows: number;
+  /** the oldest queued (up to 200), for the actions */
+  queued: Conversation[] | null;
+}
+
+/**
+ * ReportRow is one group of a report: the figures of the conversations created in the range
+ * whose key is this group's (README "Reports" defines each figure). Times are milliseconds;
+ * a median or p90 of no values is 0 with its count 0.
+ */
+export interface ReportRow {
+  /** agent id, channel id, end reason id, tag id; "" for none / total */
+  key: string;
+  /** its name */
+  label: string;
+  conversations: number;
+  ended: number;
+  /** conversations with a first response */
+  responded: number;
+  first_response_median_ms: number;
+  first_response_p90_ms: number;
+  /** ended conversations with a handling time */
+  handled: number;
+  handling_median_ms: number;
+  handling_p90_ms: number;
+  transfers: number;
+  reopened: number;
+  /** conversations that entered the queue */
+  queued: number;
+  queue_wait_median_ms: number;
+  queue_wait_p90_ms: number;
+  waited_over_threshold: number;
+}
+
+/** Count is a labelled number. */
+export interface Count {
+  label: string;
+  count: number;
+}
+
+/**
+ * Dashboard is the supervisor's snapshot: the dashboard starts from it and then follows the
+ * event stream from Seq (no polling).
+ */
+export interface Dashboard {
+  /** the event log's head when read */
+  seq: number;
+  /** unix ms */
+  server_time: number;
+  /** the start of "today", unix ms */
+  day_start: number;
+  agents: DashboardAgent[] | null;
+  queue: DashboardQueue;
+  /** pending transfer offers, oldest first */
+  offers: TransferOffer[] | null;
+  /** Held are the conversations agents hold now (routing fields only), for the actions. */
+  held: Conversation[] | null;
+  today: ReportRow;
+  /** EndReasons counts today's ended conversations by end reason label. */
+  end_reasons: Count[] | null;
+  /** WaitThresholdSeconds is the wait the "waited longer" figure counts above. */
+  wait_threshold_seconds: number;
+}
+
+/**
+ * ReportQuery asks for a report: a date range (local dates, YYYY-MM-DD, to inclusive) and the
+ * dimension.
+ */
+export interface ReportQuery {
+  from: string;
+  to: string;
+  /** agent | channel | end_reason | tag */
+  by: string;
+  wait_threshold?: number;
+}
+
+/**
+ * FlowMedia is a file a message step sends, by an http(s) link: Santral fetches it when it
+ * sends the message (the website chat shows it from the link).
+ */
+export interface FlowMedia {
+  /** image, document, video, audio */
+  kind: string;
+  url: string;
+  name?: string;
+  mime_type?: string;
+}
+
+/**
+ * FlowChoice is one answer of an ask step. ID is short and stable: it travels to the provider
+ * and back (Telegram allows 64 bytes for the step's and the choice's ids together).
+ */
+export interface FlowChoice {
+  id: string;
+  title: string;
+  /** a WhatsApp list row's second line */
+  description?: string;
+  next: string;
+}
+
+/**
+ * FlowRule compares an attribute: equals, not_equals, contains, matches (a regular expression),
+ * empty, not_empty, gt, lt (numbers).
+ */
+export interface FlowRule {
+  attribute: string;
+  op: string;
+  value?: string;
+  next: string;
+}
+
+/**
+ * FlowHTTP is an HTTP step's request. URL, headers and body take {{variables}} (escaped for a
+ * URL and for JSON). Map names, for each attribute, the field of the JSON answer it takes
+ * ("order.status", "items.0.name").
+ */
+export interface FlowHTTP {
+  method: string;
+  url: string;
+  headers?: Record<string, string>;
+  body?: string;
+  /** 0: 10 s; at most 30 */
+  timeout_seconds?: number;
+  map?: Record<string, string>;
+}
+
+/** FlowStep is one step; which fields apply depends on its type. */
+export interface FlowStep {
+  id: string;
+  type: string;
+  /** the editor's label */
+  title?: string;
+  next?: string;
+  /** message, ask, collect: what is said. {{variables}} are filled in. */
+  text?: string;
+  /** WhatsApp interactive header */
+  header?: string;
+  /** WhatsApp interactive footer */
+  footer?: string;
+  media?: FlowMedia | null;
+  quick_message_id?: number;
+  /** ask: the choices, each with the step it leads to; Button labels a WhatsApp list. */
+  choices?: FlowChoice[] | null;
+  button?: string;
+  /** ask, collect, wait, set: the attribute the answer (or value) is kept in. */
+  attribute?: string;
+  /** collect: how the answer is checked; Pattern for "pattern". */
+  validate?: string;
+  pattern?: string;
+  /**
+   * ask, collect: after an answer that does not fit, the question is asked again (with
+   * InvalidText first) up to Retries times (nil: 2), then the flow goes to OnInvalid (empty:
+   * the conversation is handed over to the queue).
+   */
+  retries?: number | null;
+  invalid_text?: string;
+  on_invalid?: string;
+  /** ask, collect, wait: no answer within TimeoutSeconds goes to OnTimeout. */
+  timeout_seconds?: number;
+  on_timeout?: string;
+  /** branch: the first rule that holds decides; Else when none does. */
+  rules?: FlowRule[] | null;
+  else?: string;
+  /** set: Attribute = Value (with {{variables}}). */
+  value?: string;
+  /**
+   * http: the request, and where a failure (no answer in time, not 2xx, not the JSON
+   * expected) goes.
+   */
+  http?: FlowHTTP | null;
+  on_failure?: string;
+  /**
+   * handover: an optional tag kept with the conversation, and priority "high" for the head of
+   * the queue.
+   */
+  tag?: string;
+  priority?: string;
+  /** end: the end reason. */
+  end_reason_id?: number;
+}
+
+/**
+ * FlowDefinition is a flow's graph: steps with ids, each naming the step that follows it;
+ * branching hangs off a step's choices and rules. It is stored whole as one version's JSON.
+ */
+export interface FlowDefinition {
+  start: string;
+  /**
+   * Channels are the channel types the flow is meant for (empty: every one): publishing checks
+   * its questions against their limits (WhatsApp's three buttons, ten list rows…).
+   */
+  channels?: string[] | null;
+  steps: FlowStep[] | null;
+}
+
+/**
+ * Flow is a flow as the API lists it. Definition is the latest version's for admins, the
+ * published one's for agents.
+ */
+export interface Flow {
+  id: number;
+  name: string;
+  latest_version: number;
+  /** 0: never published */
+  published_version: number;
+  archived?: boolean;
+  created_at: number;
+  updated_at: number;
+  definition?: FlowDefinition | null;
+}
+
 /** HistoryView is the tab a history search is for. */
 export type HistoryView = 'history' | 'ended';
 
@@ -423,6 +707,8 @@ export interface HistoryQuery {
   channel_id: number;
   agent_id: number;
   end_reason_id: number;
+  /** conversations with this tag */
+  tag_id?: number;
   /** YYYY-MM-DD */
   from: string;
   /** YYYY-MM-DD, inclusive */
@@ -434,6 +720,17 @@ export interface HistoryQuery {
 export interface ConversationPage {
   conversations: Conversation[] | null;
   next_cursor?: string;
+}
+
+/** Report is the answer of GET /api/v1/reports. */
+export interface Report {
+  from: number;
+  to: number;
+  /** agent | channel | end_reason | tag */
+  by: string;
+  wait_threshold_seconds: number;
+  rows: ReportRow[] | null;
+  total: ReportRow;
 }
 
 /**
@@ -450,6 +747,21 @@ export interface ChannelRequest {
   waba_id?: string | null;
   human_agent?: boolean | null;
   credentials?: Record<string, string>;
+}
+
+/** EndReasonRequest creates or changes an end reason. */
+export interface EndReasonRequest {
+  label: string;
+  active?: boolean | null;
+  position?: number;
+}
+
+/** QuickMessageRequest creates or changes a quick message. Shared is honoured for admins only. */
+export interface QuickMessageRequest {
+  title: string;
+  shortcut: string;
+  body: string;
+  shared?: boolean;
 }
 
 /**
@@ -492,6 +804,26 @@ export interface ShopStore {
   /** UnreachableSince is when the store stopped answering (unix ms); 0: it answers. */
   unreachable_since?: number;
   last_error?: string;
+}
+
+/** TagRequest creates or changes a tag (admins). */
+export interface TagRequest {
+  label: string;
+  active?: boolean | null;
+}
+
+/** UserRequest creates or changes a user (admins; supervisors may change limits only). */
+export interface UserRequest {
+  username?: string | null;
+  display_name?: string | null;
+  password?: string | null;
+  role?: Role | null;
+  auto_limit?: number | null;
+  hard_cap?: number | null;
+  /** ClearAutoLimit/ClearHardCap put the user back on the workspace default. */
+  clear_auto_limit?: boolean;
+  clear_hard_cap?: boolean;
+  disabled?: boolean | null;
 }
 
 /** ShopStatus is an order's state in the common set. */
@@ -626,6 +958,54 @@ export interface ShopProductSearch {
   stores: ShopProducts[] | null;
 }
 
+/** SimulateState is where a simulated run is: sent back on the next turn. */
+export interface SimulateState {
+  step: string;
+  attributes: Record<string, string>;
+  tries?: number;
+}
+
+/**
+ * SimulateRequest runs a flow in the try-it simulator, one turn at a time, without a customer:
+ * the first turn has no State (the flow starts), later ones send back the State the previous
+ * turn returned with the customer's answer (Text or Choice) or Timeout.
+ */
+export interface SimulateRequest {
+  /** or FlowID (its latest version) */
+  definition?: FlowDefinition | null;
+  flow_id?: number;
+  /** how questions are rendered; "" = sandbox */
+  channel_type?: string;
+  state?: SimulateState | null;
+  text?: string;
+  choice?: string;
+  timeout?: boolean;
+}
+
+/** SimulatedMessage is a message the flow would send. */
+export interface SimulatedMessage {
+  body: string;
+  attachments?: Attachment[] | null;
+  interactive?: Interactive | null;
+}
+
+/**
+ * SimulateResponse is one turn's outcome: what the customer would receive, the steps passed,
+ * and whether the flow waits (for an answer, a timeout) or has exited.
+ */
+export interface SimulateResponse {
+  messages: SimulatedMessage[] | null;
+  trace: string[] | null;
+  /** nil once the flow has exited */
+  state?: SimulateState | null;
+  waiting?: string;
+  /** handover | end */
+  exit?: string;
+  tag?: string;
+  end_reason_id?: number;
+  attributes: Record<string, string>;
+}
+
 /**
  * Template is an approved WhatsApp template. Paid says whether sending it now is charged:
  * marketing and authentication always, utility outside the customer's 24-hour window.
@@ -659,6 +1039,7 @@ export interface ShopTestResult {
 export const ERROR_CODES = [
   'agent_offline',
   'agent_on_break',
+  'already_holder',
   'attachment_not_uploaded',
   'bad_credentials',
   'bad_id',
@@ -668,6 +1049,7 @@ export const ERROR_CODES = [
   'contact_has_open_conversation',
   'conversation_ended',
   'conversation_in_flow',
+  'conversation_moved',
   'conversation_not_assigned',
   'conversation_not_ended',
   'empty_message',
@@ -714,12 +1096,15 @@ export const ERROR_CODES = [
   'shop_unreachable',
   'shortcut_taken',
   'signed_out',
+  'tag_taken',
+  'tag_unknown',
   'too_many_attempts',
   'too_many_connections',
   'transfer_pending',
   'transfer_to_self',
   'unauthorized',
   'unknown_field',
+  'update_required',
   'upload_quota_reached',
   'username_taken',
   'window_closed',

@@ -16,6 +16,16 @@ export interface TimelineData {
   end_reason_id?: number;
   end_reason?: string;
   head?: boolean;
+  // chatbot flows: flow_started, flow_handover, flow_ended, flow_stopped
+  flow_id?: number;
+  flow?: string;
+  version?: number;
+  default?: boolean;
+  step?: string;
+  tag?: string;
+  priority?: string;
+  text?: string; // an internal note's text
+  tags?: string[]; // the tags after a change
 }
 
 /** The channel types the admin's channel form offers (the server validates the choice). */

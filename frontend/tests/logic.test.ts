@@ -94,7 +94,9 @@ describe('timeline', () => {
     expect(describeEntry(entry(1, 0, 'ended', { end_reason: 'Sorun çözüldü' }, 2), agents)).toMatchObject({ text: 'Konuşma sonlandırıldı', details: ['Sonlandırma sebebi: Sorun çözüldü'], tone: 'ended' });
     expect(describeEntry(entry(1, 0, 'taken_up', undefined, 3), agents).text).toBe('Mehmet konuşmaya yeniden başladı');
     expect(describeEntry(entry(1, 0, 'requeued', { reason: 'agent_offline' }), agents).details).toEqual(['temsilci çevrimdışı oldu']);
-    expect(describeEntry(entry(1, 0, 'flow_started'), agents).text).toBe('Olay: flow_started');
+    expect(describeEntry(entry(1, 0, 'some_future_kind'), agents).text).toBe('Olay: some_future_kind');
+    expect(describeEntry(entry(1, 0, 'flow_started', { flow: 'Karşılama', flow_id: 1 }, 2), agents).text).toBe('Ayşe, konuşmayı “Karşılama” akışına devretti');
+    expect(describeEntry(entry(1, 0, 'flow_started', { flow: 'Karşılama', default: true }), agents).text).toBe('Kanalın karşılama akışı “Karşılama” başladı');
     setLanguage('en');
     expect(describeEntry(entry(1, 0, 'transfer_accepted', { from_agent_id: 2, to_agent_id: 3, note: 'n' }), agents).text).toBe('Mehmet accepted the transfer; the conversation is with Mehmet');
   });

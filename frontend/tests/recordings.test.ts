@@ -13,7 +13,7 @@ const bindings = new Set([...readFileSync(resolve(here, '../wailsjs/go/app/App.d
 describe('recorded answers', () => {
   it('exist for every scenario the UI tests use', () => {
     expect(recordingNames().sort()).toEqual(
-      ['agent-day.ayse', 'attachments.ayse', 'channels.admin', 'offline.ayse', 'queue.ayse', 'transfer.receiver', 'transfer.sender', 'windows.ayse', 'shop.ayse', 'shops.admin'].sort(),
+      ['agent-day.ayse', 'attachments.ayse', 'channels.admin', 'flow-editor.admin', 'flows.ayse', 'offline.ayse', 'queue.ayse', 'shop.ayse', 'shops.admin', 'transfer.receiver', 'transfer.sender', 'updates.ayse', 'windows.ayse'].sort(),
     );
   });
 

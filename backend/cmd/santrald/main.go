@@ -17,9 +17,14 @@ import (
 	"santral/backend/backup"
 	"santral/backend/config"
 	"santral/backend/server"
+	"santral/backend/version"
 )
 
 func main() {
+	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version" || os.Args[1] == "version") {
+		fmt.Println("santrald", version.Version)
+		return
+	}
 	if len(os.Args) > 1 && os.Args[1] == "backup" {
 		os.Exit(runBackup(os.Args[2:]))
 	}
@@ -62,7 +67,7 @@ func main() {
 		log.Error("unable to start", "err", err)
 		os.Exit(1)
 	}
-	log.Info("santrald listening", "addr", ln.Addr().String(), "data", cfg.DataDir, "database", cfg.DatabaseName(), "media", cfg.MediaName(), "demo", cfg.Demo, "sandbox", cfg.Sandbox)
+	log.Info("santrald listening", "version", version.Version, "addr", ln.Addr().String(), "data", cfg.DataDir, "database", cfg.DatabaseName(), "media", cfg.MediaName(), "demo", cfg.Demo, "sandbox", cfg.Sandbox)
 	if metricsLn != nil {
 		log.Info("metrics", "url", "http://"+metricsLn.Addr().String()+"/metrics")
 	}

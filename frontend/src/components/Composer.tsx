@@ -8,8 +8,8 @@ import { useApp, useController } from '../context';
 import { attachmentErrorText, errorText, t } from '../i18n';
 import { canSend, formatSize, type PendingAttachment } from '../logic/attachments';
 import { applyQuickText, filterQuickMessages, findQuickToken, type QuickToken } from '../logic/quick';
-import type { QuickMessage } from '../types';
-import { IconBolt, IconClose, IconPaperclip, IconSend, IconSmile } from './icons';
+import type { Flow, QuickMessage } from '../types';
+import { IconBolt, IconClose, IconFlow, IconPaperclip, IconSend, IconSmile } from './icons';
 
 export const EMOJI = [
   '😀', '😊', '🙂', '😉', '😍', '🤗', '🤔', '😅', '😂', '🙏', '👍', '👎',
@@ -238,6 +238,7 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
           >
             <IconPaperclip />
           </button>
+          <FlowsButton conversationId={conversationId} disabled={disabled || !connected} connected={connected} />
           <input
             ref={fileInput}
             type="file"
@@ -281,6 +282,108 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
 }
 
 const NO_FILES: PendingAttachment[] = [];
+
+/** The flows button (the source document's "akışlar"): lists the published flows, read from the
+ * server when opened; picking one asks the server to hand the conversation to it. */
+function FlowsButton({ conversationId, disabled, connected }: { conversationId: number; disabled: boolean; connected: boolean }) {
+  const ctl = useController();
+  const busy = useApp((s) => !!s.busy['flow:' + conversationId]);
+  const [open, setOpen] = useState(false);
+  const [flows, setFlows] = useState<Flow[] | null>(null);
+  const [error, setError] = useState('');
+  const [active, setActive] = useState(0);
+
+  useEffect(() => setOpen(false), [conversationId]);
+
+  const show = async () => {
+    if (open) {
+      setOpen(false);
+      return;
+    }
+    setOpen(true);
+    setFlows(null);
+    setError('');
+    setActive(0);
+    try {
+      setFlows(await ctl.publishedFlows());
+    } catch (e) {
+      setError(errorText(toAppError(e)));
+      setFlows([]);
+    }
+  };
+
+  const pick = async (f: Flow) => {
+    setOpen(false);
+    await ctl.handToFlow(conversationId, f);
+  };
+
+  const onKeyDown = (e: KeyboardEvent) => {
+    const n = flows?.length ?? 0;
+    if (e.key === 'Escape') {
+      e.preventDefault();
+      e.stopPropagation();
+      setOpen(false);
+    } else if (n > 0 && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+      e.preventDefault();
+      setActive((active + (e.key === 'ArrowDown' ? 1 : n - 1)) % n);
+    } else if (n > 0 && e.key === 'Enter') {
+      e.preventDefault();
+      void pick(flows![Math.min(active, n - 1)]);
+    }
+  };
+
+  return (
+    <span class="flows-tool" onKeyDown={onKeyDown}>
+      <button
+        type="button"
+        class={'icon-btn' + (open ? ' active' : '')}
+        data-testid="flows-button"
+        title={connected ? t('composer.flowsTitle') : t('composer.flowsOffline')}
+        aria-label={t('composer.flowsTitle')}
+        aria-haspopup="listbox"
+        aria-expanded={open}
+        disabled={disabled || busy}
+        onClick={() => void show()}
+      >
+        <IconFlow />
+      </button>
+      {open ? (
+        <div class="popup flows-popup" role="listbox" data-testid="flows-popup" aria-label={t('composer.flowsTitle')}>
+          <div class="popup-title">{t('composer.flowsTitle')}</div>
+          {error ? (
+            <div class="form-error small" role="alert" data-testid="flows-error">
+              {error}
+            </div>
+          ) : flows == null ? (
+            <div class="popup-empty">{t('composer.flowsLoading')}</div>
+          ) : flows.length === 0 ? (
+            <div class="popup-empty" data-testid="flows-empty">
+              {t('composer.flowsEmpty')}
+            </div>
+          ) : (
+            flows.map((f, i) => (
+              <button
+                type="button"
+                key={f.id}
+                role="option"
+                aria-selected={i === active}
+                class={'quick-item' + (i === active ? ' active' : '')}
+                data-testid={`flow-item-${f.id}`}
+                onMouseEnter={() => setActive(i)}
+                onClick={() => void pick(f)}
+              >
+                <span class="quick-head">
+                  <strong>{f.name}</strong>
+                  <span class="quick-kind">{t('composer.flowVersion', { v: f.published_version })}</span>
+                </span>
+              </button>
+            ))
+          )}
+        </div>
+      ) : null}
+    </span>
+  );
+}
 
 function chipStateText(a: PendingAttachment): string {
   switch (a.state) {

@@ -9,10 +9,12 @@ import { agentName, channelLabel, customerName, windowStatus } from '../logic/in
 import { formatCountdown, formatDateTime, formatDuration, remainingMs, serverNow } from '../time';
 import type { Conversation, ConversationView, LeftEvent, TransferOffer, User } from '../types';
 import { Composer } from './Composer';
+import { FlowDetails } from './FlowDetails';
 import { ShopPanel } from './ShopPanel';
 import { ChannelIcon, IconEnd, IconRestart, IconTransfer } from './icons';
 import { TemplatePicker } from './TemplatePicker';
 import { Timeline } from './Timeline';
+import { NotesAndTags } from './NotesAndTags';
 
 export function ConversationPane() {
   const selectedId = useApp((s) => s.selectedId);
@@ -189,7 +191,13 @@ function Conversation_({ view }: { view: ConversationView }) {
             </>
           ) : (
             <div class="readonly-note" data-testid="readonly-note">
-              {c.state === 'ended' ? t('conversation.endedNote') : c.state === 'queued' ? t('conversation.queuedNote') : t('conversation.notYours')}
+              {c.state === 'ended'
+                ? t('conversation.endedNote')
+                : c.state === 'queued'
+                  ? t('conversation.queuedNote')
+                  : c.state === 'flow'
+                    ? t('conversation.inFlowNote')
+                    : t('conversation.notYours')}
             </div>
           )}
         </div>
@@ -211,6 +219,8 @@ function leftText(left: LeftEvent, agents: User[]): string {
       return t('lost.requeued');
     case 'ended':
       return t('lost.ended');
+    case 'flow':
+      return t('lost.flow');
     default:
       return t('lost.elsewhere');
   }
@@ -246,6 +256,7 @@ function Details({ view }: { view: ConversationView }) {
   const earlier = [...view.earlier].sort((a, b) => b.created_at - a.created_at);
   return (
     <aside class="details" data-testid="conversation-details">
+      <NotesAndTags view={view} />
       <section>
         <h3 class="section-title">{t('conversation.customer')}</h3>
         <dl class="kv">
@@ -275,6 +286,7 @@ function Details({ view }: { view: ConversationView }) {
           ) : null}
         </dl>
       </section>
+      {view.flow_runs.length > 0 || Object.keys(view.attributes).length > 0 ? <FlowDetails view={view} /> : null}
       <ShopPanel conversationId={c.id} holder={c.state === 'assigned' && c.agent_id != null && c.agent_id === meId} />
       <section>
         <h3 class="section-title">{t('conversation.earlier')}</h3>

@@ -6,7 +6,7 @@ import { useApp, useController, useNow } from '../context';
 import { t } from '../i18n';
 import { agentName, knownChannels } from '../logic/inbox';
 import { formatDateTime, serverNow } from '../time';
-import type { Conversation, HistoryQuery, HistoryView } from '../types';
+import type { Conversation, HistoryQuery, HistoryView, Tag } from '../types';
 import { ConversationRow } from './ConversationRow';
 import { IconChevron, IconRestart, IconSearch } from './icons';
 import { VirtualList } from './VirtualList';
@@ -113,6 +113,11 @@ function FilterForm({ view, query }: { view: HistoryView; query: HistoryQuery })
   const agents = useMemo(() => [...inbox.agents].sort((a, b) => a.display_name.localeCompare(b.display_name, 'tr')), [inbox.agents]);
   const set = (patch: Partial<HistoryQuery>) => setQ({ ...q, ...patch });
   const id = (name: string) => `${view}-${name}`;
+  // The admin's tags, read when the tag filter is first used (they are not in the cached Inbox).
+  const [tags, setTags] = useState<Tag[] | null>(null);
+  const loadTags = () => {
+    if (tags === null) void ctl.bridge.tags(false).then(setTags, () => setTags([]));
+  };
   return (
     <form
       class="filter"
@@ -161,6 +166,17 @@ function FilterForm({ view, query }: { view: HistoryView; query: HistoryQuery })
             ))}
           </select>
         </label>
+        <label class="field-sm" for={id('tag')}>
+          <span>{t('history.tag')}</span>
+          <select id={id('tag')} class="input" data-testid="filter-tag" value={String(q.tag_id ?? 0)} onFocus={loadTags} onMouseDown={loadTags} onChange={(e) => set({ tag_id: Number(e.currentTarget.value) || undefined })}>
+            <option value="0">{t('common.all')}</option>
+            {(tags ?? []).map((x) => (
+              <option key={x.id} value={String(x.id)}>
+                {x.label}
+              </option>
+            ))}
+          </select>
+        </label>
         <label class="field-sm" for={id('from')}>
           <span>{t('history.from')}</span>
           <input id={id('from')} class="input" type="date" data-testid="filter-from" value={q.from} max={q.to || undefined} onInput={(e) => set({ from: e.currentTarget.value })} />
@@ -179,7 +195,7 @@ function FilterForm({ view, query }: { view: HistoryView; query: HistoryQuery })
           class="btn btn-sm"
           data-testid="filter-clear"
           onClick={() => {
-            setQ({ ...query, text: '', customer: '', channel_id: 0, agent_id: 0, end_reason_id: 0, from: '', to: '' });
+            setQ({ ...query, text: '', customer: '', channel_id: 0, agent_id: 0, end_reason_id: 0, tag_id: undefined, from: '', to: '' });
             void ctl.historyReset(view);
           }}
         >

@@ -98,6 +98,17 @@ export function SettingsDialog() {
         {session?.user?.role === 'admin' ? (
           <div class="setting">
             <span>
+              <span class="setting-label">{t('settings.flows')}</span>
+              <small class="muted">{t('settings.flowsHint')}</small>
+            </span>
+            <button type="button" class="btn btn-sm" data-testid="settings-flows" onClick={() => ctl.openDialog({ kind: 'flows' })}>
+              {t('settings.flows')}
+            </button>
+          </div>
+        ) : null}
+        {session?.user?.role === 'admin' ? (
+          <div class="setting">
+            <span>
               <span class="setting-label">{t('settings.shops')}</span>
               <small class="muted">{t('settings.shopsHint')}</small>
             </span>

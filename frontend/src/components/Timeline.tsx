@@ -301,8 +301,20 @@ function MessageBubble({ m }: { m: Message }) {
         ) : null}
         {m.body ? <div class="msg-body">{m.body}</div> : null}
         {m.attachments && m.attachments.length > 0 ? <Attachments list={m.attachments} messageId={m.id} /> : null}
+        {m.interactive && m.interactive.style !== 'numbered' && (m.interactive.choices ?? []).length > 0 ? (
+          <ul class="msg-choices" data-testid={`message-choices-${m.id}`}>
+            {(m.interactive.choices ?? []).map((c) => (
+              <li key={c.id}>{c.title}</li>
+            ))}
+          </ul>
+        ) : null}
         <div class="msg-meta">
           {out && m.author_id ? <span class="msg-author">{agentName(agents, m.author_id, meId)}</span> : null}
+          {out && m.flow_id ? (
+            <span class="msg-author msg-flow" data-testid={`message-flow-${m.id}`}>
+              {t('message.flow')}
+            </span>
+          ) : null}
           <time>{formatSent(m.sent_at, m.created_at)}</time>
           {out ? <StatusTick status={m.status} reason={m.status_reason} testId={`message-tick-${m.id}`} /> : null}
         </div>

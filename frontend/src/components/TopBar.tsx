@@ -30,6 +30,14 @@ export function TopBar() {
       <span class="user-name" data-testid="user-name" title={user?.username}>
         {user?.display_name || user?.username}
       </span>
+      {user?.role === 'admin' || user?.role === 'supervisor' ? (
+        <button type="button" class="btn btn-sm" data-testid="open-dashboard" title={t('dash.openHint')} onClick={() => void ctl.bridge.openDashboard().catch((e) => ctl.fail(e))}>
+          {t('dash.open')}
+        </button>
+      ) : null}
+      <button type="button" class="btn btn-sm" data-testid="open-admin" onClick={() => ctl.openDialog({ kind: 'admin' })}>
+        {user?.role === 'admin' ? t('admin.open') : user?.role === 'supervisor' ? t('admin.openSupervisor') : t('admin.openAgent')}
+      </button>
       <button type="button" class="icon-btn" data-testid="settings-button" title={t('topbar.settings')} aria-label={t('topbar.settings')} onClick={() => ctl.openDialog({ kind: 'settings' })}>
         <IconSettings />
       </button>

@@ -199,3 +199,13 @@ export function ChannelIcon({ type, size = 14, title }: { type: string } & P) {
   );
 }
 
+
+/** The flows button: a small robot head (a chatbot takes over). */
+export const IconFlow = (p: P) => (
+  <Svg {...p}>
+    <rect x="4" y="8" width="16" height="12" rx="3" />
+    <path d="M12 4v4" />
+    <circle cx="9" cy="14" r="1" />
+    <circle cx="15" cy="14" r="1" />
+  </Svg>
+);

@@ -7,6 +7,8 @@ import type { Message, OutboxItem, TimelineData, TimelineEntry, User } from '../
 import { agentName } from './inbox';
 import { pendingOutbox } from './outbox';
 
+const FLOW_EXITS = new Set(['flow_handover', 'flow_ended']);
+
 export type TimelineItem =
   | { type: 'day'; key: string; at: number }
   | { type: 'message'; key: string; at: number; message: Message }
@@ -19,8 +21,16 @@ export function buildTimeline(messages: Message[], entries: TimelineEntry[], out
     ...messages.map((message): TimelineItem => ({ type: 'message', key: 'm' + message.id, at: message.created_at, message })),
   ];
   // Life-cycle entries go first on a tie: "created" before the first message, "ended" after
-  // the last one is written at a later instant anyway.
-  dated.sort((a, b) => a.at - b.at || (a.type === b.type ? 0 : a.type === 'event' ? -1 : 1));
+  // the last one is written at a later instant anyway. A flow's exit is written in the same
+  // transaction as the customer's last answer and the flow's last message, and what follows it
+  // at that instant (the automatic assignment) too: those go after the messages of the instant.
+  const late = new Set<number>();
+  for (const x of entries) {
+    if (!FLOW_EXITS.has(x.kind)) continue;
+    for (const y of entries) if (y.at === x.at && y.id >= x.id) late.add(y.id);
+  }
+  const rank = (i: TimelineItem) => (i.type === 'message' ? 1 : i.type === 'event' && late.has(i.entry.id) ? 2 : 0);
+  dated.sort((a, b) => a.at - b.at || rank(a) - rank(b));
   const out: TimelineItem[] = [];
   let lastDay = '';
   for (const item of dated) {
@@ -40,7 +50,7 @@ export function buildTimeline(messages: Message[], entries: TimelineEntry[], out
 export interface EntryText {
   text: string;
   details: string[]; // note, end reason, why an offer was withdrawn
-  tone: 'neutral' | 'transfer' | 'ended' | 'warning';
+  tone: 'neutral' | 'transfer' | 'ended' | 'warning' | 'note';
 }
 
 function reasonText(reason: string | undefined): string {
@@ -81,11 +91,32 @@ export function describeEntry(entry: TimelineEntry, agents: User[], meId?: numbe
       return { text: t('timeline.ended'), details, tone: 'ended' };
     case 'taken_up':
       return { text: t('timeline.taken_up', { agent: name(entry.actor_id) }), details, tone: 'neutral' };
+    case 'note':
+      return { text: t('timeline.internalNote', { agent: name(entry.actor_id), text: d.text ?? '' }), details, tone: 'note' as EntryText['tone'] };
+    case 'reassigned':
+      return { text: t('timeline.reassigned', { from: name(d.from_agent_id), to: name(d.to_agent_id), by: name(entry.actor_id) }), details, tone: 'transfer' };
+    case 'tagged':
+      return { text: t('timeline.tagged', { tags: (d.tags ?? []).join(', ') || t('common.none') }), details, tone: 'neutral' };
     case 'requeued': {
       const reason = reasonText(d.reason);
       if (reason) details.push(reason);
       return { text: t('timeline.requeued'), details, tone: 'warning' };
     }
+    case 'flow_started':
+      return {
+        text: d.default ? t('timeline.flow_started_default', { flow: d.flow ?? '' }) : t('timeline.flow_started', { flow: d.flow ?? '', agent: name(entry.actor_id) }),
+        details,
+        tone: 'transfer',
+      };
+    case 'flow_handover':
+      if (d.tag) details.push(t('timeline.flowTag', { tag: d.tag }));
+      if (d.priority === 'high') details.push(t('timeline.flowPriority'));
+      return { text: t('timeline.flow_handover'), details, tone: 'transfer' };
+    case 'flow_ended':
+      if (d.end_reason) details.push(t('timeline.endReason', { reason: d.end_reason }));
+      return { text: t('timeline.flow_ended'), details, tone: 'ended' };
+    case 'flow_stopped':
+      return { text: t('timeline.flow_stopped', { agent: name(entry.actor_id) }), details, tone: 'warning' };
     case 'shop_order_action': {
       // An order action from the shop panel: done, pending at the store, or refused in the
       // platform's words (the server records all three).

@@ -3,17 +3,41 @@ import type * as T from '../../../src/types.gen';
 
 export function AcceptTransfer(arg1: number): Promise<T.Conversation>;
 
+export function AddNote(arg1: number, arg2: string): Promise<T.TimelineEntry>;
+
+export function AllEndReasons(): Promise<T.EndReason[]>;
+
+export function ArchiveFlow(arg1: number): Promise<void>;
+
 export function CancelTransfer(arg1: number): Promise<void>;
 
 export function ChannelAccounts(): Promise<T.ChannelAccount[]>;
+
+export function Dashboard(): Promise<T.Dashboard>;
+
+export function DeleteQuickMessage(arg1: number): Promise<void>;
 
 export function DiscardSend(arg1: string): Promise<void>;
 
 export function End(arg1: number, arg2: number): Promise<T.Conversation>;
 
+export function ExportFlow(arg1: number): Promise<string>;
+
+export function ExportReport(arg1: T.ReportQuery): Promise<string>;
+
+export function Flow(arg1: number): Promise<T.Flow>;
+
+export function Flows(): Promise<T.Flow[]>;
+
+export function HandToFlow(arg1: number, arg2: number): Promise<T.Conversation>;
+
 export function History(arg1: T.HistoryQuery): Promise<T.ConversationPage>;
 
+export function ImportFlow(arg1: string): Promise<T.Flow>;
+
 export function Inbox(): Promise<T.Inbox>;
+
+export function IsDashboard(): Promise<boolean>;
 
 export function Login(arg1: string, arg2: string, arg3: string): Promise<T.Session>;
 
@@ -23,7 +47,17 @@ export function MediaURL(arg1: string, arg2: string): Promise<string>;
 
 export function OpenConversation(arg1: number): Promise<T.ConversationView>;
 
+export function OpenDashboard(): Promise<void>;
+
+export function OpenDownload(): Promise<void>;
+
+export function PublishFlow(arg1: number): Promise<T.Flow>;
+
 export function Pull(): Promise<T.Conversation>;
+
+export function QuickMessages(): Promise<T.QuickMessage[]>;
+
+export function Reassign(arg1: number, arg2: number): Promise<T.Conversation>;
 
 export function RefreshAgents(): Promise<T.User[]>;
 
@@ -31,13 +65,29 @@ export function RejectTransfer(arg1: number): Promise<void>;
 
 export function RenderQuickMessage(arg1: number, arg2: number): Promise<string>;
 
+export function Report(arg1: T.ReportQuery): Promise<T.Report>;
+
 export function RetrySend(arg1: string): Promise<void>;
+
+export function ReturnToQueue(arg1: number): Promise<void>;
 
 export function SaveChannelAccount(arg1: number, arg2: T.ChannelRequest): Promise<T.ChannelAccount>;
 
+export function SaveEndReason(arg1: number, arg2: T.EndReasonRequest): Promise<T.EndReason>;
+
+export function SaveFlow(arg1: number, arg2: string, arg3: T.FlowDefinition): Promise<T.Flow>;
+
 export function SavePreferences(arg1: T.Preferences): Promise<T.Session>;
 
+export function SaveQuickMessage(arg1: number, arg2: T.QuickMessageRequest): Promise<T.QuickMessage>;
+
 export function SaveShopStore(arg1: number, arg2: T.ShopStoreRequest): Promise<T.ShopStore>;
+
+export function SaveTag(arg1: number, arg2: T.TagRequest): Promise<T.Tag>;
+
+export function SaveUser(arg1: number, arg2: T.UserRequest): Promise<T.User>;
+
+export function SaveWorkspaceSettings(arg1: T.WorkspaceSettings): Promise<T.WorkspaceSettings>;
 
 export function Send(arg1: number, arg2: string): Promise<T.OutboxItem>;
 
@@ -48,6 +98,12 @@ export function SendTemplate(arg1: number, arg2: number, arg3: string[]): Promis
 export function SendWithAttachments(arg1: number, arg2: string, arg3: T.Attachment[]): Promise<T.OutboxItem>;
 
 export function Session(): Promise<T.Session>;
+
+export function SetAgentLimit(arg1: number, arg2: number): Promise<T.User>;
+
+export function SetAgentPresence(arg1: number, arg2: string, arg3: string): Promise<T.User>;
+
+export function SetConversationTags(arg1: number, arg2: number[]): Promise<T.Tag[]>;
 
 export function SetFocused(arg1: boolean): Promise<void>;
 
@@ -61,7 +117,11 @@ export function ShopProducts(arg1: number, arg2: string): Promise<T.ShopProductS
 
 export function ShopStores(): Promise<T.ShopStore[]>;
 
+export function SimulateFlow(arg1: T.SimulateRequest): Promise<T.SimulateResponse>;
+
 export function SyncTemplates(arg1: number): Promise<T.Template[]>;
+
+export function Tags(arg1: boolean): Promise<T.Tag[]>;
 
 export function TakeUp(arg1: number): Promise<T.Conversation>;
 
@@ -78,3 +138,11 @@ export function UploadCancel(arg1: string): Promise<void>;
 export function UploadChunk(arg1: string, arg2: number, arg3: string): Promise<void>;
 
 export function UploadFinish(arg1: string): Promise<T.Attachment>;
+
+export function Users(): Promise<T.User[]>;
+
+export function ValidateFlow(arg1: T.FlowDefinition): Promise<T.WireError[]>;
+
+export function WidgetSnippet(): Promise<string>;
+
+export function WorkspaceSettings(): Promise<T.WorkspaceSettings>;

@@ -5,12 +5,32 @@ export function AcceptTransfer(arg1) {
   return window['go']['app']['App']['AcceptTransfer'](arg1);
 }
 
+export function AddNote(arg1, arg2) {
+  return window['go']['app']['App']['AddNote'](arg1, arg2);
+}
+
+export function AllEndReasons() {
+  return window['go']['app']['App']['AllEndReasons']();
+}
+
+export function ArchiveFlow(arg1) {
+  return window['go']['app']['App']['ArchiveFlow'](arg1);
+}
+
 export function CancelTransfer(arg1) {
   return window['go']['app']['App']['CancelTransfer'](arg1);
 }
 
 export function ChannelAccounts() {
   return window['go']['app']['App']['ChannelAccounts']();
+}
+
+export function Dashboard() {
+  return window['go']['app']['App']['Dashboard']();
+}
+
+export function DeleteQuickMessage(arg1) {
+  return window['go']['app']['App']['DeleteQuickMessage'](arg1);
 }
 
 export function DiscardSend(arg1) {
@@ -21,12 +41,40 @@ export function End(arg1, arg2) {
   return window['go']['app']['App']['End'](arg1, arg2);
 }
 
+export function ExportFlow(arg1) {
+  return window['go']['app']['App']['ExportFlow'](arg1);
+}
+
+export function ExportReport(arg1) {
+  return window['go']['app']['App']['ExportReport'](arg1);
+}
+
+export function Flow(arg1) {
+  return window['go']['app']['App']['Flow'](arg1);
+}
+
+export function Flows() {
+  return window['go']['app']['App']['Flows']();
+}
+
+export function HandToFlow(arg1, arg2) {
+  return window['go']['app']['App']['HandToFlow'](arg1, arg2);
+}
+
 export function History(arg1) {
   return window['go']['app']['App']['History'](arg1);
 }
 
+export function ImportFlow(arg1) {
+  return window['go']['app']['App']['ImportFlow'](arg1);
+}
+
 export function Inbox() {
   return window['go']['app']['App']['Inbox']();
+}
+
+export function IsDashboard() {
+  return window['go']['app']['App']['IsDashboard']();
 }
 
 export function Login(arg1, arg2, arg3) {
@@ -45,8 +93,28 @@ export function OpenConversation(arg1) {
   return window['go']['app']['App']['OpenConversation'](arg1);
 }
 
+export function OpenDashboard() {
+  return window['go']['app']['App']['OpenDashboard']();
+}
+
+export function OpenDownload() {
+  return window['go']['app']['App']['OpenDownload']();
+}
+
+export function PublishFlow(arg1) {
+  return window['go']['app']['App']['PublishFlow'](arg1);
+}
+
 export function Pull() {
   return window['go']['app']['App']['Pull']();
+}
+
+export function QuickMessages() {
+  return window['go']['app']['App']['QuickMessages']();
+}
+
+export function Reassign(arg1, arg2) {
+  return window['go']['app']['App']['Reassign'](arg1, arg2);
 }
 
 export function RefreshAgents() {
@@ -61,20 +129,52 @@ export function RenderQuickMessage(arg1, arg2) {
   return window['go']['app']['App']['RenderQuickMessage'](arg1, arg2);
 }
 
+export function Report(arg1) {
+  return window['go']['app']['App']['Report'](arg1);
+}
+
 export function RetrySend(arg1) {
   return window['go']['app']['App']['RetrySend'](arg1);
+}
+
+export function ReturnToQueue(arg1) {
+  return window['go']['app']['App']['ReturnToQueue'](arg1);
 }
 
 export function SaveChannelAccount(arg1, arg2) {
   return window['go']['app']['App']['SaveChannelAccount'](arg1, arg2);
 }
 
+export function SaveEndReason(arg1, arg2) {
+  return window['go']['app']['App']['SaveEndReason'](arg1, arg2);
+}
+
+export function SaveFlow(arg1, arg2, arg3) {
+  return window['go']['app']['App']['SaveFlow'](arg1, arg2, arg3);
+}
+
 export function SavePreferences(arg1) {
   return window['go']['app']['App']['SavePreferences'](arg1);
 }
 
+export function SaveQuickMessage(arg1, arg2) {
+  return window['go']['app']['App']['SaveQuickMessage'](arg1, arg2);
+}
+
 export function SaveShopStore(arg1, arg2) {
   return window['go']['app']['App']['SaveShopStore'](arg1, arg2);
+}
+
+export function SaveTag(arg1, arg2) {
+  return window['go']['app']['App']['SaveTag'](arg1, arg2);
+}
+
+export function SaveUser(arg1, arg2) {
+  return window['go']['app']['App']['SaveUser'](arg1, arg2);
+}
+
+export function SaveWorkspaceSettings(arg1) {
+  return window['go']['app']['App']['SaveWorkspaceSettings'](arg1);
 }
 
 export function Send(arg1, arg2) {
@@ -95,6 +195,18 @@ export function SendWithAttachments(arg1, arg2, arg3) {
 
 export function Session() {
   return window['go']['app']['App']['Session']();
+}
+
+export function SetAgentLimit(arg1, arg2) {
+  return window['go']['app']['App']['SetAgentLimit'](arg1, arg2);
+}
+
+export function SetAgentPresence(arg1, arg2, arg3) {
+  return window['go']['app']['App']['SetAgentPresence'](arg1, arg2, arg3);
+}
+
+export function SetConversationTags(arg1, arg2) {
+  return window['go']['app']['App']['SetConversationTags'](arg1, arg2);
 }
 
 export function SetFocused(arg1) {
@@ -121,8 +233,16 @@ export function ShopStores() {
   return window['go']['app']['App']['ShopStores']();
 }
 
+export function SimulateFlow(arg1) {
+  return window['go']['app']['App']['SimulateFlow'](arg1);
+}
+
 export function SyncTemplates(arg1) {
   return window['go']['app']['App']['SyncTemplates'](arg1);
+}
+
+export function Tags(arg1) {
+  return window['go']['app']['App']['Tags'](arg1);
 }
 
 export function TakeUp(arg1) {
@@ -155,4 +275,20 @@ export function UploadChunk(arg1, arg2, arg3) {
 
 export function UploadFinish(arg1) {
   return window['go']['app']['App']['UploadFinish'](arg1);
+}
+
+export function Users() {
+  return window['go']['app']['App']['Users']();
+}
+
+export function ValidateFlow(arg1) {
+  return window['go']['app']['App']['ValidateFlow'](arg1);
+}
+
+export function WidgetSnippet() {
+  return window['go']['app']['App']['WidgetSnippet']();
+}
+
+export function WorkspaceSettings() {
+  return window['go']['app']['App']['WorkspaceSettings']();
 }
