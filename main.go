@@ -21,6 +21,7 @@ func main() {
 	// The version is stamped at build time (-ldflags "-X santral/backend/version.Version=…",
 	// build/version.sh): the one santrald, the packages and the update check use.
 	if len(os.Args) == 2 && (os.Args[1] == "--version" || os.Args[1] == "-version") {
+		attachConsole()
 		fmt.Println("santral", version.Version)
 		return
 	}

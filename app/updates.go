@@ -40,9 +40,15 @@ func (a *App) setUpdate(v wire.AppVersions) UpdateStatus {
 	a.mu.Lock()
 	changed := a.update != st
 	a.update = st
+	signedIn := a.cache != nil
 	a.mu.Unlock()
 	if changed {
 		a.emit("session", nil)
+	}
+	// An agent who can see only the update screen must not be given conversations: the app
+	// signs out (the server takes the user offline, and their conversations follow its rules).
+	if changed && st.State == UpdateState(version.Required) && signedIn {
+		go a.Logout()
 	}
 	return st
 }

@@ -47,11 +47,28 @@ func TestUpdateRequiredBeforeSignInAndWhileRunning(t *testing.T) {
 		t.Fatalf("session.update %+v", u)
 	}
 	eventually(t, "connected", a.connected)
+	if u, err := a.SetPresence("online", ""); err != nil || u.Presence != wire.Online {
+		t.Fatalf("online: %+v %v", u, err)
+	}
 	sessionEvents := countEvents(sh, "session")
 	srv.must(srv.call(srv.admin, "PUT", "/api/v1/app-versions", wire.AppVersions{Minimum: "1.4.0", Latest: "1.4.0", DownloadURL: dl}, nil))
 	eventually(t, "the raised minimum reached the running app", func() bool { return a.Session().Update.State == "required" })
 	if countEvents(sh, "session") == sessionEvents {
 		t.Fatal("the UI was not told (no session event)")
+	}
+	// It signed out: the server has the agent offline, so no conversation goes to a screen
+	// that cannot show it.
+	eventually(t, "signed out", func() bool { return !a.Session().SignedIn })
+	var me wire.User
+	var users []wire.User
+	srv.must(srv.call(srv.admin, "GET", "/api/v1/users", nil, &users))
+	for _, u := range users {
+		if u.Username == "ayse" {
+			me = u
+		}
+	}
+	if me.Presence != wire.Offline {
+		t.Fatalf("ayse is %s on the server, want offline", me.Presence)
 	}
 
 	// The same app restarted on that profile: asks at start, before any sign-in.
@@ -93,7 +110,10 @@ func recordUpdates(t *testing.T) {
 	}
 	r.step("minimum-raised", "the admin makes 1.4.0 the minimum while ayse works")
 	srv.must(srv.call(srv.admin, "PUT", "/api/v1/app-versions", wire.AppVersions{Minimum: "1.4.0", Latest: "1.4.0", DownloadURL: "https://it.example.com/santral/"}, nil))
-	r.until("the app heard", func() bool { return r.a.Session().Update.State == "required" })
+	r.until("the app heard and signed out", func() bool {
+		s := r.a.Session()
+		return s.Update.State == "required" && !s.SignedIn
+	})
 	r.reads()
 	r.read("OpenDownload")
 }

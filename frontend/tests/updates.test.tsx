@@ -26,6 +26,8 @@ describe('updates', () => {
   it('shows only the update screen once the minimum is above this version', async () => {
     m = await mount('updates.ayse', 'signed-in');
     await m.advance('minimum-raised');
+    // The app signed out (the server has the agent offline): only the update screen remains.
+    expect(m.ctl.state.session?.signed_in).toBe(false);
     expect(m.query('shell')).toBeNull();
     expect(m.query('login-form')).toBeNull();
     const screen = m.get('update-required');
