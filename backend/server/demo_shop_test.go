@@ -37,6 +37,10 @@ func TestDemoShopInThePanel(t *testing.T) {
 	var in wire.SandboxInboundResult
 	ayse.mustDo("POST", "/sandbox/messages", wire.SandboxInbound{SenderID: "demo-905301234567", Name: "Oğuz Yalçın", Phone: "+905301234567",
 		MessageID: "t1", Text: "Kargo takip numaram çalışmıyor."}, &in, http.StatusOK)
+	// The demo's channels greet a new conversation with the welcome menu (numbered on the
+	// sandbox): "3. Temsilciye bağlan" hands it to the queue, and so to ayse.
+	ayse.mustDo("POST", "/sandbox/messages", wire.SandboxInbound{SenderID: "demo-905301234567", Name: "Oğuz Yalçın", Phone: "+905301234567",
+		MessageID: "t1-menu", Text: "3"}, nil, http.StatusOK)
 	eventually(t, 5*time.Second, "assigned to ayse", func() bool {
 		for _, c := range ayse.mine() {
 			if c.ID == in.ConversationID {
