@@ -91,7 +91,7 @@ dbus-run-session -- bash -euo pipefail -c '
   # Supervisors and admins (frontend/e2e/dashboard.mjs): an admin'"'"'s app, an agent'"'"'s app and the
   # dashboard window — the same binary with --dashboard (the dev bridge'"'"'s settings from the
   # environment: Wails stops reading flags at the first one it does not know).
-  mkdir -p "$E2E_WORK/home-admin/Downloads" # where the reports' CSV export saves
+  mkdir -p "$E2E_WORK/home-admin/Downloads" # where the CSV export of reports is saved
   HOME="$E2E_WORK/home-admin" SANTRAL_APP_DIR="$E2E_WORK/profile-admin" "$E2E_WORK/santral-dev" -assetdir frontend/dist -devserver "${E2E_APP_ADMIN#http://}" >"$E2E_WORK/app-admin.log" 2>&1 &
   SANTRAL_APP_DIR="$E2E_WORK/profile-agent" "$E2E_WORK/santral-dev" -assetdir frontend/dist -devserver "${E2E_APP_AGENT#http://}" >"$E2E_WORK/app-agent.log" 2>&1 &
   SANTRAL_APP_DIR="$E2E_WORK/profile-supervisor" assetdir=frontend/dist devserver="${E2E_APP_DASHBOARD#http://}" "$E2E_WORK/santral-dev" --dashboard >"$E2E_WORK/app-dashboard.log" 2>&1 &

@@ -121,6 +121,20 @@ async function main() {
     const can = await api('POST', '/api/v1/users', { username: 'can', display_name: 'Can Öztürk', password: 'can-password', role: 'agent', auto_limit: 0 }, admin.token);
     const canLogin = await api('POST', '/api/v1/auth/login', { username: 'can', password: 'can-password' });
     await api('PUT', '/api/v1/me/presence', { presence: 'online' }, canLogin.token);
+    // Conversations an earlier test left waiting would be served first (oldest first): the
+    // supervisor clears them — given to Can, then ended — so this test's own are the queue.
+    // Agents of an earlier test would be given this test's customers: the supervisor's own
+    // action takes them offline first.
+    for (const u of await api('GET', '/api/v1/users', undefined, admin.token)) {
+      if (!['zeynep', 'can', 'selin', 'admin'].includes(u.username) && u.presence !== 'offline') {
+        await api('PUT', `/api/v1/users/${u.id}/presence`, { presence: 'offline' }, admin.token);
+      }
+    }
+    const reasons = await api('GET', '/api/v1/end-reasons', undefined, admin.token);
+    for (const c of (await api('GET', '/api/v1/conversations?view=queue', undefined, admin.token)).conversations) {
+      await api('POST', `/api/v1/conversations/${c.id}/reassign`, { to_agent_id: can.id }, admin.token);
+      await api('POST', `/api/v1/conversations/${c.id}/end`, { end_reason_id: reasons[0].id }, admin.token);
+    }
 
     await step('the supervisor signs in to the dashboard window', async () => {
       await tid(dash, 'login-form').waitFor();

@@ -64,6 +64,8 @@ export function PresenceButton() {
   const [reason, setReason] = useState('');
   const box = useRef<HTMLDivElement>(null);
   const presence: Presence = user?.presence ?? 'offline';
+  // Disconnected, the server may already see this agent differently: shown as unknown, not green.
+  const connected = useApp((s) => s.session?.connection?.state === 'connected');
 
   useEffect(() => {
     if (!open) return;
@@ -97,9 +99,10 @@ export function PresenceButton() {
     >
       <button
         type="button"
-        class={`presence-btn presence-${presence}`}
+        class={`presence-btn presence-${connected ? presence : 'unknown'}`}
         data-testid="presence-button"
         data-presence={presence}
+        data-known={connected ? '1' : '0'}
         aria-haspopup="menu"
         aria-expanded={open}
         title={since}
@@ -110,7 +113,7 @@ export function PresenceButton() {
         disabled={busy}
       >
         <span class="light" aria-hidden="true" />
-        <span>{presenceLabel(presence, user?.presence_reason)}</span>
+        <span>{connected ? presenceLabel(presence, user?.presence_reason) : t('presence.unknown')}</span>
         <IconChevron size={14} />
       </button>
       {open ? (

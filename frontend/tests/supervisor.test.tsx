@@ -89,3 +89,33 @@ describe('the agent’s keys', () => {
     expect(agentShortcut(ctl, { ...key('KeyE'), altKey: false } as KeyboardEvent)).toBe(false);
   });
 });
+
+describe('presence while disconnected', () => {
+  it('is shown as unknown, not green', async () => {
+    const { render } = await import('preact');
+    const { act } = await import('preact/test-utils');
+    const { ControllerContext } = await import('../src/context');
+    const { PresenceButton } = await import('../src/components/TopBar');
+    const ctl = new Controller(undefined, {} as Bridge);
+    const root = document.createElement('div');
+    document.body.appendChild(root);
+    const session = (state: string) => ({ signed_in: true, user: { id: 3, role: 'agent', presence: 'online', presence_since: 1 }, connection: { state, since: 0, attempt: 0 } }) as never;
+    ctl.store.set({ session: session('connected') });
+    await act(async () => {
+      render(
+        <ControllerContext.Provider value={ctl}>
+          <PresenceButton />
+        </ControllerContext.Provider>,
+        root,
+      );
+    });
+    const btn = () => root.querySelector('[data-testid="presence-button"]')!;
+    expect(btn().className).toContain('presence-online');
+    expect(btn().textContent).toContain('Çevrimiçi');
+    await act(async () => ctl.store.set({ session: session('reconnecting') }));
+    expect(btn().className).toContain('presence-unknown');
+    expect(btn().textContent).toContain('Durum bilinmiyor');
+    render(null, root);
+    root.remove();
+  });
+});
