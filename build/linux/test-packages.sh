@@ -31,6 +31,7 @@ conffiles() { dpkg-deb --ctrl-tarfile "$1" | tar -xO ./conffiles; }
 [ "$(conffiles "$server")" = /etc/santral/santrald.env ] || fail "santrald's conffiles: $(conffiles "$server")"
 files40=$(dpkg-deb -c "$app40")
 grep -q ' ./usr/share/applications/santral.desktop$' <<<"$files40" || fail "no desktop entry"
+grep -q ' ./usr/share/applications/santral-dashboard.desktop$' <<<"$files40" || fail "no desktop entry for the dashboard window"
 grep -q ' ./usr/share/icons/hicolor/256x256/apps/santral.png$' <<<"$files40" || fail "no icon"
 grep -q ' ./lib/systemd/system/santrald.service$' <<<"$(dpkg-deb -c "$server")" || fail "no systemd unit"
 echo "test-packages: metadata ok (dependencies, conffiles, desktop entry, icon, unit)"

@@ -41,7 +41,7 @@ done
 
 # The silent install IT runs.
 [ "$(run /S /SERVER=https://santral.firma.com.tr /LANG=tr /AUTOSTART=1)" = 0 ] || fail "silent install failed"
-for f in "$app/santral.exe" "$app/uninstall.exe" "$c/ProgramData/Microsoft/Windows/Start Menu/Programs/Santral.lnk" "$c/users/Public/Desktop/Santral.lnk"; do
+for f in "$app/santral.exe" "$app/uninstall.exe" "$c/ProgramData/Microsoft/Windows/Start Menu/Programs/Santral.lnk" "$c/users/Public/Desktop/Santral.lnk" "$c/ProgramData/Microsoft/Windows/Start Menu/Programs/Santral Pano.lnk"; do
   [ -s "$f" ] || fail "missing: ${f#"$c"/}"
 done
 want=$'{\n  "server_url": "https://santral.firma.com.tr",\n  "language": "tr",\n  "autostart": true\n}'
@@ -89,6 +89,7 @@ wine "$app/uninstall.exe" /S >/dev/null 2>&1 || fail "uninstall failed"
 wineserver -w
 [ ! -e "$app/santral.exe" ] || fail "uninstall left santral.exe"
 [ ! -e "$c/users/Public/Desktop/Santral.lnk" ] || fail "uninstall left the desktop shortcut"
+[ ! -e "$c/ProgramData/Microsoft/Windows/Start Menu/Programs/Santral Pano.lnk" ] || fail "uninstall left the dashboard shortcut"
 [ -s "$user/settings.json" ] && [ -s "$config" ] || fail "uninstall removed user data or config.json without /PURGE"
 if wine reg query 'HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\Santral' >/dev/null 2>&1; then fail "the uninstall entry is still there"; fi
 [ "$(run /S)" = 0 ] || fail "reinstall failed"

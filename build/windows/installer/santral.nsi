@@ -227,6 +227,8 @@ Section "Santral" SecMain
 
   CreateShortcut "$SMPROGRAMS\${PRODUCT}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
   CreateShortcut "$DESKTOP\${PRODUCT}.lnk" "$INSTDIR\${EXE}" "" "$INSTDIR\${EXE}" 0
+  ; The supervisors' dashboard window: the same program in dashboard mode, a window of its own.
+  CreateShortcut "$SMPROGRAMS\${PRODUCT} Pano.lnk" "$INSTDIR\${EXE}" "--dashboard" "$INSTDIR\${EXE}" 0
 
   Call WriteMachineConfig
   Call EnsureWebView2
@@ -266,6 +268,7 @@ Section "Uninstall"
   RMDir "$INSTDIR"
   Delete "$SMPROGRAMS\${PRODUCT}.lnk"
   Delete "$DESKTOP\${PRODUCT}.lnk"
+  Delete "$SMPROGRAMS\${PRODUCT} Pano.lnk"
   DeleteRegKey HKLM "${UNINST_KEY}"
 
   ${If} $Purge != "1"
