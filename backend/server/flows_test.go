@@ -136,8 +136,9 @@ func textOf(t *testing.T, r graphRequest) string {
 	return m["text"].(map[string]any)["body"].(string)
 }
 
-func TestWhatsAppWelcomeMenu(t *testing.T) {
-	e := start(t)
+func TestWhatsAppWelcomeMenu(t *testing.T) { onBothBackends(t, testWhatsAppWelcomeMenu) }
+
+func testWhatsAppWelcomeMenu(t *testing.T, e *env) {
 	graph := newGraph(t)
 	ch := e.whatsApp(graph.URL)
 	done := e.admin().endReason("Bilgi verildi")
@@ -229,7 +230,10 @@ func TestWhatsAppWelcomeMenu(t *testing.T) {
 }
 
 func TestWhatsAppListAndAnEndingFlow(t *testing.T) {
-	e := start(t)
+	onBothBackends(t, testWhatsAppListAndAnEndingFlow)
+}
+
+func testWhatsAppListAndAnEndingFlow(t *testing.T, e *env) {
 	graph := newGraph(t)
 	ch := e.whatsApp(graph.URL)
 	done := e.admin().endReason("Bilgi verildi")
@@ -298,7 +302,10 @@ func (b *botAPI) requests() []graphRequest {
 }
 
 func TestTelegramInlineKeyboardAndCallback(t *testing.T) {
-	e := start(t)
+	onBothBackends(t, testTelegramInlineKeyboardAndCallback)
+}
+
+func testTelegramInlineKeyboardAndCallback(t *testing.T, e *env) {
 	bot := newBot(t)
 	name, base := "Telegram Botu", bot.URL
 	ch := e.channel(wire.ChannelRequest{Type: wire.ChannelTelegram, Name: &name, BaseURL: &base,
@@ -347,8 +354,9 @@ func TestTelegramInlineKeyboardAndCallback(t *testing.T) {
 	}
 }
 
-func TestWebchatFlowButtons(t *testing.T) {
-	e := start(t)
+func TestWebchatFlowButtons(t *testing.T) { onBothBackends(t, testWebchatFlowButtons) }
+
+func testWebchatFlowButtons(t *testing.T, e *env) {
 	webchatID := e.channelOf(wire.ChannelWebchat)
 	end := e.admin().endReason("Çözüldü")
 	def := wire.FlowDefinition{Start: "menu", Steps: []wire.FlowStep{
@@ -384,8 +392,9 @@ func TestWebchatFlowButtons(t *testing.T) {
 
 // The HTTP step's three outcomes through the sandbox: an answer, no answer within its timeout,
 // an answer that is not JSON — the last two take the failure branch.
-func TestHTTPStepOutcomes(t *testing.T) {
-	e := start(t)
+func TestHTTPStepOutcomes(t *testing.T) { onBothBackends(t, testHTTPStepOutcomes) }
+
+func testHTTPStepOutcomes(t *testing.T, e *env) {
 	e.defaultFlow(e.channelOf(wire.ChannelSandbox), e.flow("Sipariş", welcomeMenu(shop(t).URL, e.admin().endReason("x"))).ID)
 	customers := map[string]string{"90501": "100482", "90502": "100483", "90503": "100484"}
 	for sender := range customers {
@@ -422,7 +431,10 @@ func TestHTTPStepOutcomes(t *testing.T) {
 // conversation in the queue is hers in the same commit. She follows the one in the flow; no
 // other agent reads it; it comes back through the queue with what the flow collected.
 func TestAgentHandsAConversationToAFlow(t *testing.T) {
-	e := start(t)
+	onBothBackends(t, testAgentHandsAConversationToAFlow)
+}
+
+func testAgentHandsAConversationToAFlow(t *testing.T, e *env) {
 	def := wire.FlowDefinition{Start: "addr", Steps: []wire.FlowStep{
 		{ID: "addr", Type: wire.StepCollect, Text: "{{agent.first_name}} adına soruyorum: teslimat adresiniz?", Attribute: "adres",
 			Validate: wire.ValidateText, Next: "mail"},

@@ -24,6 +24,7 @@ import (
 
 	"santral/backend/config"
 	"santral/backend/server"
+	"santral/backend/store/storetest"
 	"santral/backend/wire"
 )
 
@@ -70,6 +71,16 @@ func (w testWriter) Write(p []byte) (int, error) {
 func start(t *testing.T) *env { return startOn(t, t.TempDir()) }
 
 func startOn(t *testing.T, dir string) *env { return startWithOn(t, dir, nil) }
+
+// onBothBackends runs test against a santrald on a new SQLite file and on a new PostgreSQL
+// database (skipped, or failed when SANTRAL_TEST_POSTGRES_REQUIRED=1, without a server).
+func onBothBackends(t *testing.T, test func(t *testing.T, e *env)) {
+	t.Run("sqlite", func(t *testing.T) { test(t, start(t)) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := storetest.Postgres(t)
+		test(t, startWith(t, func(c *config.Config) { c.DB = dsn }))
+	})
+}
 
 // startWith runs santrald on a new database with a changed config.
 func startWith(t *testing.T, change func(*config.Config)) *env {
