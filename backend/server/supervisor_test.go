@@ -83,7 +83,10 @@ func presenceEvent(want wire.Presence, userID int64) func(wire.Event) bool {
 }
 
 func TestSupervisorPutsAnAgentOnBreakAndOffline(t *testing.T) {
-	e := start(t)
+	onBothBackends(t, testSupervisorPutsAnAgentOnBreakAndOffline)
+}
+
+func testSupervisorPutsAnAgentOnBreakAndOffline(t *testing.T, e *env) {
 	sup := e.user(wire.RoleSupervisor, "selin", nil)
 	ayse, mehmet := e.agent("ayse", limit(1)), e.agent("mehmet", limit(1))
 	mehmet.online()
@@ -129,7 +132,10 @@ func TestSupervisorPutsAnAgentOnBreakAndOffline(t *testing.T) {
 }
 
 func TestSupervisorReassignsAConversation(t *testing.T) {
-	e := start(t)
+	onBothBackends(t, testSupervisorReassignsAConversation)
+}
+
+func testSupervisorReassignsAConversation(t *testing.T, e *env) {
 	e.admin().settings(func(s *wire.Settings) { s.AutoAssign = false })
 	sup := e.user(wire.RoleSupervisor, "selin", nil)
 	ayse, mehmet, zeynep := e.agent("ayse", nil), e.agent("mehmet", nil), e.agent("zeynep", nil)
@@ -197,7 +203,10 @@ func TestSupervisorReassignsAConversation(t *testing.T) {
 }
 
 func TestSupervisorChangesALimitReturnsToTheQueueAndEndsAStuckConversation(t *testing.T) {
-	e := start(t)
+	onBothBackends(t, testSupervisorChangesALimitReturnsToTheQueueAndEndsAStuckConversation)
+}
+
+func testSupervisorChangesALimitReturnsToTheQueueAndEndsAStuckConversation(t *testing.T, e *env) {
 	sup := e.user(wire.RoleSupervisor, "selin", nil)
 	ayse := e.agent("ayse", limit(1))
 	ayse.online()
@@ -242,8 +251,9 @@ func TestSupervisorChangesALimitReturnsToTheQueueAndEndsAStuckConversation(t *te
 	actorIs(t, timelineStep(t, sup.conversation(second), "ended"), sup.user.ID)
 }
 
-func TestInternalNotesAndTags(t *testing.T) {
-	e := start(t)
+func TestInternalNotesAndTags(t *testing.T) { onBothBackends(t, testInternalNotesAndTags) }
+
+func testInternalNotesAndTags(t *testing.T, e *env) {
 	admin := e.admin()
 	ayse, mehmet := e.agent("ayse", nil), e.agent("mehmet", nil)
 	ayse.online()
@@ -325,7 +335,10 @@ func TestInternalNotesAndTags(t *testing.T) {
 }
 
 func TestDashboardSnapshotAndReports(t *testing.T) {
-	e := start(t)
+	onBothBackends(t, testDashboardSnapshotAndReports)
+}
+
+func testDashboardSnapshotAndReports(t *testing.T, e *env) {
 	sup := e.user(wire.RoleSupervisor, "selin", nil)
 	ayse, mehmet := e.agent("ayse", limit(1)), e.agent("mehmet", limit(1))
 	ayse.online()
