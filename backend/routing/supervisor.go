@@ -46,6 +46,11 @@ func (s *Service) SetAgentPresence(ctx context.Context, actor wire.User, userID 
 		if u.Disabled {
 			return wire.Errorf(wire.CodeNotFound, "user not found")
 		}
+		// A supervisor manages agents (and themself); another supervisor's or an admin's
+		// presence is an admin's to change. The role is read under the lock, with the rest.
+		if actor.Role == wire.RoleSupervisor && userID != actor.ID && u.Role != wire.RoleAgent {
+			return wire.Errorf(wire.CodeForbidden, "a supervisor changes only agents' presence; ask an admin")
+		}
 		if err := s.changePresenceBy(tx, userID, p, reason, actor.ID); err != nil {
 			return err
 		}

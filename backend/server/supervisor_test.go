@@ -119,6 +119,11 @@ func testSupervisorPutsAnAgentOnBreakAndOffline(t *testing.T, e *env) {
 	sup.refused(wire.CodeInvalid, "PUT", fmt.Sprintf("/api/v1/users/%d/presence", ayse.user.ID), wire.AgentPresenceRequest{Presence: wire.Online})
 	mehmet.refused(wire.CodeForbidden, "PUT", fmt.Sprintf("/api/v1/users/%d/presence", ayse.user.ID), wire.AgentPresenceRequest{Presence: wire.Offline})
 	sup.refused(wire.CodeNotFound, "PUT", "/api/v1/users/99999/presence", wire.AgentPresenceRequest{Presence: wire.Offline})
+	// A supervisor manages agents: an admin's or another supervisor's presence is an admin's to change.
+	other := e.user(wire.RoleSupervisor, "selin", nil)
+	sup.refused(wire.CodeForbidden, "PUT", fmt.Sprintf("/api/v1/users/%d/presence", other.user.ID), wire.AgentPresenceRequest{Presence: wire.Offline})
+	sup.refused(wire.CodeForbidden, "PUT", fmt.Sprintf("/api/v1/users/%d/presence", e.admin().user.ID), wire.AgentPresenceRequest{Presence: wire.Break})
+	e.admin().mustDo("PUT", fmt.Sprintf("/api/v1/users/%d/presence", other.user.ID), wire.AgentPresenceRequest{Presence: wire.Break}, nil, http.StatusOK)
 
 	// Offline: Mehmet's conversation goes back to the queue (requeue on offline is on).
 	sup.mustDo("PUT", fmt.Sprintf("/api/v1/users/%d/presence", mehmet.user.ID), wire.AgentPresenceRequest{Presence: wire.Offline}, nil, http.StatusOK)
