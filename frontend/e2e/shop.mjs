@@ -35,7 +35,7 @@ async function main() {
   for (const u of await api('GET', '/api/v1/users', undefined, admin.token)) {
     if (u.role === 'agent') await api('PATCH', `/api/v1/users/${u.id}`, { auto_limit: 0 }, admin.token);
   }
-  await api('POST', '/api/v1/users', { username: 'zeynep', display_name: 'Zeynep Aydın', password: 'zeynep-password', role: 'agent', auto_limit: 5 }, admin.token);
+  await api('POST', '/api/v1/users', { username: 'zaydin', display_name: 'Zeynep Aydın', password: 'zeynep-password', role: 'agent', auto_limit: 5 }, admin.token);
 
   const graphSeen = [];
   const graph = await listen((req, res, body) => {
@@ -99,7 +99,7 @@ async function main() {
       await page.goto(process.env.E2E_APP_C);
       await tid(page, 'login-form').waitFor();
       await tid(page, 'login-server').fill(server);
-      await tid(page, 'login-username').fill('zeynep');
+      await tid(page, 'login-username').fill('zaydin');
       await tid(page, 'login-password').fill('zeynep-password');
       await tid(page, 'login-submit').click();
       await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', { timeout: 15000 });
