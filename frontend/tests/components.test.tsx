@@ -160,6 +160,23 @@ describe('conversation', () => {
     expect((m.get('composer-input') as HTMLTextAreaElement).value).toBe(first.textContent);
   });
 
+  it('closes the emoji picker on send and on Esc, in the text or on the picker', async () => {
+    const m = await openElif();
+    const input = m.get('composer-input') as HTMLTextAreaElement;
+    await click(m.get('emoji-button'));
+    await click(m.get('emoji-picker').querySelector('button')!);
+    await press(input, 'Enter');
+    await settle();
+    expect(m.replay.count('Send')).toBe(1);
+    expect(m.query('emoji-picker')).toBeNull();
+    await click(m.get('emoji-button'));
+    await press(input, 'Escape');
+    expect(m.query('emoji-picker')).toBeNull();
+    await click(m.get('emoji-button'));
+    await press(m.get('emoji-picker').querySelector('button')!, 'Escape');
+    expect(m.query('emoji-picker')).toBeNull();
+  });
+
   it('on break, says so and lets the server refuse the reply in sight; discard removes it', async () => {
     m = await day('reply');
     await click(m.get(`conversation-row-${m.replay.ids.elif}`));

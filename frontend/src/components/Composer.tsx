@@ -72,6 +72,7 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
     if (disabled || sending || !canSend(body, ctl.state.attachments[conversationId] ?? [])) return;
     setSending(true);
     setToken(null);
+    setEmojiOpen(false); // the picker was for this message
     const ok = await ctl.send(conversationId, body);
     setSending(false);
     if (ok) area.current?.focus();
@@ -168,7 +169,21 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
         </div>
       ) : null}
       {emojiOpen ? (
-        <div class="popup emoji-popup" role="grid" data-testid="emoji-picker" aria-label={t('composer.emoji')}>
+        <div
+          class="popup emoji-popup"
+          role="grid"
+          data-testid="emoji-picker"
+          aria-label={t('composer.emoji')}
+          onKeyDown={(e) => {
+            // Reached with Tab from the composer: Esc closes it there too, back to the text.
+            if (e.key === 'Escape') {
+              e.preventDefault();
+              e.stopPropagation();
+              setEmojiOpen(false);
+              area.current?.focus();
+            }
+          }}
+        >
           {EMOJI.map((em) => (
             <button
               type="button"

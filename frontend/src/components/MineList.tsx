@@ -56,8 +56,9 @@ export function MineList() {
               selected={c.id === selectedId}
               unread={c.unread}
               now={now}
-              waitingFrom={c.last_inbound_at}
-              urgent={!!c.last_inbound_at && (c.last_message_at ?? 0) <= c.last_inbound_at}
+              // "Waiting" only while the customer wrote last: once answered, nobody waits.
+              waitingFrom={customerWroteLast(c) ? c.last_inbound_at : undefined}
+              urgent={customerWroteLast(c)}
               onOpen={() => void ctl.select(c.id)}
               extra={c.pending_offer_id ? <span class="pill pill-transfer">{t('inbox.transferPending')}</span> : null}
             />
@@ -66,4 +67,9 @@ export function MineList() {
       )}
     </div>
   );
+}
+
+/** The customer's message is the conversation's latest: they wait for an answer. */
+function customerWroteLast(c: InboxItem): boolean {
+  return !!c.last_inbound_at && (c.last_message_at ?? 0) <= c.last_inbound_at;
 }
