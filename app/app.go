@@ -224,7 +224,7 @@ func (a *App) emit(event string, data any) {
 
 func (a *App) onState(s appsync.State) {
 	a.mu.Lock()
-	a.conn = Connection{State: s.State, Since: s.Since.UnixMilli(), Attempt: s.Attempt, Error: s.Err}
+	a.conn = Connection{State: s.State, Since: s.Since.UnixMilli(), Attempt: s.Attempt, Error: s.Err, Reason: s.Reason}
 	c := a.conn
 	a.mu.Unlock()
 	a.emit("connection", c)

@@ -48,9 +48,10 @@ type Preferences struct {
 // Connection is the sync engine's state as the UI shows it.
 type Connection struct {
 	State   appsync.ConnectionState `json:"state"`
-	Since   int64                   `json:"since"`   // unix ms: when this state began (offline since …)
-	Attempt int                     `json:"attempt"` // reconnect attempts so far
-	Error   string                  `json:"error,omitempty"`
+	Since   int64                   `json:"since"`            // unix ms: when this state began (offline since …)
+	Attempt int                     `json:"attempt"`          // reconnect attempts so far
+	Error   string                  `json:"error,omitempty"`  // the Go error, for the log and support
+	Reason  string                  `json:"reason,omitempty"` // why it is down, a code the UI words (appsync.Reason…)
 }
 
 // Session is who is signed in, to which server, and how the connection is.

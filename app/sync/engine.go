@@ -37,7 +37,32 @@ type State struct {
 	State   ConnectionState
 	Since   time.Time
 	Attempt int
-	Err     string
+	Err     string // for the log: the Go error, in English
+	// Reason is why the link is down, as a code the UI puts in words (never Err itself):
+	// unreachable (no answer from the node), server_restarting (it went away on purpose) or
+	// connection_lost (anything else); empty while connected.
+	Reason string
+}
+
+// Reasons the link is down (State.Reason).
+const (
+	ReasonUnreachable      = "unreachable"
+	ReasonServerRestarting = "server_restarting"
+	ReasonConnectionLost   = "connection_lost"
+)
+
+// reasonOf names why err ended or prevented a session.
+func reasonOf(err error) string {
+	switch {
+	case err == nil:
+		return ""
+	case errors.Is(err, errGoingAway):
+		return ReasonServerRestarting
+	case errors.Is(err, errUnreachable):
+		return ReasonUnreachable
+	default:
+		return ReasonConnectionLost
+	}
 }
 
 // Hooks are how the engine tells the app what happened. All are optional.
@@ -113,7 +138,7 @@ func (e *Engine) setState(s ConnectionState, attempt int, err error) {
 	if e.st.State != s {
 		e.st.Since = time.Now()
 	}
-	e.st.State, e.st.Attempt, e.st.Err = s, attempt, ""
+	e.st.State, e.st.Attempt, e.st.Err, e.st.Reason = s, attempt, "", reasonOf(err)
 	if err != nil {
 		e.st.Err = err.Error()
 	}
@@ -136,6 +161,9 @@ var errSignedOut = errors.New("sync: signed out by the server")
 
 // errUnreachable: the node the client is on did not answer (refused, timed out, no hello).
 var errUnreachable = errors.New("sync: the server cannot be reached")
+
+// errGoingAway: the node closed the stream on purpose (a restart, a deploy: close code 1001).
+var errGoingAway = errors.New("the node is shutting down")
 
 // Run syncs until ctx is done or the server rejects the token.
 func (e *Engine) Run(ctx context.Context) {
@@ -265,7 +293,7 @@ func (e *Engine) session(ctx context.Context) (connected bool, err error) {
 				return true, errSignedOut
 			}
 			if websocket.IsCloseError(err, websocket.CloseGoingAway) {
-				return true, fmt.Errorf("%w: the node is shutting down (%v)", errUnreachable, err) // another node at once
+				return true, fmt.Errorf("%w: %w (%v)", errUnreachable, errGoingAway, err) // another node at once
 			}
 			return true, err
 		}

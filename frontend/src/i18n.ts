@@ -56,6 +56,9 @@ const tr = {
   'connection.signed_out': 'Oturum kapalı',
   'connection.offlineSince': 'Bağlantı yok · {time}’den beri',
   'connection.attempt': 'Deneme {n}',
+  'connection.reason.unreachable': 'Sunucuya ulaşılamıyor (ağ bağlantınızı kontrol edin)',
+  'connection.reason.server_restarting': 'Sunucu yeniden başlatılıyor',
+  'connection.reason.connection_lost': 'Bağlantı koptu',
   'connection.offlineBanner': 'Sunucuya bağlantı yok. Yazdığınız yanıtlar sıraya alınır ve bağlantı gelince bir kez gönderilir.',
 
   'topbar.settings': 'Ayarlar',
@@ -714,6 +717,9 @@ const en: Record<MessageKey, string> = {
   'connection.signed_out': 'Signed out',
   'connection.offlineSince': 'Offline since {time}',
   'connection.attempt': 'Attempt {n}',
+  'connection.reason.unreachable': 'The server cannot be reached (check your network)',
+  'connection.reason.server_restarting': 'The server is restarting',
+  'connection.reason.connection_lost': 'The connection was lost',
   'connection.offlineBanner': 'No connection to the server. Replies you write are queued and sent once when the connection returns.',
 
   'topbar.settings': 'Settings',

@@ -39,7 +39,10 @@ export interface Connection {
   since: number;
   /** reconnect attempts so far */
   attempt: number;
+  /** the Go error, for the log and support */
   error?: string;
+  /** why it is down, a code the UI words (appsync.Reason…) */
+  reason?: string;
 }
 
 /** Language of the UI. */

@@ -72,6 +72,16 @@ describe('top bar', () => {
     expect(ind.textContent).toContain('09:05');
     expect(m.get('offline-banner').textContent).toContain('sıraya alınır');
   });
+
+  it('says in words why the link is down, never the Go error', async () => {
+    m = await day('online');
+    await act(async () =>
+      m!.replay.emit('connection', { state: 'reconnecting', since: Date.now(), attempt: 1, error: 'sync: the server cannot be reached: dial tcp 127.0.0.1:8080: connect: connection refused', reason: 'unreachable' }),
+    );
+    const ind = m.get('connection-indicator');
+    expect(ind.getAttribute('title')).toContain('Sunucuya ulaşılamıyor');
+    expect(ind.outerHTML).not.toContain('dial tcp');
+  });
 });
 
 describe('inbox', () => {

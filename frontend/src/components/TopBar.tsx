@@ -184,6 +184,20 @@ export function PresenceButton() {
   );
 }
 
+/** Why the link is down, in words (the Go error stays in the app's log). */
+function reasonText(reason: string | undefined): string {
+  switch (reason) {
+    case 'unreachable':
+      return t('connection.reason.unreachable');
+    case 'server_restarting':
+      return t('connection.reason.server_restarting');
+    case 'connection_lost':
+      return t('connection.reason.connection_lost');
+    default:
+      return '';
+  }
+}
+
 /** The connection as a short label: connected / reconnecting… / offline since HH:MM. */
 export function connectionLabel(c: Connection | undefined): { tone: 'ok' | 'warn' | 'bad'; text: string; detail: string } {
   if (!c) return { tone: 'bad', text: t('connection.signed_out'), detail: '' };
@@ -193,7 +207,7 @@ export function connectionLabel(c: Connection | undefined): { tone: 'ok' | 'warn
     case 'connecting':
       return { tone: 'warn', text: t('connection.connecting'), detail: '' };
     case 'reconnecting': {
-      const detail = [c.since ? t('connection.offlineSince', { time: formatClock(c.since) }) : '', c.attempt > 0 ? t('connection.attempt', { n: c.attempt }) : '', c.error ?? '']
+      const detail = [c.since ? t('connection.offlineSince', { time: formatClock(c.since) }) : '', c.attempt > 0 ? t('connection.attempt', { n: c.attempt }) : '', reasonText(c.reason)]
         .filter(Boolean)
         .join(' · ');
       return { tone: 'bad', text: t('connection.reconnecting'), detail };
