@@ -76,14 +76,22 @@ func TestSignAndVerifyWithATestCertificate(t *testing.T) {
 	if s, _ := signerFromEnv(); s.sign(exe) == nil {
 		t.Fatal("a wrong password signed")
 	}
-	for name, setup := range map[string]func(){
-		"password from the environment": func() { t.Setenv("SANTRAL_SIGN_PFX_PASSWORD", strings.TrimSpace(string(pw))) },
-		"password from a file": func() {
+	// Each case sets both sources: the one it tests, and the other empty.
+	for _, c := range []struct {
+		name  string
+		setup func()
+	}{
+		{"password from the environment", func() {
+			t.Setenv("SANTRAL_SIGN_PFX_PASSWORD_FILE", "")
+			t.Setenv("SANTRAL_SIGN_PFX_PASSWORD", strings.TrimSpace(string(pw)))
+		}},
+		{"password from a file", func() {
 			t.Setenv("SANTRAL_SIGN_PFX_PASSWORD", "")
 			t.Setenv("SANTRAL_SIGN_PFX_PASSWORD_FILE", filepath.Join(certs, "pfx-password"))
-		},
+		}},
 	} {
-		setup()
+		name := c.name
+		c.setup()
 		file := filepath.Join(dir, strings.ReplaceAll(name, " ", "-")+".exe")
 		b, _ := os.ReadFile(exe)
 		os.WriteFile(file, b, 0o755)
