@@ -19,8 +19,8 @@ import (
 )
 
 // platform is a local server standing in for a shop platform: it expects the calls of a test
-// in order, checks each against the documented request (testdata/, copied from
-// ../shared/fixtures/ecommerce) and answers with the documented response. An unexpected or
+// in order, checks each against the documented request (testdata/: the project's copy of the
+// documented e-commerce fixtures) and answers with the documented response. An unexpected or
 // missing call fails the test.
 type platform struct {
 	t     *testing.T

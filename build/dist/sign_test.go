@@ -28,9 +28,14 @@ func windowsProgram(t *testing.T, dir string) string {
 	return exe
 }
 
+// need skips a test whose tools are missing on a developer's machine; in CI
+// (SANTRAL_TEST_TOOLS_REQUIRED=1, set by .ci/run after build/deps.sh test) a missing tool fails it.
 func need(t *testing.T, tools ...string) {
 	for _, tool := range tools {
 		if _, err := exec.LookPath(tool); err != nil {
+			if os.Getenv("SANTRAL_TEST_TOOLS_REQUIRED") == "1" {
+				t.Fatalf("%s is not installed, and SANTRAL_TEST_TOOLS_REQUIRED=1 (build/deps.sh test installs it)", tool)
+			}
 			t.Skipf("%s is not installed (build/deps.sh test installs it)", tool)
 		}
 	}
