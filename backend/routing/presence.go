@@ -16,8 +16,8 @@ func (s *Service) SetPresence(ctx context.Context, userID int64, p wire.Presence
 	case wire.Online, wire.Offline:
 		reason = ""
 	case wire.Break:
-		if utf8.RuneCountInString(reason) > 100 {
-			return wire.User{}, wire.Invalid("reason", "a break reason can be at most 100 characters")
+		if err := checkBreakReason(reason); err != nil {
+			return wire.User{}, err
 		}
 	default:
 		return wire.User{}, wire.Invalid("presence", "presence must be online, break or offline")
@@ -127,4 +127,12 @@ func (s *Service) Disconnected(ctx context.Context, connID string, userID int64)
 func (s *Service) Heartbeat(ctx context.Context, node string) error {
 	_, err := s.store.Tx(ctx, func(tx *store.Tx) error { return tx.Heartbeat(node) })
 	return err
+}
+
+// checkBreakReason is the one rule for a break's reason, whoever puts the agent on break.
+func checkBreakReason(reason string) error {
+	if utf8.RuneCountInString(reason) > 100 {
+		return wire.Invalid("reason", "a break reason can be at most 100 characters")
+	}
+	return nil
 }

@@ -24,8 +24,8 @@ func (s *Service) SetAgentPresence(ctx context.Context, actor wire.User, userID 
 	}
 	switch p {
 	case wire.Break:
-		if utf8.RuneCountInString(reason) > 100 {
-			return wire.User{}, wire.Invalid("reason", "a break reason can be at most 100 characters")
+		if err := checkBreakReason(reason); err != nil {
+			return wire.User{}, err
 		}
 	case wire.Offline:
 		reason = ""
