@@ -183,10 +183,11 @@ func (a *App) SetAgentPresence(userID int64, presence, reason string) (wire.User
 	return u, a.call("PUT", fmt.Sprintf("/api/v1/users/%d/presence", userID), wire.AgentPresenceRequest{Presence: wire.Presence(presence), Reason: reason}, &u)
 }
 
-// Reassign gives a conversation to another online agent at once.
-func (a *App) Reassign(conversationID, toAgentID int64) (wire.Conversation, error) {
+// Reassign gives a conversation to another online agent at once. fromAgentID is where the
+// dashboard showed it (0: the queue), so a conversation that moved meanwhile is refused.
+func (a *App) Reassign(conversationID, fromAgentID, toAgentID int64) (wire.Conversation, error) {
 	var c wire.Conversation
-	return c, a.call("POST", fmt.Sprintf("/api/v1/conversations/%d/reassign", conversationID), wire.ReassignRequest{ToAgentID: toAgentID}, &c)
+	return c, a.call("POST", fmt.Sprintf("/api/v1/conversations/%d/reassign", conversationID), wire.ReassignRequest{ToAgentID: toAgentID, FromAgentID: &fromAgentID}, &c)
 }
 
 // ReturnToQueue puts a held conversation back at the head of the queue.

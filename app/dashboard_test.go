@@ -113,7 +113,7 @@ func TestDashboardWindowFollowsTheStream(t *testing.T) {
 		return ok && ag.Presence == wire.Break && ag.PresenceReason == "Toplantı"
 	})
 	// … a refusal carries the server's code …
-	if _, err := a.Reassign(c1, ayse.User.ID); err == nil || !strings.Contains(err.Error(), `"code":"already_holder"`) {
+	if _, err := a.Reassign(c1, ayse.User.ID, ayse.User.ID); err == nil || !strings.Contains(err.Error(), `"code":"already_holder"`) {
 		t.Fatalf("reassigning to the holder: %v", err)
 	}
 	// … and a return to the queue.

@@ -55,7 +55,7 @@ func (a *API) reassign(w http.ResponseWriter, r *http.Request, u wire.User) erro
 	if err := decode(w, r, &req); err != nil {
 		return err
 	}
-	out, err := a.routing.Reassign(r.Context(), u, id, req.ToAgentID)
+	out, err := a.routing.Reassign(r.Context(), u, id, req.FromAgentID, req.ToAgentID)
 	if err != nil {
 		return err
 	}

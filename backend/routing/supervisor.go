@@ -69,8 +69,10 @@ func (s *Service) SetAgentPresence(ctx context.Context, actor wire.User, userID 
 // Reassign gives a conversation to another online agent at once (no offer): a supervisor's
 // answer to a conversation stuck with someone who cannot answer it, or waiting in the queue
 // for the one agent who can. A pending transfer offer for it is withdrawn. The agent must be
-// online (not on break, not offline) and under their hard cap, if one is set.
-func (s *Service) Reassign(ctx context.Context, actor wire.User, convID, toID int64) (wire.Conversation, error) {
+// online (not on break, not offline) and under their hard cap, if one is set. expectFrom, when
+// given, is where the supervisor saw it (0: the queue): two supervisors acting on the same row
+// at once must not silently undo each other, so the second is told it moved.
+func (s *Service) Reassign(ctx context.Context, actor wire.User, convID int64, expectFrom *int64, toID int64) (wire.Conversation, error) {
 	if !actor.Role.Staff() {
 		return wire.Conversation{}, wire.Errorf(wire.CodeForbidden, "only supervisors and admins reassign conversations")
 	}
@@ -102,6 +104,9 @@ func (s *Service) Reassign(ctx context.Context, actor wire.User, convID, toID in
 			return wire.Errorf(wire.CodeConversationEnded, "this conversation has ended")
 		default:
 			return wire.Errorf(wire.CodeConversationInFlow, "a chatbot flow is talking to this customer: return it to the queue first")
+		}
+		if expectFrom != nil && *expectFrom != from {
+			return wire.Errorf(wire.CodeConversationMoved, "the conversation or the agent changed meanwhile: look again")
 		}
 		to, err := tx.User(toID)
 		if err != nil || to.Disabled {

@@ -184,9 +184,14 @@ func testSupervisorReassignsAConversation(t *testing.T, e *env) {
 	sup.refused(wire.CodeAgentOnBreak, "POST", base, wire.ReassignRequest{ToAgentID: zeynep.user.ID})
 	sup.refused(wire.CodeNotFound, "POST", base, wire.ReassignRequest{ToAgentID: 99999})
 	ayse.refused(wire.CodeForbidden, "POST", base, wire.ReassignRequest{ToAgentID: ayse.user.ID})
+	// Where the supervisor saw it: in the queue (0) or with Ayşe — it is with Mehmet now, so
+	// another supervisor's move is not silently undone.
+	queue, seenWithAyse := int64(0), ayse.user.ID
+	sup.refused(wire.CodeConversationMoved, "POST", base, wire.ReassignRequest{ToAgentID: ayse.user.ID, FromAgentID: &queue})
+	sup.refused(wire.CodeConversationMoved, "POST", base, wire.ReassignRequest{ToAgentID: ayse.user.ID, FromAgentID: &seenWithAyse})
 
 	// From the queue, straight to an agent.
-	sup.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/reassign", waiting), wire.ReassignRequest{ToAgentID: ayse.user.ID}, nil, http.StatusOK)
+	sup.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/reassign", waiting), wire.ReassignRequest{ToAgentID: ayse.user.ID, FromAgentID: &queue}, nil, http.StatusOK)
 	ayseStream.until(within, "the queued conversation given to Ayşe", func(ev wire.Event) bool {
 		var d wire.AssignedData
 		return ev.Type == wire.EventConversationAssigned && ev.ConversationID == waiting && json.Unmarshal(ev.Data, &d) == nil && d.By == "supervisor" && !d.Conversation.Redacted

@@ -35,6 +35,10 @@ type AgentPresenceRequest struct {
 // ReassignRequest is a supervisor giving a conversation to another online agent at once.
 type ReassignRequest struct {
 	ToAgentID int64 `json:"to_agent_id"`
+	// FromAgentID is where the supervisor saw the conversation: 0 in the queue, else its
+	// holder. When given and it is elsewhere by the time the statement runs, the reassignment
+	// is refused (conversation_moved) rather than taking it from whoever got it meanwhile.
+	FromAgentID *int64 `json:"from_agent_id,omitempty"`
 }
 
 // Event payloads.

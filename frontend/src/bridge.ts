@@ -112,7 +112,8 @@ const supervisorBridge = {
   openDashboard: () => call(() => App.OpenDashboard()),
   setAgentLimit: (userID: number, limit: number) => call(() => App.SetAgentLimit(userID, limit)),
   setAgentPresence: (userID: number, presence: string, reason: string) => call(() => App.SetAgentPresence(userID, presence, reason)),
-  reassign: (conversationID: number, toAgentID: number) => call(() => App.Reassign(conversationID, toAgentID)),
+  /** fromAgentID: where the dashboard showed it (0: the queue); moved meanwhile → conversation_moved. */
+  reassign: (conversationID: number, fromAgentID: number, toAgentID: number) => call(() => App.Reassign(conversationID, fromAgentID, toAgentID)),
   returnToQueue: (conversationID: number) => call(() => App.ReturnToQueue(conversationID)),
   users: () => call(() => App.Users()).then((l) => arr(l)),
   saveUser: (id: number, req: Parameters<typeof App.SaveUser>[1]) => call(() => App.SaveUser(id, req)),

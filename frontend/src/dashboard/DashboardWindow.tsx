@@ -131,7 +131,7 @@ export function DashboardWindow() {
                 <span class="dash-wait" title={t('dash.waiting')}>
                   {formatDuration(serverNow - c.queued_at)}
                 </span>
-                <AssignSelect testId={`dash-assign-${c.id}`} agents={online} label={t('dash.assignTo')} onPick={(id) => act(() => api.reassign(c.id, id), t('dash.assigned', { agent: name(id) }))} />
+                <AssignSelect testId={`dash-assign-${c.id}`} agents={online} label={t('dash.assignTo')} onPick={(id) => act(() => api.reassign(c.id, 0, id), t('dash.assigned', { agent: name(id) }))} />
               </li>
             ))}
           </ul>
@@ -298,7 +298,7 @@ function HeldRow({ conv: c, holder, online, endReasons, serverNow, act }: { conv
         {c.assigned_at ? formatDuration(serverNow - c.assigned_at) : ''}
       </span>
       <span class="dash-row-actions">
-        <AssignSelect testId={`dash-reassign-${c.id}`} agents={online} except={c.agent_id} label={t('dash.reassign')} onPick={(id) => act(() => api.reassign(c.id, id), t('dash.reassigned'))} />
+        <AssignSelect testId={`dash-reassign-${c.id}`} agents={online} except={c.agent_id} label={t('dash.reassign')} onPick={(id) => act(() => api.reassign(c.id, c.agent_id ?? 0, id), t('dash.reassigned'))} />
         <button type="button" class="btn btn-sm" data-testid={`dash-requeue-${c.id}`} onClick={() => act(() => api.returnToQueue(c.id), t('dash.requeued'))}>
           {t('dash.returnToQueue')}
         </button>

@@ -57,7 +57,7 @@ export function Pull(): Promise<T.Conversation>;
 
 export function QuickMessages(): Promise<T.QuickMessage[]>;
 
-export function Reassign(arg1: number, arg2: number): Promise<T.Conversation>;
+export function Reassign(arg1: number, arg2: number, arg3: number): Promise<T.Conversation>;
 
 export function RefreshAgents(): Promise<T.User[]>;
 

@@ -113,8 +113,8 @@ export function QuickMessages() {
   return window['go']['app']['App']['QuickMessages']();
 }
 
-export function Reassign(arg1, arg2) {
-  return window['go']['app']['App']['Reassign'](arg1, arg2);
+export function Reassign(arg1, arg2, arg3) {
+  return window['go']['app']['App']['Reassign'](arg1, arg2, arg3);
 }
 
 export function RefreshAgents() {
