@@ -129,4 +129,37 @@ for _ in $(seq 60); do
   fi
 done
 [ -n "$ok" ] || { echo "e2e: FAIL the production window did not show the login screen"; exit 1; }
+
+# One app per mode and profile: the inbox and the dashboard window run side by side (a second
+# monitor), and launching either again brings its window forward instead of opening another.
+# Wails' single-instance lock lives on the session bus, so all of them share one bus here.
+echo "e2e: one inbox and one dashboard window per profile"
+SANTRAL_APP_DIR="$work/profile-single" dbus-run-session -- bash -euo pipefail -c '
+  trap "kill \$(jobs -p) 2>/dev/null || true" EXIT
+  app=$0 work=$1 art=$2
+  count() { xwininfo -root -tree 2>/dev/null | grep -c "$1" || true; }
+  # (the login-screen window above is still open, in another profile: count beyond it)
+  await() { for _ in $(seq 60); do [ "$(count "$1")" -gt "$2" ] && return 0; sleep 0.5; done; return 1; }
+  before=$(count "\"Santral\"")
+  "$app" >"$work/single-inbox.log" 2>&1 &
+  await "\"Santral\"" "$before" || { echo "e2e: FAIL the inbox window did not open"; exit 1; }
+  "$app" --dashboard >"$work/single-dashboard.log" 2>&1 &
+  await "Pano\"" 0 || { echo "e2e: FAIL the dashboard window did not open beside the inbox"; exit 1; }
+  inbox=$(count "\"Santral\""); dash=$(count "Pano\"")
+  # Each second launch hands over to the running one of its mode (which logs it) and exits
+  # by itself (Wails exits 1 on Linux after the hand-over; 124 is the timeout: still running).
+  second() {
+    rc=0; timeout 20 "$app" "$@" >"$work/single-second.log" 2>&1 || rc=$?
+    [ "$rc" != 124 ] || { echo "e2e: FAIL a second launch ($*) did not exit"; exit 1; }
+  }
+  second; second --dashboard
+  for mode in inbox dashboard; do
+    grep -q "second launch" "$work/single-$mode.log" || { echo "e2e: FAIL the running $mode was not handed the second launch"; exit 1; }
+  done
+  [ "$(count "\"Santral\"")" = "$inbox" ] && [ "$(count "Pano\"")" = "$dash" ] ||
+    { echo "e2e: FAIL a second launch opened another window"; xwininfo -root -tree | grep Santral; exit 1; }
+  sleep 2 # let both render for the screenshot
+  import -window root "$art/window-inbox-and-dashboard.png"
+  echo "e2e: inbox and dashboard side by side; a second launch of each exited and opened no window"
+' "$work/santral" "$work" "$art"
 echo "e2e: PASS (artifacts in $art)"

@@ -193,6 +193,40 @@ async function main() {
         await shot(dash, `window-${lang}-${theme}`);
       }
       await prefs(dash, 'tr', 'light');
+    });
+
+    await step('the dashboard fits 1280×800 and grows to a wall screen', async () => {
+      // A wall screen is read from across the room: the window fills it, nothing scrolls
+      // sideways, every panel is on screen and the text grows with the screen.
+      const sizes = [[1280, 800], [1920, 1080], [2560, 1440]];
+      const fonts = [];
+      for (const [width, height] of sizes) {
+        await dash.setViewportSize({ width, height });
+        await tid(dash, `dash-offer-${offer.id}`).waitFor();
+        const m = await dash.evaluate(() => {
+          const box = (id) => document.querySelector(`[data-testid="${id}"]`)?.getBoundingClientRect();
+          const root = box('dashboard');
+          return {
+            overflowX: document.documentElement.scrollWidth - window.innerWidth,
+            root: root && { w: root.width, h: root.height },
+            panels: ['dash-agents', 'dash-queue', 'dash-offers'].map((id) => {
+              const b = box(id);
+              return { id, inside: !!b && b.left >= 0 && b.right <= window.innerWidth + 0.5 && b.top >= 0 && b.top < window.innerHeight && b.width > 0 };
+            }),
+            font: parseFloat(getComputedStyle(document.querySelector('.dash')).fontSize),
+          };
+        });
+        assert.ok(m.overflowX <= 0, `${width}×${height}: the page scrolls sideways by ${m.overflowX}px`);
+        assert.ok(m.root && m.root.w >= width * 0.98 && m.root.h >= height * 0.98, `${width}×${height}: the dashboard fills ${JSON.stringify(m.root)}`);
+        for (const p of m.panels) assert.ok(p.inside, `${width}×${height}: ${p.id} is not on screen`);
+        fonts.push(m.font);
+        await shot(dash, `wall-${width}x${height}`);
+      }
+      assert.ok(fonts[2] > fonts[0] * 1.3, `the text grows on a wall screen: ${fonts.join(' / ')} px`);
+      await dash.setViewportSize({ width: 1280, height: 800 });
+    });
+
+    await step('the receiver rejects the pending offer: it leaves the dashboard', async () => {
       await api('POST', `/api/v1/transfers/${offer.id}/reject`, undefined, canLogin.token);
       await dash.waitForSelector(`[data-testid="dash-offer-${offer.id}"]`, { state: 'detached', timeout: 10000 });
     });
