@@ -158,6 +158,8 @@ async function main() {
     });
 
     await step('the agent answers with the admin\u2019s quick message, filled in', async () => {
+      // The customer wrote last: the row says they are waiting.
+      await agent.waitForSelector(`[data-testid="conversation-row-${first}"] .row-wait`);
       await tid(agent, `conversation-row-${first}`).click();
       await agent.waitForSelector(`[data-testid="conversation"][data-conversation-id="${first}"]`);
       await tid(agent, 'composer-input').fill('/kargo');
@@ -171,6 +173,8 @@ async function main() {
       await tid(agent, 'composer-send').click();
       await until('the customer receives the quick message', async () =>
         (await received('905551110001')).some((m) => /kargonuz yolda/.test(m.body)));
+      // Answered: nobody is waiting any more.
+      await agent.waitForSelector(`[data-testid="conversation-row-${first}"] .row-wait`, { state: 'detached', timeout: 10000 });
       await tid(agent, 'note-input').fill('Müşteri kargo firmasını sordu');
       await tid(agent, 'note-add').click();
       await agent.waitForSelector('[data-kind="note"]', { timeout: 10000 });
