@@ -208,3 +208,75 @@ func TestEarlierConversationsAreFilteredByWhatTheReaderMayRead(t *testing.T) {
 		}
 	}
 }
+
+// A transfer offer shows its receiver the customer's name and last message (issue 11, the
+// agent's polish) — only while it is pending, and only to those who may read the conversation
+// then: its two agents and staff. Another agent's stream never carries them, and once the
+// receiver rejected it (or went on break, withdrawing it) what they read of the offer has
+// neither.
+func TestTransferOfferCarriesTheCustomerOnlyWhilePending(t *testing.T) {
+	e := start(t)
+	sup := e.user(wire.RoleSupervisor, "selin", limit(0))
+	a, b, c := e.agent("ayse", limit(1)), e.agent("bora", limit(0)), e.agent("cem", limit(0))
+	for _, x := range []*client{a, b, c} {
+		x.online()
+	}
+	rc := c.record()
+	conv := e.customer("905550000031", "kargom nerede 6642").ConversationID
+	a.reply(conv, "bakıyorum")
+	const name = "Müşteri 905550000031"
+
+	o := a.transfer(conv, b.user.ID, "")
+	if o.CustomerName != name || o.CustomerMessage != "kargom nerede 6642" {
+		t.Fatalf("the sender's offer: customer %q, message %q; want the customer's name and last message (not the agent's reply)", o.CustomerName, o.CustomerMessage)
+	}
+	for who, x := range map[string]*client{"bora (the receiver)": b, "selin (a supervisor)": sup} {
+		var list []wire.TransferOffer
+		x.mustDo("GET", "/api/v1/transfers", nil, &list, http.StatusOK)
+		if len(list) != 1 || list[0].CustomerName != name || list[0].CustomerMessage != "kargom nerede 6642" {
+			t.Errorf("%s's pending offers: %+v; want the one offer with the customer's name and last message", who, list)
+		}
+	}
+	rc.sync(t, e.marker(1))
+	for _, secret := range []string{"6642", name} {
+		if rc.contains(secret) {
+			t.Errorf("cem's stream carried %q of an offer to bora", secret)
+		}
+	}
+
+	// Rejected: what bora reads of it, by stream or by asking, names no customer.
+	rb := b.record()
+	b.mustDo("POST", fmt.Sprintf("/api/v1/transfers/%d/reject", o.ID), nil, nil, http.StatusOK)
+	rb.sync(t, e.marker(2))
+	if !rb.contains(`"state":"rejected"`) {
+		t.Fatal("bora's stream did not carry the rejected offer")
+	}
+	for _, secret := range []string{"6642", name} {
+		if rb.contains(secret) {
+			t.Errorf("after rejecting, bora's stream carried %q", secret)
+		}
+	}
+	if got := b.offer(o.ID); got.State != wire.OfferRejected || got.CustomerName != "" || got.CustomerMessage != "" {
+		t.Errorf("the rejected offer as bora reads it: %+v; want rejected, no customer", got)
+	}
+	var left []wire.TransferOffer
+	b.mustDo("GET", "/api/v1/transfers", nil, &left, http.StatusOK)
+	if len(left) != 0 {
+		t.Errorf("bora still lists offers after rejecting: %+v", left)
+	}
+
+	// Withdrawn: the receiver goes on break.
+	o2 := a.transfer(conv, b.user.ID, "")
+	rb2 := b.record()
+	b.presence(wire.Break, "")
+	rb2.sync(t, e.marker(3))
+	if !rb2.contains(`"state":"withdrawn"`) {
+		t.Fatal("bora's stream did not carry the withdrawn offer")
+	}
+	if rb2.contains("6642") || rb2.contains(name) {
+		t.Error("after the offer was withdrawn, bora's stream carried the customer")
+	}
+	if got := b.offer(o2.ID); got.State != wire.OfferWithdrawn || got.CustomerName != "" {
+		t.Errorf("the withdrawn offer as bora reads it: %+v; want withdrawn, no customer", got)
+	}
+}
