@@ -212,8 +212,8 @@ func TestEarlierConversationsAreFilteredByWhatTheReaderMayRead(t *testing.T) {
 // A transfer offer shows its receiver the customer's name and last message (issue 11, the
 // agent's polish) — only while it is pending, and only to those who may read the conversation
 // then: its two agents and staff. Another agent's stream never carries them, and once the
-// receiver rejected it (or went on break, withdrawing it) what they read of the offer has
-// neither.
+// receiver rejected it, went on break (withdrawing it) or let it expire, what they read of the
+// offer has neither.
 func TestTransferOfferCarriesTheCustomerOnlyWhilePending(t *testing.T) {
 	onBothBackends(t, transferOfferCarriesTheCustomerOnlyWhilePending)
 }
@@ -291,6 +291,17 @@ func transferOfferCarriesTheCustomerOnlyWhilePending(t *testing.T, e *env) {
 	nothingFrom(o2.ID, wire.OfferWithdrawn)
 	if got := b.offer(o2.ID); got.State != wire.OfferWithdrawn || got.CustomerName != "" {
 		t.Errorf("the withdrawn offer as bora reads it: %+v; want withdrawn, no customer", got)
+	}
+
+	// Expired: bora, online again, lets the shortest offer run out.
+	b.online()
+	e.admin().settings(func(s *wire.Settings) { s.OfferTimeoutSeconds = 1 })
+	o3 := a.transfer(conv, b.user.ID, "")
+	eventually(t, 10*time.Second, "the offer to expire", func() bool { return b.offer(o3.ID).State == wire.OfferExpired })
+	rb.sync(t, e.marker(5))
+	nothingFrom(o3.ID, wire.OfferExpired)
+	if got := b.offer(o3.ID); got.CustomerName != "" || got.CustomerMessage != "" {
+		t.Errorf("the expired offer as bora reads it: %+v; want no customer", got)
 	}
 }
 
