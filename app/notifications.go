@@ -6,6 +6,7 @@ package app
 
 import (
 	"fmt"
+	"strings"
 
 	"santral/app/cache"
 	"santral/app/notify"
@@ -42,7 +43,7 @@ func (a *App) onEffects(fx cache.Effects) {
 				from = u.DisplayName
 			}
 		}
-		a.notify(notify.Notification{Title: fmt.Sprintf(t.offer, from), Body: o.Note, ConversationID: o.ConversationID, Sound: sound})
+		a.notify(notify.Notification{Title: fmt.Sprintf(t.offer, from), Body: offerBody(o), ConversationID: o.ConversationID, Sound: sound})
 	}
 	if !focused {
 		for _, m := range fx.CustomerMessages {
@@ -140,4 +141,20 @@ func (a *App) refreshTitle() {
 		title = fmt.Sprintf("(%d) Santral", unread)
 	}
 	sh.SetTitle(title)
+}
+
+// offerBody is what an offer's notification says below its title: whom and what (the customer's
+// name and last message, as the server puts them on a pending offer), then the sender's note.
+func offerBody(o wire.TransferOffer) string {
+	var lines []string
+	switch {
+	case o.CustomerName != "" && o.CustomerMessage != "":
+		lines = append(lines, o.CustomerName+": “"+o.CustomerMessage+"”")
+	case o.CustomerName != "":
+		lines = append(lines, o.CustomerName)
+	}
+	if o.Note != "" {
+		lines = append(lines, o.Note)
+	}
+	return strings.Join(lines, "\n")
 }

@@ -70,3 +70,15 @@ func TestAFailedTransferOfferTellsTheSender(t *testing.T) {
 		t.Fatal("the conversation stays with the sender")
 	}
 }
+
+// A transfer offer's OS notification says whom and what, from the pending offer the server sent
+// (customer name and last message), then the sender's note.
+func TestOfferNotificationNamesTheCustomer(t *testing.T) {
+	o := wire.TransferOffer{Note: "Kargo takibini sen yapar mısın?", CustomerName: "Elif Şahin", CustomerMessage: "Kargom gelmedi"}
+	if got, want := offerBody(o), "Elif Şahin: “Kargom gelmedi”\nKargo takibini sen yapar mısın?"; got != want {
+		t.Errorf("body %q, want %q", got, want)
+	}
+	if got := offerBody(wire.TransferOffer{Note: "not"}); got != "not" {
+		t.Errorf("without a customer, the note alone: %q", got)
+	}
+}

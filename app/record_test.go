@@ -658,6 +658,8 @@ func recordAgentDay(t *testing.T) {
 	r.until("ended in the cache", func() bool { return len(r.inbox().Mine) == 1 })
 	r.reads()
 	r.read("OpenConversation", elif)
+	// Ending moves the agent to the next conversation in their list: Burak's opens.
+	r.read("OpenConversation", burak)
 	q := HistoryQuery{View: ViewHistory}
 	r.read("History", q)
 	q.View = ViewEnded

@@ -64,6 +64,30 @@ func (c *Cache) ApplySnapshot(s Snapshot, head int64) error {
 				keep[conv.ID] = true
 			}
 		}
+		// An offer to me that failed while the app was away: what it showed of the customer goes
+		// (as when its resolution arrives by the stream).
+		pending := map[int64]bool{}
+		for _, o := range s.Offers {
+			pending[o.ID] = o.State == wire.OfferPending
+		}
+		orows, err := tx.Query(`SELECT id, json_extract(data, '$.conversation_id') FROM offers WHERE state = 'pending' AND json_extract(data, '$.to_agent_id') = ?`, s.Me.ID)
+		if err != nil {
+			return err
+		}
+		var gone []int64
+		for orows.Next() {
+			var id, conv int64
+			orows.Scan(&id, &conv)
+			if !pending[id] && !keep[conv] {
+				gone = append(gone, conv)
+			}
+		}
+		orows.Close()
+		for _, conv := range gone {
+			if err := forgetOffered(tx, conv, s.Me.ID); err != nil {
+				return err
+			}
+		}
 		// Conversations no longer mine or queued (ended, moved) leave the lists but stay
 		// readable: mark those the snapshot does not mention as not ours.
 		rows, err := tx.Query(`SELECT id FROM conversations WHERE state <> 'ended'`)
@@ -281,6 +305,29 @@ func applyRedacted(tx *sql.Tx, conv wire.Conversation) error {
 	return err
 }
 
+// forgetOffered drops what the cache got of a conversation while it was offered to me (its
+// summary, messages I opened, the contact) once the offer failed: another agent holds it and I
+// may not read it any more, so the cache must not keep the customer's name or words. A
+// conversation I may still read (queued, ended, mine) is left alone; so is a contact another
+// cached conversation of mine names.
+func forgetOffered(tx *sql.Tx, convID, me int64) error {
+	var contact int64
+	err := tx.QueryRow(`SELECT contact_id FROM conversations WHERE id = ? AND state = 'assigned' AND (agent_id IS NULL OR agent_id <> ?)`, convID, me).Scan(&contact)
+	if err == sql.ErrNoRows {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, q := range []string{`DELETE FROM conversations WHERE id = ?`, `DELETE FROM messages WHERE conversation_id = ?`, `DELETE FROM timeline WHERE conversation_id = ?`} {
+		if _, err := tx.Exec(q, convID); err != nil {
+			return err
+		}
+	}
+	_, err = tx.Exec(`DELETE FROM contacts WHERE id = ? AND NOT EXISTS (SELECT 1 FROM conversations WHERE contact_id = ?)`, contact, contact)
+	return err
+}
+
 func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 	switch ev.Type {
 	case wire.EventConversationQueued, wire.EventConversationAssigned, wire.EventConversationUpdated, wire.EventConversationEnded:
@@ -358,8 +405,17 @@ func apply(tx *sql.Tx, ev wire.Event, me, open int64, fx *Effects) error {
 		if err := json.Unmarshal(ev.Data, &d); err != nil {
 			return err
 		}
+		if d.Offer.State != wire.OfferPending {
+			// Only a pending offer names its customer (the server sends no more); kept so.
+			d.Offer.CustomerName, d.Offer.CustomerMessage = "", ""
+		}
 		if err := putJSON(tx, "offers", d.Offer.ID, d.Offer, string(d.Offer.State)); err != nil {
 			return err
+		}
+		if ev.Type == wire.EventTransferResolved && d.Offer.ToAgentID == me && d.Offer.State != wire.OfferAccepted {
+			if err := forgetOffered(tx, d.Offer.ConversationID, me); err != nil {
+				return err
+			}
 		}
 		if ev.Type == wire.EventTransferOffered && d.Offer.ToAgentID == me {
 			fx.OffersToMe = append(fx.OffersToMe, d.Offer)

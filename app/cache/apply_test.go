@@ -172,3 +172,81 @@ func TestLeavingMeSaysHow(t *testing.T) {
 		t.Fatalf("left: %+v", fx.Left)
 	}
 }
+
+// A transfer offer to me shows the customer's name and last message while it is pending; once
+// it failed (rejected, withdrawn, expired) the cache keeps neither them nor the conversation
+// the server let me read while it was offered — by the stream, or by a resync after the app
+// was away. An accepted one stays: the conversation is mine.
+func TestAFailedOfferToMeLeavesNothingOfTheCustomer(t *testing.T) {
+	const me, sender = 7, 8
+	offered := func(c *Cache, seq, convID, offerID int64) wire.TransferOffer {
+		t.Helper()
+		conv := summary(convID, wire.Assigned, id(sender), "Elif Şahin", "Kargom nerede?")
+		msg := wire.Message{ID: convID * 10, ConversationID: convID, Direction: "in", Body: "Kargom nerede?", Status: wire.StatusReceived}
+		o := wire.TransferOffer{ID: offerID, ConversationID: convID, FromAgentID: sender, ToAgentID: me, State: wire.OfferPending,
+			CustomerName: "Elif Şahin", CustomerMessage: "Kargom nerede?"}
+		if _, err := c.ApplyEvents([]wire.Event{
+			event(t, seq, wire.EventTransferOffered, wire.OfferData{Offer: o}),
+			event(t, seq+1, wire.EventConversationUpdated, wire.ConversationData{Conversation: conv}),
+			event(t, seq+2, wire.EventMessageCreated, wire.MessageData{Message: msg}),
+		}, me, 0); err != nil {
+			t.Fatal(err)
+		}
+		l, _ := c.Lists(me)
+		if len(l.Offers) != 1 || l.Offers[0].CustomerName != "Elif Şahin" || l.Offers[0].CustomerMessage != "Kargom nerede?" {
+			t.Fatalf("the pending offer names the customer: %+v", l.Offers)
+		}
+		return o
+	}
+	gone := func(c *Cache, convID int64, how string) {
+		t.Helper()
+		if _, ok, _ := c.Detail(convID); ok {
+			t.Errorf("%s: the conversation offered to me is still cached", how)
+		}
+		var n int
+		c.db.QueryRow(`SELECT (SELECT COUNT(*) FROM messages WHERE conversation_id = ?) + (SELECT COUNT(*) FROM contacts WHERE id = ?)
+			+ (SELECT COUNT(*) FROM offers WHERE data LIKE '%Elif%' OR data LIKE '%Kargom%')`, convID, 100+convID).Scan(&n)
+		if n != 0 {
+			t.Errorf("%s: %d rows still hold the customer's name or message", how, n)
+		}
+		if l, _ := c.Lists(me); len(l.Offers) != 0 {
+			t.Errorf("%s: offers still listed: %+v", how, l.Offers)
+		}
+	}
+
+	for _, state := range []wire.OfferState{wire.OfferRejected, wire.OfferWithdrawn, wire.OfferExpired} {
+		c := open(t)
+		o := offered(c, 1, 5, 9)
+		// The server's resolved offer carries no customer; a cache must not keep one even if it did.
+		failed := o
+		failed.State = state
+		if _, err := c.ApplyEvents([]wire.Event{event(t, 4, wire.EventTransferResolved, wire.OfferData{Offer: failed})}, me, 0); err != nil {
+			t.Fatal(err)
+		}
+		gone(c, 5, string(state))
+	}
+
+	// Away while it failed: the resync finds it neither pending nor mine.
+	c := open(t)
+	offered(c, 1, 5, 9)
+	if err := c.ApplySnapshot(Snapshot{Me: wire.User{ID: me}}, 10); err != nil {
+		t.Fatal(err)
+	}
+	gone(c, 5, "resync")
+
+	// Accepted: the conversation is mine, nothing is forgotten.
+	c = open(t)
+	o := offered(c, 1, 5, 9)
+	accepted := o
+	accepted.State, accepted.CustomerName, accepted.CustomerMessage = wire.OfferAccepted, "", ""
+	mine := summary(5, wire.Assigned, id(me), "Elif Şahin", "Kargom nerede?")
+	if _, err := c.ApplyEvents([]wire.Event{
+		event(t, 4, wire.EventTransferResolved, wire.OfferData{Offer: accepted}),
+		event(t, 5, wire.EventConversationAssigned, wire.AssignedData{Conversation: mine, By: "transfer"}),
+	}, me, 0); err != nil {
+		t.Fatal(err)
+	}
+	if d, ok, _ := c.Detail(5); !ok || d.Conversation.Contact.Name != "Elif Şahin" || len(d.Messages) != 1 {
+		t.Fatalf("an accepted offer's conversation is mine, whole: %v %+v", ok, d)
+	}
+}

@@ -292,6 +292,9 @@ func (a *API) listTransfers(w http.ResponseWriter, r *http.Request, u wire.User)
 	if err != nil {
 		return err
 	}
+	if err := a.routing.OfferCustomers(r.Context(), list); err != nil {
+		return err
+	}
 	return writeJSON(w, http.StatusOK, list)
 }
 
@@ -307,7 +310,11 @@ func (a *API) getTransfer(w http.ResponseWriter, r *http.Request, u wire.User) e
 	if !u.Role.Staff() && o.FromAgentID != u.ID && o.ToAgentID != u.ID {
 		return wire.Errorf(wire.CodeNotFound, "transfer offer not found")
 	}
-	return writeJSON(w, http.StatusOK, o)
+	one := []wire.TransferOffer{o}
+	if err := a.routing.OfferCustomers(r.Context(), one); err != nil {
+		return err
+	}
+	return writeJSON(w, http.StatusOK, one[0])
 }
 
 func (a *API) acceptTransfer(w http.ResponseWriter, r *http.Request, u wire.User) error {

@@ -61,6 +61,11 @@ func (s *Service) Transfer(ctx context.Context, fromID, convID int64, r wire.Tra
 		if err != nil {
 			return err
 		}
+		cust, err := tx.OfferCustomer(convID)
+		if err != nil {
+			return err
+		}
+		withCustomer(&offer, cust)
 		out = offer
 		if _, err := tx.AddTimeline(convID, "transfer_offered", fromID, map[string]any{
 			"offer_id": offer.ID, "to_agent_id": to.ID, "note": note}); err != nil {
@@ -212,4 +217,37 @@ func (s *Service) failOffer(tx *store.Tx, offerID int64, state wire.OfferState, 
 		return s.requeue(tx, o.ConversationID, true, "transfer_failed_sender_away", 0)
 	}
 	return s.conversationChanged(tx, o.ConversationID)
+}
+
+// withCustomer gives a pending offer what its receiver decides on: the customer's name and
+// their last message (its text, or the kind of its first attachment). Those who get a pending
+// offer may read its conversation while it is pending (CanRead: its holder, the receiver,
+// staff); a resolved offer carries neither, so the receiver of a failed one keeps nothing.
+func withCustomer(o *wire.TransferOffer, c store.OfferCustomer) {
+	if o.State != wire.OfferPending {
+		o.CustomerName, o.CustomerMessage = "", ""
+		return
+	}
+	o.CustomerName = c.Name
+	o.CustomerMessage = preview(c.Body, c.Attachments)
+	if r := []rune(o.CustomerMessage); len(r) > 140 {
+		o.CustomerMessage = string(r[:140])
+	}
+}
+
+// OfferCustomers fills the customer of each pending offer in a list answered to one of its
+// parties or staff (GET /transfers, GET /transfers/{id}); resolved offers are left without.
+func (s *Service) OfferCustomers(ctx context.Context, list []wire.TransferOffer) error {
+	for i := range list {
+		if list[i].State != wire.OfferPending {
+			withCustomer(&list[i], store.OfferCustomer{})
+			continue
+		}
+		c, err := s.store.OfferCustomer(ctx, list[i].ConversationID)
+		if err != nil {
+			return err
+		}
+		withCustomer(&list[i], c)
+	}
+	return nil
 }

@@ -208,3 +208,118 @@ func TestEarlierConversationsAreFilteredByWhatTheReaderMayRead(t *testing.T) {
 		}
 	}
 }
+
+// A transfer offer shows its receiver the customer's name and last message (issue 11, the
+// agent's polish) — only while it is pending, and only to those who may read the conversation
+// then: its two agents and staff. Another agent's stream never carries them, and once the
+// receiver rejected it, went on break (withdrawing it) or let it expire, what they read of the
+// offer has neither.
+func TestTransferOfferCarriesTheCustomerOnlyWhilePending(t *testing.T) {
+	onBothBackends(t, transferOfferCarriesTheCustomerOnlyWhilePending)
+}
+
+func transferOfferCarriesTheCustomerOnlyWhilePending(t *testing.T, e *env) {
+	sup := e.user(wire.RoleSupervisor, "selin", limit(0))
+	a, b, c := e.agent("ayse", limit(1)), e.agent("bora", limit(0)), e.agent("cem", limit(0))
+	for _, x := range []*client{a, b, c} {
+		x.online()
+	}
+	rb, rc := b.record(), c.record()
+	conv := e.customer("905550000031", "kargom nerede 6642").ConversationID
+	a.reply(conv, "bakıyorum")
+	const name = "Müşteri 905550000031"
+
+	o := a.transfer(conv, b.user.ID, "")
+	if o.CustomerName != name || o.CustomerMessage != "kargom nerede 6642" {
+		t.Fatalf("the sender's offer: customer %q, message %q; want the customer's name and last message (not the agent's reply)", o.CustomerName, o.CustomerMessage)
+	}
+	for who, x := range map[string]*client{"bora (the receiver)": b, "selin (a supervisor)": sup} {
+		var list []wire.TransferOffer
+		x.mustDo("GET", "/api/v1/transfers", nil, &list, http.StatusOK)
+		if len(list) != 1 || list[0].CustomerName != name || list[0].CustomerMessage != "kargom nerede 6642" {
+			t.Errorf("%s's pending offers: %+v; want the one offer with the customer's name and last message", who, list)
+		}
+	}
+	rc.sync(t, e.marker(1))
+	for _, secret := range []string{"6642", name} {
+		if rc.contains(secret) {
+			t.Errorf("cem's stream carried %q of an offer to bora", secret)
+		}
+	}
+
+	// From its resolution on, nothing bora's stream carries names the customer.
+	nothingFrom := func(offerID int64, state wire.OfferState) {
+		t.Helper()
+		from := int64(-1)
+		for _, ev := range rb.events(t) {
+			if from < 0 && ev.Type == wire.EventTransferResolved {
+				var d wire.OfferData
+				if json.Unmarshal(ev.Data, &d) == nil && d.Offer.ID == offerID && d.Offer.State == state {
+					from = ev.Seq
+				}
+			}
+			if from >= 0 && ev.Seq >= from && (bytes.Contains(ev.Data, []byte("6642")) || bytes.Contains(ev.Data, []byte(name))) {
+				t.Errorf("once the offer was %s, bora's stream carried the customer in %s: %s", state, ev.Type, ev.Data)
+			}
+		}
+		if from < 0 {
+			t.Fatalf("bora's stream did not carry the %s offer", state)
+		}
+	}
+	rb.sync(t, e.marker(2))
+	if !rb.contains(`"customer_message":"kargom nerede 6642"`) {
+		t.Error("bora's stream did not carry the pending offer with the customer's last message")
+	}
+
+	// Rejected: what bora reads of it, by stream or by asking, names no customer.
+	b.mustDo("POST", fmt.Sprintf("/api/v1/transfers/%d/reject", o.ID), nil, nil, http.StatusOK)
+	rb.sync(t, e.marker(3))
+	nothingFrom(o.ID, wire.OfferRejected)
+	if got := b.offer(o.ID); got.State != wire.OfferRejected || got.CustomerName != "" || got.CustomerMessage != "" {
+		t.Errorf("the rejected offer as bora reads it: %+v; want rejected, no customer", got)
+	}
+	var left []wire.TransferOffer
+	b.mustDo("GET", "/api/v1/transfers", nil, &left, http.StatusOK)
+	if len(left) != 0 {
+		t.Errorf("bora still lists offers after rejecting: %+v", left)
+	}
+
+	// Withdrawn: the receiver goes on break.
+	o2 := a.transfer(conv, b.user.ID, "")
+	b.presence(wire.Break, "")
+	rb.sync(t, e.marker(4))
+	nothingFrom(o2.ID, wire.OfferWithdrawn)
+	if got := b.offer(o2.ID); got.State != wire.OfferWithdrawn || got.CustomerName != "" {
+		t.Errorf("the withdrawn offer as bora reads it: %+v; want withdrawn, no customer", got)
+	}
+
+	// Expired: bora, online again, lets the shortest offer run out.
+	b.online()
+	e.admin().settings(func(s *wire.Settings) { s.OfferTimeoutSeconds = 1 })
+	o3 := a.transfer(conv, b.user.ID, "")
+	eventually(t, 10*time.Second, "the offer to expire", func() bool { return b.offer(o3.ID).State == wire.OfferExpired })
+	rb.sync(t, e.marker(5))
+	nothingFrom(o3.ID, wire.OfferExpired)
+	if got := b.offer(o3.ID); got.CustomerName != "" || got.CustomerMessage != "" {
+		t.Errorf("the expired offer as bora reads it: %+v; want no customer", got)
+	}
+}
+
+// events lists the events of every frame the recorder received, in order.
+func (r *streamRecorder) events(t *testing.T) []wire.Event {
+	t.Helper()
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	var out []wire.Event
+	for _, line := range bytes.Split(r.raw.Bytes(), []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		var f wire.StreamFrame
+		if err := json.Unmarshal(line, &f); err != nil {
+			t.Fatalf("a frame that is not JSON: %v", err)
+		}
+		out = append(out, f.Events...)
+	}
+	return out
+}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 
 	"santral/backend/wire"
@@ -109,4 +110,41 @@ func (s *Store) OffersFor(ctx context.Context, agentID int64, all bool) ([]wire.
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// offerCustomerSQL reads a conversation's customer (name, else number) and the text and
+// attachments of the customer's last message.
+const offerCustomerSQL = `SELECT COALESCE(NULLIF(ct.name, ''), ct.phone), COALESCE(m.body, ''), COALESCE(m.attachments, '[]')
+	FROM conversations c JOIN contacts ct ON ct.id = c.contact_id
+	LEFT JOIN messages m ON m.id = (SELECT MAX(id) FROM messages WHERE conversation_id = c.id AND direction = 'in')
+	WHERE c.id = ?`
+
+// OfferCustomer is what a transfer offer's receiver is shown of the conversation: the
+// customer's name and their last message (its text and attachments).
+type OfferCustomer struct {
+	Name        string
+	Body        string
+	Attachments []wire.Attachment
+}
+
+func scanOfferCustomer(row interface{ Scan(...any) error }) (OfferCustomer, error) {
+	var c OfferCustomer
+	var att string
+	if err := row.Scan(&c.Name, &c.Body, &att); err != nil {
+		return c, wireNotFound(err, "conversation")
+	}
+	if err := json.Unmarshal([]byte(att), &c.Attachments); err != nil {
+		return c, fmt.Errorf("store: unable to read attachments: %w", err)
+	}
+	return c, nil
+}
+
+// OfferCustomer reads the offer's customer inside the transaction.
+func (t *Tx) OfferCustomer(convID int64) (OfferCustomer, error) {
+	return scanOfferCustomer(t.queryRow(offerCustomerSQL, convID))
+}
+
+// OfferCustomer reads the offer's customer.
+func (s *Store) OfferCustomer(ctx context.Context, convID int64) (OfferCustomer, error) {
+	return scanOfferCustomer(s.readRow(ctx, offerCustomerSQL, convID))
 }

@@ -219,6 +219,12 @@ type TransferOffer struct {
 	CreatedAt      int64      `json:"created_at"`
 	ExpiresAt      int64      `json:"expires_at"`
 	ResolvedAt     int64      `json:"resolved_at,omitempty"`
+	// CustomerName and CustomerMessage are what the receiver decides on: the customer's name
+	// (or number) and the text of their last message. Only a pending offer carries them, and
+	// only to those who may read its conversation while it is pending (its two agents and
+	// staff); a rejected, withdrawn or expired offer never does.
+	CustomerName    string `json:"customer_name,omitempty"`
+	CustomerMessage string `json:"customer_message,omitempty"`
 }
 
 // EndReason from the admin's list; ending a conversation requires one.

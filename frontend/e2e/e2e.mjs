@@ -42,6 +42,17 @@ async function goOnline(page) {
   await page.waitForSelector('[data-testid="presence-button"][data-presence="online"]', { timeout: 10000 });
 }
 
+/** Language through the real binding, then a reload shows it (the Go side stays signed in). */
+async function language(page, lang) {
+  await page.evaluate(async (lang) => {
+    const s = await window.go.app.App.Session();
+    await window.go.app.App.SavePreferences({ ...s.preferences, language: lang });
+  }, lang);
+  await page.reload();
+  await tid(page, 'user-name').waitFor();
+  await page.waitForSelector('[data-testid="connection-indicator"][data-state="connected"]', { timeout: 15000 });
+}
+
 async function main() {
   // Workspace: two agents and an end reason, set up by the admin through the API.
   const admin = await api('POST', '/api/v1/auth/login', { username: 'admin', password: adminPassword });
@@ -168,9 +179,19 @@ async function main() {
       const offer = b.locator(`[data-testid^="offer-"][data-conversation-id="${conv}"]`).first();
       await offer.waitFor({ timeout: 10000 });
       assert.match(await offer.textContent(), /Kargo takibini sen yapar mısın\?/);
+      const offerId = (await offer.getAttribute('data-testid')).replace('offer-', '');
+      // Whom and what (issue 11): the server's offer names the customer and their last message.
+      assert.equal(await tid(b, `offer-customer-${offerId}`).textContent(), 'Elif Yıldız');
+      assert.match(await tid(b, `offer-message-${offerId}`).textContent(), /^Müşteri: “.+”$/);
       await until('the offer notification', () => notifications().some((x) => /Aktarım/.test(x.summary)));
       await shot(b, '05-offer');
-      const offerId = (await offer.getAttribute('data-testid')).replace('offer-', '');
+      await language(b, 'en');
+      await tid(b, 'tab-transfers').click();
+      await tid(b, `offer-message-${offerId}`).waitFor({ timeout: 10000 });
+      assert.match(await tid(b, `offer-message-${offerId}`).textContent(), /^Customer: “.+”$/);
+      await shot(b, '05-offer-en');
+      await language(b, 'tr');
+      await tid(b, 'tab-transfers').click();
       // The sender is still on the conversation, typing, when the receiver accepts.
       await tid(a, 'composer-input').fill('Kargonuz için hemen');
       await tid(b, `offer-accept-${offerId}`).click();
@@ -196,6 +217,8 @@ async function main() {
       await tid(b, `end-reason-${reason.id}`).click();
       await tid(b, 'end-confirm').click();
       await tid(b, `conversation-row-${conv}`).waitFor({ state: 'detached', timeout: 10000 });
+      // Ending moves on to the next conversation; Mehmet held only this one: the empty state.
+      await tid(b, 'no-conversation').waitFor({ timeout: 10000 });
       await tid(b, 'tab-history').click();
       await tid(b, `history-row-${conv}`).waitFor({ timeout: 10000 });
       // A second ended conversation, so the filter has something to leave out.
@@ -215,11 +238,12 @@ async function main() {
       await shot(b, '07-history-filter');
     });
 
-    await step('break: no assignment while on break', async () => {
-      await tid(a, 'presence-button').click();
-      await tid(a, 'presence-break').click();
-      await tid(a, 'presence-break-confirm').click();
+    await step('break in one click: no assignment while on break', async () => {
+      // The vendor page's break button: one click, no reason asked (the server requires none).
+      await tid(a, 'presence-go-break').click();
       await a.waitForSelector('[data-testid="presence-button"][data-presence="break"]');
+      await tid(a, 'presence-go-online').waitFor();
+      assert.match(await tid(a, 'presence-since').textContent(), /^\d\d:\d\d’den beri · (şimdi|\d+ sn|\d+ dk)$/);
       const waiting = (await customer('905054443322', 'Deniz Arslan', 'Kapıda ödeme var mı?')).conversation_id;
       await tid(a, 'tab-queue').click();
       await tid(a, `queue-row-${waiting}`).waitFor({ timeout: 10000 });
@@ -227,7 +251,14 @@ async function main() {
       await new Promise((r) => setTimeout(r, 800));
       assert.equal(await tid(a, `conversation-row-${waiting}`).count(), 0, 'nothing is assigned on break');
       await shot(a, '08-break');
-      await goOnline(a);
+      await language(a, 'en');
+      assert.match(await tid(a, 'presence-since').textContent(), /^since \d\d:\d\d · (now|\d+s|\d+m)$/);
+      assert.equal(await tid(a, 'presence-go-online').textContent(), 'Go online');
+      await shot(a, '08-break-en');
+      await language(a, 'tr');
+      // And back online in one click.
+      await tid(a, 'presence-go-online').click();
+      await a.waitForSelector('[data-testid="presence-button"][data-presence="online"]', { timeout: 10000 });
       await tid(a, `conversation-row-${waiting}`).waitFor({ timeout: 10000 });
     });
 
@@ -243,8 +274,12 @@ async function main() {
       const offer = b.locator(`[data-testid^="offer-"][data-conversation-id="${id}"]`).first();
       await offer.waitFor({ timeout: 10000 });
       const offerId = (await offer.getAttribute('data-testid')).replace('offer-', '');
+      const who = await tid(b, `offer-customer-${offerId}`).textContent();
       await tid(b, `offer-reject-${offerId}`).click();
       await tid(a, 'pending-offer').waitFor({ state: 'detached', timeout: 10000 });
+      // Rejected: the receiver's app shows nothing of that customer any more.
+      await offer.waitFor({ state: 'detached', timeout: 10000 });
+      assert.ok(!(await b.locator('body').textContent()).includes(who), `the receiver still shows ${who}`);
       await tid(a, `conversation-row-${id}`).waitFor();
       await tid(b, 'tab-mine').click();
       assert.equal(await tid(b, `conversation-row-${id}`).count(), 0, 'the receiver did not get it');

@@ -5,6 +5,7 @@
 import { AppError, bridge as defaultBridge, onEvent, toAppError, type Bridge } from './bridge';
 import { errorText, getLanguage, has, setLanguage, t, type MessageKey } from './i18n';
 import { upsertOutbox } from './logic/outbox';
+import { sortMine } from './logic/inbox';
 import {
   addPending,
   afterSend,
@@ -52,6 +53,14 @@ export class Coalescer {
 
 const TOAST_MS = 6000;
 
+/** The problem a refusal's notice is about, by its code: such a notice goes when the problem is
+ * gone (the connection back, the agent online again), not only when its time is up. */
+const TOAST_KEYS: Record<string, string> = {
+  offline: 'connection',
+  not_online: 'presence',
+  agent_on_break: 'presence',
+};
+
 export class Controller {
   readonly store: Store;
   private readonly api: Bridge;
@@ -59,6 +68,7 @@ export class Controller {
   private viewToken = 0;
   private historyTokens: Record<HistoryView, number> = { history: 0, ended: 0 };
   private toastSeq = 0;
+  private toastTimers = new Map<number, ReturnType<typeof setTimeout>>();
   // Each conversation-left event's number, to tell a view read after it from one read before.
   private leftSeq = 0;
   private lostAt = new Map<number, number>();
@@ -150,6 +160,7 @@ export class Controller {
     const s = this.state.session;
     if (!s || !c) return;
     this.set({ session: { ...s, connection: c } });
+    if (c.state === 'connected') this.dismissToasts('connection');
   }
 
   // ---- session --------------------------------------------------------------------------------
@@ -200,6 +211,7 @@ export class Controller {
       const user = await this.api.setPresence(presence, presence === 'break' ? reason.trim() : '');
       const s = this.state.session;
       if (s) this.set({ session: { ...s, user } });
+      if (user.presence === 'online') this.dismissToasts('presence');
       this.set((st) => ({ inbox: { ...st.inbox, agents: st.inbox.agents.map((a) => (a.id === user.id ? user : a)) } }));
       void this.loadInbox();
     });
@@ -355,10 +367,12 @@ export class Controller {
     const onScreen = this.state.view?.conversation.id === item.conversation_id;
     if (onScreen) this.set((s) => ({ view: s.view ? { ...s.view, outbox: upsertOutbox(s.view.outbox, item) } : s.view }));
     else if (item.state === 'failed') this.refusedElsewhere(item, ev.conversation);
+    // Retried and on its way (or delivered): the notice about its refusal goes.
+    if (item.state !== 'failed') this.dismissToasts('outbox:' + item.key);
   }
 
   private refusedElsewhere(item: OutboxItem, name: string): void {
-    this.toast('error', t('toast.replyRefused', { name: name || t('common.conversationNo', { id: item.conversation_id }), reason: errorText(item.error ?? { code: '', message: '' }) }));
+    this.toast('error', t('toast.replyRefused', { name: name || t('common.conversationNo', { id: item.conversation_id }), reason: errorText(item.error ?? { code: '', message: '' }) }), 'outbox:' + item.key);
   }
 
   setDraft(conversationId: number, text: string): void {
@@ -448,6 +462,7 @@ export class Controller {
   async retrySend(key: string): Promise<void> {
     await this.guard(async () => {
       await this.api.retrySend(key);
+      this.dismissToasts('outbox:' + key);
       this.set((s) => ({
         view: s.view ? { ...s.view, outbox: s.view.outbox.map((o) => (o.key === key ? { ...o, state: 'queued', error: null } : o)) } : s.view,
       }));
@@ -459,6 +474,7 @@ export class Controller {
     await this.guard(async () => {
       await this.api.discardSend(key);
       this.set((s) => ({ view: s.view ? { ...s.view, outbox: s.view.outbox.filter((o) => o.key !== key) } : s.view }));
+      this.dismissToasts('outbox:' + key);
     });
   }
 
@@ -652,8 +668,18 @@ export class Controller {
 
   /** Ends the conversation; throws so the dialog can show the refusal. */
   async end(conversationId: number, endReasonId: number): Promise<void> {
+    // The one to go on with, read before the end changes the list: the conversation below it in
+    // my list, or the one above when it was the last (issue 11, the agent's polish).
+    const list = sortMine(this.state.inbox.mine);
+    const at = list.findIndex((c) => c.id === conversationId);
+    const next = at < 0 ? undefined : (list[at + 1] ?? list[at - 1]);
     await this.api.end(conversationId, endReasonId);
     this.toast('success', t('toast.ended'));
+    if (this.state.selectedId === conversationId) {
+      this.set((s) => ({ dialog: null, inbox: { ...s.inbox, mine: s.inbox.mine.filter((c) => c.id !== conversationId) } }));
+      if (next) void this.select(next.id);
+      else this.closeConversation();
+    }
     this.set((s) => ({
       dialog: null,
       history: {
@@ -736,22 +762,45 @@ export class Controller {
     if (this.state.dialog) this.set({ dialog: null });
   }
 
-  toast(kind: Toast['kind'], text: string): void {
-    // The same notice twice is shown once: the one on screen stays.
-    if (this.state.toasts.some((x) => x.kind === kind && x.text === text)) return;
+  /** Shows a notice. `key` names the problem it is about (TOAST_KEYS): the same problem again
+   * is one notice with a count (its timer starts over), and it goes when the problem is gone
+   * (dismissToasts), not only when its time is up. */
+  toast(kind: Toast['kind'], text: string, key?: string): void {
+    const same = this.state.toasts.find((x) => (key ? x.key === key : !x.key && x.kind === kind && x.text === text));
+    if (same) {
+      this.set((s) => ({ toasts: s.toasts.map((x) => (x.id === same.id ? { ...x, kind, text, count: (x.count ?? 1) + 1 } : x)) }));
+      this.armToast(same.id, kind);
+      return;
+    }
     const id = ++this.toastSeq;
-    this.set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text }] }));
-    setTimeout(() => this.dismissToast(id), kind === 'error' ? TOAST_MS * 1.5 : TOAST_MS);
+    this.set((s) => ({ toasts: [...s.toasts.slice(-3), { id, kind, text, ...(key ? { key } : {}) }] }));
+    this.armToast(id, kind);
+  }
+
+  private armToast(id: number, kind: Toast['kind']): void {
+    clearTimeout(this.toastTimers.get(id));
+    this.toastTimers.set(
+      id,
+      setTimeout(() => this.dismissToast(id), kind === 'error' ? TOAST_MS * 1.5 : TOAST_MS),
+    );
   }
 
   dismissToast(id: number): void {
+    clearTimeout(this.toastTimers.get(id));
+    this.toastTimers.delete(id);
     if (this.state.toasts.some((x) => x.id === id)) this.set((s) => ({ toasts: s.toasts.filter((x) => x.id !== id) }));
+  }
+
+  /** The problem a notice was about is gone (the connection is back, the reply went out): its
+   * notices go at once. */
+  dismissToasts(key: string): void {
+    for (const x of this.state.toasts) if (x.key === key) this.dismissToast(x.id);
   }
 
   /** Shows a refusal as a notice in the current language. */
   fail(e: unknown): void {
     const err = toAppError(e);
-    this.toast('error', errorText(err));
+    this.toast('error', errorText(err), TOAST_KEYS[err.code]);
     this.handleAuth(err);
   }
 

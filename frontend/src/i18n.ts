@@ -49,6 +49,7 @@ const tr = {
   'presence.hintBreak': 'Kuyruktan konuşma düşmez, size aktarım yapılamaz.',
   'presence.hintOffline': 'Konuşma almazsınız.',
   'presence.since': '{time}’den beri',
+  'presence.sinceFor': '{time}’den beri · {dur}',
 
   'connection.connected': 'Bağlı',
   'connection.connecting': 'Bağlanıyor…',
@@ -111,6 +112,8 @@ const tr = {
   'transfers.expired': 'Süresi doldu',
   'transfers.note': 'Not',
   'transfers.noNote': 'Not yok',
+  'transfers.lastMessage': 'Müşteri: “{text}”',
+  'toast.repeated': '{n} kez',
 
   'history.filter': 'Filtrele',
   'history.clear': 'Temizle',
@@ -710,6 +713,7 @@ const en: Record<MessageKey, string> = {
   'presence.hintBreak': 'No conversations from the queue, no transfers to you.',
   'presence.hintOffline': 'You receive no conversations.',
   'presence.since': 'since {time}',
+  'presence.sinceFor': 'since {time} · {dur}',
 
   'connection.connected': 'Connected',
   'connection.connecting': 'Connecting…',
@@ -772,6 +776,8 @@ const en: Record<MessageKey, string> = {
   'transfers.expired': 'Expired',
   'transfers.note': 'Note',
   'transfers.noNote': 'No note',
+  'transfers.lastMessage': 'Customer: “{text}”',
+  'toast.repeated': '{n} times',
 
   'history.filter': 'Filter',
   'history.clear': 'Clear',

@@ -22,6 +22,10 @@ export interface Toast {
   id: number;
   kind: 'info' | 'success' | 'error';
   text: string;
+  /** The problem it is about ('connection', 'outbox:<key>', …): it goes when that is solved. */
+  key?: string;
+  /** How many times it was raised while on screen (shown once, with the count). */
+  count?: number;
 }
 
 export type Dialog =

@@ -175,6 +175,14 @@ export interface TransferOffer {
   created_at: number;
   expires_at: number;
   resolved_at?: number;
+  /**
+   * CustomerName and CustomerMessage are what the receiver decides on: the customer's name
+   * (or number) and the text of their last message. Only a pending offer carries them, and
+   * only to those who may read its conversation while it is pending (its two agents and
+   * staff); a rejected, withdrawn or expired offer never does.
+   */
+  customer_name?: string;
+  customer_message?: string;
 }
 
 /** EndReason from the admin's list; ending a conversation requires one. */

@@ -5,7 +5,7 @@ import { render } from 'preact';
 import { act } from 'preact/test-utils';
 import { afterEach, describe, expect, it } from 'vitest';
 import { visibleRange, VirtualList } from '../src/components/VirtualList';
-import { setLanguage } from '../src/i18n';
+import { setLanguage, t } from '../src/i18n';
 import { change, click, mount, press, settle, typeInto, type Mounted } from './helpers';
 
 let m: Mounted | null = null;
@@ -208,9 +208,9 @@ describe('conversation', () => {
     expect(m.query(`outbox-${key}`)).toBeNull();
   });
 
-  it('ending without a reason is refused by the server; with one it ends', async () => {
+  it('ending without a reason is refused by the server; with one it ends and the next conversation opens', async () => {
     m = await day('back-online');
-    const elif = m.replay.ids.elif;
+    const { elif, burak } = m.replay.ids;
     await click(m.get(`conversation-row-${elif}`));
     await click(m.get('end-button'));
     await click(m.get('end-confirm'));
@@ -220,9 +220,19 @@ describe('conversation', () => {
     await click(m.get('end-confirm'));
     expect(m.query('end-dialog')).toBeNull();
     await settle();
+    // Issue 11 (the agent's polish): ending moves on to the next conversation in my list —
+    // Burak's, below Elif's — rather than staying on the ended one.
+    expect(m.query(`conversation-row-${elif}`)).toBeNull();
+    expect(m.get('conversation').dataset.conversationId).toBe(String(burak));
+    expect(m.get(`conversation-row-${burak}`).getAttribute('aria-current')).toBe('true');
+    expect(m.get('toast').textContent).toContain(t('toast.ended'));
+    expect(m.replay.misses).toEqual([]);
+    // The ended one is in the history, with its reason.
+    await click(m.get('tab-history'));
+    await click(m.get(`history-row-${elif}`));
+    await settle();
     expect(m.get('conversation-state').textContent).toBe('Sonlandırıldı');
     expect(m.get('timeline').textContent).toContain('Sonlandırma sebebi: Bilgi verildi');
-    expect(m.query(`conversation-row-${elif}`)).toBeNull();
     expect(m.get('readonly-note')).toBeTruthy();
   });
 });

@@ -124,6 +124,9 @@ describe('the receiver', () => {
   it('sees the offer with its note and countdown, accepts it and opens the conversation', async () => {
     m = await mount('transfer.receiver', 'offer-arrives');
     const { offer, conv } = m.replay.ids;
+    // Whom and what: the server's offer names the customer and their last message (issue 11).
+    expect(m.get(`offer-customer-${offer}`).textContent).toBe('Elif Şahin');
+    expect(m.get(`offer-message-${offer}`).textContent).toBe('Müşteri: “Kargom gelmedi”');
     expect(m.get(`offer-note-${offer}`).textContent).toContain('Kargo takibini sen yapar mısın?');
     expect(m.get(`offer-countdown-${offer}`).textContent).toMatch(/^\d:\d\d kaldı$/);
     await click(m.get(`offer-accept-${offer}`));
@@ -138,9 +141,14 @@ describe('the receiver', () => {
     await m.advance('offer2-arrives');
     const { offer2 } = m.replay.ids;
     await click(m.get('tab-transfers'));
+    expect(m.get(`offer-customer-${offer2}`).textContent).toBe('Burak Öztürk');
+    expect(m.get(`offer-message-${offer2}`).textContent).toContain('İade kodu alabilir miyim?');
     await click(m.get(`offer-reject-${offer2}`));
     expect(m.replay.step).toBe('reject');
     expect(m.query(`offer-${offer2}`)).toBeNull();
+    // Rejected, the customer is nowhere on this agent's screen (nor in what the app answers).
+    expect(document.body.textContent).not.toContain('Burak Öztürk');
+    expect(document.body.textContent).not.toContain('İade kodu');
     expect(await m.ctl.acceptTransfer(offer2)).toBe(false);
     expect(m.ctl.state.toasts.at(-1)?.text).toContain('artık beklemede değil');
   });

@@ -2,9 +2,9 @@
 // vendor page describes it), the connection state, who is signed in, help, settings, sign out.
 
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { useApp, useController } from '../context';
+import { useApp, useController, useNow } from '../context';
 import { t, type MessageKey } from '../i18n';
-import { formatClock } from '../time';
+import { formatClock, formatDuration, serverNow } from '../time';
 import type { Connection, Presence } from '../types';
 import { IconChevron, IconHelp, IconLogout, IconSettings } from './icons';
 
@@ -24,6 +24,7 @@ export function TopBar() {
         ) : null}
       </div>
       <PresenceButton />
+      <PresenceQuick />
       <ConnectionIndicator />
       <div class="topbar-spacer" />
       <HelpTooltip />
@@ -179,6 +180,50 @@ export function PresenceButton() {
             </span>
           </button>
         </div>
+      ) : null}
+    </div>
+  );
+}
+
+/** "since 14:05 · 12 min": how long the agent has been in their presence, by the server's
+ * presence-changed time and clock. Empty while that time is unknown. */
+export function presenceSince(since: number | undefined, offset: number, localNow: number): string {
+  if (!since) return '';
+  return t('presence.sinceFor', { time: formatClock(since), dur: formatDuration(serverNow(offset, localNow) - since) });
+}
+
+/** The source document's buttons, one click each: "Go online" while on break or offline, "Go
+ * on break" while online (a reason stays optional, in the presence menu), with the time since
+ * the last change. Hidden while disconnected: the presence is unknown then, and the server could
+ * not take the change anyway. */
+export function PresenceQuick() {
+  const ctl = useController();
+  const user = useApp((s) => s.session?.user ?? null);
+  const busy = useApp((s) => !!s.busy.presence);
+  const connected = useApp((s) => s.session?.connection?.state === 'connected');
+  const offset = useApp((s) => s.offset);
+  const now = useNow(15000);
+  if (!user || !connected) return null;
+  const online = user.presence === 'online';
+  const since = presenceSince(user.presence_since, offset, now);
+  return (
+    <div class="presence-quick">
+      {online ? (
+        <button type="button" class="btn btn-sm presence-quick-btn" data-testid="presence-go-break" disabled={busy} title={t('presence.hintBreak')} onClick={() => void ctl.setPresence('break', '')}>
+          <span class="light light-break" aria-hidden="true" />
+          {t('presence.goBreak')}
+        </button>
+      ) : (
+        <button type="button" class="btn btn-sm presence-quick-btn" data-testid="presence-go-online" disabled={busy} title={t('presence.hintOnline')} onClick={() => void ctl.setPresence('online', '')}>
+          <span class="light light-online" aria-hidden="true" />
+          {t('presence.goOnline')}
+        </button>
+      )}
+      {since ? (
+        <span class="presence-since" data-testid="presence-since" title={since}>
+          <span class="presence-since-clock">{t('presence.since', { time: formatClock(user.presence_since!) })} · </span>
+          {formatDuration(serverNow(offset, now) - user.presence_since!)}
+        </span>
       ) : null}
     </div>
   );

@@ -37,7 +37,10 @@ export function OfferCard({ offer, incoming, bar = false }: { offer: TransferOff
   const total = Math.max(1, offer.expires_at - offer.created_at);
   const expired = left <= 0;
   const conv: Conversation | undefined = mine.find((c) => c.id === offer.conversation_id) ?? queue.find((c) => c.id === offer.conversation_id);
-  const title = conv ? customerName(conv) : t('common.conversationNo', { id: offer.conversation_id });
+  // The server names the customer on a pending offer (to its two agents); a conversation I hold
+  // or can see in the queue names it too.
+  const title = offer.customer_name || (conv ? customerName(conv) : t('common.conversationNo', { id: offer.conversation_id }));
+  const said = offer.customer_message || conv?.last_message_preview || '';
   const who = incoming ? t('transfers.from', { name: agentName(agents, offer.from_agent_id) }) : t('transfers.to', { name: agentName(agents, offer.to_agent_id) });
   const countdown = (
     <span class={'countdown' + (left < 30000 ? ' urgent' : '')} data-testid={`offer-countdown-${offer.id}`}>
@@ -63,8 +66,13 @@ export function OfferCard({ offer, incoming, bar = false }: { offer: TransferOff
       <div class={'offer-bar' + (expired ? ' expired' : '')} data-testid={`offer-${offer.id}`} data-conversation-id={offer.conversation_id}>
         <div class="offer-bar-main">
           <div>
-            <span class="offer-bar-title">{who}</span> · {title}
+            <span class="offer-bar-title">{who}</span> · <span data-testid={`offer-customer-${offer.id}`}>{title}</span>
           </div>
+          {said ? (
+            <div class="offer-said" data-testid={`offer-message-${offer.id}`} title={said}>
+              {t('transfers.lastMessage', { text: said })}
+            </div>
+          ) : null}
           {offer.note ? (
             <div class="offer-note" data-testid={`offer-note-${offer.id}`}>
               {t('transfers.note')}: {offer.note}
@@ -79,13 +87,17 @@ export function OfferCard({ offer, incoming, bar = false }: { offer: TransferOff
   return (
     <article class={'offer' + (expired ? ' expired' : '')} data-testid={`offer-${offer.id}`} data-conversation-id={offer.conversation_id}>
       <div class="offer-head">
-        <strong class="offer-title">{title}</strong>
+        <strong class="offer-title" data-testid={`offer-customer-${offer.id}`}>
+          {title}
+        </strong>
         {countdown}
       </div>
-      <div class="offer-who muted small">
-        {who}
-        {conv?.last_message_preview ? <> · {conv.last_message_preview}</> : null}
-      </div>
+      <div class="offer-who muted small">{who}</div>
+      {said ? (
+        <div class="offer-said" data-testid={`offer-message-${offer.id}`} title={said}>
+          {t('transfers.lastMessage', { text: said })}
+        </div>
+      ) : null}
       <div class="progress" aria-hidden="true">
         <span style={{ width: `${Math.min(100, (left / total) * 100)}%` }} />
       </div>
