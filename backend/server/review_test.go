@@ -84,3 +84,18 @@ func TestShopActionTimelineEventHasTheTimelinePayload(t *testing.T) {
 		t.Fatalf("timeline.added data %s: %+v (%v)", ev.Data, d, err)
 	}
 }
+
+// Every app opens download_url to install an update; a plain-http address could be swapped on
+// the way for another installer. Only https, or plain http on this machine (a local mirror).
+func TestAppDownloadAddressMustBeHTTPS(t *testing.T) {
+	e := start(t)
+	admin := e.admin()
+	admin.refused(wire.CodeDownloadURLNotHTTPS, "PUT", "/api/v1/app-versions",
+		wire.AppVersions{Latest: "1.4.2", DownloadURL: "http://it.example.com/santral/Santral-Setup.exe"})
+	admin.refused(wire.CodeDownloadURLNotHTTPS, "PUT", "/api/v1/app-versions",
+		wire.AppVersions{Latest: "1.4.2", DownloadURL: "http://10.0.0.5/santral/"})
+	for _, ok := range []string{"https://it.example.com/santral/", "http://127.0.0.1:8081/santral/", "http://localhost/santral/", "http://[::1]/s/"} {
+		var got wire.AppVersionsInfo
+		admin.mustDo("PUT", "/api/v1/app-versions", wire.AppVersions{Latest: "1.4.2", DownloadURL: ok}, &got, http.StatusOK)
+	}
+}
