@@ -10,7 +10,7 @@ package commerce
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -882,18 +882,23 @@ func (s *Service) AuthorizeStart(ctx context.Context, id int64) (wire.ShopAuthor
 	b := make([]byte, 16)
 	rand.Read(b)
 	state := strconv.FormatInt(id, 10) + "." + hex.EncodeToString(b)
-	if _, ok, err := s.store.ReplaceShopSecret(ctx, id, r.Version, map[string]string{"oauth_state": state}); err != nil || !ok {
-		if err == nil {
-			err = errors.New("commerce: the store changed meanwhile: try again")
-		}
+	// Only the state's hash is kept: the link is the secret, the row only recognises it.
+	if err := s.store.SetShopOAuthState(ctx, id, stateHash(state), s.now().Add(authorizeStateTTL).UnixMilli()); err != nil {
 		return wire.ShopAuthorizeStart{}, err
 	}
-	s.forget(id)
 	c, err := s.client(r)
 	if err != nil {
 		return wire.ShopAuthorizeStart{}, err
 	}
 	return wire.ShopAuthorizeStart{URL: c.(*shop.IdeasoftClient).AuthorizeURL(state, r.Config.RedirectURI)}, nil
+}
+
+// authorizeStateTTL is how long an authorisation link works.
+const authorizeStateTTL = 30 * time.Minute
+
+func stateHash(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return hex.EncodeToString(sum[:])
 }
 
 // Authorize finishes Ideasoft's flow with the code it sent back: the state must be the one
@@ -908,9 +913,19 @@ func (s *Service) Authorize(ctx context.Context, req wire.ShopAuthorizeRequest) 
 	if err != nil {
 		return wire.ShopStore{}, wire.Invalid("state", "not an authorisation Santral started")
 	}
-	want := r.Secrets["oauth_state"]
-	if r.Platform != "ideasoft" || want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(req.State)) != 1 {
-		return wire.ShopStore{}, wire.Invalid("state", "not an authorisation Santral started (or it was used already)")
+	if r.Platform != "ideasoft" {
+		return wire.ShopStore{}, wire.Invalid("state", "not an authorisation Santral started")
+	}
+	// The state is used up by one conditional statement before the code is exchanged: of two
+	// callbacks with the same state (a replay, a double click, two nodes) exactly one goes on.
+	// A failed exchange leaves it used: the admin opens a new link (Ideasoft's code is
+	// single-use anyway).
+	took, err := s.store.TakeShopOAuthState(ctx, id, stateHash(req.State), s.now().UnixMilli())
+	if err != nil {
+		return wire.ShopStore{}, err
+	}
+	if !took {
+		return wire.ShopStore{}, wire.Invalid("state", "not an authorisation Santral started (or it was used already, or is over %s old)", authorizeStateTTL)
 	}
 	c, err := s.client(r)
 	if err != nil {
@@ -920,13 +935,6 @@ func (s *Service) Authorize(ctx context.Context, req wire.ShopAuthorizeRequest) 
 	defer cancel()
 	if _, err := c.(*shop.IdeasoftClient).Exchange(cctx, req.Code, r.Config.RedirectURI); err != nil {
 		return wire.ShopStore{}, wireError(err)
-	}
-	r, err = s.store.ShopRow(ctx, id)
-	if err != nil {
-		return wire.ShopStore{}, err
-	}
-	if _, _, err := s.store.ReplaceShopSecret(ctx, id, r.Version, map[string]string{"oauth_state": ""}); err != nil {
-		return wire.ShopStore{}, err
 	}
 	s.forget(id)
 	r, err = s.store.ShopRow(ctx, id)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"santral/backend/secrets"
@@ -155,6 +156,56 @@ func TestShopSaveDoesNotOverwriteARefreshedPair(t *testing.T) {
 		r, _ := s.ShopRow(ctx, id)
 		if r.Secrets["refresh_token"] != "r2" {
 			t.Fatalf("the refreshed pair was overwritten: refresh_token %q", r.Secrets["refresh_token"])
+		}
+	})
+}
+
+// An Ideasoft authorisation state is used up by one conditional statement: of callers racing
+// with the same state, on any backend, exactly one gets it; an expired or unknown one nobody.
+func TestShopOAuthStateIsTakenOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		box, _ := secrets.New(make([]byte, secrets.KeySize))
+		s.UseSecrets(ctx, box)
+		var id int64
+		inTx(t, s, func(tx *Tx) error {
+			var err error
+			id, err = tx.SaveShop(ShopRow{Platform: "ideasoft", Name: "Anadolu", Enabled: true, Config: ShopConfig{BaseURL: "https://a"},
+				Secrets: map[string]string{"client_id": "c", "client_secret": "s"}})
+			return err
+		})
+		const now = 1_800_000_000_000
+		if err := s.SetShopOAuthState(ctx, id, "hash-1", now+60_000); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.TakeShopOAuthState(ctx, id, "hash-other", now); err != nil || ok {
+			t.Fatalf("another state taken: %v %v", ok, err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won := 0
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := s.TakeShopOAuthState(ctx, id, "hash-1", now)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					mu.Lock()
+					won++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if won != 1 {
+			t.Fatalf("%d callers took the state, want 1", won)
+		}
+		s.SetShopOAuthState(ctx, id, "hash-2", now+60_000)
+		if ok, _ := s.TakeShopOAuthState(ctx, id, "hash-2", now+60_000); ok {
+			t.Fatal("an expired state was taken")
 		}
 	})
 }
