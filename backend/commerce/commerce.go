@@ -45,7 +45,8 @@ type Options struct {
 	QuietAfterFailure time.Duration
 	// HTTP is the platforms' client (nil: each client's own, with its timeout).
 	HTTP *http.Client
-	// Images fetches product images to send (nil: a client with a 10 s timeout).
+	// Images is the transport product images are fetched with (nil: the default); the
+	// address policy, redirects and time bound are this package's (images.go).
 	Images *http.Client
 }
 
@@ -94,7 +95,7 @@ func New(s *store.Store, r *routing.Service, files media.Store, opt Options, log
 		opt.QuietAfterFailure = 15 * time.Second
 	}
 	if opt.Images == nil {
-		opt.Images = &http.Client{Timeout: 10 * time.Second}
+		opt.Images = &http.Client{}
 	}
 	return &Service{store: s, routing: r, files: files, log: log, opt: opt, now: time.Now,
 		clients: map[int64]builtClient{}, cache: map[string]cached{}, failedAt: map[int64]failure{}}
@@ -632,9 +633,6 @@ func ProductText(p shop.Product) string {
 // text (name, price, link), which their apps show with a link preview.
 var imageChannels = map[string]bool{"whatsapp": true, "telegram": true}
 
-// maxProductImage bounds a product image fetched to send (WhatsApp images: 5 MB).
-const maxProductImage = 5 << 20
-
 // SendProduct sends one of a store's products into the conversation as the holder's message,
 // through the normal outbox and window rules (routing.Reply): the image with the text as its
 // caption where the channel shows one, else the text. The product is read from the shop, not
@@ -654,54 +652,17 @@ func (s *Service) SendProduct(ctx context.Context, u wire.User, convID int64, re
 	}
 	msg := wire.SendMessageRequest{Body: ProductText(p), IdempotencyKey: req.IdempotencyKey}
 	if imageChannels[c.Channel.Type] && p.ImageURL != "" {
-		att, err := s.fetchImage(ctx, u.ID, convID, p)
+		att, err := s.fetchImage(ctx, r, u.ID, convID, p.ImageURL)
 		if err != nil {
-			// The text still goes: an image the shop cannot serve is no reason to send nothing.
-			s.log.Warn("shop: product image not fetched; sending the text", "shop", r.ID, "product", p.ID, "err", err)
+			// The text still goes: an image the shop cannot serve (or whose address is refused,
+			// shop_image_refused) is no reason to send nothing.
+			s.log.Warn("shop: product image not fetched; sending the text", "shop", r.ID, "product", p.ID,
+				"code", string(wire.CodeOf(err)), "err", err)
 		} else {
 			msg.Attachments = []wire.Attachment{att}
 		}
 	}
 	return s.routing.Reply(ctx, u.ID, convID, msg)
-}
-
-// fetchImage stores a product's image as the agent's upload in the conversation, so the reply
-// carries it like any file the agent attached.
-func (s *Service) fetchImage(ctx context.Context, agentID, convID int64, p shop.Product) (wire.Attachment, error) {
-	u, err := url.Parse(p.ImageURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
-		return wire.Attachment{}, fmt.Errorf("not an image address: %q", p.ImageURL)
-	}
-	req, err := http.NewRequestWithContext(ctx, "GET", u.String(), nil)
-	if err != nil {
-		return wire.Attachment{}, err
-	}
-	resp, err := s.opt.Images.Do(req)
-	if err != nil {
-		return wire.Attachment{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return wire.Attachment{}, fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	mime, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
-	mime = strings.TrimSpace(strings.ToLower(mime))
-	if mime != "image/jpeg" && mime != "image/png" {
-		return wire.Attachment{}, fmt.Errorf("the image is %q, not JPEG or PNG", mime)
-	}
-	key, size, err := s.files.Put(ctx, resp.Body, maxProductImage)
-	if err != nil {
-		return wire.Attachment{}, err
-	}
-	name := "urun.jpg"
-	if mime == "image/png" {
-		name = "urun.png"
-	}
-	att := wire.Attachment{Kind: "image", Name: name, MimeType: mime, Size: size, URL: "/api/v1/media/" + key}
-	if _, err := s.store.Tx(ctx, func(tx *store.Tx) error { return tx.RecordUpload(key, convID, agentID, att) }); err != nil {
-		return wire.Attachment{}, err
-	}
-	return att, nil
 }
 
 // --- Admin ---

@@ -6,6 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -97,5 +100,65 @@ func TestAppDownloadAddressMustBeHTTPS(t *testing.T) {
 	for _, ok := range []string{"https://it.example.com/santral/", "http://127.0.0.1:8081/santral/", "http://localhost/santral/", "http://[::1]/s/"} {
 		var got wire.AppVersionsInfo
 		admin.mustDo("PUT", "/api/v1/app-versions", wire.AppVersions{Latest: "1.4.2", DownloadURL: ok}, &got, http.StatusOK)
+	}
+}
+
+// A product image's address comes from the shop's catalogue, and santrald fetches it: the
+// image must not lead santrald anywhere else. Here the store's image redirects to another
+// server on this machine (standing for a cloud's metadata address or an internal service):
+// that server is never asked, and the product still goes out as its text.
+func TestProductImageRedirectToAnotherHostIsNotFollowed(t *testing.T) {
+	e := start(t)
+	graph := newGraph(t)
+	const token = "shpat_review_image_0000"
+	shop := newShopifyShop(t, token)
+	var mu sync.Mutex
+	internalHits := 0
+	internal := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		internalHits++
+		mu.Unlock()
+		w.Header().Set("Content-Type", "image/jpeg")
+		w.Write(photo)
+	}))
+	defer internal.Close()
+	shop.mu.Lock()
+	shop.imageRedirect = internal.URL + "/latest/meta-data/iam/security-credentials.jpg"
+	shop.mu.Unlock()
+	admin := e.admin()
+	var ch wire.ChannelAccount
+	name, base, version, account := "WhatsApp Mağaza", graph.URL, "v23.0", waPhoneID
+	admin.mustDo("POST", "/api/v1/channel-accounts", wire.ChannelRequest{Type: wire.ChannelWhatsApp, Name: &name, BaseURL: &base,
+		APIVersion: &version, AccountID: &account, Credentials: map[string]string{"token": waToken, "app_secret": waAppSecret, "verify_token": "v"}},
+		&ch, http.StatusCreated)
+	var st wire.ShopStore
+	admin.mustDo("POST", "/api/v1/shop-stores", wire.ShopStoreRequest{Platform: "shopify", Name: "Anadolu Kahve", BaseURL: shop.URL,
+		Credentials: map[string]string{"access_token": token}}, &st, http.StatusCreated)
+	ayse := e.agent("ayse", nil)
+	ayse.online()
+	if status, code := deliver(t, e.url, ch.ID, fresh(waFixture(t, "inbound_text.json")), ""); status != 200 {
+		t.Fatalf("customer's message: %d %s", status, code)
+	}
+	var conv wire.Conversation
+	eventually(t, 5*time.Second, "the conversation assigned", func() bool {
+		mine := ayse.mine()
+		if len(mine) == 1 {
+			conv = mine[0]
+		}
+		return len(mine) == 1
+	})
+	var found wire.ShopProductSearch
+	ayse.mustDo("GET", fmt.Sprintf("/api/v1/conversations/%d/shop/products?q=termos", conv.ID), nil, &found, http.StatusOK)
+	if len(found.Stores) != 1 || len(found.Stores[0].Products) != 1 {
+		t.Fatalf("products: %+v", found)
+	}
+	var m wire.Message
+	ayse.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/shop/products/send", conv.ID),
+		wire.SendProductRequest{StoreID: st.ID, ProductID: found.Stores[0].Products[0].ID, IdempotencyKey: "product-ssrf"}, &m, http.StatusCreated)
+	mu.Lock()
+	hits := internalHits
+	mu.Unlock()
+	if hits != 0 || len(m.Attachments) != 0 || !strings.HasPrefix(m.Body, "Çelik Termos 500 ml") {
+		t.Fatalf("the redirect was followed (%d requests to the other host); message %+v", hits, m)
 	}
 }

@@ -28,6 +28,8 @@ type shopifyShop struct {
 	cancels int
 	down    bool
 	release chan struct{} // closed at the end: a request held "down" lets go
+	// imageRedirect, when set, is where the product image's address redirects.
+	imageRedirect string
 	held    chan struct{} // a request arrived while down (and is being held)
 }
 
@@ -53,6 +55,13 @@ func newShopifyShop(t *testing.T, token string) *shopifyShop {
 			case <-r.Context().Done():
 			case <-s.release:
 			}
+			return
+		}
+		s.mu.Lock()
+		redirect := s.imageRedirect
+		s.mu.Unlock()
+		if r.URL.Path == "/files/celik-termos-antrasit.jpg" && redirect != "" {
+			http.Redirect(w, r, redirect, http.StatusFound)
 			return
 		}
 		if r.URL.Path == "/files/celik-termos-antrasit.jpg" {
