@@ -30,7 +30,7 @@ type shopifyShop struct {
 	release chan struct{} // closed at the end: a request held "down" lets go
 	// imageRedirect, when set, is where the product image's address redirects.
 	imageRedirect string
-	held    chan struct{} // a request arrived while down (and is being held)
+	held          chan struct{} // a request arrived while down (and is being held)
 }
 
 func shopFixture(t testing.TB, platform, name string) []byte {
