@@ -12,6 +12,8 @@ import (
 	"testing"
 	"time"
 
+	"santral/backend/config"
+	"santral/backend/store/storetest"
 	"santral/backend/wire"
 )
 
@@ -161,4 +163,32 @@ func TestProductImageRedirectToAnotherHostIsNotFollowed(t *testing.T) {
 	if hits != 0 || len(m.Attachments) != 0 || !strings.HasPrefix(m.Body, "Çelik Termos 500 ml") {
 		t.Fatalf("the redirect was followed (%d requests to the other host); message %+v", hits, m)
 	}
+}
+
+// A report's figures are computed in memory from every conversation in its range: a range
+// holding more than the limit (here 3) is refused with report_too_large before any timeline
+// is read, on both backends; a range within it is answered.
+func TestReportOverTheConversationLimitIsRefused(t *testing.T) {
+	run := func(t *testing.T, e *env) {
+		sup := e.user(wire.RoleSupervisor, "selin", nil)
+		before := time.Now().Add(-time.Minute).UnixMilli()
+		for i := range 4 {
+			e.customer(fmt.Sprintf("r%d", i), "Merhaba")
+		}
+		after := time.Now().Add(time.Minute).UnixMilli()
+		path := fmt.Sprintf("/api/v1/reports?by=channel&from=%d&to=%d", before, after)
+		sup.refused(wire.CodeReportTooLarge, "GET", path, nil)
+		sup.refused(wire.CodeReportTooLarge, "GET", path+"&format=csv", nil)
+		var rep wire.Report
+		sup.mustDo("GET", fmt.Sprintf("/api/v1/reports?by=channel&from=%d&to=%d", before-3_600_000, before), nil, &rep, http.StatusOK)
+		if rep.Total.Conversations != 0 {
+			t.Fatalf("an empty range: %+v", rep.Total)
+		}
+	}
+	limit := func(c *config.Config) { c.ReportMaxConversations = 3 }
+	t.Run("sqlite", func(t *testing.T) { run(t, startWith(t, limit)) })
+	t.Run("postgres", func(t *testing.T) {
+		dsn := storetest.Postgres(t)
+		run(t, startWith(t, func(c *config.Config) { limit(c); c.DB = dsn }))
+	})
 }
