@@ -562,6 +562,15 @@ func (s *Service) Act(ctx context.Context, u wire.User, c wire.Conversation, req
 	a := shop.Action{Kind: kind, OrderID: strings.TrimSpace(req.OrderID), Status: req.Status, Carrier: strings.TrimSpace(req.Carrier),
 		Tracking: strings.TrimSpace(req.Tracking), Notify: req.Notify,
 		Note: fmt.Sprintf("Santral: %s, conversation %d", u.DisplayName, c.ID)}
+	if err := s.customersOrder(ctx, u, r, c, a.OrderID); err != nil {
+		return wire.ShopOrderActionResult{}, err
+	}
+	// The holder check and the pending row are one transaction; the shop call cannot be in
+	// it, so what a conversation moved meanwhile cannot take back is recorded, not undone.
+	actionID, err := s.routing.BeginShopAction(ctx, u, c.ID, r.ID, a.OrderID, string(kind), 2*s.opt.ActionTimeout)
+	if err != nil {
+		return wire.ShopOrderActionResult{}, err
+	}
 	var res shop.Result
 	werr, _ := s.ask(ctx, r, s.opt.ActionTimeout, func(ctx context.Context, c shop.Client) error {
 		var err error
@@ -584,7 +593,7 @@ func (s *Service) Act(ctx context.Context, u wire.User, c wire.Conversation, req
 	}
 	// Recorded even when the agent's request has gone: the action happened (or was refused)
 	// at the shop either way.
-	tl, err := s.routing.RecordShopAction(context.WithoutCancel(ctx), u.ID, c.ID, entry)
+	tl, err := s.routing.FinishShopAction(context.WithoutCancel(ctx), actionID, u.ID, c.ID, werr == nil, entry)
 	if err != nil {
 		return wire.ShopOrderActionResult{}, err
 	}
@@ -592,6 +601,28 @@ func (s *Service) Act(ctx context.Context, u wire.User, c wire.Conversation, req
 		return wire.ShopOrderActionResult{}, werr
 	}
 	return wire.ShopOrderActionResult{Pending: res.Pending, Detail: res.Detail, Timeline: tl}, nil
+}
+
+// customersOrder refuses an action on an order that is not among the conversation's
+// customer's orders at this store (found by the contact's phone and e-mail, as the panel
+// lists them): an order found by its number may be anyone's, and an action changes a real
+// customer's order. Santral has no "link this order to the customer" step, so such an order
+// is shown but not acted on from this conversation.
+func (s *Service) customersOrder(ctx context.Context, u wire.User, r store.ShopRow, c wire.Conversation, orderID string) error {
+	q := contactQuery(c)
+	if q.Phone == "" && q.Email == "" {
+		return wire.Errorf(wire.CodeShopOrderNotCustomer, "this conversation's customer has no phone or e-mail to find their orders by: no order can be acted on from it")
+	}
+	mine := s.storeOrders(ctx, u, r, q)
+	if mine.Error != nil {
+		return mine.Error
+	}
+	for _, o := range mine.Orders {
+		if o.ID == orderID {
+			return nil
+		}
+	}
+	return wire.Errorf(wire.CodeShopOrderNotCustomer, "this order is not among the orders of this conversation's customer at %s", r.Name)
 }
 
 // product is one product of a store, from the panel's last search or asked anew.

@@ -47,7 +47,11 @@ func shopForActions(t *testing.T) (e *env, shop *shopifyShop, store wire.ShopSto
 		&store, http.StatusCreated)
 	ayse = e.agent("ayse", nil)
 	ayse.online()
-	conv = e.customer("c1", "Siparişim nerede?").ConversationID
+	// The customer's phone is the one the shop's customer #1057 and #1042 belong to.
+	var res wire.SandboxInboundResult
+	(&client{t: t, base: e.url}).mustDo("POST", "/sandbox/messages", wire.SandboxInbound{SenderID: "c1", Name: "Ayşe Yılmaz",
+		Phone: "+905321234567", MessageID: "c1-1", Text: "Siparişim nerede?"}, &res, http.StatusOK)
+	conv = res.ConversationID
 	if !held(ayse.mine())[conv] {
 		t.Fatal("Ayşe should hold the conversation")
 	}
@@ -191,4 +195,68 @@ func TestReportOverTheConversationLimitIsRefused(t *testing.T) {
 		dsn := storetest.Postgres(t)
 		run(t, startWith(t, func(c *config.Config) { limit(c); c.DB = dsn }))
 	})
+}
+
+// An order action changes a real customer's order: from a conversation, only the orders of
+// that conversation's customer (found by the contact's phone or e-mail) can be acted on. An
+// order found by its number may be anyone's: it is shown, and an action on it is refused with
+// shop_order_not_customer without asking the shop to change it. A customer without phone or
+// e-mail has no orders to act on.
+func TestOrderActionOnAnotherCustomersOrderIsRefused(t *testing.T) {
+	e, shop, store, ayse, conv := shopForActions(t)
+	path := fmt.Sprintf("/api/v1/conversations/%d/shop/orders/action", conv)
+	ayse.refused(wire.CodeShopOrderNotCustomer, "POST", path,
+		wire.ShopOrderActionRequest{StoreID: store.ID, OrderID: "gid://shopify/Order/5999000000001", Number: "#1001", Action: "cancel", Confirm: true})
+	if n := shop.cancelCount(); n != 0 {
+		t.Fatalf("the shop was asked to cancel another customer's order (%d)", n)
+	}
+	// The customer's own order goes.
+	var res wire.ShopOrderActionResult
+	ayse.mustDo("POST", path, wire.ShopOrderActionRequest{StoreID: store.ID, OrderID: "gid://shopify/Order/6120457788417", Number: "#1057",
+		Action: "cancel", Confirm: true}, &res, http.StatusOK)
+	// A conversation whose customer has no phone or e-mail: nothing to act on.
+	mehmet := e.agent("mehmet", nil)
+	mehmet.online()
+	other := e.customer("anon", "Merhaba").ConversationID
+	if !held(mehmet.mine())[other] {
+		t.Fatal("Mehmet should hold the second conversation")
+	}
+	mehmet.refused(wire.CodeShopOrderNotCustomer, "POST", fmt.Sprintf("/api/v1/conversations/%d/shop/orders/action", other),
+		wire.ShopOrderActionRequest{StoreID: store.ID, OrderID: "gid://shopify/Order/6120457788417", Number: "#1057", Action: "cancel", Confirm: true})
+	if n := shop.cancelCount(); n != 1 {
+		t.Fatalf("%d cancels at the shop, want 1", n)
+	}
+}
+
+// The holder check and a pending row for the action are one transaction before the shop is
+// called: while a cancel is at the shop, a second action on the same order (a double click,
+// a second agent) is refused with shop_action_pending rather than sent again; once the first
+// has its answer, the order can be acted on again.
+func TestASecondActionOnAnOrderWhileTheFirstIsAtTheShopIsRefused(t *testing.T) {
+	_, shop, store, ayse, conv := shopForActions(t)
+	held, release := make(chan struct{}, 1), make(chan struct{})
+	shop.mu.Lock()
+	shop.cancelHeld, shop.cancelGo = held, release
+	shop.mu.Unlock()
+	path := fmt.Sprintf("/api/v1/conversations/%d/shop/orders/action", conv)
+	action := wire.ShopOrderActionRequest{StoreID: store.ID, OrderID: "gid://shopify/Order/6120457788417", Number: "#1057", Action: "cancel", Confirm: true}
+	first := make(chan int, 1)
+	go func() {
+		status, _ := ayse.do("POST", path, action, nil)
+		first <- status
+	}()
+	<-held
+	status, code := ayse.do("POST", path, action, nil)
+	close(release)
+	if status != http.StatusConflict || code != wire.CodeShopActionPending {
+		t.Fatalf("the second action while the first is at the shop: %d %s", status, code)
+	}
+	if s := <-first; s != http.StatusOK {
+		t.Fatalf("the first action: %d", s)
+	}
+	if n := shop.cancelCount(); n != 1 {
+		t.Fatalf("%d cancels at the shop, want 1", n)
+	}
+	// Done: the next attempt reaches the shop (which says it is cancelled already).
+	ayse.refused(wire.CodeShopRefused, "POST", path, action)
 }

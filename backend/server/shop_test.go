@@ -30,7 +30,10 @@ type shopifyShop struct {
 	release chan struct{} // closed at the end: a request held "down" lets go
 	// imageRedirect, when set, is where the product image's address redirects.
 	imageRedirect string
-	held          chan struct{} // a request arrived while down (and is being held)
+	// cancelHeld, when set, hears of the first cancel, which waits for cancelGo to close.
+	cancelHeld chan struct{}
+	cancelGo   chan struct{}
+	held       chan struct{} // a request arrived while down (and is being held)
 }
 
 func shopFixture(t testing.TB, platform, name string) []byte {
@@ -104,7 +107,12 @@ func newShopifyShop(t *testing.T, token string) *shopifyShop {
 			s.mu.Lock()
 			s.cancels++
 			n := s.cancels
+			held, release := s.cancelHeld, s.cancelGo
 			s.mu.Unlock()
+			if n == 1 && held != nil {
+				held <- struct{}{}
+				<-release
+			}
 			if n == 1 {
 				body = shopFixture(t, "shopify", "order_cancel.response.json")
 			} else {

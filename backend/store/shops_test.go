@@ -209,3 +209,42 @@ func TestShopOAuthStateIsTakenOnce(t *testing.T) {
 		}
 	})
 }
+
+// One pending action per order, on every backend: a second begins refused until the first
+// finishes; a pending row older than the stale bound (its node stopped mid-call) gives way.
+func TestShopActionPendingOncePerOrder(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		agent := createAgent(t, s, "ayse")
+		conv := openConversation(t, s, 1000, customer{"905321234567", "Ayşe", ""})
+		begin := func(now int64) (int64, error) {
+			var id int64
+			_, err := s.Tx(context.Background(), func(tx *Tx) error {
+				tx.Now = now
+				var err error
+				id, err = tx.BeginShopAction(conv, 1, "gid://shopify/Order/6120457788417", "cancel", agent, now-60_000)
+				return err
+			})
+			return id, err
+		}
+		first, err := begin(10_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := begin(10_001_000); !errors.Is(err, ErrShopActionPending) {
+			t.Fatalf("a second while the first is pending: %v", err)
+		}
+		inTx(t, s, func(tx *Tx) error { return tx.FinishShopAction(first, true) })
+		stuck, err := begin(10_002_000)
+		if err != nil {
+			t.Fatalf("after the first finished: %v", err)
+		}
+		// Its node stopped: a minute later it no longer blocks the order.
+		if _, err := begin(10_002_000 + 60_001); err != nil {
+			t.Fatalf("after the stale bound: %v", err)
+		}
+		var state string
+		if err := s.readRow(context.Background(), `SELECT state FROM shop_actions WHERE id = ?`, stuck).Scan(&state); err != nil || state != "abandoned" {
+			t.Fatalf("the stale row: %q %v", state, err)
+		}
+	})
+}

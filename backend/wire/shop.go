@@ -254,4 +254,8 @@ const (
 	// A product image's address is not the store's site or its platform's CDN, resolves to a
 	// private/loopback/link-local address, or redirects too often.
 	CodeShopImageRefused Code = "shop_image_refused"
+	// An order action on an order that is not among the conversation's customer's orders.
+	CodeShopOrderNotCustomer Code = "shop_order_not_customer"
+	// Another action on the same order is at the store now.
+	CodeShopActionPending Code = "shop_action_pending"
 )
