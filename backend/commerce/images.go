@@ -32,12 +32,14 @@ const (
 	imageTimeout = 10 * time.Second
 )
 
-// imageCDNs are the platforms' documented image hosts beside the store's own site
-// (RESEARCH.md 1.4: Shopify's featuredMedia URLs are on cdn.shopify.com). Ticimax and Ideasoft
-// serve images from the store's own domain (static.<shop> / <shop>.myideasoft.com), which
-// the site rule below covers.
+// imageCDNs are the platforms' image hosts beside the store's own site (a leading dot: any
+// host under it). Shopify's featuredMedia URLs are on cdn.shopify.com (RESEARCH.md 1.4);
+// Ideasoft's images are on the shop's <shop>.myideasoft.com host (fixtures), which a store
+// connected under its own domain does not cover; Ticimax serves them from the store's own
+// domain (static.<shop>), which the site rule covers.
 var imageCDNs = map[string][]string{
-	"shopify": {"cdn.shopify.com"},
+	"shopify":  {"cdn.shopify.com"},
+	"ideasoft": {".myideasoft.com"},
 }
 
 // imagePolicy says where one store's product images may be fetched from.
@@ -96,7 +98,7 @@ func (p imagePolicy) check(u *url.URL) error {
 		return nil
 	}
 	for _, cdn := range imageCDNs[p.platform] {
-		if host == cdn {
+		if host == cdn || (strings.HasPrefix(cdn, ".") && strings.HasSuffix(host, cdn)) {
 			return nil
 		}
 	}
