@@ -190,7 +190,9 @@ func (s *Service) fetchImage(ctx context.Context, r store.ShopRow, agentID, conv
 	if err != nil {
 		return wire.Attachment{}, imageRefused(err)
 	}
-	resp, err := pol.client(s.opt.Images).Do(req)
+	hc := pol.client(s.opt.Images)
+	defer hc.CloseIdleConnections() // a transport per fetch: leave no connection behind
+	resp, err := hc.Do(req)
 	if err != nil {
 		var refused errRefusedAddress
 		var policy errPolicy
