@@ -51,6 +51,10 @@ type Options struct {
 	ReadyChecks []ReadyCheck    // what GET /readyz checks
 
 	Shop *commerce.Service // the shop in the conversation; nil: no store can be connected
+
+	// ReportMaxConversations bounds the conversations one report reads (its figures are
+	// computed in memory); a range with more is report_too_large. 0: 50,000.
+	ReportMaxConversations int
 }
 
 // API serves the HTTP routes.
@@ -94,6 +98,9 @@ func New(s *store.Store, r *routing.Service, hub *stream.Hub, opt Options, log *
 	}
 	if opt.SessionLifetime <= 0 {
 		opt.SessionLifetime = 30 * 24 * time.Hour
+	}
+	if opt.ReportMaxConversations <= 0 {
+		opt.ReportMaxConversations = 50_000
 	}
 	if opt.VisitorUploadsPerDay <= 0 {
 		opt.VisitorUploadsPerDay = 20
@@ -258,6 +265,7 @@ var statusOf = map[wire.Code]int{
 	wire.CodeProviderError:         502,
 	wire.CodeRateLimited:           429, wire.CodeTooManyAttempts: 429, wire.CodeTooManyConnections: 429, wire.CodeUploadQuota: 429,
 	wire.CodeMediaFull: 507, wire.CodeMediaUnavailable: 503,
+	wire.CodeReportTooLarge: 422,
 }
 
 // writeError is the one place errors become responses. Client errors carry their code; anything

@@ -17,7 +17,8 @@ func init() {
 		wire.CodeShopNotConnected: 404, wire.CodeShopOrderNotFound: 404, wire.CodeShopProductNotFound: 404,
 		wire.CodeShopUnreachable: 503, wire.CodeShopAuthFailed: 502, wire.CodeShopRefused: 422, wire.CodeShopThrottled: 429,
 		wire.CodeShopActionNotAllowed: 403, wire.CodeShopActionUnsupported: 400, wire.CodeShopConfirmRequired: 400,
-		wire.CodeShopNotAuthorized: 409,
+		wire.CodeShopNotAuthorized: 409, wire.CodeShopOrderNotCustomer: 403, wire.CodeShopActionPending: 409,
+		wire.CodeShopImageRefused: 422,
 	} {
 		statusOf[code] = status
 	}

@@ -4,10 +4,12 @@ package api
 // snapshot and the reports.
 
 import (
+	"errors"
 	"net/http"
 	"time"
 
 	"santral/backend/reports"
+	"santral/backend/store"
 	"santral/backend/wire"
 )
 
@@ -202,7 +204,9 @@ func (a *API) dashboard(w http.ResponseWriter, r *http.Request, u wire.User) err
 	if out.Held, err = a.store.HeldConversations(ctx, 2000); err != nil {
 		return err
 	}
-	convs, err := a.store.ReportConversations(ctx, dayStart, now.UnixMilli()+1)
+	// The day's cohort is bounded by the day (maxDayStartAge), not by a count: the dashboard
+	// must keep answering on the busiest day.
+	convs, err := a.store.ReportConversations(ctx, dayStart, now.UnixMilli()+1, 0)
 	if err != nil {
 		return err
 	}
@@ -255,7 +259,10 @@ func (a *API) report(w http.ResponseWriter, r *http.Request, u wire.User) error 
 	if err != nil {
 		return err
 	}
-	convs, err := a.store.ReportConversations(r.Context(), from, to)
+	convs, err := a.store.ReportConversations(r.Context(), from, to, a.opt.ReportMaxConversations)
+	if errors.Is(err, store.ErrReportTooLarge) {
+		return wire.Errorf(wire.CodeReportTooLarge, "more than %d conversations were created in this range: choose a shorter one", a.opt.ReportMaxConversations)
+	}
 	if err != nil {
 		return err
 	}

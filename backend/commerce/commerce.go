@@ -10,7 +10,7 @@ package commerce
 import (
 	"context"
 	"crypto/rand"
-	"crypto/subtle"
+	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"fmt"
@@ -45,7 +45,8 @@ type Options struct {
 	QuietAfterFailure time.Duration
 	// HTTP is the platforms' client (nil: each client's own, with its timeout).
 	HTTP *http.Client
-	// Images fetches product images to send (nil: a client with a 10 s timeout).
+	// Images is the transport product images are fetched with (nil: the default); the
+	// address policy, redirects and time bound are this package's (images.go).
 	Images *http.Client
 }
 
@@ -94,7 +95,7 @@ func New(s *store.Store, r *routing.Service, files media.Store, opt Options, log
 		opt.QuietAfterFailure = 15 * time.Second
 	}
 	if opt.Images == nil {
-		opt.Images = &http.Client{Timeout: 10 * time.Second}
+		opt.Images = &http.Client{}
 	}
 	return &Service{store: s, routing: r, files: files, log: log, opt: opt, now: time.Now,
 		clients: map[int64]builtClient{}, cache: map[string]cached{}, failedAt: map[int64]failure{}}
@@ -561,6 +562,15 @@ func (s *Service) Act(ctx context.Context, u wire.User, c wire.Conversation, req
 	a := shop.Action{Kind: kind, OrderID: strings.TrimSpace(req.OrderID), Status: req.Status, Carrier: strings.TrimSpace(req.Carrier),
 		Tracking: strings.TrimSpace(req.Tracking), Notify: req.Notify,
 		Note: fmt.Sprintf("Santral: %s, conversation %d", u.DisplayName, c.ID)}
+	if err := s.customersOrder(ctx, u, r, c, a.OrderID); err != nil {
+		return wire.ShopOrderActionResult{}, err
+	}
+	// The holder check and the pending row are one transaction; the shop call cannot be in
+	// it, so what a conversation moved meanwhile cannot take back is recorded, not undone.
+	actionID, err := s.routing.BeginShopAction(ctx, u, c.ID, r.ID, a.OrderID, string(kind), 2*s.opt.ActionTimeout)
+	if err != nil {
+		return wire.ShopOrderActionResult{}, err
+	}
 	var res shop.Result
 	werr, _ := s.ask(ctx, r, s.opt.ActionTimeout, func(ctx context.Context, c shop.Client) error {
 		var err error
@@ -583,7 +593,7 @@ func (s *Service) Act(ctx context.Context, u wire.User, c wire.Conversation, req
 	}
 	// Recorded even when the agent's request has gone: the action happened (or was refused)
 	// at the shop either way.
-	tl, err := s.routing.RecordShopAction(context.WithoutCancel(ctx), u.ID, c.ID, entry)
+	tl, err := s.routing.FinishShopAction(context.WithoutCancel(ctx), actionID, u.ID, c.ID, werr == nil, entry)
 	if err != nil {
 		return wire.ShopOrderActionResult{}, err
 	}
@@ -591,6 +601,28 @@ func (s *Service) Act(ctx context.Context, u wire.User, c wire.Conversation, req
 		return wire.ShopOrderActionResult{}, werr
 	}
 	return wire.ShopOrderActionResult{Pending: res.Pending, Detail: res.Detail, Timeline: tl}, nil
+}
+
+// customersOrder refuses an action on an order that is not among the conversation's
+// customer's orders at this store (found by the contact's phone and e-mail, as the panel
+// lists them): an order found by its number may be anyone's, and an action changes a real
+// customer's order. Santral has no "link this order to the customer" step, so such an order
+// is shown but not acted on from this conversation.
+func (s *Service) customersOrder(ctx context.Context, u wire.User, r store.ShopRow, c wire.Conversation, orderID string) error {
+	q := contactQuery(c)
+	if q.Phone == "" && q.Email == "" {
+		return wire.Errorf(wire.CodeShopOrderNotCustomer, "this conversation's customer has no phone or e-mail to find their orders by: no order can be acted on from it")
+	}
+	mine := s.storeOrders(ctx, u, r, q)
+	if mine.Error != nil {
+		return mine.Error
+	}
+	for _, o := range mine.Orders {
+		if o.ID == orderID {
+			return nil
+		}
+	}
+	return wire.Errorf(wire.CodeShopOrderNotCustomer, "this order is not among the orders of this conversation's customer at %s", r.Name)
 }
 
 // product is one product of a store, from the panel's last search or asked anew.
@@ -632,9 +664,6 @@ func ProductText(p shop.Product) string {
 // text (name, price, link), which their apps show with a link preview.
 var imageChannels = map[string]bool{"whatsapp": true, "telegram": true}
 
-// maxProductImage bounds a product image fetched to send (WhatsApp images: 5 MB).
-const maxProductImage = 5 << 20
-
 // SendProduct sends one of a store's products into the conversation as the holder's message,
 // through the normal outbox and window rules (routing.Reply): the image with the text as its
 // caption where the channel shows one, else the text. The product is read from the shop, not
@@ -654,54 +683,17 @@ func (s *Service) SendProduct(ctx context.Context, u wire.User, convID int64, re
 	}
 	msg := wire.SendMessageRequest{Body: ProductText(p), IdempotencyKey: req.IdempotencyKey}
 	if imageChannels[c.Channel.Type] && p.ImageURL != "" {
-		att, err := s.fetchImage(ctx, u.ID, convID, p)
+		att, err := s.fetchImage(ctx, r, u.ID, convID, p.ImageURL)
 		if err != nil {
-			// The text still goes: an image the shop cannot serve is no reason to send nothing.
-			s.log.Warn("shop: product image not fetched; sending the text", "shop", r.ID, "product", p.ID, "err", err)
+			// The text still goes: an image the shop cannot serve (or whose address is refused,
+			// shop_image_refused) is no reason to send nothing.
+			s.log.Warn("shop: product image not fetched; sending the text", "shop", r.ID, "product", p.ID,
+				"code", string(wire.CodeOf(err)), "err", err)
 		} else {
 			msg.Attachments = []wire.Attachment{att}
 		}
 	}
 	return s.routing.Reply(ctx, u.ID, convID, msg)
-}
-
-// fetchImage stores a product's image as the agent's upload in the conversation, so the reply
-// carries it like any file the agent attached.
-func (s *Service) fetchImage(ctx context.Context, agentID, convID int64, p shop.Product) (wire.Attachment, error) {
-	u, err := url.Parse(p.ImageURL)
-	if err != nil || (u.Scheme != "https" && u.Scheme != "http") {
-		return wire.Attachment{}, fmt.Errorf("not an image address: %q", p.ImageURL)
-	}
-	req, err := http.NewRequestWithContext(ctx, "GET", u.String(), nil)
-	if err != nil {
-		return wire.Attachment{}, err
-	}
-	resp, err := s.opt.Images.Do(req)
-	if err != nil {
-		return wire.Attachment{}, err
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != 200 {
-		return wire.Attachment{}, fmt.Errorf("HTTP %d", resp.StatusCode)
-	}
-	mime, _, _ := strings.Cut(resp.Header.Get("Content-Type"), ";")
-	mime = strings.TrimSpace(strings.ToLower(mime))
-	if mime != "image/jpeg" && mime != "image/png" {
-		return wire.Attachment{}, fmt.Errorf("the image is %q, not JPEG or PNG", mime)
-	}
-	key, size, err := s.files.Put(ctx, resp.Body, maxProductImage)
-	if err != nil {
-		return wire.Attachment{}, err
-	}
-	name := "urun.jpg"
-	if mime == "image/png" {
-		name = "urun.png"
-	}
-	att := wire.Attachment{Kind: "image", Name: name, MimeType: mime, Size: size, URL: "/api/v1/media/" + key}
-	if _, err := s.store.Tx(ctx, func(tx *store.Tx) error { return tx.RecordUpload(key, convID, agentID, att) }); err != nil {
-		return wire.Attachment{}, err
-	}
-	return att, nil
 }
 
 // --- Admin ---
@@ -882,18 +874,23 @@ func (s *Service) AuthorizeStart(ctx context.Context, id int64) (wire.ShopAuthor
 	b := make([]byte, 16)
 	rand.Read(b)
 	state := strconv.FormatInt(id, 10) + "." + hex.EncodeToString(b)
-	if _, ok, err := s.store.ReplaceShopSecret(ctx, id, r.Version, map[string]string{"oauth_state": state}); err != nil || !ok {
-		if err == nil {
-			err = errors.New("commerce: the store changed meanwhile: try again")
-		}
+	// Only the state's hash is kept: the link is the secret, the row only recognises it.
+	if err := s.store.SetShopOAuthState(ctx, id, stateHash(state), s.now().Add(authorizeStateTTL).UnixMilli()); err != nil {
 		return wire.ShopAuthorizeStart{}, err
 	}
-	s.forget(id)
 	c, err := s.client(r)
 	if err != nil {
 		return wire.ShopAuthorizeStart{}, err
 	}
 	return wire.ShopAuthorizeStart{URL: c.(*shop.IdeasoftClient).AuthorizeURL(state, r.Config.RedirectURI)}, nil
+}
+
+// authorizeStateTTL is how long an authorisation link works.
+const authorizeStateTTL = 30 * time.Minute
+
+func stateHash(state string) string {
+	sum := sha256.Sum256([]byte(state))
+	return hex.EncodeToString(sum[:])
 }
 
 // Authorize finishes Ideasoft's flow with the code it sent back: the state must be the one
@@ -908,9 +905,19 @@ func (s *Service) Authorize(ctx context.Context, req wire.ShopAuthorizeRequest) 
 	if err != nil {
 		return wire.ShopStore{}, wire.Invalid("state", "not an authorisation Santral started")
 	}
-	want := r.Secrets["oauth_state"]
-	if r.Platform != "ideasoft" || want == "" || subtle.ConstantTimeCompare([]byte(want), []byte(req.State)) != 1 {
-		return wire.ShopStore{}, wire.Invalid("state", "not an authorisation Santral started (or it was used already)")
+	if r.Platform != "ideasoft" {
+		return wire.ShopStore{}, wire.Invalid("state", "not an authorisation Santral started")
+	}
+	// The state is used up by one conditional statement before the code is exchanged: of two
+	// callbacks with the same state (a replay, a double click, two nodes) exactly one goes on.
+	// A failed exchange leaves it used: the admin opens a new link (Ideasoft's code is
+	// single-use anyway).
+	took, err := s.store.TakeShopOAuthState(ctx, id, stateHash(req.State), s.now().UnixMilli())
+	if err != nil {
+		return wire.ShopStore{}, err
+	}
+	if !took {
+		return wire.ShopStore{}, wire.Invalid("state", "not an authorisation Santral started (or it was used already, or is over %s old)", authorizeStateTTL)
 	}
 	c, err := s.client(r)
 	if err != nil {
@@ -920,13 +927,6 @@ func (s *Service) Authorize(ctx context.Context, req wire.ShopAuthorizeRequest) 
 	defer cancel()
 	if _, err := c.(*shop.IdeasoftClient).Exchange(cctx, req.Code, r.Config.RedirectURI); err != nil {
 		return wire.ShopStore{}, wireError(err)
-	}
-	r, err = s.store.ShopRow(ctx, id)
-	if err != nil {
-		return wire.ShopStore{}, err
-	}
-	if _, _, err := s.store.ReplaceShopSecret(ctx, id, r.Version, map[string]string{"oauth_state": ""}); err != nil {
-		return wire.ShopStore{}, err
 	}
 	s.forget(id)
 	r, err = s.store.ShopRow(ctx, id)

@@ -64,6 +64,9 @@ type Config struct {
 	VisitorUploadsPerDay     int
 	VisitorUploadBytesPerDay int64
 
+	// ReportMaxConversations bounds the conversations one report reads (report_too_large).
+	ReportMaxConversations int
+
 	// SecretKey encrypts stored credentials (base64 or hex of 32 bytes, from SANTRAL_SECRET_KEY);
 	// else SecretKeyFile holds it; else the data directory's secret.key, created on first start.
 	SecretKey     string
@@ -115,6 +118,7 @@ func Default() Config {
 		MediaQuota:               20 << 30,
 		VisitorUploadsPerDay:     20,
 		VisitorUploadBytesPerDay: 50 << 20,
+		ReportMaxConversations:   50_000,
 		SendTimeout:              30 * time.Second,
 		SendTimePerMB:            4 * time.Second,
 		DrainTimeout:             25 * time.Second,
@@ -335,6 +339,9 @@ func (c Config) Validate() error {
 	if c.MediaQuota < 0 {
 		bad("media-quota", "MEDIA_QUOTA", "must be 0 (no limit) or positive")
 	}
+	if c.ReportMaxConversations < 0 {
+		bad("report-max-conversations", "REPORT_MAX_CONVERSATIONS", "must not be negative")
+	}
 	if c.VisitorUploadsPerDay < 0 || c.VisitorUploadBytesPerDay < 0 {
 		bad("visitor-uploads-per-day", "VISITOR_UPLOADS_PER_DAY", "and the bytes per day must not be negative")
 	}
@@ -505,6 +512,7 @@ func flags(c *Config, getenv func(string) string) (*flag.FlagSet, []error) {
 	dur(&c.SessionIdle, "session-idle", "SESSION_IDLE", "a login unused this long ends (0: never)")
 	str(&c.TrustedProxies, "trusted-proxies", "TRUSTED_PROXIES", "reverse proxies (CIDRs) whose X-Forwarded-For names the client")
 	size(&c.MediaQuota, "media-quota", "MEDIA_QUOTA", "total size of stored media, e.g. 20GB (0: no limit)")
+	integer(&c.ReportMaxConversations, "report-max-conversations", "REPORT_MAX_CONVERSATIONS", "conversations one report may read; a longer range is report_too_large")
 	integer(&c.VisitorUploadsPerDay, "visitor-uploads-per-day", "VISITOR_UPLOADS_PER_DAY", "files one website visitor may upload in 24 hours")
 	size(&c.VisitorUploadBytesPerDay, "visitor-upload-bytes-per-day", "VISITOR_UPLOAD_BYTES_PER_DAY", "bytes one website visitor may upload in 24 hours, e.g. 50MB")
 	str(&c.S3.Endpoint, "s3-endpoint", "S3_ENDPOINT", "media in S3: the server, https://host[:port] or http://host:port")

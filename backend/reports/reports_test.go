@@ -279,7 +279,7 @@ func reportFromStore(t *testing.T, st *store.Store) {
 		_, err := tx.SetConversationTags(conv1, []int64{tag}, agent)
 		return err
 	})
-	convs, err := st.ReportConversations(ctx, base, base+1000*s)
+	convs, err := st.ReportConversations(ctx, base, base+1000*s, 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +298,7 @@ func reportFromStore(t *testing.T, st *store.Store) {
 		t.Fatalf("by tag: %+v", rep.Rows)
 	}
 	// Outside the range: nothing.
-	if convs, err := st.ReportConversations(ctx, base+1000*s, base+2000*s); err != nil || len(convs) != 0 {
+	if convs, err := st.ReportConversations(ctx, base+1000*s, base+2000*s, 0); err != nil || len(convs) != 0 {
 		t.Fatalf("later range: %v %v", convs, err)
 	}
 	perAgent, perReason, err := st.EndedSince(ctx, base+150*s)

@@ -2,6 +2,7 @@ package routing
 
 import (
 	"context"
+	"net"
 	"net/url"
 	"strings"
 
@@ -33,8 +34,14 @@ func (s *Service) PutAppVersions(ctx context.Context, v wire.AppVersions) (wire.
 	}
 	if v.DownloadURL != "" {
 		u, err := url.Parse(v.DownloadURL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || len(v.DownloadURL) > 2048 {
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil || len(v.DownloadURL) > 2048 {
 			return v, wire.Invalid("download_url", "the download address must be an http(s) URL")
+		}
+		// Every app opens this link to install an update: over plain http anyone on the path
+		// could hand out another installer. Loopback is no path (a test or a local mirror).
+		if u.Scheme == "http" && !loopbackHost(u.Hostname()) {
+			return v, &wire.Error{Code: wire.CodeDownloadURLNotHTTPS, Field: "download_url",
+				Message: "the download address must be https (plain http only on this machine: localhost, 127.0.0.1, ::1)"}
 		}
 	}
 	err := s.do(ctx, func(tx *store.Tx) error {
@@ -44,4 +51,13 @@ func (s *Service) PutAppVersions(ctx context.Context, v wire.AppVersions) (wire.
 		return tx.Append(wire.EventAppVersionsChanged, 0, store.Everyone, v)
 	})
 	return v, err
+}
+
+// loopbackHost reports whether host names this machine: localhost or a loopback address.
+func loopbackHost(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }

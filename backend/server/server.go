@@ -146,7 +146,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 	s.api = api.New(st, s.Routing, s.Hub, api.Options{
 		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, WebchatChannelID: s.webchat, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
 		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle, TrustedProxies: proxies,
-		VisitorUploadsPerDay: cfg.VisitorUploadsPerDay, VisitorUploadBytesPerDay: cfg.VisitorUploadBytesPerDay,
+		ReportMaxConversations: cfg.ReportMaxConversations,
+		VisitorUploadsPerDay:   cfg.VisitorUploadsPerDay, VisitorUploadBytesPerDay: cfg.VisitorUploadBytesPerDay,
 		Observer: s.Metrics, ReadyChecks: s.readyChecks(),
 		Shop: commerce.New(st, s.Routing, s.Files, commerce.Options{}, log),
 	}, log)

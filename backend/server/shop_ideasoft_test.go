@@ -96,3 +96,61 @@ func TestIdeasoftAuthorisationThroughSantrald(t *testing.T) {
 		t.Fatalf("test after the flow: %+v", res)
 	}
 }
+
+// Two callbacks with the same state at once (a replay, a double-clicked link, two nodes): the
+// state is used up in one conditional statement before the code goes to Ideasoft, so exactly
+// one is exchanged and the other refused. Ideasoft holds the first exchange until the second
+// callback has its answer, so the second is decided while the first is still running.
+func TestIdeasoftReplayedCallbackDuringTheExchangeIsRefused(t *testing.T) {
+	e := start(t)
+	admin := e.admin()
+	arrived, release := make(chan struct{}, 4), make(chan struct{})
+	var mu sync.Mutex
+	exchanges := 0
+	ideasoft := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.URL.Path != "/oauth/v2/token" {
+			w.WriteHeader(404)
+			return
+		}
+		mu.Lock()
+		exchanges++
+		first := exchanges == 1
+		mu.Unlock()
+		if first {
+			arrived <- struct{}{}
+			<-release
+		}
+		w.Write(shopFixture(t, "ideasoft", "oauth_token.response.json"))
+	}))
+	defer ideasoft.Close()
+	redirect := e.url + "/integrations/ideasoft/callback"
+	var st wire.ShopStore
+	admin.mustDo("POST", "/api/v1/shop-stores", wire.ShopStoreRequest{Platform: "ideasoft", Name: "Anadolu", BaseURL: ideasoft.URL, RedirectURI: redirect,
+		Credentials: map[string]string{"client_id": "3_4x9kq2m7a0w8gso0c4wk8s00cgwc", "client_secret": "2c7b9e0d1f4a4c8e9b6a3d5f7e1c0b2a"}}, &st, http.StatusCreated)
+	var link wire.ShopAuthorizeStart
+	admin.mustDo("POST", fmt.Sprintf("/api/v1/shop-stores/%d/authorize-link", st.ID), nil, &link, http.StatusOK)
+	u, _ := url.Parse(link.URL)
+	callback := redirect + "?code=NGY3ZTI1OWQzYjJiYzE4ZDdlM2Q1&state=" + url.QueryEscape(u.Query().Get("state"))
+	get := func() int {
+		res, err := http.Get(callback)
+		if err != nil {
+			t.Error(err)
+			return 0
+		}
+		res.Body.Close()
+		return res.StatusCode
+	}
+	first := make(chan int, 1)
+	go func() { first <- get() }()
+	<-arrived
+	second := get()
+	close(release)
+	if a := <-first; a != 200 || second != 400 {
+		t.Fatalf("first callback %d, second %d: want 200 and 400", a, second)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if exchanges != 1 {
+		t.Fatalf("the code was exchanged %d times", exchanges)
+	}
+}

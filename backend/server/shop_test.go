@@ -28,7 +28,12 @@ type shopifyShop struct {
 	cancels int
 	down    bool
 	release chan struct{} // closed at the end: a request held "down" lets go
-	held    chan struct{} // a request arrived while down (and is being held)
+	// imageRedirect, when set, is where the product image's address redirects.
+	imageRedirect string
+	// cancelHeld, when set, hears of the first cancel, which waits for cancelGo to close.
+	cancelHeld chan struct{}
+	cancelGo   chan struct{}
+	held       chan struct{} // a request arrived while down (and is being held)
 }
 
 func shopFixture(t testing.TB, platform, name string) []byte {
@@ -53,6 +58,13 @@ func newShopifyShop(t *testing.T, token string) *shopifyShop {
 			case <-r.Context().Done():
 			case <-s.release:
 			}
+			return
+		}
+		s.mu.Lock()
+		redirect := s.imageRedirect
+		s.mu.Unlock()
+		if r.URL.Path == "/files/celik-termos-antrasit.jpg" && redirect != "" {
+			http.Redirect(w, r, redirect, http.StatusFound)
 			return
 		}
 		if r.URL.Path == "/files/celik-termos-antrasit.jpg" {
@@ -95,7 +107,12 @@ func newShopifyShop(t *testing.T, token string) *shopifyShop {
 			s.mu.Lock()
 			s.cancels++
 			n := s.cancels
+			held, release := s.cancelHeld, s.cancelGo
 			s.mu.Unlock()
+			if n == 1 && held != nil {
+				held <- struct{}{}
+				<-release
+			}
 			if n == 1 {
 				body = shopFixture(t, "shopify", "order_cancel.response.json")
 			} else {

@@ -260,3 +260,105 @@ func (s *Store) MarkShopReachable(ctx context.Context, id int64) error {
 	})
 	return err
 }
+
+// migrateShopStateAndActions moves the Ideasoft authorisation's state out of the sealed
+// credentials into columns a single conditional UPDATE can take, and adds the order actions a
+// conversation's panel has started: a pending row, written under the holder check, stands for
+// the shop call while it runs.
+func migrateShopStateAndActions(tx *sql.Tx, d dialect) error {
+	for _, stmt := range []string{
+		`ALTER TABLE shop_stores ADD COLUMN oauth_state TEXT NOT NULL DEFAULT ''`,
+		`ALTER TABLE shop_stores ADD COLUMN oauth_state_expires BIGINT NOT NULL DEFAULT 0`,
+		`CREATE TABLE shop_actions (
+			id              INTEGER PRIMARY KEY,
+			conversation_id BIGINT NOT NULL REFERENCES conversations(id),
+			store_id        BIGINT NOT NULL,
+			order_id        TEXT NOT NULL,
+			action          TEXT NOT NULL,
+			actor_id        BIGINT NOT NULL,
+			state           TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'done', 'failed', 'abandoned')),
+			created_at      BIGINT NOT NULL,
+			finished_at     BIGINT NOT NULL DEFAULT 0
+		)`,
+		// One action at a time on an order: a second cancel while the first is at the shop is
+		// refused, not sent.
+		`CREATE UNIQUE INDEX shop_actions_pending ON shop_actions(store_id, order_id) WHERE state = 'pending'`,
+		`CREATE INDEX shop_actions_conversation ON shop_actions(conversation_id)`,
+	} {
+		if _, err := tx.Exec(d.rebind(stmt)); err != nil {
+			return fmt.Errorf("%.60s…: %w", stmt, err)
+		}
+	}
+	return nil
+}
+
+// SetShopOAuthState keeps the hash of the state an Ideasoft authorisation link carries, until
+// expires (unix ms). A new link replaces the previous one's.
+func (s *Store) SetShopOAuthState(ctx context.Context, id int64, hash string, expires int64) error {
+	_, err := s.Tx(ctx, func(tx *Tx) error {
+		ok, err := tx.execOne(`UPDATE shop_stores SET oauth_state = ?, oauth_state_expires = ? WHERE id = ?`, hash, expires, id)
+		if err != nil {
+			return fmt.Errorf("store: unable to keep the authorisation state: %w", err)
+		}
+		if !ok {
+			return wire.Errorf(wire.CodeNotFound, "shop not found")
+		}
+		return nil
+	})
+	return err
+}
+
+// TakeShopOAuthState uses up an authorisation state: true for exactly one caller with the
+// state's hash before it expires, in one conditional statement, so a callback replayed (or
+// delivered twice at once, on one node or two) finds it gone.
+func (s *Store) TakeShopOAuthState(ctx context.Context, id int64, hash string, now int64) (bool, error) {
+	if hash == "" {
+		return false, nil
+	}
+	var ok bool
+	_, err := s.Tx(ctx, func(tx *Tx) error {
+		var err error
+		ok, err = tx.execOne(`UPDATE shop_stores SET oauth_state = '', oauth_state_expires = 0
+			WHERE id = ? AND platform = 'ideasoft' AND oauth_state = ? AND oauth_state <> '' AND oauth_state_expires > ?`, id, hash, now)
+		if err != nil {
+			return fmt.Errorf("store: unable to use the authorisation state: %w", err)
+		}
+		return nil
+	})
+	return ok, err
+}
+
+// ErrShopActionPending: another action on the same order is at the shop now.
+var ErrShopActionPending = errors.New("store: an action on this order is already running")
+
+// BeginShopAction records an order action as pending before the shop is called. A pending row
+// on the same order older than staleBefore (unix ms) is from a node that stopped mid-call: it
+// is marked abandoned rather than blocking the order for ever. The caller has checked, under
+// the conversation's lock in this transaction, that the actor may act.
+func (t *Tx) BeginShopAction(convID, storeID int64, orderID, action string, actorID, staleBefore int64) (int64, error) {
+	if _, err := t.exec(`UPDATE shop_actions SET state = 'abandoned', finished_at = ? WHERE store_id = ? AND order_id = ? AND state = 'pending' AND created_at < ?`,
+		t.Now, storeID, orderID, staleBefore); err != nil {
+		return 0, fmt.Errorf("store: unable to clear abandoned shop actions: %w", err)
+	}
+	id, err := t.insert(`INSERT INTO shop_actions (conversation_id, store_id, order_id, action, actor_id, created_at) VALUES (?, ?, ?, ?, ?, ?)`,
+		convID, storeID, orderID, action, actorID, t.Now)
+	if isUniqueViolation(err) {
+		return 0, ErrShopActionPending
+	}
+	if err != nil {
+		return 0, fmt.Errorf("store: unable to record the shop action: %w", err)
+	}
+	return id, nil
+}
+
+// FinishShopAction records how a pending action ended (done or failed).
+func (t *Tx) FinishShopAction(id int64, ok bool) error {
+	state := "failed"
+	if ok {
+		state = "done"
+	}
+	if _, err := t.exec(`UPDATE shop_actions SET state = ?, finished_at = ? WHERE id = ? AND state = 'pending'`, state, t.Now, id); err != nil {
+		return fmt.Errorf("store: unable to record the shop action's end: %w", err)
+	}
+	return nil
+}

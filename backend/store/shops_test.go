@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 
 	"santral/backend/secrets"
@@ -155,6 +156,95 @@ func TestShopSaveDoesNotOverwriteARefreshedPair(t *testing.T) {
 		r, _ := s.ShopRow(ctx, id)
 		if r.Secrets["refresh_token"] != "r2" {
 			t.Fatalf("the refreshed pair was overwritten: refresh_token %q", r.Secrets["refresh_token"])
+		}
+	})
+}
+
+// An Ideasoft authorisation state is used up by one conditional statement: of callers racing
+// with the same state, on any backend, exactly one gets it; an expired or unknown one nobody.
+func TestShopOAuthStateIsTakenOnce(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		ctx := context.Background()
+		box, _ := secrets.New(make([]byte, secrets.KeySize))
+		s.UseSecrets(ctx, box)
+		var id int64
+		inTx(t, s, func(tx *Tx) error {
+			var err error
+			id, err = tx.SaveShop(ShopRow{Platform: "ideasoft", Name: "Anadolu", Enabled: true, Config: ShopConfig{BaseURL: "https://a"},
+				Secrets: map[string]string{"client_id": "c", "client_secret": "s"}})
+			return err
+		})
+		const now = 1_800_000_000_000
+		if err := s.SetShopOAuthState(ctx, id, "hash-1", now+60_000); err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.TakeShopOAuthState(ctx, id, "hash-other", now); err != nil || ok {
+			t.Fatalf("another state taken: %v %v", ok, err)
+		}
+		var wg sync.WaitGroup
+		var mu sync.Mutex
+		won := 0
+		for range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				ok, err := s.TakeShopOAuthState(ctx, id, "hash-1", now)
+				if err != nil {
+					t.Error(err)
+				}
+				if ok {
+					mu.Lock()
+					won++
+					mu.Unlock()
+				}
+			}()
+		}
+		wg.Wait()
+		if won != 1 {
+			t.Fatalf("%d callers took the state, want 1", won)
+		}
+		s.SetShopOAuthState(ctx, id, "hash-2", now+60_000)
+		if ok, _ := s.TakeShopOAuthState(ctx, id, "hash-2", now+60_000); ok {
+			t.Fatal("an expired state was taken")
+		}
+	})
+}
+
+// One pending action per order, on every backend: a second begins refused until the first
+// finishes; a pending row older than the stale bound (its node stopped mid-call) gives way.
+func TestShopActionPendingOncePerOrder(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		agent := createAgent(t, s, "ayse")
+		conv := openConversation(t, s, 1000, customer{"905321234567", "Ayşe", ""})
+		begin := func(now int64) (int64, error) {
+			var id int64
+			_, err := s.Tx(context.Background(), func(tx *Tx) error {
+				tx.Now = now
+				var err error
+				id, err = tx.BeginShopAction(conv, 1, "gid://shopify/Order/6120457788417", "cancel", agent, now-60_000)
+				return err
+			})
+			return id, err
+		}
+		first, err := begin(10_000_000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := begin(10_001_000); !errors.Is(err, ErrShopActionPending) {
+			t.Fatalf("a second while the first is pending: %v", err)
+		}
+		inTx(t, s, func(tx *Tx) error { return tx.FinishShopAction(first, true) })
+		stuck, err := begin(10_002_000)
+		if err != nil {
+			t.Fatalf("after the first finished: %v", err)
+		}
+		// Its node stopped: a minute later it no longer blocks the order.
+		if _, err := begin(10_002_000 + 60_001); err != nil {
+			t.Fatalf("after the stale bound: %v", err)
+		}
+		var state string
+		if err := s.readRow(context.Background(), `SELECT state FROM shop_actions WHERE id = ?`, stuck).Scan(&state); err != nil || state != "abandoned" {
+			t.Fatalf("the stale row: %q %v", state, err)
 		}
 	})
 }

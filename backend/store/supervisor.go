@@ -8,7 +8,9 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
 
 	"santral/backend/wire"
 )
@@ -210,14 +212,22 @@ type ReportStep struct {
 	Kind string
 }
 
+// ErrReportTooLarge: more conversations than the caller's limit were created in the range.
+var ErrReportTooLarge = errors.New("store: the report's range holds more conversations than the limit")
+
 // ReportConversations reads the conversations created in [from, to), oldest first, with their
-// timelines and tags, in three queries over the creation index.
-func (s *Store) ReportConversations(ctx context.Context, from, to int64) ([]ReportConversation, error) {
+// timelines and tags, in three queries over the creation index. More than limit conversations
+// (limit > 0) is ErrReportTooLarge, found before any timeline is read: the figures are
+// computed in memory, so a range is bounded by what one request may hold.
+func (s *Store) ReportConversations(ctx context.Context, from, to int64, limit int) ([]ReportConversation, error) {
+	if limit <= 0 {
+		limit = math.MaxInt32
+	}
 	rows, err := s.readRows(ctx, `SELECT c.id, c.channel_id, ch.name, c.state, COALESCE(c.agent_id, 0), COALESCE(u.display_name, ''),
 		COALESCE(c.end_reason_id, 0), COALESCE(r.label, ''), c.created_at, c.first_response_at, c.ended_at
 		FROM conversations c JOIN channels ch ON ch.id = c.channel_id
 		LEFT JOIN users u ON u.id = c.agent_id LEFT JOIN end_reasons r ON r.id = c.end_reason_id
-		WHERE c.created_at >= ? AND c.created_at < ? ORDER BY c.created_at, c.id`, from, to)
+		WHERE c.created_at >= ? AND c.created_at < ? ORDER BY c.created_at, c.id LIMIT ?`, from, to, limit+1)
 	if err != nil {
 		return nil, fmt.Errorf("store: unable to read the report's conversations: %w", err)
 	}
@@ -229,6 +239,10 @@ func (s *Store) ReportConversations(ctx context.Context, from, to int64) ([]Repo
 			&c.EndReasonID, &c.EndReason, &c.CreatedAt, &c.FirstResponseAt, &c.EndedAt); err != nil {
 			rows.Close()
 			return nil, err
+		}
+		if len(out) == limit {
+			rows.Close()
+			return nil, ErrReportTooLarge
 		}
 		index[c.ID] = len(out)
 		out = append(out, c)

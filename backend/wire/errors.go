@@ -68,6 +68,10 @@ const (
 	// The channel's provider refused a request or could not be reached; ProviderCode carries
 	// the provider's own code when it gave one.
 	CodeProviderError Code = "provider_error"
+	// A report's range holds more conversations than one report reads (README "Reports").
+	CodeReportTooLarge Code = "report_too_large"
+	// The app update's download address is plain http on a host other than loopback.
+	CodeDownloadURLNotHTTPS Code = "download_url_not_https"
 )
 
 // Chatbot flows: publishing refuses a flow that cannot run as written, naming the step's field

@@ -251,4 +251,11 @@ const (
 	CodeShopOrderNotFound     Code = "shop_order_not_found"
 	CodeShopProductNotFound   Code = "shop_product_not_found"
 	CodeShopNotAuthorized     Code = "shop_not_authorized" // Ideasoft: the OAuth flow is not done
+	// A product image's address is not the store's site or its platform's CDN, resolves to a
+	// private/loopback/link-local address, or redirects too often.
+	CodeShopImageRefused Code = "shop_image_refused"
+	// An order action on an order that is not among the conversation's customer's orders.
+	CodeShopOrderNotCustomer Code = "shop_order_not_customer"
+	// Another action on the same order is at the store now.
+	CodeShopActionPending Code = "shop_action_pending"
 )
