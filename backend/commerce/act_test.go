@@ -95,7 +95,7 @@ func TestOrderActionFromAConversationReassignedMeanwhileIsRefused(t *testing.T) 
 	if _, err := rt.SetPresence(ctx, mehmet, wire.Online, ""); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := rt.Reassign(ctx, wire.User{ID: selin, Role: wire.RoleSupervisor, DisplayName: "Selin"}, in.ConversationID, mehmet); err != nil {
+	if _, err := rt.Reassign(ctx, wire.User{ID: selin, Role: wire.RoleSupervisor, DisplayName: "Selin"}, in.ConversationID, nil, mehmet); err != nil {
 		t.Fatal(err)
 	}
 	req := wire.ShopOrderActionRequest{StoreID: shopRow.ID, OrderID: "gid://shopify/Order/6120457788417", Number: "#1057", Action: "cancel", Confirm: true}
