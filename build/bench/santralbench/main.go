@@ -186,7 +186,7 @@ var scenarios = []scenarioDef{
 	{"pull", "Simultaneous pulls from the queue", runPull},
 	{"assign", "Bulk automatic assignment: queued conversations, agents coming online", runAssign},
 	{"idle", "Idle agent streams: memory and CPU", runIdle},
-	{"search", "History search at scale (SQLite)", runSearch},
+	{"search", "History list and search at scale (SQLite; PostgreSQL with -db)", runSearch},
 	{"cluster", "Three nodes on one PostgreSQL and NATS: webhook on node A → socket on node B; ingest over 1 and 3 nodes", runCluster},
 }
 
