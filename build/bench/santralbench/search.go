@@ -40,7 +40,7 @@ func runSearch(ctx context.Context, b *bench) ([]Figure, []string, error) {
 			}
 			defer drop()
 			notes = append(notes, note)
-			if p, err = startSantrald(ctx, b.opt.Santrald, b.dir(fmt.Sprintf("history-%d", n)), "--db", pg); err != nil {
+			if p, err = startSantrald(ctx, b.opt.Santrald, b.dir(fmt.Sprintf("history-%d", n)), b.pgArgs("--db", pg)...); err != nil {
 				return nil, notes, err
 			}
 		} else {
