@@ -44,6 +44,7 @@ type Store struct {
 	// gathered in one transaction, each request in its own savepoint, and answers every request
 	// after the shared commit (see group.go).
 	writes    chan *txRequest
+	keyed     []chan *txRequest // one per committer: requests about one thing (TxFor)
 	quit      chan struct{}
 	committed chan struct{} // closed when the committer has stopped
 	// groupsCommitted and requestsCommitted count the committer's transactions and the
