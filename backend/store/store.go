@@ -82,6 +82,9 @@ type dialect struct {
 	// selects contact ids whose name, phone or id contains the text (a trigram query), or is
 	// empty where the backend has no such index.
 	searchMessages, searchConversation, searchContacts string
+	// searchWindow, when set, makes searchMessages take a lower bound on the message id too
+	// (… AND m.id >= ?): the search runs in id windows of this many messages and up (history.go).
+	searchWindow int64
 	// searchIndexes are the statements of migrateSearchIndexes.
 	searchIndexes []string
 	// indexAtCommit: new messages enter the search index once per group, at its end (see
