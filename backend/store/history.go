@@ -21,6 +21,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"math"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -203,7 +204,16 @@ func (s *Store) textHistory(ctx context.Context, f wire.HistoryFilter, q search,
 		if s.dialect.searchWindow > 0 {
 			a = append(a, lo)
 		}
-		rows, err := s.readRows(ctx, query, a...)
+		var rows *sql.Rows
+		var err error
+		if s.dialect.searchWindow > 0 {
+			// Planned for this window's bounds: a plan kept for any bounds (a prepared
+			// statement's generic plan) guesses a window of a few rows and tests every message
+			// of it against the words, which for 20,000 and up is seconds.
+			rows, err = s.read.QueryContext(ctx, s.q(query), append(slices.Clone(s.dialect.planEach), a...)...)
+		} else {
+			rows, err = s.readRows(ctx, query, a...)
+		}
 		if err != nil {
 			return false, fmt.Errorf("store: unable to search history: %w", err)
 		}

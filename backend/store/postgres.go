@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -130,6 +131,7 @@ func postgresDialect() dialect {
 			WHERE to_tsvector('simple', santral_fold(m.body)) @@ to_tsquery('simple', santral_fold(?)) AND m.id < ? AND m.id >= ?
 			ORDER BY m.id DESC`,
 		searchWindow: 20_000,
+		planEach:     []any{pgx.QueryExecModeExec},
 		searchConversation: `SELECT m.id, m.body FROM messages m WHERE m.conversation_id = ? AND m.id >= ?
 			AND to_tsvector('simple', santral_fold(m.body)) @@ to_tsquery('simple', santral_fold(?))`,
 		textMatch: search.tsquery,

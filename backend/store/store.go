@@ -85,6 +85,9 @@ type dialect struct {
 	// searchWindow, when set, makes searchMessages take a lower bound on the message id too
 	// (… AND m.id >= ?): the search runs in id windows of this many messages and up (history.go).
 	searchWindow int64
+	// planEach are query arguments that make the driver plan a query with its arguments' values
+	// each time, not once for all (PostgreSQL: pgx's exec mode, an unnamed statement).
+	planEach []any
 	// searchIndexes are the statements of migrateSearchIndexes.
 	searchIndexes []string
 	// indexAtCommit: new messages enter the search index once per group, at its end (see
