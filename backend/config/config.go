@@ -109,7 +109,7 @@ func Default() Config {
 		EventRetention: 14 * 24 * time.Hour,
 		SimulateEvery:  20 * time.Second,
 		PasswordCost:   auth.DefaultCost,
-		DBCommitters:   1,
+		DBCommitters:   4,
 		SendBackoff:    2 * time.Second,
 
 		UploadRetention:          24 * time.Hour,
@@ -487,7 +487,7 @@ func flags(c *Config, getenv func(string) string) (*flag.FlagSet, []error) {
 	str(&c.MetricsAddr, "metrics-addr", "METRICS_ADDR", "address serving GET /metrics for Prometheus, apart from the API (empty: none)")
 	str(&c.DataDir, "data", "DATA", "data directory")
 	str(&c.DB, "db", "DB", "PostgreSQL URL shared by several nodes, postgres://user:password@host:5432/santral (also _FILE); empty: SQLite in the data directory")
-	integer(&c.DBCommitters, "db-committers", "DB_COMMITTERS", "PostgreSQL: write transactions a node runs at once (1–16; SQLite always 1)")
+	integer(&c.DBCommitters, "db-committers", "DB_COMMITTERS", "PostgreSQL: write transactions a node runs at once (1–16, default 4; SQLite always 1)")
 	str(&c.NATS, "nats", "NATS", "NATS server(s) through which nodes on one database wake each other, nats://host:4222 (also _FILE); empty: they hear each other by --stream-poll")
 	str(&c.NATSSubject, "nats-subject", "NATS_SUBJECT", "prefix of the NATS subject nodes wake each other on (<prefix>.<database id>.wake)")
 	boolean(&c.Demo, "demo", "DEMO", "seed a demo workspace and simulate customers")

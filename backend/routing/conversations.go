@@ -3,6 +3,7 @@ package routing
 import (
 	"context"
 	"errors"
+	"strconv"
 	"strings"
 	"time"
 
@@ -50,7 +51,8 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 		return InboundResult{}, err
 	}
 	var res InboundResult
-	err := s.do(ctx, func(tx *store.Tx) error {
+	// One customer's messages share a committer: they write the same conversation's row.
+	err := s.doFor(ctx, strconv.FormatInt(in.ChannelID, 10)+"/"+in.SenderID, func(tx *store.Tx) error {
 		// A switched-off channel stores nothing, even for a message already on its way in when
 		// the admin switched it off.
 		if on, err := tx.ChannelEnabled(in.ChannelID); err != nil || !on {

@@ -66,7 +66,16 @@ const MaxMessageLength = 4096
 // the same transaction (New). Events addressed to a conversation's readers go to whoever may
 // read it at commit.
 func (s *Service) do(ctx context.Context, fn func(*store.Tx) error) error {
-	appended, err := s.store.Tx(ctx, func(tx *store.Tx) error {
+	return s.doFor(ctx, "", fn)
+}
+
+// doFor is do for a decision about one thing named by key (store.TxFor; "": any committer).
+func (s *Service) doFor(ctx context.Context, key string, fn func(*store.Tx) error) error {
+	run := s.store.Tx
+	if key != "" {
+		run = func(ctx context.Context, fn func(*store.Tx) error) (bool, error) { return s.store.TxFor(ctx, key, fn) }
+	}
+	appended, err := run(ctx, func(tx *store.Tx) error {
 		tx.SetResolver(resolveAudience())
 		return fn(tx)
 	})

@@ -20,6 +20,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"runtime/debug"
 	"sync"
 	"time"
@@ -70,6 +71,11 @@ func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) (appended bool, err 
 	case <-ctx.Done():
 		return false, ctx.Err()
 	}
+	return s.await(req)
+}
+
+// await waits for a queued request's outcome and runs its commit hooks.
+func (s *Store) await(req *txRequest) (appended bool, err error) {
 	// Once queued, wait for the outcome even if ctx ends: the request may be committing.
 	r := <-req.done
 	if r.err == nil {
@@ -80,14 +86,47 @@ func (s *Store) Tx(ctx context.Context, fn func(*Tx) error) (appended bool, err 
 	return r.appended, r.err
 }
 
+// TxFor is Tx for a request about one thing — a customer of a channel, say — named by key.
+// With several committers (PostgreSQL) requests with the same key go to the same committer, so
+// a burst of one customer's messages shares that committer's transactions, where their writes
+// to the same rows follow each other in savepoints, instead of landing in two transactions at
+// once, the later waiting for the earlier's row locks until it commits (or giving way and
+// running again). With one committer it is Tx.
+func (s *Store) TxFor(ctx context.Context, key string, fn func(*Tx) error) (appended bool, err error) {
+	if len(s.keyed) == 0 {
+		return s.Tx(ctx, fn)
+	}
+	h := fnv.New32a()
+	h.Write([]byte(key))
+	req := &txRequest{ctx: ctx, fn: fn, done: make(chan txResult, 1)}
+	select {
+	case s.keyed[h.Sum32()%uint32(len(s.keyed))] <- req:
+	case <-s.quit:
+		return false, ErrClosed
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	return s.await(req)
+}
+
 func (s *Store) startCommitter() {
 	s.committed = make(chan struct{})
 	var running sync.WaitGroup
-	for range max(s.dialect.committers, 1) {
+	n := max(s.dialect.committers, 1)
+	if n > 1 {
+		for range n {
+			s.keyed = append(s.keyed, make(chan *txRequest, 1024))
+		}
+	}
+	for i := range n {
+		var own chan *txRequest // nil (never ready) with one committer
+		if n > 1 {
+			own = s.keyed[i]
+		}
 		running.Add(1)
 		go func() {
 			defer running.Done()
-			s.commitLoop()
+			s.commitLoop(own)
 		}()
 	}
 	go func() {
@@ -96,21 +135,25 @@ func (s *Store) startCommitter() {
 	}()
 }
 
-// commitLoop is one committer: it takes the first waiting request, gathers whatever else is
-// waiting, and commits them together, until the store closes.
-func (s *Store) commitLoop() {
+// commitLoop is one committer: it takes the first waiting request — from every committer's
+// queue or from its own (own; TxFor) — gathers whatever else is waiting in both, and commits
+// them together, until the store closes.
+func (s *Store) commitLoop(own chan *txRequest) {
 	for {
 		var first *txRequest
 		select {
 		case first = <-s.writes:
+		case first = <-own:
 		case <-s.quit:
-			s.refuseQueued()
+			s.refuseQueued(own)
 			return
 		}
 		group := []*txRequest{first}
 	gather:
 		for len(group) < maxGroup {
 			select {
+			case r := <-own:
+				group = append(group, r)
 			case r := <-s.writes:
 				group = append(group, r)
 			default:
@@ -123,10 +166,12 @@ func (s *Store) commitLoop() {
 	}
 }
 
-func (s *Store) refuseQueued() {
+func (s *Store) refuseQueued(own chan *txRequest) {
 	for {
 		select {
 		case r := <-s.writes:
+			r.done <- txResult{err: ErrClosed}
+		case r := <-own:
 			r.done <- txResult{err: ErrClosed}
 		default:
 			return

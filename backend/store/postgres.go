@@ -17,6 +17,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
 	"github.com/jackc/pgx/v5/stdlib"
 )
@@ -122,12 +123,15 @@ func postgresDialect() dialect {
 		name:   "postgres",
 		rebind: postgresRebind,
 		// The index below is on exactly this expression. PostgreSQL's GIN index cannot be read
-		// newest first: the planner either collects the matches and sorts them by id, or walks
-		// the messages newest first testing each; the page's bound on hits holds either way.
+		// newest first: it yields every match, which are then sorted by id. So the search reads
+		// id windows from the newest down (searchWindow, history.go): the GIN index and the
+		// primary key's range meet in one bitmap, and only one window's matches are sorted.
 		searchMessages: `SELECT m.id, m.conversation_id, m.body, (%s) FROM messages m
 			JOIN conversations c ON c.id = m.conversation_id JOIN contacts ct ON ct.id = c.contact_id
-			WHERE to_tsvector('simple', santral_fold(m.body)) @@ to_tsquery('simple', santral_fold(?)) AND m.id < ?
+			WHERE to_tsvector('simple', santral_fold(m.body)) @@ to_tsquery('simple', santral_fold(?)) AND m.id < ? AND m.id >= ?
 			ORDER BY m.id DESC`,
+		searchWindow: 20_000,
+		planEach:     []any{pgx.QueryExecModeExec},
 		searchConversation: `SELECT m.id, m.body FROM messages m WHERE m.conversation_id = ? AND m.id >= ?
 			AND to_tsvector('simple', santral_fold(m.body)) @@ to_tsquery('simple', santral_fold(?))`,
 		textMatch: search.tsquery,

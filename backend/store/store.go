@@ -44,6 +44,7 @@ type Store struct {
 	// gathered in one transaction, each request in its own savepoint, and answers every request
 	// after the shared commit (see group.go).
 	writes    chan *txRequest
+	keyed     []chan *txRequest // one per committer: requests about one thing (TxFor)
 	quit      chan struct{}
 	committed chan struct{} // closed when the committer has stopped
 	// groupsCommitted and requestsCommitted count the committer's transactions and the
@@ -81,6 +82,12 @@ type dialect struct {
 	// selects contact ids whose name, phone or id contains the text (a trigram query), or is
 	// empty where the backend has no such index.
 	searchMessages, searchConversation, searchContacts string
+	// searchWindow, when set, makes searchMessages take a lower bound on the message id too
+	// (… AND m.id >= ?): the search runs in id windows of this many messages and up (history.go).
+	searchWindow int64
+	// planEach are query arguments that make the driver plan a query with its arguments' values
+	// each time, not once for all (PostgreSQL: pgx's exec mode, an unnamed statement).
+	planEach []any
 	// searchIndexes are the statements of migrateSearchIndexes.
 	searchIndexes []string
 	// indexAtCommit: new messages enter the search index once per group, at its end (see

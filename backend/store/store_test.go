@@ -1283,3 +1283,52 @@ func TestSendJobFencing(t *testing.T) {
 		}
 	})
 }
+
+// PostgreSQL searches in id windows from the newest message down, each twice as wide as the
+// last (searchWindow): with windows of one message and up, pages hold the same conversations in
+// the same order as one pass does, each once, a match far below many others is still found, and
+// the pagination ends.
+func TestTextHistoryInIdWindows(t *testing.T) {
+	forEachBackend(t, func(t *testing.T, s *Store) {
+		if s.dialect.searchWindow == 0 {
+			t.Skip("SQLite's index is read newest first in one pass")
+		}
+		old := openConversation(t, s, 1000, customer{externalID: "old"})
+		inbound(t, s, old, "kaşmir atkı")
+		a := openConversation(t, s, 2000, customer{externalID: "a"})
+		b := openConversation(t, s, 3000, customer{externalID: "b"})
+		for i := range 40 { // non-matching messages between the old match and the others
+			inbound(t, s, b, fmt.Sprint("merhaba ", i))
+		}
+		inbound(t, s, a, "kargo ne zaman gelir")
+		inbound(t, s, b, "kargo takip numarası")
+		inbound(t, s, a, "kargo hâlâ gelmedi")
+		for _, w := range []int64{1, 2, 7} {
+			s.dialect.searchWindow = w
+			for _, tc := range []struct {
+				text string
+				want []int64
+			}{{"kargo", []int64{a, b}}, {"kaşmir", []int64{old}}, {"yok", nil}} {
+				var got []int64
+				f := wire.HistoryFilter{Text: tc.text, Limit: 1}
+				for page := 0; ; page++ {
+					if page > 10 {
+						t.Fatalf("window %d, %s: pagination does not end", w, tc.text)
+					}
+					p, err := s.History(context.Background(), f, 0)
+					if err != nil {
+						t.Fatal(err)
+					}
+					got = append(got, ids(p.Conversations)...)
+					if p.NextCursor == "" {
+						break
+					}
+					f.Cursor = p.NextCursor
+				}
+				if !slices.Equal(got, tc.want) {
+					t.Errorf("window %d, %s: pages %v, want %v", w, tc.text, got, tc.want)
+				}
+			}
+		}
+	})
+}

@@ -246,7 +246,11 @@ type EligibleAgent struct {
 // On PostgreSQL the agents it returns are locked until commit, and their counts are read after
 // the lock: no other node can assign to them, or change their presence, before this transaction
 // commits, so a limit holds however many nodes assign at once. An agent another transaction
-// holds is left out (not waited for: this runs after the decision's own locks, see lock.go).
+// holds is waited for briefly (eligibleWait) and left out if it is still held then: most such
+// holds are short (the agent's app connecting or disconnecting somewhere, a presence change)
+// and skipping them at once gave the conversation to another agent than the rules' order,
+// while two decisions that each hold an agent the other wants must not wait for each other
+// (this runs after the decision's own locks, see lock.go).
 func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
 	const eligible = `SELECT id, active, lim, last_assigned_at FROM (
 			SELECT u.id, u.last_assigned_at, COALESCE(u.auto_limit, ?) AS lim,
@@ -254,10 +258,8 @@ func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
 			FROM users u WHERE u.presence = 'online' AND u.disabled = 0
 		) a WHERE a.active < a.lim ORDER BY a.id`
 	var locked map[int64]bool
-	if lock := t.s.dialect.skipLocked; lock != "" {
-		ids, err := t.ids(`SELECT u.id FROM users u WHERE u.presence = 'online' AND u.disabled = 0
-			AND (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') < COALESCE(u.auto_limit, ?)
-			ORDER BY u.id`+lock, defaultLimit)
+	if t.s.dialect.skipLocked != "" {
+		ids, err := t.lockEligibleAgents(defaultLimit)
 		if err != nil {
 			return nil, fmt.Errorf("store: unable to lock eligible agents: %w", err)
 		}
@@ -285,6 +287,92 @@ func (t *Tx) EligibleAgents(defaultLimit int) ([]EligibleAgent, error) {
 		}
 	}
 	return out, rows.Err()
+}
+
+// eligibleWait bounds how long automatic assignment waits for an eligible agent another
+// transaction holds: longer than a short decision takes to commit, short enough that two
+// decisions waiting for each other's agents give up quickly (each then skips the other's).
+const eligibleWait = "50ms"
+
+// lockEligibleAgents locks the agents that may be eligible (PostgreSQL) and returns their ids.
+// The first statement skips the rows other transactions hold and counts the candidates it
+// saw; only when some were skipped does it wait for them, under a bound, in a savepoint, so
+// that a wait given up costs nothing but the skip.
+func (t *Tx) lockEligibleAgents(defaultLimit int) ([]int64, error) {
+	const candidates = `SELECT u.id, (SELECT COUNT(*) FROM users v WHERE v.presence = 'online' AND v.disabled = 0
+			AND (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = v.id AND c.state = 'assigned') < COALESCE(v.auto_limit, ?))
+		FROM users u WHERE u.presence = 'online' AND u.disabled = 0
+		AND (SELECT COUNT(*) FROM conversations c WHERE c.agent_id = u.id AND c.state = 'assigned') < COALESCE(u.auto_limit, ?)
+		ORDER BY u.id`
+	rows, err := t.query(candidates+t.s.dialect.skipLocked, defaultLimit, defaultLimit)
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	seen := int64(0)
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id, &seen); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if int64(len(ids)) >= seen {
+		return ids, nil // nobody else held one
+	}
+	// Wait for the others, briefly. Not through t.query: a wait given up here is no conflict
+	// of the request's, only of this statement's.
+	var before string
+	if err := t.tx.QueryRow(`SELECT current_setting('lock_timeout')`).Scan(&before); err != nil {
+		return nil, t.note(err)
+	}
+	if _, err := t.tx.Exec(`SAVEPOINT eligible_agents`); err != nil {
+		return nil, t.note(err)
+	}
+	if _, err := t.tx.Exec(`SELECT set_config('lock_timeout', $1, true)`, eligibleWait); err != nil {
+		return nil, t.note(err)
+	}
+	var waited []int64
+	rows, err = t.tx.Query(t.s.q(candidates+t.s.dialect.lockRows), defaultLimit, defaultLimit)
+	if err == nil {
+		for rows.Next() {
+			var id int64
+			if err = rows.Scan(&id, &seen); err != nil {
+				break
+			}
+			waited = append(waited, id)
+		}
+		rows.Close()
+		if err == nil {
+			err = rows.Err()
+		}
+	}
+	if err != nil {
+		if _, rbErr := t.tx.Exec(`ROLLBACK TO SAVEPOINT eligible_agents`); rbErr != nil {
+			return nil, t.note(rbErr)
+		}
+		if _, rbErr := t.tx.Exec(`RELEASE SAVEPOINT eligible_agents`); rbErr != nil {
+			return nil, t.note(rbErr)
+		}
+		switch pgCode(err) {
+		case pgLockNotAvailable, pgDeadlockDetected:
+			return ids, nil // still held: leave them to their own transactions' rounds
+		}
+		return nil, t.note(err)
+	}
+	// Keep the locks (release the savepoint), restore the transaction's own bound.
+	if _, err := t.tx.Exec(`RELEASE SAVEPOINT eligible_agents`); err != nil {
+		return nil, t.note(err)
+	}
+	if _, err := t.tx.Exec(`SELECT set_config('lock_timeout', $1, true)`, before); err != nil {
+		return nil, t.note(err)
+	}
+	return waited, nil
 }
 
 // AssignmentDue reports whether automatic assignment has something to do: a queued

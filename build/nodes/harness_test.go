@@ -207,6 +207,11 @@ func (n *node) start() {
 	cmd := exec.Command(n.c.bin, args...)
 	cmd.Env = append(hermetic(), "SANTRAL_ADMIN_PASSWORD="+adminPassword, "SANTRAL_SECRET_KEY="+n.c.key,
 		"GORACE=log_path=stderr")
+	if v := os.Getenv("SANTRAL_TEST_DB_COMMITTERS"); v != "" {
+		// Every node with this many committers (--db-committers), e.g. to run the model test
+		// with a node's own transactions side by side too.
+		cmd.Env = append(cmd.Env, "SANTRAL_DB_COMMITTERS="+v)
+	}
 	cmd.Env = append(cmd.Env, n.c.opt.env...)
 	logf, err := os.OpenFile(n.log, os.O_CREATE|os.O_WRONLY|os.O_APPEND, 0o600)
 	if err != nil {

@@ -152,6 +152,66 @@ type generator struct {
 	msgID    int64
 }
 
+// rows are what a batch of conversations writes, in the tables' column orders (contactCols,
+// conversationCols, messageCols): SQLite inserts them row by row, PostgreSQL copies them.
+type rows struct {
+	contacts, conversations, messages [][]any
+}
+
+var (
+	contactCols      = []string{"id", "channel_id", "external_id", "name", "phone", "search_name", "created_at"}
+	conversationCols = []string{"id", "contact_id", "channel_id", "state", "agent_id", "queued_at", "created_at", "assigned_at",
+		"first_response_at", "last_inbound_at", "last_message_at", "last_message_preview", "ended_at", "end_reason_id", "ended_by"}
+	messageCols = []string{"id", "conversation_id", "channel_id", "direction", "author_id", "body", "status", "external_id", "created_at", "sent_at"}
+)
+
+// batch makes conversations [from, to) and their contacts and messages.
+func (g *generator) batch(from, to int) rows {
+	var out rows
+	span := time.Now().UnixMilli() - g.start
+	for i := from; i < to; i++ {
+		id := int64(i + 1)
+		at := g.start + span*int64(i)/int64(g.n)
+		contactID := int64(i%g.contacts + 1)
+		if i < g.contacts { // a customer's first conversation creates them; later ones come back
+			name := firstNames[g.rnd.IntN(len(firstNames))] + " " + lastNames[g.rnd.IntN(len(lastNames))]
+			phone := fmt.Sprintf("90532%07d", contactID)
+			out.contacts = append(out.contacts, []any{contactID, g.ids.sandbox, phone, name, "+" + phone, store.FoldName(name), at})
+		}
+		agent := g.ids.agents[g.rnd.IntN(len(g.ids.agents))]
+		lines := g.conversation()
+		t := at
+		var first, lastIn int64
+		for k, line := range lines {
+			g.msgID++
+			t += int64(30_000 + g.rnd.IntN(240_000))
+			var author, external any
+			dir, status := "in", string(wire.StatusReceived)
+			if k%2 == 1 {
+				dir, status, author = "out", string(wire.StatusDelivered), agent
+				if first == 0 {
+					first = t
+				}
+			} else {
+				external = "hist-" + strconv.FormatInt(g.msgID, 10)
+				lastIn = t
+			}
+			out.messages = append(out.messages, []any{g.msgID, id, g.ids.sandbox, dir, author, line, status, external, t, t})
+		}
+		preview := lines[len(lines)-1]
+		if cut := strings.LastIndex(preview[:min(len(preview), 121)], " "); len(preview) > 120 && cut > 0 {
+			preview = preview[:cut]
+		}
+		reason := g.ids.endReasons[g.rnd.IntN(len(g.ids.endReasons))]
+		out.conversations = append(out.conversations, []any{id, contactID, g.ids.sandbox, "ended", agent, at, at, at + 20_000, first, lastIn, t, preview, t + 60_000, reason, agent})
+	}
+	return out
+}
+
+func insertSQL(table string, cols []string) string {
+	return "INSERT INTO " + table + " (" + strings.Join(cols, ", ") + ") VALUES (" + strings.TrimSuffix(strings.Repeat("?, ", len(cols)), ", ") + ")"
+}
+
 // write inserts conversations [from, to) and their contacts and messages in one transaction.
 func (g *generator) write(ctx context.Context, db *sql.DB, from, to int) (err error) {
 	tx, err := db.BeginTx(ctx, nil)
@@ -163,18 +223,15 @@ func (g *generator) write(ctx context.Context, db *sql.DB, from, to int) (err er
 			tx.Rollback()
 		}
 	}()
-	contact, err := tx.Prepare(`INSERT INTO contacts (id, channel_id, external_id, name, phone, search_name, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)`)
+	contact, err := tx.Prepare(insertSQL("contacts", contactCols))
 	if err != nil {
 		return err
 	}
-	conv, err := tx.Prepare(`INSERT INTO conversations (id, contact_id, channel_id, state, agent_id, queued_at, created_at, assigned_at,
-		first_response_at, last_inbound_at, last_message_at, last_message_preview, ended_at, end_reason_id, ended_by)
-		VALUES (?, ?, ?, 'ended', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	conv, err := tx.Prepare(insertSQL("conversations", conversationCols))
 	if err != nil {
 		return err
 	}
-	msg, err := tx.Prepare(`INSERT INTO messages (id, conversation_id, channel_id, direction, author_id, body, status, external_id, created_at, sent_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`)
+	msg, err := tx.Prepare(insertSQL("messages", messageCols))
 	if err != nil {
 		return err
 	}
@@ -183,50 +240,23 @@ func (g *generator) write(ctx context.Context, db *sql.DB, from, to int) (err er
 	if err != nil {
 		return err
 	}
-	span := time.Now().UnixMilli() - g.start
-	for i := from; i < to; i++ {
-		id := int64(i + 1)
-		at := g.start + span*int64(i)/int64(g.n)
-		contactID := int64(i%g.contacts + 1)
-		if i < g.contacts { // a customer's first conversation creates them; later ones come back
-			name := firstNames[g.rnd.IntN(len(firstNames))] + " " + lastNames[g.rnd.IntN(len(lastNames))]
-			phone := fmt.Sprintf("90532%07d", contactID)
-			if _, err := contact.Exec(contactID, g.ids.sandbox, phone, name, "+"+phone, store.FoldName(name), at); err != nil {
-				return fmt.Errorf("history: contact %d: %w", contactID, err)
-			}
+	r := g.batch(from, to)
+	for _, c := range r.contacts {
+		if _, err := contact.Exec(c...); err != nil {
+			return fmt.Errorf("history: contact %d: %w", c[0], err)
 		}
-		agent := g.ids.agents[g.rnd.IntN(len(g.ids.agents))]
-		lines := g.conversation()
-		t := at
-		var first, lastIn int64
-		for k, line := range lines {
-			g.msgID++
-			t += int64(30_000 + g.rnd.IntN(240_000))
-			var author, external any
-			dir, status := "in", wire.StatusReceived
-			if k%2 == 1 {
-				dir, status, author = "out", wire.StatusDelivered, agent
-				if first == 0 {
-					first = t
-				}
-			} else {
-				external = "hist-" + strconv.FormatInt(g.msgID, 10)
-				lastIn = t
-			}
-			if _, err := msg.Exec(g.msgID, id, g.ids.sandbox, dir, author, line, status, external, t, t); err != nil {
-				return fmt.Errorf("history: message %d: %w", g.msgID, err)
-			}
-			if _, err := index.Exec(g.msgID, line); err != nil {
-				return fmt.Errorf("history: message %d: %w", g.msgID, err)
-			}
+	}
+	for _, m := range r.messages {
+		if _, err := msg.Exec(m...); err != nil {
+			return fmt.Errorf("history: message %d: %w", m[0], err)
 		}
-		preview := lines[len(lines)-1]
-		if cut := strings.LastIndex(preview[:min(len(preview), 121)], " "); len(preview) > 120 && cut > 0 {
-			preview = preview[:cut]
+		if _, err := index.Exec(m[0], m[5]); err != nil {
+			return fmt.Errorf("history: message %d: %w", m[0], err)
 		}
-		reason := g.ids.endReasons[g.rnd.IntN(len(g.ids.endReasons))]
-		if _, err := conv.Exec(id, contactID, g.ids.sandbox, agent, at, at, at+20_000, first, lastIn, t, preview, t+60_000, reason, agent); err != nil {
-			return fmt.Errorf("history: conversation %d: %w", id, err)
+	}
+	for _, c := range r.conversations {
+		if _, err := conv.Exec(c...); err != nil {
+			return fmt.Errorf("history: conversation %d: %w", c[0], err)
 		}
 	}
 	return errors.Join(contact.Close(), conv.Close(), msg.Close(), index.Close(), tx.Commit())

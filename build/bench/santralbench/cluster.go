@@ -37,7 +37,7 @@ func (b *bench) startCluster(ctx context.Context, name string, n int, natsURL st
 	b.seq++
 	key := filepath.Join(b.work, fmt.Sprintf("%02d-%s.key", b.seq, name)) // node1 creates it
 	for i := range n {
-		args := []string{"--db", db, "--node", fmt.Sprintf("node%d", i+1), "--secret-key-file", key}
+		args := b.pgArgs("--db", db, "--node", fmt.Sprintf("node%d", i+1), "--secret-key-file", key)
 		if natsURL != "" {
 			args = append(args, "--nats", natsURL)
 		}

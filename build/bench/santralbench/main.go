@@ -108,6 +108,7 @@ type options struct {
 	DB           string // a PostgreSQL server for every santrald ("": SQLite)
 	ClusterDB    string // the PostgreSQL server of the cluster scenario when DB is empty ("": the local one)
 	NATS         string // the NATS server of the cluster scenario
+	Committers   string // --db-committers of every santrald on PostgreSQL ("": santrald's default)
 }
 
 // bench is one run's shared state.
@@ -150,13 +151,21 @@ func (b *bench) santraldOnPostgres(ctx context.Context, name string) (*proc, err
 	if err != nil {
 		return nil, err
 	}
-	p, err := startSantrald(ctx, b.opt.Santrald, b.dir(name), "--db", db)
+	p, err := startSantrald(ctx, b.opt.Santrald, b.dir(name), b.pgArgs("--db", db)...)
 	if err != nil {
 		drop()
 		return nil, err
 	}
 	p.cleanup = drop
 	return p, nil
+}
+
+// pgArgs are a PostgreSQL santrald's arguments: args, and -db-committers when given.
+func (b *bench) pgArgs(args ...string) []string {
+	if b.opt.Committers != "" {
+		args = append(args, "--db-committers", b.opt.Committers)
+	}
+	return args
 }
 
 // release stops p and removes its data directory (and database) unless -keep.
@@ -186,7 +195,7 @@ var scenarios = []scenarioDef{
 	{"pull", "Simultaneous pulls from the queue", runPull},
 	{"assign", "Bulk automatic assignment: queued conversations, agents coming online", runAssign},
 	{"idle", "Idle agent streams: memory and CPU", runIdle},
-	{"search", "History search at scale (SQLite)", runSearch},
+	{"search", "History list and search at scale (SQLite; PostgreSQL with -db)", runSearch},
 	{"cluster", "Three nodes on one PostgreSQL and NATS: webhook on node A → socket on node B; ingest over 1 and 3 nodes", runCluster},
 }
 
@@ -229,6 +238,7 @@ func parseFlags(args []string, getenv func(string) string) (options, error) {
 	fs.BoolVar(&o.Keep, "keep", false, "keep the data directories, logs and databases of the processes")
 	fs.StringVar(&o.DB, "db", getenv("BENCH_DB"), "run every santrald on PostgreSQL: a postgres:// URL of a server (any database; a new one is made per santrald) (BENCH_DB); the cluster scenario uses it too, else the local server")
 	fs.StringVar(&o.NATS, "nats", or(getenv("BENCH_NATS"), "nats://127.0.0.1:4222"), "the NATS server the cluster scenario's nodes wake each other through (BENCH_NATS)")
+	fs.StringVar(&o.Committers, "db-committers", getenv("BENCH_DB_COMMITTERS"), "--db-committers of every santrald on PostgreSQL (BENCH_DB_COMMITTERS; default santrald's)")
 	if err := fs.Parse(args); err != nil {
 		return o, err
 	}

@@ -16,6 +16,7 @@ import (
 type searchQuery struct{ name, query string }
 
 var searchQueries = []searchQuery{
+	{"list, no search", ""},
 	{"common word " + history.CommonWord, "q=" + url.QueryEscape(history.CommonWord)},
 	{"rare word " + history.RareWord, "q=" + url.QueryEscape(history.RareWord)},
 	{"prefix " + history.Prefix, "q=" + url.QueryEscape(history.Prefix)},
@@ -31,15 +32,27 @@ func runSearch(ctx context.Context, b *bench) ([]Figure, []string, error) {
 	var notes []string
 	p95 := map[string][]float64{} // query name → per scale
 	for _, n := range sz.HistoryScales {
-		dir, note, err := historyDatabase(ctx, b, n)
-		if err != nil {
-			return nil, notes, err
-		}
-		notes = append(notes, note)
-		b.progress("%d conversations: santrald on %s", n, dir)
-		p, err := startSantrald(ctx, b.opt.Santrald, dir)
-		if err != nil {
-			return nil, notes, err
+		var p *proc
+		if b.opt.DB != "" {
+			pg, drop, note, err := historyPostgres(ctx, b, n)
+			if err != nil {
+				return nil, notes, err
+			}
+			defer drop()
+			notes = append(notes, note)
+			if p, err = startSantrald(ctx, b.opt.Santrald, b.dir(fmt.Sprintf("history-%d", n)), b.pgArgs("--db", pg)...); err != nil {
+				return nil, notes, err
+			}
+		} else {
+			dir, note, err := historyDatabase(ctx, b, n)
+			if err != nil {
+				return nil, notes, err
+			}
+			notes = append(notes, note)
+			b.progress("%d conversations: santrald on %s", n, dir)
+			if p, err = startSantrald(ctx, b.opt.Santrald, dir); err != nil {
+				return nil, notes, err
+			}
 		}
 		res, err := searchScale(ctx, b, p)
 		p.stop()
@@ -78,6 +91,31 @@ func scaleName(n int) string {
 		return fmt.Sprintf("%dk", n/1000)
 	}
 	return fmt.Sprint(n)
+}
+
+// historyPostgres generates n conversations into a new database of the run's PostgreSQL
+// server (every run: a database is not kept between runs unless -keep).
+func historyPostgres(ctx context.Context, b *bench, n int) (string, func(), string, error) {
+	pg, err := b.postgres(ctx)
+	if err != nil {
+		return "", nil, "", err
+	}
+	db, drop, err := pg.create(ctx, b.opt.Keep)
+	if err != nil {
+		return "", nil, "", err
+	}
+	b.progress("generating %d conversations into PostgreSQL", n)
+	start, last := time.Now(), time.Now()
+	if err := history.GeneratePostgres(ctx, db, n, func(done int) {
+		if time.Since(last) > 10*time.Second {
+			b.progress("  %d / %d conversations (%s)", done, n, time.Since(start).Round(time.Second))
+			last = time.Now()
+		}
+	}); err != nil {
+		drop()
+		return "", nil, "", err
+	}
+	return db, drop, fmt.Sprintf("%s conversations (~%s messages) generated into PostgreSQL in %s", scaleName(n), scaleName(n*10), time.Since(start).Round(time.Second)), nil
 }
 
 // historyDatabase returns the data directory holding n conversations, generating it when the
@@ -139,7 +177,7 @@ func searchScale(ctx context.Context, b *bench, p *proc) (map[string]float64, er
 				return nil, err
 			}
 		}
-		if q.name == searchQueries[0].name && len(page.Conversations) == 0 {
+		if q.name == searchQueries[1].name && len(page.Conversations) == 0 {
 			return nil, fmt.Errorf("%q found nothing: the generator no longer fills the full-text index as santrald does", history.CommonWord)
 		}
 		lat := &samples{}
