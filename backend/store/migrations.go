@@ -31,6 +31,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateFlows,
 	migrateShopStores,
 	migrateNotesAndTags,
+	migrateTemplateParameters,
 }
 
 // SchemaVersion is the version this build migrates to.
