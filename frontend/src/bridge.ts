@@ -199,6 +199,8 @@ export const bridge = {
       next_cursor: p?.next_cursor || undefined,
     })),
   renderQuickMessage: (conversationID: number, quickMessageID: number) => call(() => App.RenderQuickMessage(conversationID, quickMessageID)),
+  /** Every quick message filled in for one conversation, by id (the Go side fills them). */
+  quickMessagePreviews: (conversationID: number) => call(() => App.QuickMessagePreviews(conversationID)).then((m) => m ?? {}),
   setFocused: (focused: boolean) => call(() => App.SetFocused(focused)),
   /** The channel's approved templates, each marked paid or free by the server as of now. */
   templates: (conversationID: number) => call(() => App.Templates(conversationID)).then((l) => arr(l)),

@@ -544,6 +544,11 @@ export class Controller {
     return this.api.renderQuickMessage(conversationId, quickMessageId);
   }
 
+  /** The quick messages as they would be sent in this conversation, by id, for the popup. */
+  quickMessagePreviews(conversationId: number): Promise<Record<string, string>> {
+    return this.api.quickMessagePreviews(conversationId);
+  }
+
   // ---- chatbot flows ----------------------------------------------------------------------
 
   /** The flows the composer's flows button lists: the published ones (online only). */
