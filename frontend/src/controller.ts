@@ -365,6 +365,11 @@ export class Controller {
     this.set((s) => ({ drafts: { ...s.drafts, [conversationId]: text } }));
   }
 
+  /** The composer took or lost the focus (my list holds its order while the agent types). */
+  setComposing(on: boolean): void {
+    if (this.state.composing !== on) this.set({ composing: on });
+  }
+
   /** Queues a reply (with the composer's uploaded files); the sync engine delivers it. Returns
    * false when refused at once, or while a file is still uploading. */
   async send(conversationId: number, body: string): Promise<boolean> {

@@ -288,7 +288,11 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
           }}
           onKeyDown={onKeyDown}
           onClick={(e) => refreshToken(e.currentTarget.value, e.currentTarget.selectionStart ?? 0)}
-          onBlur={() => setTimeout(() => setToken(null), 150)}
+          onFocus={() => ctl.setComposing(true)}
+          onBlur={() => {
+            ctl.setComposing(false);
+            setTimeout(() => setToken(null), 150);
+          }}
         />
         <button type="button" class="btn btn-primary send-btn" data-testid="composer-send" onClick={() => void send()} disabled={disabled || sending || !canSend(draft, pending)} title={`${t('composer.send')} (Enter, Ctrl+Enter)`}>
           <IconSend size={15} />
