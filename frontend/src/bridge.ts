@@ -3,7 +3,7 @@
 // stable code the Go side sent, so screens can translate them.
 
 import * as App from '../wailsjs/go/app/App';
-import { BrowserOpenURL, EventsOn } from '../wailsjs/runtime/runtime';
+import { BrowserOpenURL, EventsEmit, EventsOn } from '../wailsjs/runtime/runtime';
 import type {
   ChannelAccount, ChannelCount, Connection, Conversation, ConversationView, Count, Dashboard, DashboardAgent, DashboardQueue, Flow, Inbox, LeftEvent,
   OfferFailedEvent, OutboxEvent, Report, ReportRow, Session, TransferOffer, WireError,
@@ -280,4 +280,22 @@ export function openExternal(url: string): void {
   if (!/^https?:\/\//.test(url)) return;
   if (typeof window === 'undefined' || !(window as unknown as { runtime?: unknown }).runtime) return;
   BrowserOpenURL(url);
+}
+
+/** Tells the Go side, once, what the main list first drew: its rows (or that it is really
+ * empty), and whether an empty list showed before the rows came. The app logs it with the time
+ * since it started (build/bench/app.sh reads that line: the production app's cold start). */
+let inboxShown = false;
+let emptyBefore = false;
+export function reportInboxShown(rows: number, loaded: boolean): void {
+  if (inboxShown) return;
+  if (rows === 0 && !loaded) {
+    emptyBefore = true;
+    return;
+  }
+  inboxShown = true;
+  if (typeof window === 'undefined' || !(window as unknown as { runtime?: unknown }).runtime) return;
+  const data = { rows, empty_before: emptyBefore };
+  // After the frame that shows them is drawn.
+  requestAnimationFrame(() => setTimeout(() => EventsEmit('ui-shown', data), 0));
 }

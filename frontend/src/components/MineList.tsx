@@ -2,7 +2,8 @@
 // the agent types a reply the rows keep their place (holdOrder); new activity is marked and the
 // order applied once the composer is left or the reply sent.
 
-import { useMemo, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { reportInboxShown } from '../bridge';
 import { useApp, useController, useNow } from '../context';
 import { t } from '../i18n';
 import { filterConversations, holdOrder, sortMine } from '../logic/inbox';
@@ -28,6 +29,8 @@ export function MineList() {
   const sorted = useMemo(() => filterConversations(sortMine(mine), query), [mine, query]);
   const { items, marked } = useMemo(() => holdOrder(sorted, typing ? shown.current : null), [sorted, typing]);
   shown.current = items.map((c) => c.id);
+  const loaded = useApp((s) => s.inboxLoaded);
+  useEffect(() => reportInboxShown(items.length, loaded), [items.length, loaded]);
   return (
     <div class="panel-body">
       <div class="panel-tools">
