@@ -35,6 +35,7 @@ func (w wailsShell) Show() {
 // brings this window forward instead of starting another app (single instance); a launch with
 // --open=<conversation id> (what a notification may run) opens that conversation.
 func RunWindow(a *App, assets fs.FS) error {
+	a.resume() // the cache before the page: its first Session and Inbox answer from it
 	width, height := a.windowSize()
 	title, instance := "Santral", "com.santral.desktop-"
 	if a.cfg.Dashboard {

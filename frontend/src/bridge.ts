@@ -287,15 +287,17 @@ export function openExternal(url: string): void {
  * since it started (build/bench/app.sh reads that line: the production app's cold start). */
 let inboxShown = false;
 let emptyBefore = false;
-export function reportInboxShown(rows: number, loaded: boolean): void {
+export function reportInboxShown(rows: number, loaded: boolean, drawnEmpty: boolean): void {
   if (inboxShown) return;
   if (rows === 0 && !loaded) {
-    emptyBefore = true;
+    if (drawnEmpty) emptyBefore = true; // the list said "no conversations" before the cache answered
     return;
   }
   inboxShown = true;
   if (typeof window === 'undefined' || !(window as unknown as { runtime?: unknown }).runtime) return;
-  const data = { rows, empty_before: emptyBefore };
+  // With when, in the page's time (ms since it began loading), Session and Inbox first answered.
+  const mark = (name: string) => Math.round(performance.getEntriesByName(name)[0]?.startTime ?? -1);
+  const data = { rows, empty_before: emptyBefore, page_ms: Math.round(performance.now()), session_ms: mark('santral:session'), inbox_ms: mark('santral:inbox') };
   // After the frame that shows them is drawn.
   requestAnimationFrame(() => setTimeout(() => EventsEmit('ui-shown', data), 0));
 }

@@ -124,6 +124,7 @@ export class Controller {
   async loadSession(): Promise<void> {
     try {
       const session = await this.api.session();
+      performance.mark?.('santral:session'); // the cold start's steps (bridge.ts reportInboxShown)
       this.applySession(session);
       if (session.signed_in) await this.loadInbox();
     } catch (e) {
@@ -215,6 +216,7 @@ export class Controller {
     if (!this.state.session?.signed_in) return;
     try {
       const inbox = await this.api.inbox();
+      performance.mark?.('santral:inbox');
       this.applyInbox(inbox, Date.now());
     } catch (e) {
       this.handleAuth(e);

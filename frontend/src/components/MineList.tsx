@@ -30,7 +30,7 @@ export function MineList() {
   const { items, marked } = useMemo(() => holdOrder(sorted, typing ? shown.current : null), [sorted, typing]);
   shown.current = items.map((c) => c.id);
   const loaded = useApp((s) => s.inboxLoaded);
-  useEffect(() => reportInboxShown(items.length, loaded), [items.length, loaded]);
+  useEffect(() => reportInboxShown(items.length, loaded, false), [items.length, loaded]);
   return (
     <div class="panel-body">
       <div class="panel-tools">
@@ -48,7 +48,12 @@ export function MineList() {
         </label>
         <PullButton compact />
       </div>
-      {items.length === 0 ? (
+      {items.length === 0 && !loaded ? (
+        // Until the cache answered: "loading", never "no conversations" before the rows.
+        <div class="empty" data-testid="mine-loading" aria-busy="true">
+          {t('app.loading')}
+        </div>
+      ) : items.length === 0 ? (
         <div class="empty" data-testid="mine-empty">
           {query ? t('inbox.emptyFiltered') : t('inbox.empty')}
         </div>
