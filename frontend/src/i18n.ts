@@ -8,6 +8,7 @@ import { enSupervisor, trSupervisor } from './i18n.supervisor';
 const tr = {
   'app.name': 'Santral',
   'app.loading': 'Yükleniyor…',
+  'date.placeholder': 'gg.aa.yyyy',
   'common.cancel': 'Vazgeç',
   'common.close': 'Kapat',
   'common.save': 'Kaydet',
@@ -672,6 +673,7 @@ export type MessageKey = keyof typeof tr;
 const en: Record<MessageKey, string> = {
   'app.name': 'Santral',
   'app.loading': 'Loading…',
+  'date.placeholder': 'dd/mm/yyyy',
   'common.cancel': 'Cancel',
   'common.close': 'Close',
   'common.save': 'Save',
