@@ -70,6 +70,13 @@ type App struct {
 	update   UpdateStatus             // the server's accepted versions against this app's (updates.go)
 	dash     dashboardFeed            // the dashboard window's snapshot (dashboard.go)
 	firstRun bool                     // no settings.json yet: the machine's defaults apply in full
+	resumed  *resumed                 // the stored session read before the window opened (resume)
+}
+
+// resumed is what resume read from the cache, for start to carry on from.
+type resumed struct {
+	cache *cache.Cache
+	me    wire.User
 }
 
 // New returns the app; start opens the cache and starts syncing when a token is stored.
@@ -93,22 +100,17 @@ func DefaultDir() string {
 	return filepath.Join(os.TempDir(), "santral")
 }
 
-// start attaches the window and notifier, and resumes the stored session: the inbox is read
-// from the cache at once while the engine connects.
-func (a *App) start(shell Shell, n notify.Notifier) {
+// resume opens the cache of the stored session, so the UI's first Session and Inbox answer from
+// it: RunWindow calls it before the window loads the page (Wails calls OnStartup beside the
+// page's load, not before it, and a page that asked first would draw signed out or an empty
+// inbox). start carries on from it; without it, start opens the cache itself.
+func (a *App) resume() {
 	a.mu.Lock()
-	a.shell = shell
-	if n != nil {
-		a.notifier = n
-	}
-	server := a.settings.ServerURL
+	server, done := a.settings.ServerURL, a.resumed != nil || a.cache != nil
 	a.mu.Unlock()
-	os.RemoveAll(a.uploadDir()) // files half handed over by an earlier run
-	a.applyInstallerAutostart()
-	if server == "" {
+	if server == "" || done {
 		return
 	}
-	go a.checkUpdates(server) // the update screen, if any, comes before everything else
 	c, err := cache.Open(a.cachePath())
 	if err != nil {
 		a.log.Error("cache unavailable", "err", err)
@@ -125,11 +127,39 @@ func (a *App) start(shell Shell, n notify.Notifier) {
 		a.clock.Restore(off)
 	}
 	// The inbox shows from the cache now; the token (the OS credential store may take a moment)
-	// and the connection follow.
+	// and the connection follow, in start.
 	a.mu.Lock()
+	a.resumed = &resumed{cache: c, me: me}
 	a.cache, a.me = c, me
 	a.conn = Connection{State: appsync.StateConnecting, Since: time.Now().UnixMilli()}
 	a.mu.Unlock()
+}
+
+// start attaches the window and notifier, and resumes the stored session (resume, if RunWindow
+// did not already): the inbox is read from the cache at once while the engine connects.
+func (a *App) start(shell Shell, n notify.Notifier) {
+	a.mu.Lock()
+	a.shell = shell
+	if n != nil {
+		a.notifier = n
+	}
+	server := a.settings.ServerURL
+	a.mu.Unlock()
+	os.RemoveAll(a.uploadDir()) // files half handed over by an earlier run
+	a.applyInstallerAutostart()
+	if server == "" {
+		return
+	}
+	go a.checkUpdates(server) // the update screen, if any, comes before everything else
+	a.resume()
+	a.mu.Lock()
+	r := a.resumed
+	a.resumed = nil
+	a.mu.Unlock()
+	if r == nil {
+		return
+	}
+	c, me := r.cache, r.me
 	go func() {
 		a.signing.Lock()
 		defer a.signing.Unlock()

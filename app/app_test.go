@@ -258,6 +258,27 @@ func TestRestartShowsTheCachedInboxBeforeTheNetwork(t *testing.T) {
 	if st := b.Session().Connection.State; st == appsync.StateConnected {
 		t.Fatal("the connection state shows we are not connected")
 	}
+	b.shutdown()
+
+	// The window's own start: RunWindow resumes before the page loads, so the page's first
+	// Session and Inbox answer from the cache even before Wails' OnStartup has run (start).
+	c := New(Config{Dir: dir, Version: "test", Getenv: func(string) string { return "" }}, slog.New(slog.DiscardHandler))
+	c.resume()
+	if !c.Session().SignedIn {
+		t.Fatal("signed in from the cache before start")
+	}
+	if in, err := c.Inbox(); err != nil || len(in.Mine) != 1 || in.Mine[0].ID != conv {
+		t.Fatalf("the cached inbox before start: %+v %v", in.Mine, err)
+	}
+	cached := c.cache
+	c.start(&recordingShell{}, &recordingNotifier{})
+	t.Cleanup(c.shutdown)
+	if c.cache != cached {
+		t.Fatal("start carries on with the cache resume opened, not a second one")
+	}
+	if item, err := c.Send(conv, "Yine çevrimdışı"); err != nil || item.State != "queued" {
+		t.Fatalf("after start, replies queue as before: %+v %v", item, err)
+	}
 }
 
 func TestPreferencesAreRemembered(t *testing.T) {

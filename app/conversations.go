@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"time"
 
+	"santral/app/cache"
 	"santral/app/client"
 	"santral/backend/quick"
 	"santral/backend/wire"
@@ -233,11 +234,35 @@ func (a *App) RenderQuickMessage(conversationID, quickMessageID int64) (string, 
 	if !ok {
 		return "", uiError(wire.Errorf(wire.CodeNotFound, "quick message not found"))
 	}
+	return quick.Render(q.Body, quickVars(c, me, conversationID)), nil
+}
+
+// QuickMessagePreviews is every cached quick message filled in for one conversation, by id: the
+// composer's popup shows the text as it would be sent, not its {{customer.name}} variables.
+func (a *App) QuickMessagePreviews(conversationID int64) (map[int64]string, error) {
+	c, me, err := a.cached()
+	if err != nil {
+		return map[int64]string{}, uiError(err)
+	}
+	list, err := c.QuickMessages()
+	if err != nil {
+		return map[int64]string{}, uiError(err)
+	}
+	vars := quickVars(c, me, conversationID)
+	out := make(map[int64]string, len(list))
+	for _, q := range list {
+		out[q.ID] = quick.Render(q.Body, vars)
+	}
+	return out, nil
+}
+
+// quickVars are the values a quick message may refer to in one conversation, from the cache.
+func quickVars(c *cache.Cache, me wire.User, conversationID int64) quick.Vars {
 	vars := quick.Vars{AgentName: me.DisplayName}
 	if d, ok, _ := c.Detail(conversationID); ok {
 		vars.CustomerName, vars.CustomerPhone = d.Conversation.Contact.Name, d.Conversation.Contact.Phone
 	}
-	return quick.Render(q.Body, vars), nil
+	return vars
 }
 
 // Templates lists the approved templates of a conversation's channel, each marked paid or free

@@ -186,9 +186,18 @@ func fixture(t *testing.T, name string) []byte {
 	return b
 }
 
-// graphAPI is a local WhatsApp Cloud API / Messenger Send API answering as documented.
-func graphAPI(t *testing.T) *httptest.Server {
+// graphAPI is a local WhatsApp Cloud API / Messenger Send API answering as documented; its
+// account lists the fixture's templates and any extra ones.
+func graphAPI(t *testing.T, extra ...map[string]any) *httptest.Server {
 	sendOK, templates := fixture(t, "whatsapp/send_response.json"), fixture(t, "whatsapp/templates_list_response.json")
+	if len(extra) > 0 {
+		var list map[string]any
+		json.Unmarshal(templates, &list)
+		for _, x := range extra {
+			list["data"] = append(list["data"].([]any), x)
+		}
+		templates, _ = json.Marshal(list)
+	}
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "application/json")
 		if strings.HasSuffix(r.URL.Path, "/message_templates") {
@@ -622,6 +631,11 @@ func recordAgentDay(t *testing.T) {
 	r.read("Inbox")
 	r.read("RenderQuickMessage", elif, greet.ID)
 	r.read("RenderQuickMessage", elif, mine.ID)
+	var previews map[int64]string
+	r.result(r.read("QuickMessagePreviews", elif), &previews)
+	if p := previews[greet.ID]; strings.Contains(p, "{{") || !strings.Contains(p, "Ayşe Demir") || len(previews) != 2 {
+		t.Fatalf("the popup's previews are the quick messages filled in: %v", previews)
+	}
 	r.read("SetFocused", true)
 	r.read("SetFocused", false)
 
@@ -744,7 +758,12 @@ func recordQueue(t *testing.T) {
 func recordWindows(t *testing.T) {
 	srv := startSantrald(t)
 	ayse := srv.agent("ayse", "Ayşe Demir", 10)
-	graph := graphAPI(t)
+	// Besides the fixture's positional templates, one with NAMED parameters and their examples.
+	graph := graphAPI(t, map[string]any{"name": "kargo_bilgisi", "language": "tr", "status": "APPROVED", "category": "UTILITY",
+		"id": "77", "parameter_format": "NAMED", "components": []any{map[string]any{"type": "BODY",
+			"text": "Merhaba {{musteri_adi}}, {{siparis_no}} numaralı siparişiniz kargoda.",
+			"example": map[string]any{"body_text_named_params": []any{
+				map[string]any{"param_name": "musteri_adi", "example": "Ayşe"}, map[string]any{"param_name": "siparis_no", "example": "#1043"}}}}}})
 	str := func(s string) *string { return &s }
 	yes := true
 	account := func(typ, name, accountID string, human bool) wire.ChannelAccount {
@@ -844,7 +863,9 @@ func recordWindows(t *testing.T) {
 		if !closed[i].Paid || (closed[i].Category == "UTILITY" && open[i].Paid) {
 			t.Fatalf("paid is the server's: %+v / %+v", open[i], closed[i])
 		}
-		if closed[i].Params > 0 {
+		if closed[i].ParameterFormat == wire.TemplateNamed {
+			r.id("template_named", closed[i].ID)
+		} else if closed[i].Params > 0 {
 			r.id("template_params", closed[i].ID)
 		} else {
 			r.id("template_plain", closed[i].ID)

@@ -134,6 +134,11 @@ func (c *Cache) Agent(id int64) (wire.User, bool) {
 	return list[0], true
 }
 
+// QuickMessages lists the cached quick messages, by shortcut.
+func (c *Cache) QuickMessages() ([]wire.QuickMessage, error) {
+	return readAll[wire.QuickMessage](c.db, `SELECT data FROM quick_messages ORDER BY json_extract(data, '$.shortcut'), id`)
+}
+
 // QuickMessage reads a cached quick message.
 func (c *Cache) QuickMessage(id int64) (wire.QuickMessage, bool) {
 	list, err := readAll[wire.QuickMessage](c.db, `SELECT data FROM quick_messages WHERE id = ?`, id)

@@ -194,7 +194,8 @@ func (a *API) syncTemplates(w http.ResponseWriter, r *http.Request, u wire.User)
 	}
 	out := make([]wire.Template, 0, len(list))
 	for _, t := range list {
-		out = append(out, wire.Template{ChannelID: ch.ID, Name: t.Name, Language: t.Language, Category: t.Category, Body: t.Body, Params: t.BodyParams})
+		out = append(out, wire.Template{ChannelID: ch.ID, Name: t.Name, Language: t.Language, Category: t.Category, Body: t.Body, Params: t.BodyParams,
+			ParameterFormat: t.Format, Parameters: t.Params})
 	}
 	if err := a.routing.SyncTemplates(r.Context(), ch.ID, out); err != nil {
 		return err

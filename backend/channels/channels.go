@@ -104,6 +104,9 @@ type Template struct {
 	Name       string
 	Language   string
 	BodyParams []string
+	// ParamNames are a NAMED template's placeholder names, one per BodyParams entry; empty for
+	// a positional template.
+	ParamNames []string
 }
 
 // Sent is the provider's acceptance of a send.

@@ -245,7 +245,8 @@ func (w *Worker) send(ctx context.Context, c *claimed) error {
 	}
 	if c.msg.Template != nil {
 		out.Text = ""
-		out.Template = &channels.Template{Name: c.msg.Template.Name, Language: c.msg.Template.Language, BodyParams: c.msg.Template.Params}
+		out.Template = &channels.Template{Name: c.msg.Template.Name, Language: c.msg.Template.Language, BodyParams: c.msg.Template.Params,
+			ParamNames: c.msg.Template.ParamNames}
 	}
 	sent, err := sender.Send(sendCtx, out)
 	cancel()

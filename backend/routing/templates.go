@@ -2,7 +2,6 @@ package routing
 
 import (
 	"context"
-	"strconv"
 	"strings"
 	"unicode/utf8"
 
@@ -15,14 +14,6 @@ import (
 // 24-hour window.
 func Paid(tp wire.Template, windowOpen bool) bool {
 	return tp.Category != "UTILITY" || !windowOpen
-}
-
-// FillTemplate puts the parameters into a template body's {{1}}… placeholders.
-func FillTemplate(body string, params []string) string {
-	for i := len(params); i >= 1; i-- { // {{10}} before {{1}}
-		body = strings.ReplaceAll(body, "{{"+strconv.Itoa(i)+"}}", params[i-1])
-	}
-	return body
 }
 
 // SendTemplate sends an approved WhatsApp template: the one way to write to a customer whose
@@ -49,10 +40,16 @@ func (s *Service) SendTemplate(ctx context.Context, agentID, convID int64, r wir
 				return wire.Invalid("params", "parameter %d must be 1–1024 characters", i+1)
 			}
 		}
-		body := FillTemplate(tp.Body, r.Params)
+		body := wire.FillTemplate(tp.Body, r.Params)
+		var names []string // a NAMED template's parameters go to Meta with their names
+		if tp.ParameterFormat == wire.TemplateNamed {
+			for _, p := range tp.Parameters {
+				names = append(names, p.Name)
+			}
+		}
 		msg, dup, err := tx.InsertMessage(store.NewMessage{ConversationID: convID, ChannelID: c.Channel.ID, Direction: "out",
 			AuthorID: agentID, Body: body, Status: wire.StatusQueued, IdempotencyKey: r.IdempotencyKey,
-			Template: &wire.MessageTemplate{Name: tp.Name, Language: tp.Language, Category: tp.Category, Params: r.Params}})
+			Template: &wire.MessageTemplate{Name: tp.Name, Language: tp.Language, Category: tp.Category, Params: r.Params, ParamNames: names}})
 		if err != nil {
 			return err
 		}

@@ -516,6 +516,16 @@ func TestWhatsAppInAndOut(t *testing.T) {
 		// marked paid, sent in the documented shape.
 		waba := "102290129340398"
 		admin.mustDo("PATCH", fmt.Sprintf("/api/v1/channel-accounts/%d", ch.ID), wire.ChannelRequest{WABAID: &waba}, nil, http.StatusOK)
+		// Besides the fixture's positional templates, one with NAMED parameters (Meta's
+		// parameter_format, with body_text_named_params examples).
+		var list map[string]any
+		json.Unmarshal(graph.templates, &list)
+		list["data"] = append(list["data"].([]any), map[string]any{"name": "kargo_bilgisi", "language": "tr", "status": "APPROVED",
+			"category": "UTILITY", "id": "77", "parameter_format": "NAMED", "components": []any{map[string]any{"type": "BODY",
+				"text": "Merhaba {{musteri_adi}}, {{siparis_no}} numaralı siparişiniz kargoda.",
+				"example": map[string]any{"body_text_named_params": []any{
+					map[string]any{"param_name": "musteri_adi", "example": "Ayşe"}, map[string]any{"param_name": "siparis_no", "example": "#1043"}}}}}})
+		graph.templates, _ = json.Marshal(list)
 		var synced []wire.Template
 		admin.mustDo("POST", fmt.Sprintf("/api/v1/channel-accounts/%d/templates/sync", ch.ID), nil, &synced, http.StatusOK)
 		var offered []wire.Template
@@ -528,6 +538,10 @@ func TestWhatsAppInAndOut(t *testing.T) {
 		}
 		if order == nil || order.Category != "UTILITY" || order.Params != 2 || !order.Paid {
 			t.Fatalf("templates offered: %+v", offered)
+		}
+		// Each parameter comes with its name and the template's example, for the agent's form.
+		if want := []wire.TemplateParameter{{Name: "1", Example: "Ayşe"}, {Name: "2", Example: "#1043"}}; order.ParameterFormat != wire.TemplatePositional || !reflect.DeepEqual(order.Parameters, want) {
+			t.Fatalf("positional parameters: %s %+v", order.ParameterFormat, order.Parameters)
 		}
 		ayse.refused(wire.CodeInvalid, "POST", fmt.Sprintf("/api/v1/conversations/%d/template", conv.ID), wire.SendTemplateRequest{TemplateID: order.ID, Params: []string{"Mehmet"}})
 		var tm wire.Message
@@ -545,6 +559,36 @@ func TestWhatsAppInAndOut(t *testing.T) {
 		got["to"] = want["to"]
 		if !reflect.DeepEqual(got, want) {
 			t.Fatalf("template request %v\nwant %v", got, want)
+		}
+		before++
+
+		// A NAMED template: its parameters by name on the form, and to Meta with their names.
+		var cargo *wire.Template
+		for i := range offered {
+			if offered[i].Name == "kargo_bilgisi" {
+				cargo = &offered[i]
+			}
+		}
+		if want := []wire.TemplateParameter{{Name: "musteri_adi", Example: "Ayşe"}, {Name: "siparis_no", Example: "#1043"}}; cargo == nil ||
+			cargo.ParameterFormat != wire.TemplateNamed || !reflect.DeepEqual(cargo.Parameters, want) || cargo.Params != 2 {
+			t.Fatalf("named template offered: %+v", cargo)
+		}
+		ayse.mustDo("POST", fmt.Sprintf("/api/v1/conversations/%d/template", conv.ID), wire.SendTemplateRequest{TemplateID: cargo.ID, Params: []string{"Mehmet", "#2044"}}, &tm, http.StatusCreated)
+		if tm.Body != "Merhaba Mehmet, #2044 numaralı siparişiniz kargoda." {
+			t.Fatalf("the named template's text: %q", tm.Body)
+		}
+		eventually(t, 5*time.Second, "the named template sent", func() bool { return len(graph.requests()) == before+1 })
+		var named struct {
+			Template struct {
+				Components []struct {
+					Parameters []map[string]string `json:"parameters"`
+				} `json:"components"`
+			} `json:"template"`
+		}
+		json.Unmarshal(graph.requests()[before].Body, &named)
+		if c := named.Template.Components; len(c) != 1 || !reflect.DeepEqual(c[0].Parameters, []map[string]string{
+			{"type": "text", "parameter_name": "musteri_adi", "text": "Mehmet"}, {"type": "text", "parameter_name": "siparis_no", "text": "#2044"}}) {
+			t.Fatalf("named template request: %s", graph.requests()[before].Body)
 		}
 		before++
 

@@ -341,15 +341,51 @@ func (t *Tx) ReplaceTemplates(channelID int64, list []wire.Template) error {
 		return err
 	}
 	for _, tp := range list {
-		if _, err := t.exec(`INSERT INTO templates (channel_id, name, language, category, body, params, synced_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-			ON CONFLICT (channel_id, name, language) DO NOTHING`, channelID, tp.Name, tp.Language, tp.Category, tp.Body, tp.Params, t.Now); err != nil {
+		params, _ := json.Marshal(tp.Parameters)
+		if tp.Parameters == nil {
+			params = []byte{}
+		}
+		if _, err := t.exec(`INSERT INTO templates (channel_id, name, language, category, body, params, synced_at, parameter_format, parameters) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
+			ON CONFLICT (channel_id, name, language) DO NOTHING`, channelID, tp.Name, tp.Language, tp.Category, tp.Body, tp.Params, t.Now,
+			templateFormat(tp.ParameterFormat), string(params)); err != nil {
 			return fmt.Errorf("store: unable to store template %s: %w", tp.Name, err)
 		}
 	}
 	return nil
 }
 
-const templateColumns = `id, channel_id, name, language, category, body, params`
+func templateFormat(f string) string {
+	if f == wire.TemplateNamed {
+		return f
+	}
+	return wire.TemplatePositional
+}
+
+const templateColumns = `id, channel_id, name, language, category, body, params, parameter_format, parameters`
+
+type scanner interface{ Scan(dest ...any) error }
+
+// scanTemplate reads a template row. One synced before its parameters were stored gets them
+// from its body, without examples.
+func scanTemplate(row scanner) (wire.Template, error) {
+	var tp wire.Template
+	var params string
+	if err := row.Scan(&tp.ID, &tp.ChannelID, &tp.Name, &tp.Language, &tp.Category, &tp.Body, &tp.Params, &tp.ParameterFormat, &params); err != nil {
+		return tp, err
+	}
+	if params != "" {
+		if err := json.Unmarshal([]byte(params), &tp.Parameters); err != nil {
+			return tp, fmt.Errorf("store: template %d has corrupt parameters: %w", tp.ID, err)
+		}
+	}
+	if tp.Parameters == nil {
+		tp.Parameters = []wire.TemplateParameter{}
+		for _, n := range wire.TemplateParameterNames(tp.Body) {
+			tp.Parameters = append(tp.Parameters, wire.TemplateParameter{Name: n})
+		}
+	}
+	return tp, nil
+}
 
 // Templates lists a channel's templates.
 func (s *Store) Templates(ctx context.Context, channelID int64) ([]wire.Template, error) {
@@ -360,8 +396,8 @@ func (s *Store) Templates(ctx context.Context, channelID int64) ([]wire.Template
 	defer rows.Close()
 	out := []wire.Template{}
 	for rows.Next() {
-		var tp wire.Template
-		if err := rows.Scan(&tp.ID, &tp.ChannelID, &tp.Name, &tp.Language, &tp.Category, &tp.Body, &tp.Params); err != nil {
+		tp, err := scanTemplate(rows)
+		if err != nil {
 			return nil, err
 		}
 		out = append(out, tp)
@@ -371,8 +407,7 @@ func (s *Store) Templates(ctx context.Context, channelID int64) ([]wire.Template
 
 // Template reads one template inside the transaction.
 func (t *Tx) Template(id int64) (wire.Template, error) {
-	var tp wire.Template
-	err := t.queryRow(`SELECT `+templateColumns+` FROM templates WHERE id = ?`, id).Scan(&tp.ID, &tp.ChannelID, &tp.Name, &tp.Language, &tp.Category, &tp.Body, &tp.Params)
+	tp, err := scanTemplate(t.queryRow(`SELECT `+templateColumns+` FROM templates WHERE id = ?`, id))
 	if err != nil {
 		return tp, wireNotFound(err, "template")
 	}
@@ -495,4 +530,19 @@ func (s *Store) SweepDue(ctx context.Context, now, staleBefore int64) (bool, err
 // MediaDue reports whether a media download is due.
 func (s *Store) MediaDue(ctx context.Context, now int64) (bool, error) {
 	return s.exists(ctx, `SELECT 1 FROM media_jobs WHERE state = 'pending' AND next_try_at <= ?`, now)
+}
+
+// migrateTemplateParameters keeps what a template says about its parameters: Meta's
+// parameter_format and each placeholder's name and example (JSON), so the agent's form labels
+// its inputs and a NAMED template is sent with its parameter names.
+func migrateTemplateParameters(tx *sql.Tx, d dialect) error {
+	for _, stmt := range []string{
+		`ALTER TABLE templates ADD COLUMN parameter_format TEXT NOT NULL DEFAULT 'POSITIONAL'`,
+		`ALTER TABLE templates ADD COLUMN parameters TEXT NOT NULL DEFAULT ''`,
+	} {
+		if _, err := tx.Exec(d.rebind(stmt)); err != nil {
+			return fmt.Errorf("%.60s…: %w", stmt, err)
+		}
+	}
+	return nil
 }

@@ -32,6 +32,7 @@ var migrations = []func(tx *sql.Tx, d dialect) error{
 	migrateShopStores,
 	migrateNotesAndTags,
 	migrateShopStateAndActions,
+	migrateTemplateParameters,
 }
 
 // SchemaVersion is the version this build migrates to.

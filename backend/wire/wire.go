@@ -313,17 +313,37 @@ type Template struct {
 	Name      string `json:"name"`
 	Language  string `json:"language"`
 	Category  string `json:"category"` // MARKETING, UTILITY, AUTHENTICATION
-	Body      string `json:"body"`     // with {{1}}… placeholders
+	Body      string `json:"body"`     // with {{1}}… or {{customer_name}}… placeholders
 	Params    int    `json:"params"`
 	Paid      bool   `json:"paid"`
+	// ParameterFormat is Meta's: POSITIONAL ({{1}}, {{2}}) or NAMED ({{customer_name}}).
+	ParameterFormat string `json:"parameter_format"`
+	// Parameters are the body's placeholders in the order SendTemplateRequest.Params fills them,
+	// each with the template's example value when it has one, so an agent sees what to write.
+	Parameters []TemplateParameter `json:"parameters"`
 }
 
-// MessageTemplate is the template a message was sent as.
+// TemplateParameter is one placeholder of a template body: its name as written between the
+// braces ("1" or "customer_name") and the example value given when the template was made.
+type TemplateParameter struct {
+	Name    string `json:"name"`
+	Example string `json:"example,omitempty"`
+}
+
+// Template parameter formats (Meta's parameter_format).
+const (
+	TemplatePositional = "POSITIONAL"
+	TemplateNamed      = "NAMED"
+)
+
+// MessageTemplate is the template a message was sent as. ParamNames are set for a NAMED
+// template: Meta takes each parameter with its name.
 type MessageTemplate struct {
-	Name     string   `json:"name"`
-	Language string   `json:"language"`
-	Category string   `json:"category"`
-	Params   []string `json:"params,omitempty"`
+	Name       string   `json:"name"`
+	Language   string   `json:"language"`
+	Category   string   `json:"category"`
+	Params     []string `json:"params,omitempty"`
+	ParamNames []string `json:"param_names,omitempty"`
 }
 
 // SendTemplateRequest is the body of POST /api/v1/conversations/{id}/template.

@@ -37,11 +37,12 @@ for _ in $(seq 100); do [ -s "$work/display" ] && break; sleep 0.1; done
 export DISPLAY=":$(tr -d '[:space:]' <"$work/display")"
 
 # Free ports in a row: santrald, then the two apps' dev bridges, then the supervisors' e2e's
-# three (an admin's app, an agent's app, the dashboard window), then the shop's app.
+# three (an admin's app, an agent's app, the dashboard window), then the shop's app, then the
+# app of the label check (frontend/e2e/labels.mjs).
 free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 for _ in $(seq 50); do
   port=$((20000 + RANDOM % 20000))
-  free "$port" && free $((port + 1)) && free $((port + 2)) && free $((port + 3)) && free $((port + 4)) && free $((port + 5)) && free $((port + 6)) && break
+  free "$port" && free $((port + 1)) && free $((port + 2)) && free $((port + 3)) && free $((port + 4)) && free $((port + 5)) && free $((port + 6)) && free $((port + 7)) && break
 done
 export SANTRAL_URL="http://127.0.0.1:$port"
 export SANTRAL_ADMIN_PASSWORD="e2e-admin-password"
@@ -52,7 +53,7 @@ curl -fs "$SANTRAL_URL/healthz" >/dev/null 2>&1 || { echo "e2e: FAIL santrald di
 
 export E2E_WORK=$work E2E_ARTIFACTS=$art
 export E2E_APP_A="http://127.0.0.1:$((port + 1))" E2E_APP_B="http://127.0.0.1:$((port + 2))"
-export E2E_APP_C="http://127.0.0.1:$((port + 6))"
+export E2E_APP_C="http://127.0.0.1:$((port + 6))" E2E_APP_LABELS="http://127.0.0.1:$((port + 7))"
 export E2E_NOTIFICATIONS="$work/notifications.jsonl"
 export E2E_APP_ADMIN="http://127.0.0.1:$((port + 3))" E2E_APP_AGENT="http://127.0.0.1:$((port + 4))" E2E_APP_DASHBOARD="http://127.0.0.1:$((port + 5))"
 
@@ -78,6 +79,10 @@ dbus-run-session -- bash -euo pipefail -c '
   node frontend/e2e/e2e.mjs
   echo "e2e: the shop in the conversation"
   node frontend/e2e/shop.mjs
+  echo "e2e: no cut labels at 1280×800 and 1024×768, in Turkish and English"
+  SANTRAL_APP_DIR="$E2E_WORK/profile-labels" "$E2E_WORK/santral-dev" -assetdir frontend/dist -devserver "${E2E_APP_LABELS#http://}" >"$E2E_WORK/app-labels.log" 2>&1 &
+  for _ in $(seq 200); do curl -fs "$E2E_APP_LABELS/" >/dev/null 2>&1 && break; sleep 0.1; done
+  node frontend/e2e/labels.mjs
   # The signed-in app keeps its token in the credential store, not in a file.
   account="profile-$(printf %s "$E2E_WORK/profile-a" | sha256sum | cut -c1-12)"
   stored=$(secret-tool lookup service Santral username "$account" || true)

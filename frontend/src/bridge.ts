@@ -3,7 +3,7 @@
 // stable code the Go side sent, so screens can translate them.
 
 import * as App from '../wailsjs/go/app/App';
-import { BrowserOpenURL, EventsOn } from '../wailsjs/runtime/runtime';
+import { BrowserOpenURL, EventsEmit, EventsOn } from '../wailsjs/runtime/runtime';
 import type {
   ChannelAccount, ChannelCount, Connection, Conversation, ConversationView, Count, Dashboard, DashboardAgent, DashboardQueue, Flow, Inbox, LeftEvent,
   OfferFailedEvent, OutboxEvent, Report, ReportRow, Session, TransferOffer, WireError,
@@ -200,6 +200,8 @@ export const bridge = {
       next_cursor: p?.next_cursor || undefined,
     })),
   renderQuickMessage: (conversationID: number, quickMessageID: number) => call(() => App.RenderQuickMessage(conversationID, quickMessageID)),
+  /** Every quick message filled in for one conversation, by id (the Go side fills them). */
+  quickMessagePreviews: (conversationID: number) => call(() => App.QuickMessagePreviews(conversationID)).then((m) => m ?? {}),
   setFocused: (focused: boolean) => call(() => App.SetFocused(focused)),
   /** The channel's approved templates, each marked paid or free by the server as of now. */
   templates: (conversationID: number) => call(() => App.Templates(conversationID)).then((l) => arr(l)),
@@ -279,4 +281,24 @@ export function openExternal(url: string): void {
   if (!/^https?:\/\//.test(url)) return;
   if (typeof window === 'undefined' || !(window as unknown as { runtime?: unknown }).runtime) return;
   BrowserOpenURL(url);
+}
+
+/** Tells the Go side, once, what the main list first drew: its rows (or that it is really
+ * empty), and whether an empty list showed before the rows came. The app logs it with the time
+ * since it started (build/bench/app.sh reads that line: the production app's cold start). */
+let inboxShown = false;
+let emptyBefore = false;
+export function reportInboxShown(rows: number, loaded: boolean, drawnEmpty: boolean): void {
+  if (inboxShown) return;
+  if (rows === 0 && !loaded) {
+    if (drawnEmpty) emptyBefore = true; // the list said "no conversations" before the cache answered
+    return;
+  }
+  inboxShown = true;
+  if (typeof window === 'undefined' || !(window as unknown as { runtime?: unknown }).runtime) return;
+  // With when, in the page's time (ms since it began loading), Session and Inbox first answered.
+  const mark = (name: string) => Math.round(performance.getEntriesByName(name)[0]?.startTime ?? -1);
+  const data = { rows, empty_before: emptyBefore, page_ms: Math.round(performance.now()), session_ms: mark('santral:session'), inbox_ms: mark('santral:inbox') };
+  // After the frame that shows them is drawn.
+  requestAnimationFrame(() => setTimeout(() => EventsEmit('ui-shown', data), 0));
 }

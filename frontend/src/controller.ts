@@ -134,6 +134,7 @@ export class Controller {
   async loadSession(): Promise<void> {
     try {
       const session = await this.api.session();
+      performance.mark?.('santral:session'); // the cold start's steps (bridge.ts reportInboxShown)
       this.applySession(session);
       if (session.signed_in) await this.loadInbox();
     } catch (e) {
@@ -227,6 +228,7 @@ export class Controller {
     if (!this.state.session?.signed_in) return;
     try {
       const inbox = await this.api.inbox();
+      performance.mark?.('santral:inbox');
       this.applyInbox(inbox, Date.now());
     } catch (e) {
       this.handleAuth(e);
@@ -377,6 +379,11 @@ export class Controller {
 
   setDraft(conversationId: number, text: string): void {
     this.set((s) => ({ drafts: { ...s.drafts, [conversationId]: text } }));
+  }
+
+  /** The composer took or lost the focus (my list holds its order while the agent types). */
+  setComposing(on: boolean): void {
+    if (this.state.composing !== on) this.set({ composing: on });
   }
 
   /** Queues a reply (with the composer's uploaded files); the sync engine delivers it. Returns
@@ -558,6 +565,11 @@ export class Controller {
 
   renderQuickMessage(conversationId: number, quickMessageId: number): Promise<string> {
     return this.api.renderQuickMessage(conversationId, quickMessageId);
+  }
+
+  /** The quick messages as they would be sent in this conversation, by id, for the popup. */
+  quickMessagePreviews(conversationId: number): Promise<Record<string, string>> {
+    return this.api.quickMessagePreviews(conversationId);
   }
 
   // ---- chatbot flows ----------------------------------------------------------------------

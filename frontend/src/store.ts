@@ -60,6 +60,8 @@ export interface State {
   dialog: Dialog;
   toasts: Toast[];
   busy: Record<string, boolean>; // actions in flight: 'pull', 'presence', 'offer:12', …
+  /** The composer has the focus: while it also holds text, my list keeps its order. */
+  composing: boolean;
 }
 
 export function emptyInbox(): Inbox {
@@ -99,6 +101,7 @@ export function initialState(): State {
     session: null,
     inbox: emptyInbox(),
     inboxLoaded: false,
+    composing: false,
     offset: 0,
     tab: 'mine',
     selectedId: null,

@@ -101,6 +101,27 @@ export function formatSent(sentAt: number | undefined, createdAt: number): strin
   return sameDay(new Date(sent), new Date(createdAt)) ? formatClock(sent) : formatDateTime(sent);
 }
 
+/** A YYYY-MM-DD day as a date field shows it: the way formatDate writes it. */
+export function formatDayField(day: string): string {
+  const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day);
+  if (!m) return '';
+  const sep = getLanguage() === 'en' ? '/' : '.';
+  return `${m[3]}${sep}${m[2]}${sep}${m[1]}`;
+}
+
+/** What was typed in a date field (day, month, year; '.', '/' or '-' between) as YYYY-MM-DD;
+ * '' for an empty field; null while it is not a real day yet. */
+export function parseDayField(text: string): string | null {
+  const s = text.trim();
+  if (!s) return '';
+  const m = /^(\d{1,2})[./-](\d{1,2})[./-](\d{4})$/.exec(s);
+  if (!m) return null;
+  const [d, mo, y] = [Number(m[1]), Number(m[2]), Number(m[3])];
+  const date = new Date(y, mo - 1, d);
+  if (date.getFullYear() !== y || date.getMonth() !== mo - 1 || date.getDate() !== d) return null;
+  return `${y}-${pad(mo)}-${pad(d)}`;
+}
+
 /** The local calendar day key (YYYY-MM-DD) of a time. */
 export function dayKey(ms: number): string {
   const d = new Date(ms);

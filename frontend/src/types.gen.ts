@@ -257,12 +257,16 @@ export interface Attachment {
 /** MessageStatus is the delivery status of a message; it never moves backwards. */
 export type MessageStatus = 'received' | 'queued' | 'sent' | 'delivered' | 'read' | 'failed';
 
-/** MessageTemplate is the template a message was sent as. */
+/**
+ * MessageTemplate is the template a message was sent as. ParamNames are set for a NAMED
+ * template: Meta takes each parameter with its name.
+ */
 export interface MessageTemplate {
   name: string;
   language: string;
   category: string;
   params?: string[] | null;
+  param_names?: string[] | null;
 }
 
 /** InteractiveChoice is one choice; ID is what the customer's answer carries back. */
@@ -1025,6 +1029,15 @@ export interface SimulateResponse {
 }
 
 /**
+ * TemplateParameter is one placeholder of a template body: its name as written between the
+ * braces ("1" or "customer_name") and the example value given when the template was made.
+ */
+export interface TemplateParameter {
+  name: string;
+  example?: string;
+}
+
+/**
  * Template is an approved WhatsApp template. Paid says whether sending it now is charged:
  * marketing and authentication always, utility outside the customer's 24-hour window.
  */
@@ -1035,10 +1048,17 @@ export interface Template {
   language: string;
   /** MARKETING, UTILITY, AUTHENTICATION */
   category: string;
-  /** with {{1}}… placeholders */
+  /** with {{1}}… or {{customer_name}}… placeholders */
   body: string;
   params: number;
   paid: boolean;
+  /** ParameterFormat is Meta's: POSITIONAL ({{1}}, {{2}}) or NAMED ({{customer_name}}). */
+  parameter_format: string;
+  /**
+   * Parameters are the body's placeholders in the order SendTemplateRequest.Params fills them,
+   * each with the template's example value when it has one, so an agent sees what to write.
+   */
+  parameters: TemplateParameter[] | null;
 }
 
 /**

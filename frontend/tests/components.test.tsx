@@ -155,6 +155,9 @@ describe('conversation', () => {
     await typeInto(input, 'Selam /mer');
     expect(m.get('quick-popup').textContent).toContain('/merhaba');
     expect(m.query(`quick-item-${m.replay.ids.quick_mine}`)).toBeNull();
+    // The popup shows the text as it would be sent here, filled in by the Go side.
+    await settle();
+    expect(m.get(`quick-preview-${m.replay.ids.quick_greet}`).textContent).toBe('Merhaba Elif Şahin, ben Ayşe Demir. Size nasıl yardımcı olabilirim?');
     await press(input, 'Enter');
     await settle();
     expect(m.replay.calls.find((c) => c.method === 'RenderQuickMessage')?.args).toEqual([m.replay.ids.elif, m.replay.ids.quick_greet]);

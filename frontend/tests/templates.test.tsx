@@ -106,7 +106,41 @@ describe('the window of every channel, from the server', () => {
 describe('template bodies', () => {
   it('fills {{n}} placeholders and splits them for highlighting', () => {
     expect(fillTemplate('Merhaba {{1}}, {{2}}', ['Elif'])).toBe('Merhaba Elif, {{2}}');
-    expect(templateParts('a {{1}} b')).toEqual([{ text: 'a ' }, { text: '{{1}}', param: 1 }, { text: ' b' }]);
+    expect(fillTemplate('{{2}} numaralı sipariş, {{1}} Hanım', ['Ayşe', '#1043'])).toBe('#1043 numaralı sipariş, Ayşe Hanım');
+    expect(templateParts('a {{1}} b')).toEqual([{ text: 'a ' }, { text: '{{1}}', param: '1' }, { text: ' b' }]);
+  });
+
+  it('fills named placeholders in the order of their first appearance', () => {
+    expect(fillTemplate('Sayın {{ad}} {{soyad}}, {{ad}}', ['Ayşe', 'Yılmaz'])).toBe('Sayın Ayşe Yılmaz, Ayşe');
+  });
+});
+
+describe('template parameters by name', () => {
+  it('a NAMED template: each input labelled by its name with the example, the preview filled, sent in order', async () => {
+    m = await windows();
+    const { wa_closed, template_named } = m.replay.ids;
+    await open(wa_closed);
+    const tpl = (m.replay.answer('customers-write', 'Templates', wa_closed) as Template[]).find((x) => x.id === template_named)!;
+    expect(tpl.parameter_format).toBe('NAMED');
+    await click(m.get(`template-item-${tpl.id}`));
+    expect(m.get('template-param-label-1').textContent).toBe('Musteri adi · örn. Ayşe');
+    expect(m.get('template-param-label-2').textContent).toBe('Siparis no · örn. #1043');
+    expect(m.get('template-form').textContent).not.toContain('{{1}}');
+    expect((m.get('template-param-1') as HTMLInputElement).placeholder).toBe('Ayşe');
+    await typeInto(m.get('template-param-1'), 'Kemal');
+    await typeInto(m.get('template-param-2'), '#2044');
+    expect(m.get('template-preview').textContent).toBe('Merhaba Kemal, #2044 numaralı siparişiniz kargoda.');
+  });
+
+  it('a positional template: "1. değişken" with the template\'s example, never {{1}}', async () => {
+    m = await windows();
+    const { wa_closed, template_params } = m.replay.ids;
+    await open(wa_closed);
+    await click(m.get(`template-item-${template_params}`));
+    expect(m.get('template-param-label-1').textContent).toBe('1. değişken · örn. Ayşe');
+    expect(m.get('template-param-label-2').textContent).toBe('2. değişken · örn. #1043');
+    expect(m.get('template-form').textContent).not.toMatch(/\{\{\d\}\}/);
+    expect(m.get('template-preview').textContent).toBe('Merhaba [1. değişken], [2. değişken] numaralı siparişinizle ilgili size yazıyoruz.');
   });
 });
 

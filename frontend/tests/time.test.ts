@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { setLanguage } from '../src/i18n';
-import { clockOffset, formatCountdown, formatDate, formatDateTime, formatDay, formatDuration, formatSent, formatStamp, remainingMs, serverNow } from '../src/time';
+import { clockOffset, formatCountdown, formatDate, formatDateTime, formatDay, formatDayField, formatDuration, formatSent, formatStamp, parseDayField, remainingMs, serverNow } from '../src/time';
 
 afterEach(() => setLanguage('tr'));
 
@@ -68,5 +68,20 @@ describe('dates in every build', () => {
     setLanguage('en');
     expect(formatDateTime(t)).toBe('07/03/2026 21:05');
     expect(formatDay(t, new Date(2026, 5, 1).getTime())).toBe('7 March 2026');
+  });
+});
+
+describe('date fields', () => {
+  afterEach(() => setLanguage('tr'));
+  it('show a day as dd.MM.yyyy (dd/MM/yyyy in English) and read what is typed back as YYYY-MM-DD', () => {
+    setLanguage('tr');
+    expect(formatDayField('2026-03-05')).toBe('05.03.2026');
+    expect(parseDayField('5.3.2026')).toBe('2026-03-05');
+    expect(parseDayField('05/03/2026')).toBe('2026-03-05');
+    expect(parseDayField('')).toBe('');
+    expect(parseDayField('31.02.2026')).toBeNull(); // no such day
+    expect(parseDayField('05.03.')).toBeNull(); // not finished
+    setLanguage('en');
+    expect(formatDayField('2026-03-05')).toBe('05/03/2026');
   });
 });

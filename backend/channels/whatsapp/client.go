@@ -10,9 +10,11 @@ import (
 	"net/http"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"santral/backend/channels"
+	"santral/backend/wire"
 )
 
 // DefaultVersion is the Graph API version used when none is configured.
@@ -195,8 +197,13 @@ type Template struct {
 	Name       string
 	Language   string
 	Category   string // MARKETING, UTILITY or AUTHENTICATION: it decides the price
-	Body       string // the body text with its {{1}}… placeholders
+	Body       string // the body text with its {{1}}… or {{first_name}}… placeholders
 	BodyParams int    // how many distinct placeholders the body has
+	// Format is parameter_format: POSITIONAL (also when Meta leaves it out) or NAMED.
+	Format string
+	// Params are the body's placeholders in the order they are sent, with the examples the
+	// template was approved with (example.body_text or example.body_text_named_params).
+	Params []wire.TemplateParameter
 }
 
 // maxTemplatePages bounds paging: 50 pages of 100 is far more templates than an account has.
@@ -222,14 +229,22 @@ func (c *Client) Templates(ctx context.Context) ([]Template, error) {
 		}
 		var resp struct {
 			Data []struct {
-				ID         string `json:"id"`
-				Name       string `json:"name"`
-				Language   string `json:"language"`
-				Status     string `json:"status"`
-				Category   string `json:"category"`
-				Components []struct {
-					Type string `json:"type"`
-					Text string `json:"text"`
+				ID              string `json:"id"`
+				Name            string `json:"name"`
+				Language        string `json:"language"`
+				Status          string `json:"status"`
+				Category        string `json:"category"`
+				ParameterFormat string `json:"parameter_format"`
+				Components      []struct {
+					Type    string `json:"type"`
+					Text    string `json:"text"`
+					Example struct {
+						BodyText    [][]string `json:"body_text"`
+						NamedParams []struct {
+							Name    string `json:"param_name"`
+							Example string `json:"example"`
+						} `json:"body_text_named_params"`
+					} `json:"example"`
 				} `json:"components"`
 			} `json:"data"`
 			Paging struct {
@@ -243,11 +258,28 @@ func (c *Client) Templates(ctx context.Context) ([]Template, error) {
 			if t.Status != "APPROVED" {
 				continue
 			}
-			tpl := Template{ID: t.ID, Name: t.Name, Language: t.Language, Category: t.Category}
+			tpl := Template{ID: t.ID, Name: t.Name, Language: t.Language, Category: t.Category, Format: wire.TemplatePositional}
+			if strings.EqualFold(t.ParameterFormat, wire.TemplateNamed) {
+				tpl.Format = wire.TemplateNamed
+			}
 			for _, comp := range t.Components {
-				if strings.EqualFold(comp.Type, "BODY") {
-					tpl.Body = comp.Text
-					tpl.BodyParams = countParams(comp.Text)
+				if !strings.EqualFold(comp.Type, "BODY") {
+					continue
+				}
+				tpl.Body = comp.Text
+				tpl.BodyParams = countParams(comp.Text)
+				examples := map[string]string{}
+				for _, p := range comp.Example.NamedParams {
+					examples[p.Name] = p.Example
+				}
+				if len(comp.Example.BodyText) > 0 { // one row of examples, {{1}} first
+					for i, v := range comp.Example.BodyText[0] {
+						examples[strconv.Itoa(i+1)] = v
+					}
+				}
+				tpl.Params = []wire.TemplateParameter{}
+				for _, n := range wire.TemplateParameterNames(comp.Text) {
+					tpl.Params = append(tpl.Params, wire.TemplateParameter{Name: n, Example: examples[n]})
 				}
 			}
 			out = append(out, tpl)

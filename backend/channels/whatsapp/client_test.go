@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"santral/backend/channels"
+	"santral/backend/wire"
 )
 
 const (
@@ -123,6 +124,11 @@ func TestSendTextAndTemplate(t *testing.T) {
 		{"template", channels.Outbound{To: mehmet, Text: "Merhaba Mehmet, #1043 numaralı siparişinizle ilgili size yazıyoruz.",
 			Template: &channels.Template{Name: "siparis_durumu", Language: "tr", BodyParams: []string{"Mehmet", "#1043"}}},
 			fixture(t, "send_template_request.json")},
+		{"named template: each parameter with its name", channels.Outbound{To: mehmet,
+			Template: &channels.Template{Name: "kargo_bilgisi", Language: "tr", BodyParams: []string{"Mehmet", "#1043"}, ParamNames: []string{"musteri_adi", "siparis_no"}}},
+			[]byte(`{"messaging_product":"whatsapp","recipient_type":"individual","to":"905441112233","type":"template",
+				"template":{"name":"kargo_bilgisi","language":{"code":"tr"},"components":[{"type":"body","parameters":[
+				{"type":"text","parameter_name":"musteri_adi","text":"Mehmet"},{"type":"text","parameter_name":"siparis_no","text":"#1043"}]}]}}`)},
 		{"template without parameters", channels.Outbound{To: mehmet,
 			Template: &channels.Template{Name: "hosgeldiniz", Language: "tr"}},
 			[]byte(`{"messaging_product":"whatsapp","recipient_type":"individual","to":"905441112233","type":"template",
@@ -614,6 +620,9 @@ func TestTemplates(t *testing.T) {
 			"components":[{"type":"BODY","text":"{{1}} is your verification code."},{"type":"BUTTONS"}]},
 			{"name":"ad_soyad","language":"tr","status":"APPROVED","category":"UTILITY","id":"6",
 			"components":[{"type":"BODY","text":"Sayın {{ad}} {{soyad}}, {{ad}}: siparişiniz hazır."}]},
+			{"name":"kargo_bilgisi","language":"tr","status":"APPROVED","category":"UTILITY","id":"8","parameter_format":"NAMED",
+			"components":[{"type":"BODY","text":"Merhaba {{musteri_adi}}, {{siparis_no}} numaralı siparişiniz kargoda.",
+			"example":{"body_text_named_params":[{"param_name":"musteri_adi","example":"Ayşe"},{"param_name":"siparis_no","example":"#1043"}]}}]},
 			{"name":"duraklatilan","language":"tr","status":"PAUSED","category":"MARKETING","id":"7"}],
 			"paging":{"cursors":{"before":"MjQZD","after":"NDgZD"}}}`))
 	})
@@ -621,13 +630,21 @@ func TestTemplates(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Templates: %v", err)
 	}
+	pos, named := wire.TemplatePositional, wire.TemplateNamed
+	type p = wire.TemplateParameter
 	want := []Template{
 		{ID: "1192339204654487", Name: "siparis_durumu", Language: "tr", Category: "UTILITY",
-			Body: "Merhaba {{1}}, {{2}} numaralı siparişinizle ilgili size yazıyoruz.", BodyParams: 2},
+			Body: "Merhaba {{1}}, {{2}} numaralı siparişinizle ilgili size yazıyoruz.", BodyParams: 2,
+			Format: pos, Params: []p{{Name: "1", Example: "Ayşe"}, {Name: "2", Example: "#1043"}}},
 		{ID: "844021716911373", Name: "kampanya_duyurusu", Language: "tr", Category: "MARKETING",
-			Body: "{{1}}, sepetinizdeki ürünlerde bugüne özel %{{2}} indirim!", BodyParams: 2},
-		{ID: "5", Name: "dogrulama_kodu", Language: "en_US", Category: "AUTHENTICATION", Body: "{{1}} is your verification code.", BodyParams: 1},
-		{ID: "6", Name: "ad_soyad", Language: "tr", Category: "UTILITY", Body: "Sayın {{ad}} {{soyad}}, {{ad}}: siparişiniz hazır.", BodyParams: 2},
+			Body: "{{1}}, sepetinizdeki ürünlerde bugüne özel %{{2}} indirim!", BodyParams: 2,
+			Format: pos, Params: []p{{Name: "1"}, {Name: "2"}}},
+		{ID: "5", Name: "dogrulama_kodu", Language: "en_US", Category: "AUTHENTICATION", Body: "{{1}} is your verification code.", BodyParams: 1,
+			Format: pos, Params: []p{{Name: "1"}}},
+		{ID: "6", Name: "ad_soyad", Language: "tr", Category: "UTILITY", Body: "Sayın {{ad}} {{soyad}}, {{ad}}: siparişiniz hazır.", BodyParams: 2,
+			Format: pos, Params: []p{{Name: "ad"}, {Name: "soyad"}}},
+		{ID: "8", Name: "kargo_bilgisi", Language: "tr", Category: "UTILITY", Body: "Merhaba {{musteri_adi}}, {{siparis_no}} numaralı siparişiniz kargoda.",
+			BodyParams: 2, Format: named, Params: []p{{Name: "musteri_adi", Example: "Ayşe"}, {Name: "siparis_no", Example: "#1043"}}},
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Templates\n got: %+v\nwant: %+v", got, want)

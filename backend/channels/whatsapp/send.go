@@ -75,7 +75,9 @@ type templateComponent struct {
 
 type templateParameter struct {
 	Type string `json:"type"`
-	Text string `json:"text"`
+	// ParameterName names the placeholder a NAMED template's parameter fills.
+	ParameterName string `json:"parameter_name,omitempty"`
+	Text          string `json:"text"`
 }
 
 type mediaBody struct {
@@ -207,13 +209,20 @@ func buildTemplate(t *channels.Template) (*templateBody, error) {
 		return tpl, nil
 	}
 	body := templateComponent{Type: "body"}
-	for _, p := range t.BodyParams {
+	if len(t.ParamNames) > 0 && len(t.ParamNames) != len(t.BodyParams) {
+		return nil, &LimitError{Rule: RuleTemplateParam}
+	}
+	for i, p := range t.BodyParams {
 		// Meta refuses empty parameters, and ones with new lines, tabs or more than four spaces
 		// in a row, with an opaque #100: say which rule it is instead.
 		if strings.TrimSpace(p) == "" || strings.ContainsAny(p, "\n\t") || strings.Contains(p, "     ") {
 			return nil, &LimitError{Rule: RuleTemplateParam}
 		}
-		body.Parameters = append(body.Parameters, templateParameter{Type: "text", Text: p})
+		tp := templateParameter{Type: "text", Text: p}
+		if len(t.ParamNames) > 0 {
+			tp.ParameterName = t.ParamNames[i]
+		}
+		body.Parameters = append(body.Parameters, tp)
 	}
 	tpl.Components = []templateComponent{body}
 	return tpl, nil

@@ -11,6 +11,7 @@ import { errorText, t, type MessageKey } from '../i18n';
 import type { EndReason, QuickMessage, ReportRow, Role, Tag, User, UserRequest, WorkspaceSettings } from '../types';
 import { figure } from '../dashboard/DashboardWindow';
 import { HBars } from '../dashboard/charts';
+import { DateField } from './DateField';
 import { Dialog } from './Dialog';
 
 export type AdminTab = 'users' | 'endReasons' | 'quick' | 'tags' | 'workspace' | 'widget' | 'reports';
@@ -450,11 +451,11 @@ function ReportsTab() {
       >
         <label class="field-sm">
           {t('report.from')}
-          <input class="input" type="date" lang="tr" data-testid="report-from" value={q.from} onInput={(e) => setQ({ ...q, from: (e.target as HTMLInputElement).value })} />
+          <DateField testId="report-from" value={q.from} onChange={(from) => setQ({ ...q, from })} />
         </label>
         <label class="field-sm">
           {t('report.to')}
-          <input class="input" type="date" data-testid="report-to" value={q.to} onInput={(e) => setQ({ ...q, to: (e.target as HTMLInputElement).value })} />
+          <DateField testId="report-to" value={q.to} onChange={(to) => setQ({ ...q, to })} />
         </label>
         <label class="field-sm">
           {t('report.by')}

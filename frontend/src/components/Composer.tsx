@@ -1,6 +1,7 @@
 // The composer: Enter sends, Shift+Enter starts a new line, Ctrl+Enter sends too; `/shortcut`
-// opens the quick-message popup (filtered as you type; choosing one asks the Go side to fill in
-// its variables and puts the text in place); a small emoji grid.
+// opens the quick-message popup (filtered as you type; each shows its text as it would be sent
+// here, filled in by the Go side; choosing one asks the Go side to fill in its variables and
+// puts the text in place); a small emoji grid.
 
 import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { toAppError } from '../bridge';
@@ -39,6 +40,7 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
   const area = useRef<HTMLTextAreaElement>(null);
 
   const matches = useMemo(() => (token ? filterQuickMessages(quick, token.query) : []), [token, quick]);
+  const previews = useQuickPreviews(conversationId, quick, token != null);
 
   useEffect(() => {
     area.current?.focus();
@@ -162,7 +164,9 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
                   <strong>{m.title}</strong>
                   <span class="quick-kind">{m.owner_id == null ? t('composer.quickShared') : t('composer.quickPersonal')}</span>
                 </span>
-                <span class="quick-body">{m.body}</span>
+                <span class="quick-body" data-testid={`quick-preview-${m.id}`}>
+                  {previews[m.id] ?? m.body}
+                </span>
               </button>
             ))
           )}
@@ -284,7 +288,11 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
           }}
           onKeyDown={onKeyDown}
           onClick={(e) => refreshToken(e.currentTarget.value, e.currentTarget.selectionStart ?? 0)}
-          onBlur={() => setTimeout(() => setToken(null), 150)}
+          onFocus={() => ctl.setComposing(true)}
+          onBlur={() => {
+            ctl.setComposing(false);
+            setTimeout(() => setToken(null), 150);
+          }}
         />
         <button type="button" class="btn btn-primary send-btn" data-testid="composer-send" onClick={() => void send()} disabled={disabled || sending || !canSend(draft, pending)} title={`${t('composer.send')} (Enter, Ctrl+Enter)`}>
           <IconSend size={15} />
@@ -297,6 +305,30 @@ export function Composer({ conversationId, disabled, disabledReason }: Props) {
 }
 
 const NO_FILES: PendingAttachment[] = [];
+
+/** The quick messages filled in for the conversation (the Go side's rendering, by id), read when
+ * the popup opens and again when the conversation or the list changes. Until it answers, or if
+ * it cannot, the popup shows the messages as written. */
+function useQuickPreviews(conversationId: number, quick: QuickMessage[], open: boolean): Record<string, string> {
+  const ctl = useController();
+  const [got, setGot] = useState<{ key: unknown[]; texts: Record<string, string> }>({ key: [], texts: {} });
+  const fresh = got.key[0] === conversationId && got.key[1] === quick;
+  useEffect(() => {
+    if (!open || fresh) return;
+    let live = true;
+    const key = [conversationId, quick];
+    ctl.quickMessagePreviews(conversationId).then(
+      (texts) => live && setGot({ key, texts }),
+      () => live && setGot({ key, texts: {} }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [ctl, conversationId, quick, open, fresh]);
+  return fresh ? got.texts : NO_PREVIEWS;
+}
+
+const NO_PREVIEWS: Record<string, string> = {};
 
 /** The flows button (the source document's "akışlar"): lists the published flows, read from the
  * server when opened; picking one asks the server to hand the conversation to it. */

@@ -9,6 +9,7 @@ import { formatDateTime, serverNow } from '../time';
 import type { Conversation, HistoryQuery, HistoryView, Tag } from '../types';
 import { ConversationRow } from './ConversationRow';
 import { IconChevron, IconRestart, IconSearch } from './icons';
+import { DateField } from './DateField';
 import { VirtualList } from './VirtualList';
 
 const ROW = 76;
@@ -179,11 +180,11 @@ function FilterForm({ view, query }: { view: HistoryView; query: HistoryQuery })
         </label>
         <label class="field-sm" for={id('from')}>
           <span>{t('history.from')}</span>
-          <input id={id('from')} class="input" type="date" data-testid="filter-from" value={q.from} max={q.to || undefined} onInput={(e) => set({ from: e.currentTarget.value })} />
+          <DateField id={id('from')} testId="filter-from" value={q.from} onChange={(from) => set({ from })} />
         </label>
         <label class="field-sm" for={id('to')}>
           <span>{t('history.to')}</span>
-          <input id={id('to')} class="input" type="date" data-testid="filter-to" value={q.to} min={q.from || undefined} onInput={(e) => set({ to: e.currentTarget.value })} />
+          <DateField id={id('to')} testId="filter-to" value={q.to} onChange={(to) => set({ to })} />
         </label>
       </div>
       <div class="filter-actions">

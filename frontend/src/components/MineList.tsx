@@ -1,9 +1,12 @@
-// My conversations: held conversations with unread badges, last message and waiting time.
+// My conversations: held conversations with unread badges, last message and waiting time. While
+// the agent types a reply the rows keep their place (holdOrder); new activity is marked and the
+// order applied once the composer is left or the reply sent.
 
-import { useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import { reportInboxShown } from '../bridge';
 import { useApp, useController, useNow } from '../context';
 import { t } from '../i18n';
-import { filterConversations, sortMine } from '../logic/inbox';
+import { filterConversations, holdOrder, sortMine } from '../logic/inbox';
 import { serverNow } from '../time';
 import type { InboxItem } from '../types';
 import { ConversationRow } from './ConversationRow';
@@ -20,7 +23,14 @@ export function MineList() {
   const offset = useApp((s) => s.offset);
   const [query, setQuery] = useState('');
   const now = serverNow(offset, useNow(15000));
-  const items = useMemo(() => filterConversations(sortMine(mine), query), [mine, query]);
+  // Typing: the composer has the focus and text for the open conversation.
+  const typing = useApp((s) => s.composing && s.selectedId != null && (s.drafts[s.selectedId] ?? '').trim() !== '');
+  const shown = useRef<number[]>([]);
+  const sorted = useMemo(() => filterConversations(sortMine(mine), query), [mine, query]);
+  const { items, marked } = useMemo(() => holdOrder(sorted, typing ? shown.current : null), [sorted, typing]);
+  shown.current = items.map((c) => c.id);
+  const loaded = useApp((s) => s.inboxLoaded);
+  useEffect(() => reportInboxShown(items.length, loaded, false), [items.length, loaded]);
   return (
     <div class="panel-body">
       <div class="panel-tools">
@@ -38,7 +48,12 @@ export function MineList() {
         </label>
         <PullButton compact />
       </div>
-      {items.length === 0 ? (
+      {items.length === 0 && !loaded ? (
+        // Until the cache answered: "loading", never "no conversations" before the rows.
+        <div class="empty" data-testid="mine-loading" aria-busy="true">
+          {t('app.loading')}
+        </div>
+      ) : items.length === 0 ? (
         <div class="empty" data-testid="mine-empty">
           {query ? t('inbox.emptyFiltered') : t('inbox.empty')}
         </div>
@@ -60,7 +75,16 @@ export function MineList() {
               waitingFrom={customerWroteLast(c) ? c.last_inbound_at : undefined}
               urgent={customerWroteLast(c)}
               onOpen={() => void ctl.select(c.id)}
-              extra={c.pending_offer_id ? <span class="pill pill-transfer">{t('inbox.transferPending')}</span> : null}
+              extra={
+                <>
+                  {c.pending_offer_id ? <span class="pill pill-transfer">{t('inbox.transferPending')}</span> : null}
+                  {marked.has(c.id) ? (
+                    <span class="pill pill-held" data-testid={`held-activity-${c.id}`} title={t('inbox.heldActivityTitle')}>
+                      {t('inbox.heldActivity')}
+                    </span>
+                  ) : null}
+                </>
+              }
             />
           )}
         />

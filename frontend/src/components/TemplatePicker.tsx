@@ -1,12 +1,14 @@
 // The template picker shown when the conversation's window is closed: the channel's approved
 // templates as the server lists them (its category, and whether sending it now is charged —
-// the server's answer), the body with its {{n}} placeholders, an input per parameter, send.
+// the server's answer), the body with its placeholders, an input per parameter labelled by the
+// parameter's name (or "Variable n" with the template's example for a positional one), the
+// filled body as a preview, send.
 
 import { useEffect, useState } from 'preact/hooks';
 import { toAppError } from '../bridge';
 import { useController } from '../context';
 import { errorText, t } from '../i18n';
-import { fillTemplate, templateParts } from '../logic/templates';
+import { previewTemplate, templateFields, templateParts } from '../logic/templates';
 import type { Template } from '../types';
 
 export function TemplatePicker({ conversationId }: { conversationId: number }) {
@@ -34,6 +36,7 @@ export function TemplatePicker({ conversationId }: { conversationId: number }) {
 
   const tpl = list?.find((x) => x.id === chosen) ?? null;
   const n = tpl ? tpl.params : 0;
+  const fields = tpl ? templateFields(tpl) : [];
   const complete = !!tpl && params.length >= n && params.slice(0, n).every((p) => p.trim() !== '');
 
   const choose = (x: Template) => {
@@ -113,12 +116,15 @@ export function TemplatePicker({ conversationId }: { conversationId: number }) {
         <div class="tpl-form" data-testid="template-form">
           {params.map((v, i) => (
             <label key={i} class="field-sm tpl-param">
-              <span>{`{{${i + 1}}}`}</span>
+              <span class="tpl-param-label" data-testid={`template-param-label-${i + 1}`}>
+                {fields[i]?.label ?? t('template.param', { n: i + 1 })}
+                {fields[i]?.example ? <span class="muted small"> · {t('template.paramExample', { example: fields[i].example })}</span> : null}
+              </span>
               <input
                 class="input"
                 data-testid={`template-param-${i + 1}`}
                 value={v}
-                placeholder={t('template.param', { n: i + 1 })}
+                placeholder={fields[i]?.example || fields[i]?.label || t('template.param', { n: i + 1 })}
                 onInput={(e) => {
                   const val = e.currentTarget.value;
                   setParams((ps) => ps.map((p, j) => (j === i ? val : p)));
@@ -127,7 +133,7 @@ export function TemplatePicker({ conversationId }: { conversationId: number }) {
             </label>
           ))}
           <div class="tpl-preview" data-testid="template-preview">
-            {fillTemplate(tpl.body, params)}
+            {previewTemplate(tpl, params)}
           </div>
           <button type="button" class="btn btn-primary" data-testid="send-template" disabled={!complete || sending} onClick={() => void send()}>
             {tpl.paid ? t('template.sendPaid') : t('template.send')}

@@ -11,6 +11,27 @@ export function sortMine(items: InboxItem[]): InboxItem[] {
   return [...items].sort((a, b) => activity(b) - activity(a) || b.id - a.id);
 }
 
+/** My list as shown while the agent types: the rows stay where they were (held, the ids in the
+ * order last shown), a new row goes to the end rather than pushing the others down, and a row
+ * that would move up (new activity) is marked. With nothing held, the list as sorted. */
+export function holdOrder<T extends { id: number }>(sorted: T[], held: number[] | null): { items: T[]; marked: Set<number> } {
+  if (!held) return { items: sorted, marked: new Set() };
+  const byId = new Map(sorted.map((c) => [c.id, c]));
+  const items: T[] = [];
+  for (const id of held) {
+    const c = byId.get(id);
+    if (c) {
+      items.push(c);
+      byId.delete(id);
+    }
+  }
+  for (const c of sorted) if (byId.has(c.id)) items.push(c);
+  const rank = new Map(sorted.map((c, i) => [c.id, i]));
+  const was = new Set(held);
+  const marked = new Set(items.filter((c, i) => !was.has(c.id) || rank.get(c.id)! < i).map((c) => c.id));
+  return { items, marked };
+}
+
 function activity(c: Conversation): number {
   return c.last_message_at || c.assigned_at || c.created_at || 0;
 }

@@ -55,6 +55,8 @@ export function PublishFlow(arg1: number): Promise<T.Flow>;
 
 export function Pull(): Promise<T.Conversation>;
 
+export function QuickMessagePreviews(arg1: number): Promise<Record<string, string>>;
+
 export function QuickMessages(): Promise<T.QuickMessage[]>;
 
 export function Reassign(arg1: number, arg2: number, arg3: number): Promise<T.Conversation>;

@@ -109,6 +109,10 @@ export function Pull() {
   return window['go']['app']['App']['Pull']();
 }
 
+export function QuickMessagePreviews(arg1) {
+  return window['go']['app']['App']['QuickMessagePreviews'](arg1);
+}
+
 export function QuickMessages() {
   return window['go']['app']['App']['QuickMessages']();
 }
