@@ -205,10 +205,7 @@ func (s *Service) Pull(ctx context.Context, agentID int64) (wire.Conversation, e
 			}
 			return err
 		}
-		if err := s.assigned(tx, convID, agentID, "pull", agentID); err != nil {
-			return err
-		}
-		out, err = s.summary(tx, convID)
+		out, err = s.assignedSummary(tx, convID, agentID, "pull", agentID)
 		return err
 	})
 	return out, err
