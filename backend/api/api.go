@@ -66,6 +66,7 @@ type API struct {
 	log     *slog.Logger
 	limits  *limits
 	sockets sync.WaitGroup // open WebSockets (agents' streams, visitors)
+	keep    *keepalive     // pings them all from one goroutine
 	// webhookAccounts: channel accounts as webhooks read them (a second's cache).
 	webhookAccounts accountCache
 }
@@ -109,7 +110,7 @@ func New(s *store.Store, r *routing.Service, hub *stream.Hub, opt Options, log *
 		opt.VisitorUploadBytesPerDay = 50 << 20
 	}
 	log = slog.New(LogRequestIDs(log.Handler()))
-	return &API{store: s, routing: r, hub: hub, opt: opt, log: log, limits: newLimits()}
+	return &API{store: s, routing: r, hub: hub, opt: opt, log: log, limits: newLimits(), keep: newKeepalive(opt.PingInterval)}
 }
 
 // handlerFunc is a handler that returns its error instead of writing it.

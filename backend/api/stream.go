@@ -99,28 +99,30 @@ func (a *API) follow(ctx context.Context, conn *websocket.Conn, u wire.User, tok
 		after = head
 	}
 
-	// Reader: the client sends nothing but pongs and close; a missing pong ends the stream.
+	// Reader: the client sends nothing but pongs and close. The node's keepalive pings the
+	// stream and closes it when a ping goes unanswered, which ends this reader.
+	live := a.keep.add(conn)
+	defer a.keep.remove(live)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		conn.SetReadLimit(4096)
-		conn.SetReadDeadline(time.Now().Add(2 * a.opt.PingInterval))
 		conn.SetPongHandler(func(string) error {
-			return conn.SetReadDeadline(time.Now().Add(2 * a.opt.PingInterval))
+			live.seen()
+			return nil
 		})
 		for {
 			if _, _, err := conn.ReadMessage(); err != nil {
 				return
 			}
+			live.seen()
 		}
 	}()
 
-	w2 := streamWriter{conn: conn}
+	w2 := streamWriter{conn: conn, live: live}
 	if err := w2.frame(wire.StreamFrame{Kind: "hello", Head: head, Database: a.opt.DatabaseID, ServerTime: store.Now()}); err != nil {
 		return
 	}
-	ping := time.NewTicker(a.opt.PingInterval)
-	defer ping.Stop()
 	expiry := time.NewTimer(time.Until(time.UnixMilli(session.ExpiresAt)))
 	defer expiry.Stop()
 	closeWith := func(code int, text string) {
@@ -158,10 +160,6 @@ func (a *API) follow(ctx context.Context, conn *websocket.Conn, u wire.User, tok
 			if !live {
 				upTo = a.hub.Attach(sub)
 			}
-		case <-ping.C:
-			if err := conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(writeWait)); err != nil {
-				return
-			}
 		case <-expiry.C:
 			closeWith(websocket.ClosePolicyViolation, "session expired")
 			return
@@ -195,9 +193,13 @@ func (a *API) replay(ctx context.Context, w *streamWriter, u wire.User, after, u
 }
 
 // streamWriter writes frames; live events go out as they were encoded once by the hub.
-type streamWriter struct{ conn *websocket.Conn }
+type streamWriter struct {
+	conn *websocket.Conn
+	live *liveSocket
+}
 
 func (w *streamWriter) frame(f wire.StreamFrame) error {
+	w.live.writing()
 	w.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	return w.conn.WriteJSON(f)
 }
@@ -210,6 +212,7 @@ var (
 
 // events writes the events after seq `after` as one "events" frame.
 func (w *streamWriter) events(events []stream.Event, after int64) error {
+	w.live.writing()
 	w.conn.SetWriteDeadline(time.Now().Add(writeWait))
 	out, err := w.conn.NextWriter(websocket.TextMessage)
 	if err != nil {

@@ -315,9 +315,11 @@ func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 	held := append([]func(){detach(w)}, release...)
 	release = nil
 	replies := make(chan webchat.ServerFrame, 16)
+	live := a.keep.add(conn)
+	held = append(held, func() { a.keep.remove(live) })
 	go func() {
 		defer cancel()
-		a.webchatRead(ctx, conn, hello.VisitorID, replies)
+		a.webchatRead(ctx, conn, live, hello.VisitorID, replies)
 	}()
 	go func() {
 		defer func() {
@@ -325,24 +327,25 @@ func (a *API) webchatSocket(w http.ResponseWriter, r *http.Request) error {
 				held[i]()
 			}
 		}()
-		a.webchatWrite(ctx, conn, v, hello.After, replies, refuse)
+		a.webchatWrite(ctx, conn, live, v, hello.After, replies, refuse)
 	}()
 	return nil
 }
 
 // webchatRead takes the visitor's messages in: each is stored through routing.Ingest like any
 // channel's inbound message, then acknowledged.
-func (a *API) webchatRead(ctx context.Context, conn *websocket.Conn, visitorID string, replies chan<- webchat.ServerFrame) {
-	wait := 2 * a.opt.PingInterval
+// The node's keepalive pings the socket and closes it when a ping goes unanswered, which ends
+// this reader.
+func (a *API) webchatRead(ctx context.Context, conn *websocket.Conn, live *liveSocket, visitorID string, replies chan<- webchat.ServerFrame) {
 	conn.SetReadLimit(webchatReadLimit)
-	conn.SetReadDeadline(time.Now().Add(wait))
-	conn.SetPongHandler(func(string) error { return conn.SetReadDeadline(time.Now().Add(wait)) })
+	conn.SetReadDeadline(time.Time{}) // the auth frame's wait is over
+	conn.SetPongHandler(func(string) error { live.seen(); return nil })
 	for {
 		var in webchat.ClientFrame
 		if err := conn.ReadJSON(&in); err != nil {
 			return
 		}
-		conn.SetReadDeadline(time.Now().Add(wait))
+		live.seen()
 		frame := a.webchatIngest(ctx, visitorID, in)
 		select {
 		case replies <- frame:
@@ -395,11 +398,10 @@ func (a *API) webchatIngest(ctx context.Context, visitorID string, in webchat.Cl
 }
 
 // webchatWrite sends the visitor's messages after the cursor, then each new one when the hub
-// wakes this socket, and acks and pings.
-func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, v *stream.Visitor, after int64, replies <-chan webchat.ServerFrame, refuse func(*wire.Error)) {
-	ping := time.NewTicker(a.opt.PingInterval)
-	defer ping.Stop()
+// wakes this socket, and acks.
+func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, live *liveSocket, v *stream.Visitor, after int64, replies <-chan webchat.ServerFrame, refuse func(*wire.Error)) {
 	send := func(f any) bool {
+		live.writing()
 		conn.SetWriteDeadline(time.Now().Add(webchatWriteWait))
 		return conn.WriteJSON(f) == nil
 	}
@@ -447,10 +449,6 @@ func (a *API) webchatWrite(ctx context.Context, conn *websocket.Conn, v *stream.
 			}
 		case f := <-replies:
 			if !send(f) {
-				return
-			}
-		case <-ping.C:
-			if conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(webchatWriteWait)) != nil {
 				return
 			}
 		}

@@ -49,6 +49,11 @@ type Config struct {
 	// sent; older unsent uploads are removed from the media store.
 	UploadRetention time.Duration
 
+	// PingInterval is how often every open socket is pinged (and a peer that misses a ping is
+	// let go); 0: 20 s. No flag: the desktop app gives up on a silent link after 60 s, so this
+	// stays well under it; tests shorten it.
+	PingInterval time.Duration
+
 	// Sessions: a login token lasts SessionLifetime from login, and ends earlier after
 	// SessionIdle without use (0: no idle expiry).
 	SessionLifetime time.Duration

@@ -88,3 +88,73 @@ func BenchmarkBulkAssign(b *testing.B) {
 		st.Close()
 	}
 }
+
+// BenchmarkSimultaneousPulls: 100 online agents (limit 0: automatic assignment gives them
+// nothing) pull from a queue at the same instant, as the bench suite's pull scenario does, but
+// in process: what one burst costs the committer, without HTTP. PULL_PROFILE=file writes a CPU
+// profile of the bursts.
+func BenchmarkSimultaneousPulls(b *testing.B) {
+	const agents = 100
+	ctx := context.Background()
+	st, err := store.OpenSQLite(ctx, filepath.Join(b.TempDir(), "santral.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	svc := New(st, stream.NewHub(st, time.Second, 1024, log), log)
+	var ch int64
+	var ids []int64
+	zero := 0
+	if _, err := st.Tx(ctx, func(tx *store.Tx) (err error) {
+		ch, err = tx.EnsureChannel(wire.ChannelSandbox, "Sandbox")
+		if err != nil {
+			return err
+		}
+		ids = ids[:0]
+		for i := range agents {
+			id, err := tx.CreateUser(fmt.Sprintf("p%d", i), "P", "hash", wire.RoleAgent, &zero, nil)
+			if err != nil {
+				return err
+			}
+			ids = append(ids, id)
+		}
+		return nil
+	}); err != nil {
+		b.Fatal(err)
+	}
+	for _, id := range ids {
+		if _, err := svc.SetPresence(ctx, id, wire.Online, ""); err != nil {
+			b.Fatal(err)
+		}
+	}
+	// The queue holds every burst's conversations before the clock (and the profile) starts.
+	for i := range b.N * agents {
+		if _, err := svc.Ingest(ctx, Inbound{ChannelID: ch, SenderID: fmt.Sprint("c", i), ExternalID: fmt.Sprint("m", i), Body: "Merhaba"}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if f := os.Getenv("PULL_PROFILE"); f != "" && b.N > 1 {
+		out, _ := os.Create(f)
+		pprof.StartCPUProfile(out)
+		defer pprof.StopCPUProfile()
+	}
+	b.ResetTimer()
+	for range b.N {
+		start := make(chan struct{})
+		errs := make(chan error, agents)
+		for _, id := range ids {
+			go func() {
+				<-start
+				_, err := svc.Pull(ctx, id)
+				errs <- err
+			}()
+		}
+		close(start)
+		for range ids {
+			if err := <-errs; err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+}

@@ -55,7 +55,9 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 	err := s.doFor(ctx, strconv.FormatInt(in.ChannelID, 10)+"/"+in.SenderID, func(tx *store.Tx) error {
 		// A switched-off channel stores nothing, even for a message already on its way in when
 		// the admin switched it off.
-		if on, err := tx.ChannelEnabled(in.ChannelID); err != nil || !on {
+		// Read once: the summary's messaging window below needs the channel's settings too.
+		ch, err := tx.ChannelSettings(in.ChannelID)
+		if err != nil || !ch.Enabled {
 			if err == nil {
 				err = wire.Errorf(wire.CodeChannelDisabled, "this channel is switched off")
 			}
@@ -136,7 +138,7 @@ func (s *Service) Ingest(ctx context.Context, in Inbound) (InboundResult, error)
 				return err
 			}
 		}
-		c, err := s.summary(tx, convID)
+		c, err := s.summaryOn(tx, convID, ch)
 		if err != nil {
 			return err
 		}
@@ -207,10 +209,7 @@ func (s *Service) Pull(ctx context.Context, agentID int64) (wire.Conversation, e
 			}
 			return err
 		}
-		if err := s.assigned(tx, convID, agentID, "pull", agentID); err != nil {
-			return err
-		}
-		out, err = s.summary(tx, convID)
+		out, err = s.assignedSummary(tx, convID, agentID, "pull", agentID)
 		return err
 	})
 	return out, err

@@ -105,6 +105,19 @@ func (s *Service) summary(tx *store.Tx, id int64) (wire.Conversation, error) {
 	return c, s.withWindow(tx, &c)
 }
 
+// summaryOn is summary with the conversation's channel already read in this request (ch).
+func (s *Service) summaryOn(tx *store.Tx, id int64, ch store.ChannelRow) (wire.Conversation, error) {
+	c, err := tx.Conversation(id)
+	if err != nil || c.Channel.ID != ch.ID {
+		if err == nil {
+			err = s.withWindow(tx, &c)
+		}
+		return c, err
+	}
+	c.WindowClosesAt = FreeFormUntil(ch, c.LastInboundAt)
+	return c, nil
+}
+
 // withWindow fills the conversation's messaging window from its channel's settings.
 func (s *Service) withWindow(tx *store.Tx, c *wire.Conversation) error {
 	ch, err := tx.ChannelSettings(c.Channel.ID)

@@ -202,22 +202,29 @@ func (s *Service) assignMany(tx *store.Tx, list []store.Assignment, by string) e
 // queue.left event per commit for all of them), or — taken up from the shared history — its
 // redacted summary.
 func (s *Service) assigned(tx *store.Tx, convID, agentID int64, by string, actorID int64) error {
+	_, err := s.assignedSummary(tx, convID, agentID, by, actorID)
+	return err
+}
+
+// assignedSummary is assigned, returning the conversation as its event shows it (a pull answers
+// with it instead of reading the conversation a second time in the committer).
+func (s *Service) assignedSummary(tx *store.Tx, convID, agentID int64, by string, actorID int64) (wire.Conversation, error) {
 	if err := tx.TouchAssigned(agentID); err != nil {
-		return err
+		return wire.Conversation{}, err
 	}
 	s.observe(tx, func(o Observer) { o.Assigned(by) })
 	if _, err := tx.AddTimeline(convID, "assigned", actorID, map[string]any{"agent_id": agentID, "by": by}); err != nil {
-		return err
+		return wire.Conversation{}, err
 	}
 	c, err := s.summary(tx, convID)
 	if err != nil {
-		return err
+		return c, err
 	}
 	if err := tx.Append(wire.EventConversationAssigned, convID, store.Readers, wire.AssignedData{Conversation: c, By: by}); err != nil {
-		return err
+		return c, err
 	}
 	if by == "take_up" {
-		return tx.Append(wire.EventConversationAssigned, convID, store.NonReaders, wire.AssignedData{Conversation: Redact(c), By: by})
+		return c, tx.Append(wire.EventConversationAssigned, convID, store.NonReaders, wire.AssignedData{Conversation: Redact(c), By: by})
 	}
 	tx.AppendToSet(wire.EventQueueLeft, store.Everyone, convID)
 	// Returned to the queue by this same decision (its holder went offline, their transfer
@@ -225,9 +232,9 @@ func (s *Service) assigned(tx *store.Tx, convID, agentID int64, by string, actor
 	// only the new holder, so the agent it left is told as a transfer's sender is, or their app
 	// would go on listing it as theirs.
 	if from := tx.RequeuedFrom(convID); from != 0 && from != agentID {
-		return tx.Append(wire.EventConversationAssigned, convID, store.Only(from), wire.AssignedData{Conversation: Redact(c), By: by})
+		return c, tx.Append(wire.EventConversationAssigned, convID, store.Only(from), wire.AssignedData{Conversation: Redact(c), By: by})
 	}
-	return nil
+	return c, nil
 }
 
 // conversationChanged appends conversation.updated for whoever may read the conversation.

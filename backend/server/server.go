@@ -144,7 +144,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, out io.Writer
 		return nil, err
 	}
 	s.api = api.New(st, s.Routing, s.Hub, api.Options{
-		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, WebchatChannelID: s.webchat, StreamPoll: cfg.StreamPoll, PasswordCost: cfg.PasswordCost,
+		Node: s.node, DatabaseID: dbID, Files: s.Files, SandboxChannelID: s.sandbox, SandboxToken: cfg.SandboxToken, WebchatChannelID: s.webchat, StreamPoll: cfg.StreamPoll, PingInterval: cfg.PingInterval, PasswordCost: cfg.PasswordCost,
 		SessionLifetime: cfg.SessionLifetime, SessionIdle: cfg.SessionIdle, TrustedProxies: proxies,
 		ReportMaxConversations: cfg.ReportMaxConversations,
 		VisitorUploadsPerDay:   cfg.VisitorUploadsPerDay, VisitorUploadBytesPerDay: cfg.VisitorUploadBytesPerDay,
