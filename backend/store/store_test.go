@@ -1287,11 +1287,13 @@ func TestSendJobFencing(t *testing.T) {
 // PostgreSQL searches in id windows from the newest message down, each twice as wide as the
 // last (searchWindow): with windows of one message and up, pages hold the same conversations in
 // the same order as one pass does, each once, a match far below many others is still found, and
-// the pagination ends.
+// the pagination ends. SQLite reads its index newest first in one pass (no windows): the same
+// pages must come out of it, so it runs the same checks once.
 func TestTextHistoryInIdWindows(t *testing.T) {
 	forEachBackend(t, func(t *testing.T, s *Store) {
+		windows := []int64{1, 2, 7}
 		if s.dialect.searchWindow == 0 {
-			t.Skip("SQLite's index is read newest first in one pass")
+			windows = []int64{0}
 		}
 		old := openConversation(t, s, 1000, customer{externalID: "old"})
 		inbound(t, s, old, "kaşmir atkı")
@@ -1303,7 +1305,7 @@ func TestTextHistoryInIdWindows(t *testing.T) {
 		inbound(t, s, a, "kargo ne zaman gelir")
 		inbound(t, s, b, "kargo takip numarası")
 		inbound(t, s, a, "kargo hâlâ gelmedi")
-		for _, w := range []int64{1, 2, 7} {
+		for _, w := range windows {
 			s.dialect.searchWindow = w
 			for _, tc := range []struct {
 				text string
